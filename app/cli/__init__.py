@@ -1,0 +1,32 @@
+"""The ``commitments`` command. Heavy imports stay inside the commands that need them, so
+commands that only talk to the API start fast."""
+
+import sys
+
+import typer
+
+from app.cli.database import db_app, seed
+from app.cli.errors import CliError, describe
+from app.cli.server import serve
+
+app = typer.Typer(
+    name="commitments",
+    help="Alliance Commitments: the register of commitments made in allied joint statements.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(db_app, name="db")
+app.command()(seed)
+app.command()(serve)
+
+
+def main() -> None:
+    try:
+        app()
+    except CliError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    except Exception as exc:
+        typer.echo(f"error: {describe(exc)}", err=True)
+        sys.exit(2)

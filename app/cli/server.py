@@ -1,0 +1,24 @@
+from typing import Annotated
+
+import typer
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
+    reload: Annotated[bool, typer.Option(help="Restart on code changes.")] = False,
+    workers: Annotated[int, typer.Option(min=1, max=64)] = 1,
+) -> None:
+    """Serve the API (Swagger UI at /docs)."""
+    import uvicorn
+
+    typer.echo(f"Serving on http://{host}:{port} (API docs: http://{host}:{port}/docs)")
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        reload=reload,
+        workers=None if reload else workers,
+        log_level="info",
+    )

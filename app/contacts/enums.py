@@ -1,0 +1,6 @@
+from enum import StrEnum
+
+
+class ContactKind(StrEnum):
+    person = "person"
+    office = "office"

@@ -1,0 +1,48 @@
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, Column
+from sqlmodel import Field
+
+from app.contacts.enums import ContactKind
+from app.core.db import UTCDateTime
+from app.core.metadata import SQLModel
+from app.core.time import utcnow
+
+
+class Contact(SQLModel, table=True):
+    """A point of contact: a named person or an office, on one party's side."""
+
+    __table_args__ = (
+        CheckConstraint(
+            "kind IN (" + ", ".join(f"'{k.value}'" for k in ContactKind) + ")", name="kind"
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    kind: str = Field(default=ContactKind.person.value, max_length=10)
+    party_id: int = Field(foreign_key="party.id", index=True)
+    organization_id: int | None = Field(default=None, foreign_key="organization.id", index=True)
+    position: str | None = Field(default=None, max_length=200)
+    email: str | None = Field(default=None, max_length=254)
+    version: int = 1
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False)
+    )
+    updated_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False)
+    )
+
+
+class ContactRef(SQLModel):
+    id: int
+    name: str
+    kind: ContactKind
+
+
+class ContactPublic(ContactRef):
+    party: str
+    organization: str | None
+    position: str | None
+    email: str | None
+    version: int

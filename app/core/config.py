@@ -1,0 +1,41 @@
+from functools import lru_cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_ROOT / 'var' / 'commitments.db'}"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="COMMITMENTS_", env_file=".env", extra="ignore")
+
+    database_url: str = DEFAULT_DATABASE_URL
+    timezone: str = "UTC"
+    # Sync endpoints run in this many threads; the connection pool is sized from it.
+    worker_threads: int = Field(default=16, ge=1, le=256)
+    pool_timeout_seconds: float = Field(default=10.0, gt=0)
+    max_body_bytes: int = Field(default=1_000_000, ge=1024)
+    seeds_dir: Path = PROJECT_ROOT / "seeds"
+    public_url: str = "http://127.0.0.1:8000"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        ZoneInfo(value)
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,101 @@
+"""Engine, session and metadata conventions shared by every domain package."""
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from sqlalchemy import DateTime, Engine, TypeDecorator, create_engine, event
+from sqlalchemy.engine import Dialect
+from sqlmodel import Session
+
+from app.core.config import Settings
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC timestamps on every backend (SQLite stores no offset)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored; pass a timezone-aware value")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not the driver, open transactions so BEGIN IMMEDIATE can be chosen.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        # A writer takes the lock up front: upgrading a read transaction later fails with
+        # SQLITE_BUSY instead of waiting, whatever the busy timeout.
+        immediate = connection.get_execution_options().get("sqlite_begin_immediate", False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+class Database:
+    """The engines of one database: `reader` for safe requests, `writer` for the others."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.url = settings.database_url
+        # Every request thread can hold a connection, plus room for CLI and health checks.
+        pool_size = settings.worker_threads + 4
+        options: dict[str, Any] = {
+            "pool_pre_ping": True,
+            "pool_timeout": settings.pool_timeout_seconds,
+        }
+        if settings.is_sqlite:
+            options["connect_args"] = {"check_same_thread": False, "timeout": 10}
+            if ":memory:" not in self.url:
+                options |= {"pool_size": pool_size, "max_overflow": 0}
+        else:
+            options |= {"pool_size": pool_size, "max_overflow": 0}
+        self.reader = create_engine(self.url, **options)
+        if settings.is_sqlite:
+            _configure_sqlite(self.reader)
+        self.writer = self.reader.execution_options(sqlite_begin_immediate=True)
+
+    def session(self, *, write: bool = True) -> Session:
+        return Session(self.writer if write else self.reader, expire_on_commit=False)
+
+    def dispose(self) -> None:
+        self.reader.dispose()
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """One transaction per request: committed when the endpoint returns, rolled back on error.
+
+    Endpoints render their response themselves (see app.core.responses), so nothing waits for
+    a thread-pool slot while this session holds a connection.
+    """
+    database: Database = request.app.state.database
+    with database.session(write=request.method not in SAFE_METHODS) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]

@@ -1,0 +1,172 @@
+"""RFC 9457 problem details: every error the API answers has this shape."""
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.core.responses import dump_json
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+PROBLEM_TYPE_PREFIX = "tag:alliance-commitments,2026:problem/"
+
+logger = logging.getLogger(__name__)
+
+
+def problem_type(kind: str) -> str:
+    return PROBLEM_TYPE_PREFIX + kind
+
+
+class ProblemError(Exception):
+    status: int = 400
+    kind: str = "bad-request"
+    title: str = "Bad request"
+
+    def __init__(
+        self, detail: str, *, headers: dict[str, str] | None = None, **extensions: Any
+    ) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.headers = headers or {}
+        self.extensions = extensions
+
+
+class NotFoundError(ProblemError):
+    status, kind, title = 404, "not-found", "Not found"
+
+
+class ConflictError(ProblemError):
+    status, kind, title = 409, "conflict", "Conflict"
+
+
+class InvalidTransitionError(ProblemError):
+    status, kind, title = 409, "invalid-transition", "Status transition not allowed"
+
+
+class InvalidCursorError(ProblemError):
+    status, kind, title = 400, "invalid-cursor", "Invalid pagination cursor"
+
+
+class UnauthorizedError(ProblemError):
+    status, kind, title = 401, "unauthorized", "Authentication required"
+
+
+class ForbiddenError(ProblemError):
+    status, kind, title = 403, "forbidden", "Not allowed"
+
+
+class PreconditionFailedError(ProblemError):
+    status, kind, title = 412, "precondition-failed", "The resource has changed"
+
+
+class PreconditionRequiredError(ProblemError):
+    status, kind, title = 428, "precondition-required", "If-Match header required"
+
+
+class UnprocessableError(ProblemError):
+    status, kind, title = 422, "validation-error", "Invalid request"
+
+
+class PayloadTooLargeError(ProblemError):
+    status, kind, title = 413, "payload-too-large", "Request body too large"
+
+
+def problem_response(
+    *,
+    status: int,
+    kind: str,
+    title: str,
+    detail: str,
+    instance: str | None = None,
+    headers: dict[str, str] | None = None,
+    **extensions: Any,
+) -> Response:
+    body: dict[str, Any] = {
+        "type": problem_type(kind),
+        "title": title,
+        "status": status,
+        "detail": detail,
+    }
+    if instance:
+        body["instance"] = instance
+    body.update(extensions)
+    return Response(
+        content=dump_json(body), status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers
+    )
+
+
+_HTTP_KINDS = {
+    400: ("bad-request", "Bad request"),
+    401: ("unauthorized", "Authentication required"),
+    403: ("forbidden", "Not allowed"),
+    404: ("not-found", "Not found"),
+    405: ("method-not-allowed", "Method not allowed"),
+    406: ("not-acceptable", "Not acceptable"),
+    413: ("payload-too-large", "Request body too large"),
+    415: ("unsupported-media-type", "Unsupported media type"),
+}
+
+
+def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+    return [
+        {
+            "loc": [str(part) for part in error.get("loc", ())],
+            "msg": error.get("msg", ""),
+            "type": error.get("type", ""),
+        }
+        for error in exc.errors()
+    ]
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ProblemError)
+    async def _problem(request: Request, exc: ProblemError) -> Response:
+        return problem_response(
+            status=exc.status,
+            kind=exc.kind,
+            title=exc.title,
+            detail=exc.detail,
+            instance=request.url.path,
+            headers=exc.headers,
+            **exc.extensions,
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        errors = _validation_errors(exc)
+        fields = ", ".join(".".join(e["loc"]) for e in errors) or "request"
+        return problem_response(
+            status=422,
+            kind="validation-error",
+            title="Invalid request",
+            detail=f"Invalid value for: {fields}",
+            instance=request.url.path,
+            errors=errors,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        kind, title = _HTTP_KINDS.get(exc.status_code, ("http-error", "HTTP error"))
+        headers = dict(exc.headers) if exc.headers else None
+        return problem_response(
+            status=exc.status_code,
+            kind=kind,
+            title=title,
+            detail=str(exc.detail),
+            instance=request.url.path,
+            headers=headers,
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        logger.exception("unhandled error on %s %s", request.method, request.url.path)
+        return problem_response(
+            status=500,
+            kind="internal-error",
+            title="Internal server error",
+            detail="The server failed to handle this request; it has been logged.",
+            instance=request.url.path,
+        )

@@ -1,0 +1,41 @@
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from app.core.errors import PROBLEM_MEDIA_TYPE
+
+_DESCRIPTIONS = {
+    400: "Bad request",
+    401: "Missing, unknown, revoked or expired token",
+    403: "The role is not allowed to do this",
+    404: "Not found (or not releasable to the caller)",
+    409: "Conflict with the current state",
+    412: "If-Match does not match the current version",
+    413: "Request body too large",
+    422: "Invalid input",
+    428: "If-Match header required",
+}
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str | None = None
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for the problem+json errors an operation can answer."""
+    return {
+        status: {
+            "description": _DESCRIPTIONS[status],
+            "model": Problem,
+            "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+        for status in statuses
+    }

@@ -1,0 +1,32 @@
+from fastapi import APIRouter
+from fastapi.responses import Response
+from sqlmodel import SQLModel
+
+from app.commitments.models import CommitmentPublic
+from app.core.db import SessionDep
+from app.core.openapi import problem_responses
+from app.core.responses import json_response
+from app.core.validation import Slug
+from app.documents import service
+from app.documents.models import DocumentPublic
+
+router = APIRouter(prefix="/api/v1/documents", tags=["documents"])
+
+
+class DocumentDetail(DocumentPublic):
+    commitments: list[CommitmentPublic]
+
+
+class DocumentList(SQLModel):
+    items: list[DocumentPublic]
+
+
+@router.get("", response_model=DocumentList)
+def list_documents(session: SessionDep) -> Response:
+    return json_response(DocumentList(items=service.list_documents(session=session)))
+
+
+@router.get("/{slug}", response_model=DocumentDetail, responses=problem_responses(404))
+def get_document(slug: Slug, session: SessionDep) -> Response:
+    document, commitments = service.get_document(session=session, slug=slug)
+    return json_response(DocumentDetail(**document.model_dump(), commitments=commitments))

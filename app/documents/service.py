@@ -1,0 +1,48 @@
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from app.commitments.filters import CommitmentFilters
+from app.commitments.models import Commitment, CommitmentPublic
+from app.commitments.service import list_commitments
+from app.core.errors import NotFoundError
+from app.documents.enums import DocumentKind
+from app.documents.models import DocumentPublic, SourceDocument
+
+MAX_COMMITMENTS_PER_DOCUMENT = 200
+
+
+def _counted() -> object:
+    counts = (
+        select(Commitment.document_id, func.count().label("n"))
+        .where(Commitment.archived_at.is_(None))  # type: ignore[union-attr]
+        .group_by(Commitment.document_id)
+        .subquery()
+    )
+    return select(SourceDocument, func.coalesce(counts.c.n, 0)).outerjoin(
+        counts, counts.c.document_id == SourceDocument.id
+    )
+
+
+def _public(document: SourceDocument, count: int) -> DocumentPublic:
+    return DocumentPublic(
+        **document.model_dump(exclude={"id", "kind"}),
+        kind=DocumentKind(document.kind),
+        commitment_count=count,
+    )
+
+
+def list_documents(*, session: Session) -> list[DocumentPublic]:
+    statement = _counted().order_by(SourceDocument.issued_on, SourceDocument.slug)  # type: ignore[attr-defined]
+    return [_public(document, count) for document, count in session.execute(statement)]
+
+
+def get_document(*, session: Session, slug: str) -> tuple[DocumentPublic, list[CommitmentPublic]]:
+    row = session.execute(_counted().where(SourceDocument.slug == slug)).first()  # type: ignore[attr-defined]
+    if row is None:
+        raise NotFoundError(f"No source document {slug!r}.")
+    page = list_commitments(
+        session=session,
+        filters=CommitmentFilters(document=slug),
+        limit=MAX_COMMITMENTS_PER_DOCUMENT,
+    )
+    return _public(row[0], row[1]), page.items

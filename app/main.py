@@ -1,0 +1,73 @@
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import anyio.to_thread
+from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
+
+from app.areas.router import router as areas_router
+from app.commitments.router import router as commitments_router
+from app.contacts.router import router as contacts_router
+from app.core.config import Settings, get_settings
+from app.core.db import Database
+from app.core.errors import install_problem_handlers
+from app.core.migrations import head_revision
+from app.core.openapi import Problem
+from app.documents.router import router as documents_router
+from app.health.router import router as health_router
+from app.meetings.router import router as meetings_router
+from app.parties.router import router as parties_router
+
+DESCRIPTION = """
+A register of the commitments made in allied joint statements: each one traceable to the
+sentence it came from, with its parties, priority areas, leads, status and due date.
+
+Errors are RFC 9457 `application/problem+json` documents.
+"""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
+        yield
+        app.state.database.dispose()
+
+    app = FastAPI(
+        title="Alliance Commitments",
+        version="1.0.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        max_body_size=settings.max_body_bytes,
+    )
+    app.state.settings = settings
+    app.state.database = Database(settings)
+    app.state.migration_head = head_revision(settings.database_url)
+    install_problem_handlers(app)
+    for router in (
+        health_router,
+        commitments_router,
+        documents_router,
+        areas_router,
+        parties_router,
+        meetings_router,
+        contacts_router,
+    ):
+        app.include_router(router)
+
+    @app.get("/", include_in_schema=False)
+    def index() -> RedirectResponse:
+        return RedirectResponse("/docs")
+
+    openapi = app.openapi
+
+    def openapi_with_problem() -> dict[str, object]:
+        schema = openapi()
+        schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+        schemas.setdefault("Problem", Problem.model_json_schema())
+        return schema
+
+    app.openapi = openapi_with_problem  # type: ignore[method-assign]
+    return app

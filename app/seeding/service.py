@@ -1,0 +1,253 @@
+"""Loads the seed files into the register.
+
+Idempotent: rows are found by their natural keys (codes, slugs, keys, refs) and inserted only
+when missing, in file order, so ids are the same on every fresh database. What users may
+change (status, due dates, owners, meeting dates) is never overwritten; only a commitment's
+source (quote and locator), which no one edits, follows the seed files.
+"""
+
+import tomllib
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlmodel import Session
+
+from app.areas.models import Framework, PriorityArea
+from app.commitments.models import Commitment, CommitmentArea, CommitmentParty, search_text_of
+from app.core.metadata import SQLModel
+from app.core.time import utcnow
+from app.documents.models import SourceDocument
+from app.meetings.models import Meeting, MeetingSeries
+from app.parties.models import Organization, Party
+from app.seeding.models import CommitmentSeed, DocumentFileSeed, ReferenceSeed
+
+REFERENCE_FILE = "reference.toml"
+DOCUMENTS_DIR = "documents"
+
+Row = TypeVar("Row", bound=SQLModel)
+
+
+class SeedError(Exception):
+    """A seed file is missing, malformed or inconsistent."""
+
+
+@dataclass
+class SeedReport:
+    created: Counter[str] = field(default_factory=Counter)
+    updated: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.created or self.updated)
+
+    def summary(self) -> str:
+        if not self.changed:
+            return "Seeds already loaded: nothing changed."
+        parts = [f"{n} {kind} created" for kind, n in sorted(self.created.items())]
+        parts += [f"{n} {kind} updated" for kind, n in sorted(self.updated.items())]
+        return "Seeded: " + ", ".join(parts) + "."
+
+
+@dataclass(frozen=True)
+class SeedFiles:
+    reference: ReferenceSeed
+    documents: list[DocumentFileSeed]
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError as exc:
+        raise SeedError(f"seed file not found: {path}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise SeedError(f"{path}: not valid TOML: {exc}") from exc
+
+
+def _first_error(path: Path, exc: ValidationError) -> SeedError:
+    error = exc.errors()[0]
+    location = ".".join(str(part) for part in error["loc"])
+    return SeedError(f"{path}: {location}: {error['msg']}")
+
+
+def read_seed_files(seeds_dir: Path) -> SeedFiles:
+    reference_path = seeds_dir / REFERENCE_FILE
+    try:
+        reference = ReferenceSeed.model_validate(_read(reference_path))
+    except ValidationError as exc:
+        raise _first_error(reference_path, exc) from exc
+    documents = []
+    for path in sorted((seeds_dir / DOCUMENTS_DIR).glob("*.toml")):
+        try:
+            documents.append(DocumentFileSeed.model_validate(_read(path)))
+        except ValidationError as exc:
+            raise _first_error(path, exc) from exc
+    documents.sort(key=lambda d: (d.document.issued_on, d.document.slug))
+    return SeedFiles(reference=reference, documents=documents)
+
+
+class _Loader:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.report = SeedReport()
+
+    def existing(self, model: type[Row], key: str) -> dict[Any, Row]:
+        rows = self.session.execute(select(model)).scalars()
+        return {getattr(row, key): row for row in rows}
+
+    def add(self, kind: str, row: SQLModel) -> None:
+        self.session.add(row)
+        self.report.created[kind] += 1
+
+    def lookup(self, table: dict[str, Row], key: str, what: str, where: str) -> Row:
+        try:
+            return table[key]
+        except KeyError:
+            raise SeedError(f"{where}: unknown {what} {key!r}") from None
+
+    def load(self, files: SeedFiles) -> SeedReport:
+        reference = files.reference
+        parties = self.existing(Party, "code")
+        for party in reference.parties:
+            if party.code not in parties:
+                parties[party.code] = Party(code=party.code, name=party.name)
+                self.add("parties", parties[party.code])
+        self.session.flush()
+
+        organizations = self.existing(Organization, "code")
+        for organization in reference.organizations:
+            if organization.code not in organizations:
+                party = self.lookup(parties, organization.party, "party", organization.code)
+                organizations[organization.code] = Organization(
+                    code=organization.code, name=organization.name, party_id=party.id
+                )
+                self.add("organizations", organizations[organization.code])
+
+        series = self.existing(MeetingSeries, "code")
+        for item in reference.meeting_series:
+            if item.code not in series:
+                series[item.code] = MeetingSeries(**item.model_dump())
+                self.add("meeting series", series[item.code])
+        self.session.flush()
+
+        meetings = self.existing(Meeting, "key")
+        for meeting in reference.meetings:
+            if meeting.key not in meetings:
+                owner = self.lookup(series, meeting.series, "meeting series", meeting.key)
+                meetings[meeting.key] = Meeting(
+                    **meeting.model_dump(exclude={"series"}), series_id=owner.id
+                )
+                self.add("meetings", meetings[meeting.key])
+
+        documents = self.existing(SourceDocument, "slug")
+        for file in files.documents:
+            seed = file.document
+            if seed.slug not in documents:
+                documents[seed.slug] = SourceDocument(
+                    **seed.model_dump(exclude={"source_file", "meeting", "kind"}),
+                    kind=seed.kind.value,
+                )
+                self.add("documents", documents[seed.slug])
+        self.session.flush()
+
+        areas = self.existing(PriorityArea, "slug")
+        frameworks = self.existing(Framework, "slug")
+        for framework_seed in reference.frameworks:
+            framework = frameworks.get(framework_seed.slug)
+            if framework is None:
+                document = (
+                    self.lookup(documents, framework_seed.document, "document", framework_seed.slug)
+                    if framework_seed.document
+                    else None
+                )
+                framework = Framework(
+                    **framework_seed.model_dump(exclude={"areas", "document"}),
+                    document_id=document.id if document else None,
+                )
+                frameworks[framework_seed.slug] = framework
+                self.add("frameworks", framework)
+                self.session.flush()
+            for position, area in enumerate(framework_seed.areas):
+                if area.slug not in areas:
+                    areas[area.slug] = PriorityArea(
+                        **area.model_dump(), framework_id=framework.id, position=position
+                    )
+                    self.add("priority areas", areas[area.slug])
+        for position, area in enumerate(reference.areas):
+            if area.slug not in areas:
+                areas[area.slug] = PriorityArea(**area.model_dump(), position=position)
+                self.add("priority areas", areas[area.slug])
+        self.session.flush()
+
+        commitments = self.existing(Commitment, "ref")
+        for file in files.documents:
+            document = documents[file.document.slug]
+            for seed in file.commitments:
+                where = f"{file.document.slug}: {seed.ref}"
+                meeting_key = seed.meeting or file.document.meeting
+                meeting = self.lookup(meetings, meeting_key, "meeting", where) if meeting_key else None
+                existing = commitments.get(seed.ref)
+                if existing is None:
+                    self.create_commitment(seed, document, meeting, parties, areas, where)
+                else:
+                    self.refresh_source(existing, seed)
+        self.session.flush()
+        return self.report
+
+    def create_commitment(
+        self,
+        seed: CommitmentSeed,
+        document: SourceDocument,
+        meeting: Meeting | None,
+        parties: dict[str, Party],
+        areas: dict[str, PriorityArea],
+        where: str,
+    ) -> None:
+        now = utcnow()
+        commitment = Commitment(
+            ref=seed.ref,
+            title=seed.title,
+            status=seed.status.value,
+            due_date=seed.due_date,
+            document_id=document.id,
+            meeting_id=meeting.id if meeting else None,
+            quote=seed.quote,
+            paragraph=seed.paragraph,
+            context_before=seed.before,
+            context_after=seed.after,
+            search_text=search_text_of(ref=seed.ref, title=seed.title, quote=seed.quote),
+            created_at=now,
+            updated_at=now,
+        )
+        self.add("commitments", commitment)
+        self.session.flush()
+        for code in seed.parties:
+            party = self.lookup(parties, code, "party", where)
+            self.session.add(CommitmentParty(commitment_id=commitment.id, party_id=party.id))
+        for slug in seed.areas:
+            area = self.lookup(areas, slug, "priority area", where)
+            self.session.add(CommitmentArea(commitment_id=commitment.id, area_id=area.id))
+
+    def refresh_source(self, commitment: Commitment, seed: CommitmentSeed) -> None:
+        source = {
+            "quote": seed.quote,
+            "paragraph": seed.paragraph,
+            "context_before": seed.before,
+            "context_after": seed.after,
+        }
+        if all(getattr(commitment, name) == value for name, value in source.items()):
+            return
+        for name, value in source.items():
+            setattr(commitment, name, value)
+        commitment.search_text = search_text_of(
+            ref=commitment.ref, title=commitment.title, quote=seed.quote
+        )
+        self.report.updated["commitment sources"] += 1
+
+
+def seed_register(*, session: Session, seeds_dir: Path) -> SeedReport:
+    return _Loader(session).load(read_seed_files(seeds_dir))

@@ -1,0 +1,26 @@
+"""Expected answers computed from the seed files, so tests follow the data, not copies of it."""
+
+from functools import cache
+
+from app.seeding.models import CommitmentSeed
+from app.seeding.service import SeedFiles, read_seed_files
+from tests.conftest import SEEDS_DIR
+
+
+@cache
+def seed_files() -> SeedFiles:
+    return read_seed_files(SEEDS_DIR)
+
+
+def seeded_commitments() -> list[tuple[str, CommitmentSeed]]:
+    """(document slug, commitment) for every seeded commitment."""
+    return [(f.document.slug, c) for f in seed_files().documents for c in f.commitments]
+
+
+def refs_where(predicate: object) -> list[str]:
+    return sorted(c.ref for slug, c in seeded_commitments() if predicate(slug, c))  # type: ignore[operator]
+
+
+def meeting_of(document_slug: str, commitment: CommitmentSeed) -> str | None:
+    document = next(f.document for f in seed_files().documents if f.document.slug == document_slug)
+    return commitment.meeting or document.meeting
