@@ -12,7 +12,6 @@ from app.core.config import Settings, get_settings
 from app.core.db import Database
 from app.core.errors import install_problem_handlers
 from app.core.migrations import head_revision
-from app.core.openapi import Problem
 from app.documents.router import router as documents_router
 from app.health.router import router as health_router
 from app.meetings.router import router as meetings_router
@@ -61,13 +60,4 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def index() -> RedirectResponse:
         return RedirectResponse("/docs")
 
-    openapi = app.openapi
-
-    def openapi_with_problem() -> dict[str, object]:
-        schema = openapi()
-        schemas = schema.setdefault("components", {}).setdefault("schemas", {})
-        schemas.setdefault("Problem", Problem.model_json_schema())
-        return schema
-
-    app.openapi = openapi_with_problem  # type: ignore[method-assign]
     return app

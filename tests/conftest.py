@@ -119,7 +119,9 @@ class PostgresDatabases:
 
 
 @pytest.fixture(scope="session")
-def databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SqliteDatabases | PostgresDatabases]:
+def databases(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[SqliteDatabases | PostgresDatabases]:
     factory: SqliteDatabases | PostgresDatabases
     if POSTGRES_URL:
         factory = PostgresDatabases(POSTGRES_URL)

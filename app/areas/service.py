@@ -1,5 +1,5 @@
-from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlalchemy import func
+from sqlmodel import Session, col, select
 
 from app.areas.models import AreaPublic, Framework, FrameworkPublic, PriorityArea
 from app.commitments.models import Commitment, CommitmentArea
@@ -9,21 +9,23 @@ from app.documents.models import SourceDocument
 
 def _area_rows(session: Session, slug: str | None = None) -> list[AreaPublic]:
     counts = (
-        select(CommitmentArea.area_id, func.count().label("n"))
-        .join(Commitment, Commitment.id == CommitmentArea.commitment_id)
-        .where(Commitment.archived_at.is_(None))  # type: ignore[union-attr]
-        .group_by(CommitmentArea.area_id)
+        select(col(CommitmentArea.area_id), func.count().label("n"))
+        .join(Commitment, col(Commitment.id) == col(CommitmentArea.commitment_id))
+        .where(col(Commitment.archived_at).is_(None))
+        .group_by(col(CommitmentArea.area_id))
         .subquery()
     )
     statement = (
-        select(PriorityArea, Framework, SourceDocument.slug, func.coalesce(counts.c.n, 0))
-        .outerjoin(Framework, Framework.id == PriorityArea.framework_id)
-        .outerjoin(SourceDocument, SourceDocument.id == Framework.document_id)
-        .outerjoin(counts, counts.c.area_id == PriorityArea.id)
-        .order_by(Framework.slug.nulls_last(), PriorityArea.position, PriorityArea.slug)  # type: ignore[attr-defined]
+        select(PriorityArea, Framework, col(SourceDocument.slug), func.coalesce(counts.c.n, 0))
+        .outerjoin(Framework, col(Framework.id) == col(PriorityArea.framework_id))
+        .outerjoin(SourceDocument, col(SourceDocument.id) == col(Framework.document_id))
+        .outerjoin(counts, counts.c.area_id == col(PriorityArea.id))
+        .order_by(
+            col(Framework.slug).nulls_last(), col(PriorityArea.position), col(PriorityArea.slug)
+        )
     )
     if slug is not None:
-        statement = statement.where(PriorityArea.slug == slug)
+        statement = statement.where(col(PriorityArea.slug) == slug)
     return [
         AreaPublic(
             slug=area.slug,

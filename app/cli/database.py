@@ -79,7 +79,7 @@ def seed(
     ] = False,
 ) -> None:
     """Load the seed files (idempotent: never overwrites what users changed)."""
-    from sqlalchemy import func, select
+    from sqlmodel import func, select
 
     from app.commitments.models import Commitment
     from app.core.config import get_settings

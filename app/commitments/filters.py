@@ -4,7 +4,8 @@ from datetime import date
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement
+from sqlmodel import col, select
 
 from app.areas.models import PriorityArea
 from app.commitments.enums import CommitmentStatus
@@ -33,36 +34,38 @@ def _like_escape(text: str) -> str:
 
 
 def filter_conditions(filters: CommitmentFilters) -> list[ColumnElement[bool]]:
-    conditions: list[ColumnElement[bool]] = [Commitment.archived_at.is_(None)]  # type: ignore[union-attr]
+    conditions: list[ColumnElement[bool]] = [col(Commitment.archived_at).is_(None)]
     if filters.status:
-        conditions.append(Commitment.status.in_([s.value for s in filters.status]))  # type: ignore[attr-defined]
+        conditions.append(col(Commitment.status).in_([s.value for s in filters.status]))
     if filters.party:
         members = (
-            select(CommitmentParty.commitment_id)
-            .join(Party, Party.id == CommitmentParty.party_id)
-            .where(Party.code == filters.party)
+            select(col(CommitmentParty.commitment_id))
+            .join(Party, col(Party.id) == col(CommitmentParty.party_id))
+            .where(col(Party.code) == filters.party)
         )
-        conditions.append(Commitment.id.in_(members))  # type: ignore[union-attr]
+        conditions.append(col(Commitment.id).in_(members))
     if filters.area:
         in_area = (
-            select(CommitmentArea.commitment_id)
-            .join(PriorityArea, PriorityArea.id == CommitmentArea.area_id)
-            .where(PriorityArea.slug == filters.area)
+            select(col(CommitmentArea.commitment_id))
+            .join(PriorityArea, col(PriorityArea.id) == col(CommitmentArea.area_id))
+            .where(col(PriorityArea.slug) == filters.area)
         )
-        conditions.append(Commitment.id.in_(in_area))  # type: ignore[union-attr]
+        conditions.append(col(Commitment.id).in_(in_area))
     if filters.document:
-        document_id = select(SourceDocument.id).where(SourceDocument.slug == filters.document)
-        conditions.append(Commitment.document_id == document_id.scalar_subquery())
+        document_id = select(col(SourceDocument.id)).where(
+            col(SourceDocument.slug) == filters.document
+        )
+        conditions.append(col(Commitment.document_id) == document_id.scalar_subquery())
     if filters.meeting:
-        meeting_id = select(Meeting.id).where(Meeting.key == filters.meeting.upper())
-        conditions.append(Commitment.meeting_id == meeting_id.scalar_subquery())
+        meeting_id = select(col(Meeting.id)).where(col(Meeting.key) == filters.meeting.upper())
+        conditions.append(col(Commitment.meeting_id) == meeting_id.scalar_subquery())
     if filters.due_before:
-        conditions.append(Commitment.due_date < filters.due_before)  # type: ignore[operator]
+        conditions.append(col(Commitment.due_date) < filters.due_before)
     if filters.due_after:
-        conditions.append(Commitment.due_date > filters.due_after)  # type: ignore[operator]
+        conditions.append(col(Commitment.due_date) > filters.due_after)
     if filters.q:
         pattern = f"%{_like_escape(filters.q.casefold())}%"
-        conditions.append(Commitment.search_text.like(pattern, escape="\\"))  # type: ignore[attr-defined]
+        conditions.append(col(Commitment.search_text).like(pattern, escape="\\"))
     return conditions
 
 

@@ -1,5 +1,4 @@
-from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from app.contacts.enums import ContactKind
 from app.contacts.models import Contact, ContactPublic
@@ -9,13 +8,13 @@ from app.parties.models import Organization, Party
 
 def _contacts(session: Session, contact_id: int | None = None) -> list[ContactPublic]:
     statement = (
-        select(Contact, Party.code, Organization.code)
-        .join(Party, Party.id == Contact.party_id)
-        .outerjoin(Organization, Organization.id == Contact.organization_id)
-        .order_by(Party.code, Contact.name, Contact.id)
+        select(Contact, col(Party.code), col(Organization.code))
+        .join(Party, col(Party.id) == col(Contact.party_id))
+        .outerjoin(Organization, col(Organization.id) == col(Contact.organization_id))
+        .order_by(col(Party.code), col(Contact.name), col(Contact.id))
     )
     if contact_id is not None:
-        statement = statement.where(Contact.id == contact_id)
+        statement = statement.where(col(Contact.id) == contact_id)
     return [
         ContactPublic(
             id=contact.id or 0,

@@ -1,6 +1,8 @@
 """The SQLModel base every table module imports, with the constraint naming convention set
 before any table is declared (a convention applies only to tables defined after it)."""
 
+from typing import Protocol
+
 from sqlmodel import SQLModel
 
 SQLModel.metadata.naming_convention = {
@@ -12,4 +14,15 @@ SQLModel.metadata.naming_convention = {
 }
 metadata = SQLModel.metadata
 
-__all__ = ["SQLModel", "metadata"]
+__all__ = ["SQLModel", "id_of", "metadata"]
+
+
+class _HasId(Protocol):
+    id: int | None
+
+
+def id_of(row: _HasId) -> int:
+    """The primary key of a row that has been flushed."""
+    if row.id is None:
+        raise ValueError(f"{type(row).__name__} has no id until it is flushed")
+    return row.id

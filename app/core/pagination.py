@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import ColumnElement, and_, or_
+from sqlalchemy import ColumnElement, SQLColumnExpression, and_, or_
 
 from app.core.errors import InvalidCursorError
 
@@ -16,7 +16,7 @@ from app.core.errors import InvalidCursorError
 class SortKey:
     """One ordering column, how to read its cursor value back, and its direction."""
 
-    column: ColumnElement[Any]
+    column: SQLColumnExpression[Any]
     parse: Callable[[Any], Any]
     descending: bool = False
 

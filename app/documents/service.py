@@ -1,5 +1,5 @@
-from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlalchemy import Select, func
+from sqlmodel import Session, col, select
 
 from app.commitments.filters import CommitmentFilters
 from app.commitments.models import Commitment, CommitmentPublic
@@ -11,15 +11,15 @@ from app.documents.models import DocumentPublic, SourceDocument
 MAX_COMMITMENTS_PER_DOCUMENT = 200
 
 
-def _counted() -> object:
+def _counted() -> Select[SourceDocument, int]:
     counts = (
-        select(Commitment.document_id, func.count().label("n"))
-        .where(Commitment.archived_at.is_(None))  # type: ignore[union-attr]
-        .group_by(Commitment.document_id)
+        select(col(Commitment.document_id), func.count().label("n"))
+        .where(col(Commitment.archived_at).is_(None))
+        .group_by(col(Commitment.document_id))
         .subquery()
     )
     return select(SourceDocument, func.coalesce(counts.c.n, 0)).outerjoin(
-        counts, counts.c.document_id == SourceDocument.id
+        counts, counts.c.document_id == col(SourceDocument.id)
     )
 
 
@@ -32,12 +32,12 @@ def _public(document: SourceDocument, count: int) -> DocumentPublic:
 
 
 def list_documents(*, session: Session) -> list[DocumentPublic]:
-    statement = _counted().order_by(SourceDocument.issued_on, SourceDocument.slug)  # type: ignore[attr-defined]
+    statement = _counted().order_by(col(SourceDocument.issued_on), col(SourceDocument.slug))
     return [_public(document, count) for document, count in session.execute(statement)]
 
 
 def get_document(*, session: Session, slug: str) -> tuple[DocumentPublic, list[CommitmentPublic]]:
-    row = session.execute(_counted().where(SourceDocument.slug == slug)).first()  # type: ignore[attr-defined]
+    row = session.execute(_counted().where(col(SourceDocument.slug) == slug)).first()
     if row is None:
         raise NotFoundError(f"No source document {slug!r}.")
     page = list_commitments(

@@ -35,7 +35,7 @@ def readyz(request: Request) -> Response:
             status=503,
             kind="not-ready",
             title="Not ready",
-            detail=f"The database schema is at {current}, not at {head}; run 'commitments db upgrade'.",
+            detail=f"The schema is at {current}, not {head}: run 'commitments db upgrade'.",
         )
     return json_response(
         {"status": "ready", "database": database.reader.dialect.name, "revision": current}

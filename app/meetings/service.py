@@ -1,5 +1,4 @@
-from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from app.core.errors import NotFoundError
 from app.meetings.models import Meeting, MeetingPublic, MeetingSeries
@@ -8,11 +7,13 @@ from app.meetings.models import Meeting, MeetingPublic, MeetingSeries
 def _meetings(session: Session, key: str | None = None) -> list[MeetingPublic]:
     statement = (
         select(Meeting, MeetingSeries)
-        .join(MeetingSeries, MeetingSeries.id == Meeting.series_id)
-        .order_by(MeetingSeries.code, Meeting.number, Meeting.held_on, Meeting.key)
+        .join(MeetingSeries, col(MeetingSeries.id) == col(Meeting.series_id))
+        .order_by(
+            col(MeetingSeries.code), col(Meeting.number), col(Meeting.held_on), col(Meeting.key)
+        )
     )
     if key is not None:
-        statement = statement.where(Meeting.key == key.upper())
+        statement = statement.where(col(Meeting.key) == key.upper())
     return [
         MeetingPublic(
             key=meeting.key,

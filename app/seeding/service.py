@@ -13,12 +13,11 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import ValidationError
-from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from app.areas.models import Framework, PriorityArea
 from app.commitments.models import Commitment, CommitmentArea, CommitmentParty, search_text_of
-from app.core.metadata import SQLModel
+from app.core.metadata import SQLModel, id_of
 from app.core.time import utcnow
 from app.documents.models import SourceDocument
 from app.meetings.models import Meeting, MeetingSeries
@@ -112,18 +111,18 @@ class _Loader:
     def load(self, files: SeedFiles) -> SeedReport:
         reference = files.reference
         parties = self.existing(Party, "code")
-        for party in reference.parties:
-            if party.code not in parties:
-                parties[party.code] = Party(code=party.code, name=party.name)
-                self.add("parties", parties[party.code])
+        for party_seed in reference.parties:
+            if party_seed.code not in parties:
+                parties[party_seed.code] = Party(code=party_seed.code, name=party_seed.name)
+                self.add("parties", parties[party_seed.code])
         self.session.flush()
 
         organizations = self.existing(Organization, "code")
         for organization in reference.organizations:
             if organization.code not in organizations:
-                party = self.lookup(parties, organization.party, "party", organization.code)
+                owner = self.lookup(parties, organization.party, "party", organization.code)
                 organizations[organization.code] = Organization(
-                    code=organization.code, name=organization.name, party_id=party.id
+                    code=organization.code, name=organization.name, party_id=id_of(owner)
                 )
                 self.add("organizations", organizations[organization.code])
 
@@ -137,21 +136,21 @@ class _Loader:
         meetings = self.existing(Meeting, "key")
         for meeting in reference.meetings:
             if meeting.key not in meetings:
-                owner = self.lookup(series, meeting.series, "meeting series", meeting.key)
+                parent = self.lookup(series, meeting.series, "meeting series", meeting.key)
                 meetings[meeting.key] = Meeting(
-                    **meeting.model_dump(exclude={"series"}), series_id=owner.id
+                    **meeting.model_dump(exclude={"series"}), series_id=id_of(parent)
                 )
                 self.add("meetings", meetings[meeting.key])
 
         documents = self.existing(SourceDocument, "slug")
         for file in files.documents:
-            seed = file.document
-            if seed.slug not in documents:
-                documents[seed.slug] = SourceDocument(
-                    **seed.model_dump(exclude={"source_file", "meeting", "kind"}),
-                    kind=seed.kind.value,
+            document_seed = file.document
+            if document_seed.slug not in documents:
+                documents[document_seed.slug] = SourceDocument(
+                    **document_seed.model_dump(exclude={"source_file", "meeting", "kind"}),
+                    kind=document_seed.kind.value,
                 )
-                self.add("documents", documents[seed.slug])
+                self.add("documents", documents[document_seed.slug])
         self.session.flush()
 
         areas = self.existing(PriorityArea, "slug")
@@ -189,10 +188,12 @@ class _Loader:
             for seed in file.commitments:
                 where = f"{file.document.slug}: {seed.ref}"
                 meeting_key = seed.meeting or file.document.meeting
-                meeting = self.lookup(meetings, meeting_key, "meeting", where) if meeting_key else None
+                made_at = (
+                    self.lookup(meetings, meeting_key, "meeting", where) if meeting_key else None
+                )
                 existing = commitments.get(seed.ref)
                 if existing is None:
-                    self.create_commitment(seed, document, meeting, parties, areas, where)
+                    self.create_commitment(seed, document, made_at, parties, areas, where)
                 else:
                     self.refresh_source(existing, seed)
         self.session.flush()
@@ -227,10 +228,12 @@ class _Loader:
         self.session.flush()
         for code in seed.parties:
             party = self.lookup(parties, code, "party", where)
-            self.session.add(CommitmentParty(commitment_id=commitment.id, party_id=party.id))
+            self.session.add(
+                CommitmentParty(commitment_id=id_of(commitment), party_id=id_of(party))
+            )
         for slug in seed.areas:
             area = self.lookup(areas, slug, "priority area", where)
-            self.session.add(CommitmentArea(commitment_id=commitment.id, area_id=area.id))
+            self.session.add(CommitmentArea(commitment_id=id_of(commitment), area_id=id_of(area)))
 
     def refresh_source(self, commitment: Commitment, seed: CommitmentSeed) -> None:
         source = {
