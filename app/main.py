@@ -11,6 +11,7 @@ from app.contacts.router import router as contacts_router
 from app.core.config import Settings, get_settings
 from app.core.db import Database
 from app.core.errors import install_problem_handlers
+from app.core.limits import BodySizeLimit
 from app.core.migrations import head_revision
 from app.documents.router import router as documents_router
 from app.health.router import router as health_router
@@ -39,12 +40,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="1.0.0",
         description=DESCRIPTION,
         lifespan=lifespan,
-        max_body_size=settings.max_body_bytes,
     )
     app.state.settings = settings
     app.state.database = Database(settings)
     app.state.migration_head = head_revision(settings.database_url)
     install_problem_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     for router in (
         health_router,
         commitments_router,

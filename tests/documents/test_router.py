@@ -1,0 +1,26 @@
+from fastapi.testclient import TestClient
+
+from tests.seed_data import seed_files
+
+
+def test_lists_the_source_documents_with_their_commitment_counts(client: TestClient) -> None:
+    items = client.get("/api/v1/documents").json()["items"]
+    expected = {f.document.slug: len(f.commitments) for f in seed_files().documents}
+    assert {item["slug"]: item["commitment_count"] for item in items} == expected
+    issued = [item["issued_on"] for item in items]
+    assert issued == sorted(issued)
+
+
+def test_a_document_shows_its_metadata_and_commitments(client: TestClient) -> None:
+    file = next(f for f in seed_files().documents if f.document.slug.startswith("scm56"))
+    body = client.get(f"/api/v1/documents/{file.document.slug}").json()
+    assert body["title"].startswith("한미 외교+국방(2+2)")
+    assert body["kind"] == "compilation"
+    assert body["sha256"] == file.document.sha256
+    assert [c["ref"] for c in body["commitments"]] == sorted(c.ref for c in file.commitments)
+
+
+def test_unknown_document_is_404(client: TestClient) -> None:
+    response = client.get("/api/v1/documents/no-such-document")
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
