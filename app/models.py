@@ -1,18 +1,33 @@
 """Every table, imported once so the metadata is complete for Alembic and the app."""
 
-from app.areas.models import Framework, PriorityArea
-from app.commitments.models import Commitment, CommitmentArea, CommitmentLead, CommitmentParty
+from app.areas.models import AreaLead, Framework, PriorityArea
+from app.commitments.models import (
+    Commitment,
+    CommitmentArea,
+    CommitmentContact,
+    CommitmentLead,
+    CommitmentParty,
+    CommitmentReleasability,
+)
 from app.contacts.models import Contact
 from app.core.metadata import metadata
 from app.documents.models import SourceDocument
+from app.history.models import CommitmentHistory
 from app.meetings.models import Meeting, MeetingSeries
 from app.parties.models import Organization, Party
+from app.progress.models import ProgressNote
+from app.users.models import ApiToken, UserAccount
 
 __all__ = [
+    "ApiToken",
+    "AreaLead",
     "Commitment",
     "CommitmentArea",
+    "CommitmentContact",
+    "CommitmentHistory",
     "CommitmentLead",
     "CommitmentParty",
+    "CommitmentReleasability",
     "Contact",
     "Framework",
     "Meeting",
@@ -20,6 +35,8 @@ __all__ = [
     "Organization",
     "Party",
     "PriorityArea",
+    "ProgressNote",
     "SourceDocument",
+    "UserAccount",
     "metadata",
 ]

@@ -8,7 +8,7 @@ import itertools
 import os
 import shutil
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -19,6 +19,9 @@ from app.core.config import PROJECT_ROOT, Settings
 from app.core.db import Database
 from app.core.migrations import upgrade
 from app.seeding.service import seed_register
+from app.users.enums import Role
+from app.users.models import UserCreate
+from app.users.service import create_user
 
 warnings.filterwarnings("ignore", message=".*httpx2.*")
 from fastapi import FastAPI  # noqa: E402
@@ -31,10 +34,26 @@ SOURCE_STATEMENTS = PROJECT_ROOT.parent / "shared" / "seeds"
 POSTGRES_URL = os.environ.get("COMMITMENTS_TEST_DATABASE_URL")
 
 
-def seed(url: str) -> None:
+# (name, role, party) of the users every seeded test database has.
+TEST_USERS = [
+    ("admin", "admin", None),
+    ("us-editor", "editor", "US"),
+    ("rok-editor", "editor", "ROK"),
+    ("jp-editor", "editor", "JP"),
+    ("us-viewer", "viewer", "US"),
+    ("rok-viewer", "viewer", "ROK"),
+]
+TOKENS: dict[str, str] = {}
+
+
+def seed(url: str, *, with_users: bool = False) -> None:
     database = Database(Settings(database_url=url))
     with database.session() as session:
         seed_register(session=session, seeds_dir=SEEDS_DIR)
+        if with_users:
+            for name, role, party in TEST_USERS:
+                request = UserCreate(name=name, role=Role(role), party=party)
+                TOKENS[name] = create_user(session=session, request=request).token
         session.commit()
     database.dispose()
 
@@ -51,7 +70,7 @@ class SqliteDatabases:
             url = f"sqlite:///{path}"
             upgrade(url)
             if seeded:
-                seed(url)
+                seed(url, with_users=True)
             self.templates[name] = path
         return self.templates[name]
 
@@ -99,7 +118,7 @@ class PostgresDatabases:
             url = self.create(database)
             upgrade(url)
             if seeded:
-                seed(url)
+                seed(url, with_users=True)
             self.templates[name] = database
         return self.templates[name]
 
@@ -153,10 +172,37 @@ def app(settings: Settings) -> FastAPI:
     return create_app(settings)
 
 
+def bearer(name: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {TOKENS[name]}"}
+
+
 @pytest.fixture
 def client(app: FastAPI) -> Iterator[TestClient]:
+    """A client authenticated as the administrator."""
+    with TestClient(app, headers=bearer("admin")) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def anonymous(app: FastAPI) -> Iterator[TestClient]:
     with TestClient(app) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def as_user(app: FastAPI) -> Iterator[Callable[[str], TestClient]]:
+    """Clients authenticated as one of TEST_USERS, by name."""
+    clients: dict[str, TestClient] = {}
+
+    def client_for(name: str) -> TestClient:
+        if name not in clients:
+            clients[name] = TestClient(app, headers=bearer(name))
+            clients[name].__enter__()
+        return clients[name]
+
+    yield client_for
+    for test_client in clients.values():
+        test_client.__exit__(None, None, None)
 
 
 @pytest.fixture

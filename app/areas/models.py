@@ -1,7 +1,10 @@
 from datetime import date
 
+from pydantic import Field as PydanticField
 from sqlmodel import Field
 
+from app.commitments.enums import CommitmentStatus
+from app.commitments.models import LeadAssignment, LeadPublic
 from app.core.metadata import SQLModel
 
 
@@ -27,6 +30,16 @@ class PriorityArea(SQLModel, table=True):
     position: int = 0
 
 
+class AreaLead(SQLModel, table=True):
+    """The point of contact who leads a priority area for one party."""
+
+    __tablename__ = "area_lead"
+
+    area_id: int = Field(foreign_key="priority_area.id", primary_key=True)
+    party_id: int = Field(foreign_key="party.id", primary_key=True)
+    contact_id: int = Field(foreign_key="contact.id", index=True)
+
+
 class FrameworkPublic(SQLModel):
     slug: str
     name: str
@@ -41,3 +54,22 @@ class AreaPublic(SQLModel):
     description: str | None
     framework: FrameworkPublic | None
     commitment_count: int
+
+
+class DueItem(SQLModel):
+    ref: str
+    title: str
+    due_date: date
+    status: CommitmentStatus
+
+
+class AreaDetail(AreaPublic):
+    leads: list[LeadPublic]
+    status_counts: dict[str, int]
+    overdue: int
+    due_soon: int
+    next_due: list[DueItem]
+
+
+class AreaLeadsUpdate(SQLModel):
+    leads: list[LeadAssignment] = PydanticField(max_length=20)

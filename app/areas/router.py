@@ -3,13 +3,14 @@ from fastapi.responses import Response
 from sqlmodel import SQLModel
 
 from app.areas import service
-from app.areas.models import AreaPublic
+from app.areas.models import AreaDetail, AreaLeadsUpdate, AreaPublic
 from app.core.db import SessionDep
 from app.core.openapi import problem_responses
 from app.core.responses import json_response
 from app.core.validation import Slug
+from app.users.auth import AdminUser, CurrentUser
 
-router = APIRouter(prefix="/api/v1/areas", tags=["areas"])
+router = APIRouter(prefix="/api/v1/areas", tags=["areas"], responses=problem_responses(401, 422))
 
 
 class AreaList(SQLModel):
@@ -17,10 +18,20 @@ class AreaList(SQLModel):
 
 
 @router.get("", response_model=AreaList)
-def list_areas(session: SessionDep) -> Response:
-    return json_response(AreaList(items=service.list_areas(session=session)))
+def list_areas(principal: CurrentUser, session: SessionDep) -> Response:
+    return json_response(AreaList(items=service.list_areas(session=session, principal=principal)))
 
 
-@router.get("/{slug}", response_model=AreaPublic, responses=problem_responses(404))
-def get_area(slug: Slug, session: SessionDep) -> Response:
-    return json_response(service.get_area(session=session, slug=slug))
+@router.get("/{slug}", response_model=AreaDetail, responses=problem_responses(404))
+def get_area(slug: Slug, principal: CurrentUser, session: SessionDep) -> Response:
+    """The area as a whole: leads, progress by status, overdue, due soon, next due dates."""
+    return json_response(service.get_area(session=session, slug=slug, principal=principal))
+
+
+@router.put("/{slug}/leads", response_model=AreaDetail, responses=problem_responses(403, 404))
+def set_area_leads(
+    slug: Slug, request: AreaLeadsUpdate, principal: AdminUser, session: SessionDep
+) -> Response:
+    """Name the area's lead point of contact for each party (replaces the current ones)."""
+    detail = service.set_leads(session=session, slug=slug, leads=request.leads, principal=principal)
+    return json_response(detail)

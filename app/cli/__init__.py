@@ -8,6 +8,7 @@ import typer
 from app.cli.database import db_app, seed
 from app.cli.errors import CliError, describe
 from app.cli.server import serve
+from app.cli.users import tokens_app, users_app
 
 app = typer.Typer(
     name="commitments",
@@ -17,6 +18,8 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="users")
+app.add_typer(tokens_app, name="tokens")
 app.command()(seed)
 app.command()(serve)
 

@@ -9,8 +9,12 @@ def serve(
     reload: Annotated[bool, typer.Option(help="Restart on code changes.")] = False,
     workers: Annotated[int, typer.Option(min=1, max=64)] = 1,
 ) -> None:
-    """Serve the API (Swagger UI at /docs)."""
+    """Serve the API (Swagger UI at /docs); on first start, create an administrator."""
     import uvicorn
+
+    from app.cli.users import bootstrap
+
+    bootstrap()
 
     typer.echo(f"Serving on http://{host}:{port} (API docs: http://{host}:{port}/docs)")
     uvicorn.run(

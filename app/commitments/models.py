@@ -1,5 +1,7 @@
 from datetime import date, datetime
 
+from pydantic import ConfigDict, model_validator
+from pydantic import Field as PydanticField
 from sqlalchemy import CheckConstraint, Column, Index, Text
 from sqlmodel import Field
 
@@ -8,7 +10,9 @@ from app.contacts.models import ContactRef
 from app.core.db import UTCDateTime
 from app.core.metadata import SQLModel
 from app.core.time import utcnow
-from app.core.validation import Code, Ref, Slug
+from app.core.validation import Code, LongText, PartyCode, Ref, Slug, Title
+from app.core.validation import Text as CleanText
+from app.progress.models import NoteCreate
 
 STATUS_VALUES = ", ".join(f"'{s.value}'" for s in CommitmentStatus)
 
@@ -37,6 +41,9 @@ class Commitment(SQLModel, table=True):
     # Case-folded ref, title and quote: one LIKE that behaves the same on every backend
     # and for every script (SQLite's lower() folds ASCII only).
     search_text: str = Field(default="", sa_column=Column(Text, nullable=False))
+    # From the newest progress note, kept here so lists and staleness need no extra query.
+    last_note_on: date | None = Field(default=None, index=True)
+    percent_complete: int | None = None
     version: int = 1
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False)
@@ -69,6 +76,24 @@ class CommitmentLead(SQLModel, table=True):
     commitment_id: int = Field(foreign_key="commitment.id", primary_key=True)
     party_id: int = Field(foreign_key="party.id", primary_key=True)
     contact_id: int = Field(foreign_key="contact.id", index=True)
+
+
+class CommitmentReleasability(SQLModel, table=True):
+    """A party whose users may see the commitment."""
+
+    __tablename__ = "commitment_releasability"
+
+    commitment_id: int = Field(foreign_key="commitment.id", primary_key=True)
+    party_id: int = Field(foreign_key="party.id", primary_key=True, index=True)
+
+
+class CommitmentContact(SQLModel, table=True):
+    """A supporting point of contact (the leads are in commitment_lead)."""
+
+    __tablename__ = "commitment_contact"
+
+    commitment_id: int = Field(foreign_key="commitment.id", primary_key=True)
+    contact_id: int = Field(foreign_key="contact.id", primary_key=True, index=True)
 
 
 def search_text_of(*, ref: str, title: str, quote: str | None) -> str:
@@ -104,6 +129,10 @@ class CommitmentPublic(SQLModel):
     status: CommitmentStatus
     due_date: date | None
     leads: list[LeadPublic]
+    supporting_contacts: list[ContactRef]
+    releasable_to: list[Code]
+    percent_complete: int | None
+    last_note_on: date | None
     version: int
     created_at: datetime
     updated_at: datetime
@@ -114,3 +143,66 @@ class CommitmentPage(SQLModel):
     items: list[CommitmentPublic]
     total: int
     next_cursor: str | None
+
+
+ContactId = PydanticField(ge=1, le=2**31 - 1)
+
+
+class LeadAssignment(SQLModel):
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+
+    party: PartyCode
+    contact_id: int = ContactId
+
+
+def _unique(values: list[str] | None, what: str) -> None:
+    if values is not None and len(set(values)) != len(values):
+        raise ValueError(f"{what} must not repeat")
+
+
+class _CommitmentFields(SQLModel):
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+
+    @model_validator(mode="after")
+    def _no_repeats(self) -> "_CommitmentFields":
+        _unique(getattr(self, "parties", None), "parties")
+        _unique(getattr(self, "areas", None), "areas")
+        _unique(getattr(self, "releasable_to", None), "releasable_to")
+        leads = getattr(self, "leads", None)
+        _unique([lead.party for lead in leads] if leads else None, "leads (one per party)")
+        return self
+
+
+class CommitmentCreate(_CommitmentFields):
+    title: Title
+    parties: list[PartyCode] = PydanticField(min_length=1, max_length=20)
+    description: LongText | None = None
+    areas: list[Slug] = PydanticField(default_factory=list, max_length=20)
+    status: CommitmentStatus = CommitmentStatus.not_started
+    due_date: date | None = None
+    leads: list[LeadAssignment] = PydanticField(default_factory=list, max_length=20)
+    supporting_contacts: list[int] = PydanticField(default_factory=list, max_length=50)
+    releasable_to: list[PartyCode] | None = PydanticField(
+        default=None, max_length=50, description="Defaults to the commitment's own parties"
+    )
+    document: Slug | None = None
+    meeting: Code | None = None
+    quote: CleanText | None = PydanticField(default=None, max_length=5000)
+
+
+class CommitmentUpdate(_CommitmentFields):
+    """Only the fields present are changed; `null` clears an optional one."""
+
+    title: Title | None = None
+    description: LongText | None = None
+    status: CommitmentStatus | None = None
+    due_date: date | None = None
+    areas: list[Slug] | None = PydanticField(default=None, max_length=20)
+    parties: list[PartyCode] | None = PydanticField(default=None, min_length=1, max_length=20)
+    leads: list[LeadAssignment] | None = PydanticField(default=None, max_length=20)
+    supporting_contacts: list[int] | None = PydanticField(default=None, max_length=50)
+    releasable_to: list[PartyCode] | None = PydanticField(default=None, min_length=1, max_length=50)
+    progress_note: NoteCreate | None = PydanticField(
+        default=None,
+        description="A note recorded with the change; completing needs one, or earlier evidence",
+    )

@@ -1,25 +1,47 @@
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import Response
 
 from app.commitments import service
 from app.commitments.enums import CommitmentSort, CommitmentStatus
-from app.commitments.etags import etag_of, matches_if_none_match
 from app.commitments.filters import CommitmentFilters, filter_query_params
-from app.commitments.models import CommitmentPage, CommitmentPublic
+from app.commitments.models import (
+    CommitmentCreate,
+    CommitmentPage,
+    CommitmentPublic,
+    CommitmentUpdate,
+)
 from app.core.db import SessionDep
+from app.core.etags import IfMatch, etag_of, matches_if_none_match
 from app.core.openapi import problem_responses
 from app.core.responses import json_response
 from app.core.validation import Code, Ref, Slug
+from app.history import service as history
+from app.history.models import HistoryPage
+from app.progress import service as progress
+from app.progress.models import NoteCreate, NoteList, NotePublic
+from app.users.auth import AdminUser, CurrentUser, EditorUser
 
-router = APIRouter(prefix="/api/v1/commitments", tags=["commitments"])
+router = APIRouter(
+    prefix="/api/v1/commitments", tags=["commitments"], responses=problem_responses(401, 422)
+)
+IfMatchHeader = Annotated[
+    str | None,
+    Header(alias="If-Match", max_length=200, description='The ETag last read, e.g. "3"'),
+]
+RefPath = Annotated[Ref, "commitment reference"]
 
 
-@router.get("", response_model=CommitmentPage, responses=problem_responses(400, 422))
+def _with_etag(public: CommitmentPublic, status_code: int = 200) -> Response:
+    return json_response(public, status_code=status_code, headers={"ETag": etag_of(public.version)})
+
+
+@router.get("", response_model=CommitmentPage, responses=problem_responses(400))
 def list_commitments(
     request: Request,
+    principal: CurrentUser,
     session: SessionDep,
     status: Annotated[list[CommitmentStatus] | None, Query()] = None,
     area: Annotated[Slug | None, Query(description="Priority area slug")] = None,
@@ -47,7 +69,12 @@ def list_commitments(
         q=q,
     )
     page = service.list_commitments(
-        session=session, filters=filters, sort=sort, limit=limit, cursor=cursor
+        session=session,
+        filters=filters,
+        principal=principal,
+        sort=sort,
+        limit=limit,
+        cursor=cursor,
     )
     headers = {}
     if page.next_cursor:
@@ -56,9 +83,21 @@ def list_commitments(
             "limit": limit,
             "cursor": page.next_cursor,
         }
-        next_url = request.url.replace_query_params(**params)
-        headers["Link"] = f'<{next_url}>; rel="next"'
+        headers["Link"] = f'<{request.url.replace_query_params(**params)}>; rel="next"'
     return json_response(page, headers=headers)
+
+
+@router.post("", response_model=CommitmentPublic, status_code=201, responses=problem_responses(403))
+def create_commitment(
+    request: CommitmentCreate, principal: EditorUser, session: SessionDep
+) -> Response:
+    """Add a commitment; the server assigns its reference."""
+    public = service.create_commitment(
+        session=session, request=request, principal=principal, actor=principal.actor()
+    )
+    response = _with_etag(public, status_code=201)
+    response.headers["Location"] = f"/api/v1/commitments/{public.ref}"
+    return response
 
 
 @router.get(
@@ -66,9 +105,90 @@ def list_commitments(
     response_model=CommitmentPublic,
     responses={304: {"description": "Not modified"}, **problem_responses(404)},
 )
-def get_commitment(ref: Ref, request: Request, session: SessionDep) -> Response:
-    commitment = service.get_commitment_public(session=session, ref=ref)
-    etag = etag_of(commitment.version)
+def get_commitment(
+    ref: Ref, request: Request, principal: CurrentUser, session: SessionDep
+) -> Response:
+    public = service.get_commitment_public(session=session, ref=ref, principal=principal)
+    etag = etag_of(public.version)
     if matches_if_none_match(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers={"ETag": etag})
-    return json_response(commitment, headers={"ETag": etag})
+    return _with_etag(public)
+
+
+@router.patch(
+    "/{ref}",
+    response_model=CommitmentPublic,
+    responses=problem_responses(403, 404, 409, 412, 428),
+)
+def update_commitment(
+    ref: Ref,
+    request: CommitmentUpdate,
+    principal: EditorUser,
+    session: SessionDep,
+    if_match: IfMatchHeader = None,
+) -> Response:
+    """Change a commitment. Needs If-Match with its current ETag."""
+    public = service.update_commitment(
+        session=session, ref=ref, request=request, principal=principal, if_match=IfMatch(if_match)
+    )
+    return _with_etag(public)
+
+
+@router.delete(
+    "/{ref}", response_model=CommitmentPublic, responses=problem_responses(403, 404, 412, 428)
+)
+def archive_commitment(
+    ref: Ref, principal: AdminUser, session: SessionDep, if_match: IfMatchHeader = None
+) -> Response:
+    """Archive a commitment (nothing is ever deleted; see restore)."""
+    public = service.set_archived(
+        session=session, ref=ref, archived=True, principal=principal, if_match=IfMatch(if_match)
+    )
+    return _with_etag(public)
+
+
+@router.post(
+    "/{ref}/restore", response_model=CommitmentPublic, responses=problem_responses(403, 404, 412)
+)
+def restore_commitment(
+    ref: Ref, principal: AdminUser, session: SessionDep, if_match: IfMatchHeader = None
+) -> Response:
+    public = service.set_archived(
+        session=session, ref=ref, archived=False, principal=principal, if_match=IfMatch(if_match)
+    )
+    return _with_etag(public)
+
+
+@router.get("/{ref}/updates", response_model=NoteList, responses=problem_responses(404))
+def list_progress_notes(ref: Ref, principal: CurrentUser, session: SessionDep) -> Response:
+    commitment = service.get_commitment(session=session, ref=ref, principal=principal)
+    notes = progress.list_notes(session=session, commitment_id=commitment.id or 0)
+    return json_response(NoteList(ref=ref, items=notes))
+
+
+@router.post(
+    "/{ref}/updates",
+    response_model=NotePublic,
+    status_code=201,
+    responses=problem_responses(403, 404, 409, 412, 428),
+)
+def add_progress_note(
+    ref: Ref,
+    request: NoteCreate,
+    principal: EditorUser,
+    session: SessionDep,
+    if_match: IfMatchHeader = None,
+) -> Response:
+    """Append a progress note. A note that changes the status needs If-Match."""
+    note, public = service.add_progress_note(
+        session=session, ref=ref, request=request, principal=principal, if_match=IfMatch(if_match)
+    )
+    return json_response(note, status_code=201, headers={"ETag": etag_of(public.version)})
+
+
+@router.get("/{ref}/history", response_model=HistoryPage, responses=problem_responses(404))
+def get_history(ref: Ref, principal: CurrentUser, session: SessionDep) -> Response:
+    """Every change, field by field: old and new value, who, when, through which channel."""
+    commitment = service.get_commitment(session=session, ref=ref, principal=principal)
+    entries = history.list_history(session=session, commitment_id=commitment.id or 0)
+    return json_response(HistoryPage(ref=ref, items=entries))

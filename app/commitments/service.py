@@ -1,11 +1,13 @@
-"""Reading the register: filtered, keyset-paginated lists and single commitments."""
+"""The register's rules: filtered, keyset-paginated reads limited to what the caller may see,
+and changes that bump the version and write their history in the same transaction."""
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any, NamedTuple
+from uuid import uuid4
 
-from sqlalchemy import case, func
+from sqlalchemy import Select, case, delete, func, update
 from sqlmodel import Session, col, select
 
 from app.areas.models import PriorityArea
@@ -14,24 +16,53 @@ from app.commitments.filters import CommitmentFilters, filter_conditions
 from app.commitments.models import (
     Commitment,
     CommitmentArea,
+    CommitmentContact,
+    CommitmentCreate,
     CommitmentLead,
     CommitmentPage,
     CommitmentParty,
     CommitmentPublic,
+    CommitmentReleasability,
+    CommitmentUpdate,
     LeadPublic,
     Locator,
     SourcePublic,
+    search_text_of,
 )
+from app.commitments.visibility import visible_to
+from app.commitments.workflow import INITIAL, allowed_next, can_move
 from app.contacts.enums import ContactKind
 from app.contacts.models import Contact, ContactRef
-from app.core.errors import NotFoundError
+from app.core.errors import (
+    ForbiddenError,
+    InvalidTransitionError,
+    NotFoundError,
+    PreconditionFailedError,
+    UnprocessableError,
+)
+from app.core.etags import IfMatch, etag_of
 from app.core.metadata import id_of
 from app.core.pagination import SortKey, after_cursor, decode_cursor, encode_cursor
+from app.core.security import Actor, Principal
+from app.core.time import today, utcnow
 from app.documents.models import SourceDocument
+from app.history import service as history
 from app.meetings.models import Meeting
 from app.parties.models import Party
+from app.progress import service as progress
+from app.progress.models import NoteCreate, NotePublic, ProgressNote
 
 _due_missing = case((col(Commitment.due_date).is_(None), 1), else_=0)
+
+
+class PageRow(NamedTuple):
+    commitment: Commitment
+    document_slug: str | None
+    document_title: str | None
+    meeting_key: str | None
+
+
+# ----------------------------------------------------------------------------------- reads
 
 
 def _parse_datetime(raw: Any) -> datetime:
@@ -68,39 +99,33 @@ def _cursor_values(sort: CommitmentSort, row: Commitment) -> list[Any]:
             return [row.updated_at.isoformat(), row.id]
 
 
-class PageRow(NamedTuple):
-    commitment: Commitment
-    document_slug: str | None
-    document_title: str | None
-    meeting_key: str | None
+def _page_query() -> Select[Commitment, str, str, str]:
+    return (
+        select(Commitment, SourceDocument.slug, SourceDocument.title, Meeting.key)
+        .outerjoin(SourceDocument, col(SourceDocument.id) == col(Commitment.document_id))
+        .outerjoin(Meeting, col(Meeting.id) == col(Commitment.meeting_id))
+    )
 
 
-_page_columns = (Commitment, col(SourceDocument.slug), col(SourceDocument.title), col(Meeting.key))
-
-
-def _with_source(statement: Any) -> Any:
-    return statement.outerjoin(
-        SourceDocument, col(SourceDocument.id) == col(Commitment.document_id)
-    ).outerjoin(Meeting, col(Meeting.id) == col(Commitment.meeting_id))
-
-
-def count_commitments(*, session: Session, filters: CommitmentFilters) -> int:
-    statement = select(func.count()).select_from(Commitment).where(*filter_conditions(filters))
-    return session.exec(statement).one()
+def count_commitments(
+    *, session: Session, filters: CommitmentFilters, principal: Principal | None
+) -> int:
+    conditions = filter_conditions(filters) + visible_to(principal)
+    return session.exec(select(func.count()).select_from(Commitment).where(*conditions)).one()
 
 
 def list_commitments(
     *,
     session: Session,
     filters: CommitmentFilters,
+    principal: Principal | None,
     sort: CommitmentSort = CommitmentSort.ref,
     limit: int = 50,
     cursor: str | None = None,
 ) -> CommitmentPage:
     keys = _sort_keys(sort)
-    conditions = filter_conditions(filters)
-    total = count_commitments(session=session, filters=filters)
-    statement = _with_source(select(*_page_columns)).where(*conditions)
+    total = count_commitments(session=session, filters=filters, principal=principal)
+    statement = _page_query().where(*filter_conditions(filters), *visible_to(principal))
     if cursor:
         statement = statement.where(after_cursor(keys, decode_cursor(cursor, sort.value, keys)))
     statement = statement.order_by(*(key.order_by() for key in keys)).limit(limit + 1)
@@ -117,32 +142,44 @@ def list_commitments(
     )
 
 
-def get_commitment(*, session: Session, ref: str) -> Commitment:
-    commitment = session.exec(select(Commitment).where(col(Commitment.ref) == ref)).first()
-    if commitment is None or commitment.archived_at is not None:
+def get_commitment(
+    *,
+    session: Session,
+    ref: str,
+    principal: Principal | None,
+    for_update: bool = False,
+    include_archived: bool = False,
+) -> Commitment:
+    """A commitment the principal may see; one that is not releasable to them does not exist."""
+    statement = select(Commitment).where(col(Commitment.ref) == ref, *visible_to(principal))
+    if for_update:
+        statement = statement.with_for_update()
+    commitment = session.exec(statement).first()
+    archived_hidden = not (include_archived or (principal is not None and principal.is_admin))
+    if commitment is None or (commitment.archived_at is not None and archived_hidden):
         raise NotFoundError(f"No commitment with reference {ref!r}.")
     return commitment
 
 
-def get_commitment_public(*, session: Session, ref: str) -> CommitmentPublic:
-    commitment = get_commitment(session=session, ref=ref)
-    statement = _with_source(select(*_page_columns)).where(col(Commitment.id) == commitment.id)
+def get_commitment_public(
+    *, session: Session, ref: str, principal: Principal | None
+) -> CommitmentPublic:
+    commitment = get_commitment(session=session, ref=ref, principal=principal)
+    return public_of(session=session, commitment=commitment)
+
+
+def public_of(*, session: Session, commitment: Commitment) -> CommitmentPublic:
+    statement = _page_query().where(col(Commitment.id) == commitment.id)
     return to_public(session=session, rows=[PageRow(*row) for row in session.execute(statement)])[0]
 
 
 def to_public(*, session: Session, rows: Sequence[PageRow]) -> list[CommitmentPublic]:
-    """Public views of page rows, with their parties, areas and leads in three batched queries."""
+    """Public views of page rows; their links come in one batched query per kind."""
     if not rows:
         return []
     ids = [id_of(row.commitment) for row in rows]
-    parties: dict[int, list[str]] = defaultdict(list)
-    for commitment_id, code in session.execute(
-        select(col(CommitmentParty.commitment_id), col(Party.code))
-        .join(Party, col(Party.id) == col(CommitmentParty.party_id))
-        .where(col(CommitmentParty.commitment_id).in_(ids))
-        .order_by(col(Party.code))
-    ):
-        parties[commitment_id].append(code)
+    parties = _codes(session, CommitmentParty, ids)
+    releasable = _codes(session, CommitmentReleasability, ids)
     areas: dict[int, list[str]] = defaultdict(list)
     for commitment_id, slug in session.execute(
         select(col(CommitmentArea.commitment_id), col(PriorityArea.slug))
@@ -159,13 +196,38 @@ def to_public(*, session: Session, rows: Sequence[PageRow]) -> list[CommitmentPu
         .where(col(CommitmentLead.commitment_id).in_(ids))
         .order_by(col(Party.code))
     ):
-        reference = ContactRef(id=contact.id, name=contact.name, kind=ContactKind(contact.kind))
-        leads[commitment_id].append(LeadPublic(party=code, contact=reference))
+        leads[commitment_id].append(LeadPublic(party=code, contact=_contact_ref(contact)))
+    supporting: dict[int, list[ContactRef]] = defaultdict(list)
+    for commitment_id, contact in session.execute(
+        select(col(CommitmentContact.commitment_id), Contact)
+        .join(Contact, col(Contact.id) == col(CommitmentContact.contact_id))
+        .where(col(CommitmentContact.commitment_id).in_(ids))
+        .order_by(col(Contact.name), col(Contact.id))
+    ):
+        supporting[commitment_id].append(_contact_ref(contact))
     return [
-        _public(row, parties[key], areas[key], leads[key])
+        _public(row, parties[key], areas[key], leads[key], supporting[key], releasable[key])
         for row in rows
         for key in [id_of(row.commitment)]
     ]
+
+
+def _codes(
+    session: Session, link: type[CommitmentParty] | type[CommitmentReleasability], ids: list[int]
+) -> dict[int, list[str]]:
+    codes: dict[int, list[str]] = defaultdict(list)
+    for commitment_id, code in session.execute(
+        select(col(link.commitment_id), col(Party.code))
+        .join(Party, col(Party.id) == col(link.party_id))
+        .where(col(link.commitment_id).in_(ids))
+        .order_by(col(Party.code))
+    ):
+        codes[commitment_id].append(code)
+    return codes
+
+
+def _contact_ref(contact: Contact) -> ContactRef:
+    return ContactRef(id=id_of(contact), name=contact.name, kind=ContactKind(contact.kind))
 
 
 def _public(
@@ -173,6 +235,8 @@ def _public(
     parties: list[str],
     areas: list[str],
     leads: list[LeadPublic],
+    supporting: list[ContactRef],
+    releasable: list[str],
 ) -> CommitmentPublic:
     commitment = row.commitment
     return CommitmentPublic(
@@ -195,8 +259,437 @@ def _public(
         status=CommitmentStatus(commitment.status),
         due_date=commitment.due_date,
         leads=leads,
+        supporting_contacts=supporting,
+        releasable_to=releasable,
+        percent_complete=commitment.percent_complete,
+        last_note_on=commitment.last_note_on,
         version=commitment.version,
         created_at=commitment.created_at,
         updated_at=commitment.updated_at,
         archived=commitment.archived_at is not None,
     )
+
+
+# ---------------------------------------------------------------------------------- writes
+
+LINK_FIELDS = ("parties", "areas", "leads", "supporting_contacts", "releasable_to")
+# Recorded in the history, but set by the caller (archived_at stands behind "archived").
+RECORDED_ONLY = ("archived",)
+
+
+def current_state(*, session: Session, commitment: Commitment) -> dict[str, Any]:
+    """The editable fields as the history records them (codes, slugs and contact ids)."""
+    public = to_public(session=session, rows=[PageRow(commitment, None, None, None)])[0]
+    return {
+        "title": commitment.title,
+        "description": commitment.description,
+        "status": commitment.status,
+        "due_date": commitment.due_date,
+        "parties": public.parties,
+        "areas": sorted(public.areas),
+        "leads": {lead.party: lead.contact.id for lead in public.leads},
+        "supporting_contacts": sorted(contact.id for contact in public.supporting_contacts),
+        "releasable_to": public.releasable_to,
+    }
+
+
+def _ids_by_key(
+    session: Session,
+    model: type[Party] | type[PriorityArea],
+    key: str,
+    wanted: Iterable[str],
+    what: str,
+) -> dict[str, int]:
+    wanted = set(wanted)
+    if not wanted:
+        return {}
+    column = col(getattr(model, key))
+    found = {
+        value: id_
+        for id_, value in session.execute(select(col(model.id), column).where(column.in_(wanted)))
+    }
+    missing = sorted(wanted - set(found))
+    if missing:
+        raise UnprocessableError(f"Unknown {what}: {', '.join(missing)}.")
+    return found
+
+
+def _contact_parties(session: Session, ids: Iterable[int]) -> dict[int, str]:
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    rows = session.execute(
+        select(col(Contact.id), col(Party.code))
+        .join(Party, col(Party.id) == col(Contact.party_id))
+        .where(col(Contact.id).in_(wanted), col(Contact.archived_at).is_(None))
+    )
+    found = dict(rows)
+    missing = sorted(wanted - set(found))
+    if missing:
+        raise UnprocessableError(f"Unknown contact id(s): {', '.join(map(str, missing))}.")
+    return found
+
+
+def _check_may_edit(principal: Principal | None, parties: Iterable[str]) -> None:
+    if principal is None or principal.is_admin:
+        return
+    if principal.party_code is None or principal.party_code not in parties:
+        raise ForbiddenError(
+            f"Editors change only commitments their own party ({principal.party_code}) is part of."
+        )
+
+
+def _validate(session: Session, state: dict[str, Any], principal: Principal | None) -> None:
+    parties = set(state["parties"])
+    _ids_by_key(session, Party, "code", parties | set(state["releasable_to"]), "party code(s)")
+    _ids_by_key(session, PriorityArea, "slug", state["areas"], "priority area(s)")
+    if not parties <= set(state["releasable_to"]):
+        raise UnprocessableError("releasable_to must include every party of the commitment.")
+    stray = sorted(set(state["leads"]) - parties)
+    if stray:
+        raise UnprocessableError(
+            f"Leads must be for the commitment's parties, not {', '.join(stray)}."
+        )
+    contact_parties = _contact_parties(
+        session, [*state["leads"].values(), *state["supporting_contacts"]]
+    )
+    for party, contact_id in state["leads"].items():
+        if contact_parties[contact_id] != party:
+            raise UnprocessableError(
+                f"Contact {contact_id} is on the {contact_parties[contact_id]} side, not {party}."
+            )
+    _check_may_edit(principal, parties)
+
+
+def _write_links(session: Session, commitment_id: int, field: str, value: Any) -> None:
+    if field in ("parties", "releasable_to"):
+        link = CommitmentParty if field == "parties" else CommitmentReleasability
+        session.execute(delete(link).where(col(link.commitment_id) == commitment_id))
+        for party_id in _ids_by_key(session, Party, "code", value, "party code(s)").values():
+            session.add(link(commitment_id=commitment_id, party_id=party_id))
+    elif field == "areas":
+        session.execute(
+            delete(CommitmentArea).where(col(CommitmentArea.commitment_id) == commitment_id)
+        )
+        for area_id in _ids_by_key(
+            session, PriorityArea, "slug", value, "priority area(s)"
+        ).values():
+            session.add(CommitmentArea(commitment_id=commitment_id, area_id=area_id))
+    elif field == "leads":
+        session.execute(
+            delete(CommitmentLead).where(col(CommitmentLead.commitment_id) == commitment_id)
+        )
+        party_ids = _ids_by_key(session, Party, "code", value, "party code(s)")
+        for party, contact_id in value.items():
+            session.add(
+                CommitmentLead(
+                    commitment_id=commitment_id, party_id=party_ids[party], contact_id=contact_id
+                )
+            )
+    elif field == "supporting_contacts":
+        session.execute(
+            delete(CommitmentContact).where(col(CommitmentContact.commitment_id) == commitment_id)
+        )
+        for contact_id in value:
+            session.add(CommitmentContact(commitment_id=commitment_id, contact_id=contact_id))
+
+
+def apply_changes(
+    *,
+    session: Session,
+    commitment: Commitment,
+    changes: dict[str, tuple[Any, Any]],
+    actor: Actor,
+    reason: str | None = None,
+) -> None:
+    """Write changed fields, bump the version and record the history, all or nothing.
+
+    The version bump comes first and only matches the version that was read: a writer that
+    committed in between makes it match no row, and this change is refused with 412.
+    """
+    if not changes:
+        return
+    commitment_id = id_of(commitment)
+    read_version, now = commitment.version, utcnow()
+    bumped = session.execute(
+        update(Commitment)
+        .where(col(Commitment.id) == commitment_id, col(Commitment.version) == read_version)
+        .values(version=read_version + 1, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if bumped.rowcount != 1:  # type: ignore[attr-defined]
+        raise PreconditionFailedError(
+            "The commitment was changed by someone else at the same time; read it again."
+        )
+    commitment.version, commitment.updated_at = read_version + 1, now
+    for field, (_old, new) in changes.items():
+        if field in LINK_FIELDS:
+            _write_links(session, commitment_id, field, new)
+        elif field not in RECORDED_ONLY:
+            setattr(commitment, field, new)
+    if "title" in changes or "quote" in changes:
+        commitment.search_text = search_text_of(
+            ref=commitment.ref, title=commitment.title, quote=commitment.quote
+        )
+    session.add(commitment)
+    session.flush()
+    history.record(
+        session=session,
+        commitment_id=commitment_id,
+        version=commitment.version,
+        changes=changes,
+        actor=actor,
+        reason=reason,
+    )
+
+
+def _diff(old: dict[str, Any], new: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
+    return {field: (old[field], new[field]) for field in new if new[field] != old[field]}
+
+
+def _check_transition(current: str, new: str) -> None:
+    current_status, new_status = CommitmentStatus(current), CommitmentStatus(new)
+    if not can_move(current_status, new_status):
+        allowed = allowed_next(current_status)
+        raise InvalidTransitionError(
+            f"A commitment cannot go from {current} to {new}; "
+            f"allowed next: {', '.join(allowed) or 'none (final)'}.",
+            current_status=current,
+            allowed_next=allowed,
+        )
+
+
+def _requested_state(old: dict[str, Any], request: CommitmentUpdate) -> dict[str, Any]:
+    new = dict(old)
+    for field in request.model_fields_set - {"progress_note"}:
+        value = getattr(request, field)
+        if field == "title" and value is None:
+            raise UnprocessableError("A commitment's title cannot be removed.")
+        if value is None and field in LINK_FIELDS:
+            raise UnprocessableError(f"Send an empty list, not null, to clear {field}.")
+        if field in ("parties", "areas", "releasable_to"):
+            value = sorted(value)
+        elif field == "leads":
+            value = {
+                lead.party: lead.contact_id for lead in sorted(value, key=lambda lead: lead.party)
+            }
+        elif field == "supporting_contacts":
+            value = sorted(set(value))
+        elif field == "status":
+            value = value.value
+        new[field] = value
+    if "parties" in request.model_fields_set and "releasable_to" not in request.model_fields_set:
+        new["releasable_to"] = sorted(set(old["releasable_to"]) | set(new["parties"]))
+    return new
+
+
+def update_commitment(
+    *,
+    session: Session,
+    ref: str,
+    request: CommitmentUpdate,
+    principal: Principal,
+    if_match: IfMatch,
+) -> CommitmentPublic:
+    commitment = get_commitment(session=session, ref=ref, principal=principal, for_update=True)
+    if commitment.archived_at is not None:
+        raise NotFoundError(f"Commitment {ref!r} is archived; restore it first.")
+    if_match.check(commitment.version)
+    old = current_state(session=session, commitment=commitment)
+    _check_may_edit(principal, old["parties"])
+    new = _requested_state(old, request)
+    _validate(session, new, principal)
+    _check_transition(old["status"], new["status"])
+    note = request.progress_note
+    if note is not None and note.status is not None and note.status.value != new["status"]:
+        raise UnprocessableError("The note's status differs from the status being set.")
+    completing = new["status"] == CommitmentStatus.completed and old["status"] != new["status"]
+    if (
+        completing
+        and note is None
+        and not progress.has_evidence(session=session, commitment_id=id_of(commitment))
+    ):
+        raise UnprocessableError(
+            "Completing a commitment needs a progress note in the same request "
+            "or an earlier note with evidence.",
+        )
+    changes = _diff(old, new)
+    if note is not None:
+        changes |= _note_effects(
+            session, commitment, note, old["status"], new["status"], principal.actor()
+        )[1]
+    apply_changes(session=session, commitment=commitment, changes=changes, actor=principal.actor())
+    return public_of(session=session, commitment=commitment)
+
+
+def _note_effects(
+    session: Session,
+    commitment: Commitment,
+    request: NoteCreate,
+    old_status: str,
+    new_status: str,
+    actor: Actor,
+) -> tuple[ProgressNote, dict[str, tuple[Any, Any]]]:
+    """Insert a note; return it and the changes it makes to the commitment's progress fields."""
+    as_of = request.as_of or today()
+    status_change = (old_status, new_status) if old_status != new_status else None
+    note = progress.insert_note(
+        session=session,
+        commitment_id=id_of(commitment),
+        request=request,
+        actor=actor,
+        as_of=as_of,
+        status_change=status_change,
+    )
+    changes: dict[str, tuple[Any, Any]] = {}
+    if commitment.last_note_on is None or as_of >= commitment.last_note_on:
+        if as_of != commitment.last_note_on:
+            changes["last_note_on"] = (commitment.last_note_on, as_of)
+        if (
+            request.percent_complete is not None
+            and request.percent_complete != commitment.percent_complete
+        ):
+            changes["percent_complete"] = (commitment.percent_complete, request.percent_complete)
+    return note, changes
+
+
+def add_progress_note(
+    *,
+    session: Session,
+    ref: str,
+    request: NoteCreate,
+    principal: Principal,
+    if_match: IfMatch,
+) -> tuple[NotePublic, CommitmentPublic]:
+    """Append a note; one that changes the status needs If-Match and follows the workflow."""
+    commitment = get_commitment(session=session, ref=ref, principal=principal, for_update=True)
+    if commitment.archived_at is not None:
+        raise NotFoundError(f"Commitment {ref!r} is archived; restore it first.")
+    parties = current_state(session=session, commitment=commitment)["parties"]
+    _check_may_edit(principal, parties)
+    old_status = commitment.status
+    new_status = request.status.value if request.status else old_status
+    changes: dict[str, tuple[Any, Any]] = {}
+    if new_status != old_status:
+        if_match.check(commitment.version)
+        _check_transition(old_status, new_status)
+        changes["status"] = (old_status, new_status)
+    elif if_match.header is not None:
+        if_match.check(commitment.version)
+    note, effects = _note_effects(
+        session, commitment, request, old_status, new_status, principal.actor()
+    )
+    apply_changes(
+        session=session, commitment=commitment, changes=changes | effects, actor=principal.actor()
+    )
+    return progress.note_public(note), public_of(session=session, commitment=commitment)
+
+
+def create_commitment(
+    *, session: Session, request: CommitmentCreate, principal: Principal | None, actor: Actor
+) -> CommitmentPublic:
+    if request.status not in INITIAL:
+        raise UnprocessableError(
+            f"A new commitment starts as one of: {', '.join(sorted(s.value for s in INITIAL))}."
+        )
+    state = {
+        "title": request.title,
+        "description": request.description,
+        "status": request.status.value,
+        "due_date": request.due_date,
+        "parties": sorted(request.parties),
+        "areas": sorted(request.areas),
+        "leads": {
+            lead.party: lead.contact_id
+            for lead in sorted(request.leads, key=lambda lead: lead.party)
+        },
+        "supporting_contacts": sorted(set(request.supporting_contacts)),
+        "releasable_to": sorted(request.releasable_to or request.parties),
+    }
+    _validate(session, state, principal)
+    document_id = meeting_id = None
+    if request.document:
+        document = session.exec(
+            select(SourceDocument).where(col(SourceDocument.slug) == request.document)
+        ).first()
+        if document is None:
+            raise UnprocessableError(f"Unknown document {request.document!r}.")
+        document_id = document.id
+    if request.meeting:
+        meeting = session.exec(
+            select(Meeting).where(col(Meeting.key) == request.meeting.upper())
+        ).first()
+        if meeting is None:
+            raise UnprocessableError(f"Unknown meeting {request.meeting!r}.")
+        meeting_id = meeting.id
+    now = utcnow()
+    commitment = Commitment(
+        ref=f"pending-{uuid4().hex}",
+        title=request.title,
+        description=request.description,
+        status=request.status.value,
+        due_date=request.due_date,
+        document_id=document_id,
+        meeting_id=meeting_id,
+        quote=request.quote,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(commitment)
+    session.flush()
+    commitment.ref = f"AC-{id_of(commitment):05d}"
+    commitment.search_text = search_text_of(
+        ref=commitment.ref, title=commitment.title, quote=commitment.quote
+    )
+    for field in LINK_FIELDS:
+        _write_links(session, id_of(commitment), field, state[field])
+    session.add(commitment)
+    session.flush()
+    record_creation(session=session, commitment=commitment, state=state, actor=actor)
+    return public_of(session=session, commitment=commitment)
+
+
+def record_creation(
+    *, session: Session, commitment: Commitment, state: dict[str, Any], actor: Actor
+) -> None:
+    """History of a new commitment: each field it starts with, from nothing."""
+    initial = {
+        field: (None, value) for field, value in state.items() if value not in (None, [], {})
+    }
+    history.record(
+        session=session,
+        commitment_id=id_of(commitment),
+        version=commitment.version,
+        changes={"created": (None, commitment.ref)} | initial,
+        actor=actor,
+    )
+
+
+def set_archived(
+    *,
+    session: Session,
+    ref: str,
+    archived: bool,
+    principal: Principal,
+    if_match: IfMatch,
+) -> CommitmentPublic:
+    """Archive (never delete) or restore a commitment."""
+    commitment = get_commitment(
+        session=session, ref=ref, principal=principal, for_update=True, include_archived=True
+    )
+    if archived or if_match.header is not None:
+        if_match.check(commitment.version)
+    was_archived = commitment.archived_at is not None
+    if was_archived != archived:
+        commitment.archived_at = utcnow() if archived else None
+        apply_changes(
+            session=session,
+            commitment=commitment,
+            changes={"archived": (was_archived, archived)},
+            actor=principal.actor(),
+        )
+    return public_of(session=session, commitment=commitment)
+
+
+def etag_for(public: CommitmentPublic) -> str:
+    return etag_of(public.version)

@@ -1,5 +1,7 @@
 from datetime import datetime
 
+from pydantic import ConfigDict
+from pydantic import Field as PydanticField
 from sqlalchemy import CheckConstraint, Column
 from sqlmodel import Field
 
@@ -7,6 +9,7 @@ from app.contacts.enums import ContactKind
 from app.core.db import UTCDateTime
 from app.core.metadata import SQLModel
 from app.core.time import utcnow
+from app.core.validation import PartyCode, Title
 
 
 class Contact(SQLModel, table=True):
@@ -32,6 +35,7 @@ class Contact(SQLModel, table=True):
     updated_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False)
     )
+    archived_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
 
 
 class ContactRef(SQLModel):
@@ -46,3 +50,29 @@ class ContactPublic(ContactRef):
     position: str | None
     email: str | None
     version: int
+
+
+Email = PydanticField(default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+Position = PydanticField(default=None, max_length=200)
+OrganizationCode = PydanticField(default=None, max_length=32, pattern=r"^[A-Za-z0-9-]+$")
+
+
+class ContactCreate(SQLModel):
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+
+    name: Title
+    party: PartyCode
+    kind: ContactKind = ContactKind.person
+    organization: str | None = OrganizationCode
+    position: Title | None = Position
+    email: str | None = Email
+
+
+class ContactUpdate(SQLModel):
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+
+    name: Title | None = None
+    kind: ContactKind | None = None
+    organization: str | None = OrganizationCode
+    position: Title | None = Position
+    email: str | None = Email

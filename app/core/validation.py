@@ -14,3 +14,23 @@ def _upper(value: str) -> str:
 
 
 PartyCode = Annotated[Code, AfterValidator(_upper)]
+
+
+def _printable(value: str) -> str:
+    # PostgreSQL refuses NUL in text; other control characters have no place in these fields.
+    if any(ord(ch) < 32 and ch not in "\t\n\r" for ch in value):
+        raise ValueError("control characters are not allowed")
+    return value
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be blank")
+    return value.strip()
+
+
+Text = Annotated[str, AfterValidator(_printable)]
+Title = Annotated[
+    str, StringConstraints(max_length=300), AfterValidator(_printable), AfterValidator(_not_blank)
+]
+LongText = Annotated[str, StringConstraints(max_length=10_000), AfterValidator(_printable)]

@@ -9,8 +9,11 @@ from app.core.responses import json_response
 from app.core.validation import Slug
 from app.documents import service
 from app.documents.models import DocumentPublic
+from app.users.auth import CurrentUser
 
-router = APIRouter(prefix="/api/v1/documents", tags=["documents"])
+router = APIRouter(
+    prefix="/api/v1/documents", tags=["documents"], responses=problem_responses(401, 422)
+)
 
 
 class DocumentDetail(DocumentPublic):
@@ -22,11 +25,12 @@ class DocumentList(SQLModel):
 
 
 @router.get("", response_model=DocumentList)
-def list_documents(session: SessionDep) -> Response:
-    return json_response(DocumentList(items=service.list_documents(session=session)))
+def list_documents(principal: CurrentUser, session: SessionDep) -> Response:
+    documents = service.list_documents(session=session, principal=principal)
+    return json_response(DocumentList(items=documents))
 
 
 @router.get("/{slug}", response_model=DocumentDetail, responses=problem_responses(404))
-def get_document(slug: Slug, session: SessionDep) -> Response:
-    document, commitments = service.get_document(session=session, slug=slug)
+def get_document(slug: Slug, principal: CurrentUser, session: SessionDep) -> Response:
+    document, commitments = service.get_document(session=session, slug=slug, principal=principal)
     return json_response(DocumentDetail(**document.model_dump(), commitments=commitments))

@@ -1,4 +1,4 @@
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 from sqlmodel import SQLModel
 
@@ -8,8 +8,14 @@ from app.core.responses import json_response
 from app.core.validation import Code
 from app.meetings import service
 from app.meetings.models import MeetingPublic
+from app.users.auth import current_principal
 
-router = APIRouter(prefix="/api/v1/meetings", tags=["meetings"])
+router = APIRouter(
+    prefix="/api/v1/meetings",
+    tags=["meetings"],
+    dependencies=[Depends(current_principal)],
+    responses=problem_responses(401, 422),
+)
 
 
 class MeetingList(SQLModel):

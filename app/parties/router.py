@@ -1,13 +1,20 @@
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 from sqlmodel import SQLModel
 
 from app.core.db import SessionDep
+from app.core.openapi import problem_responses
 from app.core.responses import json_response
 from app.parties import service
 from app.parties.models import PartyPublic
+from app.users.auth import current_principal
 
-router = APIRouter(prefix="/api/v1/parties", tags=["parties"])
+router = APIRouter(
+    prefix="/api/v1/parties",
+    tags=["parties"],
+    dependencies=[Depends(current_principal)],
+    responses=problem_responses(401, 422),
+)
 
 
 class PartyList(SQLModel):

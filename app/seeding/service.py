@@ -16,10 +16,19 @@ from pydantic import ValidationError
 from sqlmodel import Session, select
 
 from app.areas.models import Framework, PriorityArea
-from app.commitments.models import Commitment, CommitmentArea, CommitmentParty, search_text_of
+from app.commitments.models import (
+    Commitment,
+    CommitmentArea,
+    CommitmentParty,
+    CommitmentReleasability,
+    search_text_of,
+)
+from app.commitments.service import apply_changes, record_creation
 from app.core.metadata import SQLModel, id_of
+from app.core.security import Actor
 from app.core.time import utcnow
 from app.documents.models import SourceDocument
+from app.history.enums import Channel
 from app.meetings.models import Meeting, MeetingSeries
 from app.parties.models import Organization, Party
 from app.seeding.models import CommitmentSeed, DocumentFileSeed, ReferenceSeed
@@ -28,6 +37,7 @@ REFERENCE_FILE = "reference.toml"
 DOCUMENTS_DIR = "documents"
 
 Row = TypeVar("Row", bound=SQLModel)
+SEED_ACTOR = Actor(name="seed", channel=Channel.seed)
 
 
 class SeedError(Exception):
@@ -227,13 +237,24 @@ class _Loader:
         self.add("commitments", commitment)
         self.session.flush()
         for code in seed.parties:
-            party = self.lookup(parties, code, "party", where)
+            party_id = id_of(self.lookup(parties, code, "party", where))
+            commitment_id = id_of(commitment)
+            self.session.add(CommitmentParty(commitment_id=commitment_id, party_id=party_id))
             self.session.add(
-                CommitmentParty(commitment_id=id_of(commitment), party_id=id_of(party))
+                CommitmentReleasability(commitment_id=commitment_id, party_id=party_id)
             )
         for slug in seed.areas:
             area = self.lookup(areas, slug, "priority area", where)
             self.session.add(CommitmentArea(commitment_id=id_of(commitment), area_id=id_of(area)))
+        state = {
+            "title": seed.title,
+            "status": seed.status.value,
+            "due_date": seed.due_date,
+            "parties": sorted(seed.parties),
+            "areas": sorted(seed.areas),
+            "releasable_to": sorted(seed.parties),
+        }
+        record_creation(session=self.session, commitment=commitment, state=state, actor=SEED_ACTOR)
 
     def refresh_source(self, commitment: Commitment, seed: CommitmentSeed) -> None:
         source = {
@@ -242,12 +263,19 @@ class _Loader:
             "context_before": seed.before,
             "context_after": seed.after,
         }
-        if all(getattr(commitment, name) == value for name, value in source.items()):
+        changes = {
+            name: (getattr(commitment, name), value)
+            for name, value in source.items()
+            if getattr(commitment, name) != value
+        }
+        if not changes:
             return
-        for name, value in source.items():
-            setattr(commitment, name, value)
-        commitment.search_text = search_text_of(
-            ref=commitment.ref, title=commitment.title, quote=seed.quote
+        apply_changes(
+            session=self.session,
+            commitment=commitment,
+            changes=changes,
+            actor=SEED_ACTOR,
+            reason="the seed files changed",
         )
         self.report.updated["commitment sources"] += 1
 

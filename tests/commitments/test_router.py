@@ -218,10 +218,12 @@ def test_a_cursor_only_works_with_the_sort_it_came_from(client: TestClient) -> N
 def test_a_page_costs_the_same_number_of_statements_whatever_its_size(
     client: TestClient, count_statements
 ) -> None:
+    client.get("/api/v1/commitments", params={"limit": 1})  # records the token's first use
     counts = {}
     for limit in (1, 10, 60):
         count_statements.count = 0
         assert client.get("/api/v1/commitments", params={"limit": limit}).status_code == 200
         counts[limit] = count_statements.count
     assert counts[1] == counts[10] == counts[60], counts
-    assert counts[60] <= 6, counts
+    # authentication, count, page, and one batched query per kind of link
+    assert counts[60] <= 10, counts

@@ -1,0 +1,140 @@
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated, TypeVar
+
+import typer
+
+from app.cli.errors import CliError
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from app.users.models import IssuedToken
+
+users_app = typer.Typer(help="Desk officers and administrators.", no_args_is_help=True)
+tokens_app = typer.Typer(help="API tokens.", no_args_is_help=True)
+Result = TypeVar("Result")
+
+
+@contextmanager
+def _session() -> Iterator["Session"]:
+    from app.core.config import get_settings
+    from app.core.db import Database
+    from app.core.errors import ProblemError
+
+    database = Database(get_settings())
+    try:
+        with database.session() as session:
+            yield session
+            session.commit()
+    except ProblemError as exc:
+        raise CliError(exc.detail) from exc
+    finally:
+        database.dispose()
+
+
+def _in_session(work: Callable[["Session"], Result]) -> Result:
+    with _session() as session:
+        return work(session)
+
+
+def print_issued(issued: "IssuedToken", api_url: str) -> None:
+    typer.echo(f"Token for {issued.user.name} ({issued.user.role.value}), shown only this once:")
+    typer.echo(f"  {issued.token}")
+    typer.echo("Use it as a bearer token, for example:")
+    typer.echo(f"  curl -H 'Authorization: Bearer {issued.token}' {api_url}/api/v1/commitments")
+
+
+@users_app.command("add")
+def add_user(
+    name: str,
+    role: Annotated[str, typer.Option(help="viewer, editor or admin")],
+    party: Annotated[str | None, typer.Option(help="Party code, e.g. US or ROK")] = None,
+    expires: Annotated[
+        datetime | None, typer.Option(help="Token expiry (UTC), e.g. 2027-01-01")
+    ] = None,
+) -> None:
+    """Create a user and print their first token (once)."""
+    from datetime import UTC
+
+    from pydantic import ValidationError
+
+    from app.core.config import get_settings
+    from app.users import service
+    from app.users.models import UserCreate
+
+    try:
+        request = UserCreate(
+            name=name,
+            role=role,  # type: ignore[arg-type]
+            party=party,
+            token_expires_at=expires.replace(tzinfo=UTC) if expires else None,
+        )
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        raise CliError(f"{'.'.join(map(str, error['loc']))}: {error['msg']}") from exc
+    issued = _in_session(lambda session: service.create_user(session=session, request=request))
+    print_issued(issued, get_settings().public_url)
+
+
+@users_app.command("list")
+def list_users() -> None:
+    """List users with their role, party and tokens."""
+    from app.users import service
+
+    users = _in_session(lambda session: service.list_users(session=session))
+    typer.echo(f"{'ID':>4}  {'NAME':<24} {'ROLE':<7} {'PARTY':<6} TOKENS (id:prefix:state)")
+    for user in users:
+        tokens = " ".join(
+            f"{t.id}:{t.prefix}:{'revoked' if t.revoked_at else 'active'}" for t in user.tokens
+        )
+        state = " (disabled)" if user.disabled else ""
+        typer.echo(
+            f"{user.id:>4}  {user.name:<24} {user.role.value:<7} {user.party or '-':<6} "
+            f"{tokens}{state}"
+        )
+
+
+@tokens_app.command("revoke")
+def revoke_token(token_id: int) -> None:
+    """Revoke a token by id (see `users list`)."""
+    from app.users import service
+
+    token = _in_session(lambda session: service.revoke_token(session=session, token_id=token_id))
+    typer.echo(f"Token {token.id} ({token.prefix}...) revoked.")
+
+
+@tokens_app.command("create")
+def create_token(
+    user: Annotated[str, typer.Argument(help="User name")],
+    label: Annotated[str | None, typer.Option()] = None,
+) -> None:
+    """Issue another token for a user and print it (once)."""
+    from app.core.config import get_settings
+    from app.users import service
+    from app.users.models import TokenCreate
+
+    def issue(session: "Session") -> "IssuedToken":
+        user_id = service.find_user_id(session=session, name=user)
+        return service.issue_token(
+            session=session, user_id=user_id, request=TokenCreate(label=label)
+        )
+
+    print_issued(_in_session(issue), get_settings().public_url)
+
+
+def bootstrap() -> None:
+    """Create the first administrator when there are no users, and say how to authenticate."""
+    from app.core.config import get_settings
+    from app.users import service
+
+    issued = _in_session(lambda session: service.bootstrap_admin(session=session))
+    if issued is not None:
+        typer.echo("First start: created the administrator 'admin'.")
+        print_issued(issued, get_settings().public_url)
+    else:
+        typer.echo(
+            "Authenticate with 'Authorization: Bearer <token>'; "
+            "'commitments tokens create admin' issues a new admin token."
+        )

@@ -1,0 +1,31 @@
+"""What "overdue" and "due soon" mean, as SQL conditions for a given day."""
+
+from datetime import date, timedelta
+
+from sqlalchemy import ColumnElement, and_
+from sqlmodel import col
+
+from app.commitments.enums import OPEN_STATUSES
+from app.commitments.models import Commitment
+
+DEFAULT_DUE_SOON_DAYS = 30
+
+_open = [status.value for status in OPEN_STATUSES]
+
+
+def is_open() -> ColumnElement[bool]:
+    return col(Commitment.status).in_(_open)
+
+
+def overdue_on(day: date) -> ColumnElement[bool]:
+    """Due before `day` and not completed, cancelled or superseded."""
+    return and_(is_open(), col(Commitment.due_date) < day)
+
+
+def due_soon_on(day: date, days: int = DEFAULT_DUE_SOON_DAYS) -> ColumnElement[bool]:
+    """Open and due from `day` to `day + days`, both included."""
+    return and_(
+        is_open(),
+        col(Commitment.due_date) >= day,
+        col(Commitment.due_date) <= day + timedelta(days=days),
+    )

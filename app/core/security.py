@@ -1,0 +1,55 @@
+"""Bearer tokens: random, shown once, stored only as a SHA-256 digest."""
+
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+
+from app.history.enums import Channel
+from app.users.enums import Role
+
+TOKEN_PREFIX = "ac_"
+# What new_token() produces: anything else is refused before it reaches the database.
+TOKEN_PATTERN = re.compile(r"^ac_[A-Za-z0-9_-]{43}$")
+
+
+def new_token() -> str:
+    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+def hash_token(token: str) -> str:
+    # Tokens carry 256 random bits, so a fast digest cannot be brute-forced; no salt needed.
+    return hashlib.sha256(token.encode("ascii")).hexdigest()
+
+
+def digests_match(stored: str, presented: str) -> bool:
+    return hmac.compare_digest(stored.encode("ascii"), presented.encode("ascii"))
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who made a change and through which channel, as the history records it."""
+
+    name: str
+    channel: Channel
+    user_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The authenticated caller of a request."""
+
+    user_id: int
+    name: str
+    role: Role
+    party_id: int | None
+    party_code: str | None
+    token_id: int
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role is Role.admin
+
+    def actor(self, channel: Channel = Channel.api) -> Actor:
+        return Actor(name=self.name, channel=channel, user_id=self.user_id)

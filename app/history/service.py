@@ -1,0 +1,71 @@
+"""Field-level history, written in the same transaction as the change it records."""
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from app.core.security import Actor
+from app.core.time import utcnow
+from app.history.enums import Channel
+from app.history.models import CommitmentHistory, HistoryEntry
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return {str(key): _json(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json(item) for item in value]
+    return value
+
+
+def record(
+    *,
+    session: Session,
+    commitment_id: int,
+    version: int,
+    changes: Mapping[str, tuple[Any, Any]],
+    actor: Actor,
+    reason: str | None = None,
+) -> None:
+    """One row per changed field: (old value, new value)."""
+    now = utcnow()
+    for field, (old, new) in changes.items():
+        session.add(
+            CommitmentHistory(
+                commitment_id=commitment_id,
+                version=version,
+                field=field,
+                old_value=_json(old),
+                new_value=_json(new),
+                actor_id=actor.user_id,
+                actor_name=actor.name,
+                channel=actor.channel.value,
+                reason=reason,
+                changed_at=now,
+            )
+        )
+
+
+def list_history(*, session: Session, commitment_id: int) -> list[HistoryEntry]:
+    rows = session.exec(
+        select(CommitmentHistory)
+        .where(col(CommitmentHistory.commitment_id) == commitment_id)
+        .order_by(col(CommitmentHistory.id))
+    )
+    return [
+        HistoryEntry(
+            version=row.version,
+            field=row.field,
+            old_value=row.old_value,
+            new_value=row.new_value,
+            actor=row.actor_name,
+            channel=Channel(row.channel),
+            reason=row.reason,
+            changed_at=row.changed_at,
+        )
+        for row in rows
+    ]

@@ -1,0 +1,75 @@
+from datetime import date, datetime
+
+from pydantic import AnyHttpUrl, ConfigDict
+from pydantic import Field as PydanticField
+from sqlalchemy import CheckConstraint, Column, Index, Text
+from sqlmodel import Field
+
+from app.commitments.enums import CommitmentStatus
+from app.core.db import UTCDateTime
+from app.core.metadata import SQLModel
+from app.core.time import utcnow
+
+
+class ProgressNote(SQLModel, table=True):
+    """An append-only progress note; a mistake is fixed by a later note that corrects it."""
+
+    __tablename__ = "progress_note"
+    __table_args__ = (
+        CheckConstraint(
+            "percent_complete IS NULL OR (percent_complete BETWEEN 0 AND 100)", name="percent"
+        ),
+        Index("ix_progress_note_commitment_id_as_of", "commitment_id", "as_of"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    commitment_id: int = Field(foreign_key="commitment.id")
+    author_id: int | None = Field(default=None, foreign_key="user_account.id", index=True)
+    author_name: str = Field(max_length=100)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    evidence_url: str | None = Field(default=None, max_length=2000)
+    percent_complete: int | None = None
+    status_from: str | None = Field(default=None, max_length=20)
+    status_to: str | None = Field(default=None, max_length=20)
+    as_of: date
+    corrects_id: int | None = Field(default=None, foreign_key="progress_note.id", index=True)
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False)
+    )
+
+
+NoteText = PydanticField(min_length=1, max_length=10_000)
+
+
+class NoteCreate(SQLModel):
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+
+    text: str = NoteText
+    evidence_url: AnyHttpUrl | None = PydanticField(default=None)
+    percent_complete: int | None = PydanticField(default=None, ge=0, le=100)
+    status: CommitmentStatus | None = None
+    as_of: date | None = None
+    corrects: int | None = PydanticField(
+        default=None,
+        ge=1,
+        description="id of an earlier note of this commitment that this one corrects",
+    )
+
+
+class NotePublic(SQLModel):
+    id: int
+    text: str
+    evidence_url: str | None
+    percent_complete: int | None
+    status_from: CommitmentStatus | None
+    status_to: CommitmentStatus | None
+    as_of: date
+    author: str
+    corrects: int | None
+    corrected_by: list[int]
+    created_at: datetime
+
+
+class NoteList(SQLModel):
+    ref: str
+    items: list[NotePublic]

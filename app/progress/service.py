@@ -1,0 +1,83 @@
+"""Progress notes: appended, never edited; a correction is a later note pointing at the first."""
+
+from collections import defaultdict
+from datetime import date
+
+from sqlmodel import Session, col, select
+
+from app.commitments.enums import CommitmentStatus
+from app.core.errors import UnprocessableError
+from app.core.metadata import id_of
+from app.core.security import Actor
+from app.progress.models import NoteCreate, NotePublic, ProgressNote
+
+
+def insert_note(
+    *,
+    session: Session,
+    commitment_id: int,
+    request: NoteCreate,
+    actor: Actor,
+    as_of: date,
+    status_change: tuple[str, str] | None = None,
+) -> ProgressNote:
+    if request.corrects is not None:
+        corrected = session.get(ProgressNote, request.corrects)
+        if corrected is None or corrected.commitment_id != commitment_id:
+            raise UnprocessableError(f"Note {request.corrects} is not a note of this commitment.")
+    note = ProgressNote(
+        commitment_id=commitment_id,
+        author_id=actor.user_id,
+        author_name=actor.name,
+        text=request.text,
+        evidence_url=str(request.evidence_url) if request.evidence_url else None,
+        percent_complete=request.percent_complete,
+        status_from=status_change[0] if status_change else None,
+        status_to=status_change[1] if status_change else None,
+        as_of=as_of,
+        corrects_id=request.corrects,
+    )
+    session.add(note)
+    session.flush()
+    return note
+
+
+def has_evidence(*, session: Session, commitment_id: int) -> bool:
+    return (
+        session.exec(
+            select(ProgressNote.id).where(
+                col(ProgressNote.commitment_id) == commitment_id,
+                col(ProgressNote.evidence_url).is_not(None),
+            )
+        ).first()
+        is not None
+    )
+
+
+def list_notes(*, session: Session, commitment_id: int) -> list[NotePublic]:
+    notes = session.exec(
+        select(ProgressNote)
+        .where(col(ProgressNote.commitment_id) == commitment_id)
+        .order_by(col(ProgressNote.as_of), col(ProgressNote.id))
+    ).all()
+    corrected_by: dict[int, list[int]] = defaultdict(list)
+    for note in notes:
+        if note.corrects_id is not None:
+            corrected_by[note.corrects_id].append(id_of(note))
+    return [note_public(note, corrected_by[id_of(note)]) for note in notes]
+
+
+def note_public(note: ProgressNote, corrected_by: list[int] | None = None) -> NotePublic:
+    return NotePublic(
+        id=id_of(note),
+        text=note.text,
+        evidence_url=note.evidence_url,
+        percent_complete=note.percent_complete,
+        status_from=CommitmentStatus(note.status_from) if note.status_from else None,
+        status_to=CommitmentStatus(note.status_to) if note.status_to else None,
+        as_of=note.as_of,
+        author=note.author_name,
+        corrects=note.corrects_id,
+        corrected_by=corrected_by or [],
+        created_at=note.created_at,
+    )

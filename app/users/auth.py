@@ -1,0 +1,64 @@
+"""The authentication dependency: every endpoint but the probes and the docs requires it.
+
+It runs in short sessions of its own, finished before the endpoint opens the request's
+session, so a request never holds two connections at once.
+"""
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from app.core.db import Database
+from app.core.errors import ForbiddenError, UnauthorizedError
+from app.core.security import Principal
+from app.users import service
+from app.users.enums import Role, TokenScope
+
+bearer = HTTPBearer(auto_error=False, description="An API token: `Authorization: Bearer ac_...`")
+
+
+def _principal(
+    request: Request, credentials: HTTPAuthorizationCredentials | None, scope: TokenScope
+) -> Principal:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise UnauthorizedError(
+            "This endpoint needs an API token: 'Authorization: Bearer <token>'.",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    database: Database = request.app.state.database
+    with database.session(write=False) as session:
+        principal, stale = service.authenticate(
+            session=session, token=credentials.credentials, scope=scope
+        )
+    if stale:
+        with database.session() as session:
+            service.record_use(session=session, token_id=principal.token_id)
+            session.commit()
+    return principal
+
+
+def current_principal(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Principal:
+    return _principal(request, credentials, TokenScope.api)
+
+
+CurrentUser = Annotated[Principal, Depends(current_principal)]
+
+
+def require(role: Role) -> Callable[[Principal], Principal]:
+    def dependency(principal: CurrentUser) -> Principal:
+        if not principal.role.allows(role):
+            raise ForbiddenError(
+                f"This needs the {role.value} role; you are {principal.role.value}."
+            )
+        return principal
+
+    return dependency
+
+
+EditorUser = Annotated[Principal, Depends(require(Role.editor))]
+AdminUser = Annotated[Principal, Depends(require(Role.admin))]

@@ -1,0 +1,66 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Path
+from fastapi.responses import Response
+from sqlmodel import SQLModel
+
+from app.core.db import SessionDep
+from app.core.openapi import problem_responses
+from app.core.responses import json_response
+from app.users import service
+from app.users.auth import AdminUser, CurrentUser
+from app.users.models import IssuedToken, TokenCreate, TokenPublic, UserCreate, UserPublic
+
+router = APIRouter(prefix="/api/v1", tags=["users"], responses=problem_responses(401, 422))
+admin_errors = problem_responses(403, 404)
+Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
+
+
+class UserList(SQLModel):
+    items: list[UserPublic]
+
+
+@router.get("/me", response_model=UserPublic)
+def who_am_i(principal: CurrentUser, session: SessionDep) -> Response:
+    return json_response(service.get_user(session=session, user_id=principal.user_id))
+
+
+@router.get("/users", response_model=UserList, responses=admin_errors)
+def list_users(_: AdminUser, session: SessionDep) -> Response:
+    return json_response(UserList(items=service.list_users(session=session)))
+
+
+@router.post(
+    "/users", response_model=IssuedToken, status_code=201, responses=problem_responses(403, 409)
+)
+def create_user(request: UserCreate, _: AdminUser, session: SessionDep) -> Response:
+    """Create a user and its first token. The token is in this response only."""
+    issued = service.create_user(session=session, request=request)
+    return json_response(issued, status_code=201)
+
+
+@router.get("/users/{user_id}", response_model=UserPublic, responses=admin_errors)
+def get_user(user_id: Id, _: AdminUser, session: SessionDep) -> Response:
+    return json_response(service.get_user(session=session, user_id=user_id))
+
+
+@router.delete("/users/{user_id}", response_model=UserPublic, responses=admin_errors)
+def disable_user(user_id: Id, _: AdminUser, session: SessionDep) -> Response:
+    """Disable a user: their tokens stop working. Nothing is deleted."""
+    return json_response(service.disable_user(session=session, user_id=user_id))
+
+
+@router.post(
+    "/users/{user_id}/tokens", response_model=IssuedToken, status_code=201, responses=admin_errors
+)
+def issue_token(user_id: Id, request: TokenCreate, _: AdminUser, session: SessionDep) -> Response:
+    """Issue another token for a user. The token is in this response only."""
+    issued = service.issue_token(session=session, user_id=user_id, request=request)
+    return json_response(issued, status_code=201)
+
+
+@router.delete("/tokens/{token_id}", response_model=TokenPublic, responses=admin_errors)
+def revoke_token(token_id: Id, principal: CurrentUser, session: SessionDep) -> Response:
+    """Revoke a token: admins any, others only their own."""
+    owner = None if principal.is_admin else principal.user_id
+    return json_response(service.revoke_token(session=session, token_id=token_id, owner_id=owner))

@@ -1,0 +1,246 @@
+"""Accounts and their tokens."""
+
+from collections import defaultdict
+from datetime import datetime, timedelta
+
+from sqlalchemy import update
+from sqlmodel import Session, col, func, select
+
+from app.core.errors import ConflictError, NotFoundError, UnauthorizedError, UnprocessableError
+from app.core.metadata import id_of
+from app.core.security import (
+    TOKEN_PATTERN,
+    Principal,
+    digests_match,
+    hash_token,
+    new_token,
+)
+from app.core.time import utcnow
+from app.parties.models import Party
+from app.users.enums import Role, TokenScope
+from app.users.models import (
+    ApiToken,
+    IssuedToken,
+    TokenCreate,
+    TokenPublic,
+    UserAccount,
+    UserCreate,
+    UserPublic,
+)
+
+# Recording every use would turn each read into a write; once a minute is enough to audit.
+LAST_USED_RESOLUTION = timedelta(seconds=60)
+
+
+def _token_public(token: ApiToken) -> TokenPublic:
+    return TokenPublic(
+        id=id_of(token),
+        prefix=token.prefix,
+        scope=TokenScope(token.scope),
+        label=token.label,
+        created_at=token.created_at,
+        expires_at=token.expires_at,
+        revoked_at=token.revoked_at,
+        last_used_at=token.last_used_at,
+    )
+
+
+def _users(session: Session, user_id: int | None = None) -> list[UserPublic]:
+    statement = (
+        select(UserAccount, Party.code)
+        .outerjoin(Party, col(Party.id) == col(UserAccount.party_id))
+        .order_by(col(UserAccount.name))
+    )
+    if user_id is not None:
+        statement = statement.where(col(UserAccount.id) == user_id)
+    rows = session.exec(statement).all()
+    tokens: dict[int, list[TokenPublic]] = defaultdict(list)
+    ids = [id_of(user) for user, _ in rows]
+    for token in session.exec(
+        select(ApiToken).where(col(ApiToken.user_id).in_(ids)).order_by(col(ApiToken.id))
+    ):
+        tokens[token.user_id].append(_token_public(token))
+    return [
+        UserPublic(
+            id=id_of(user),
+            name=user.name,
+            role=Role(user.role),
+            party=code,
+            created_at=user.created_at,
+            disabled=user.disabled_at is not None,
+            tokens=tokens[id_of(user)],
+        )
+        for user, code in rows
+    ]
+
+
+def list_users(*, session: Session) -> list[UserPublic]:
+    return _users(session)
+
+
+def get_user(*, session: Session, user_id: int) -> UserPublic:
+    found = _users(session, user_id)
+    if not found:
+        raise NotFoundError(f"No user {user_id}.")
+    return found[0]
+
+
+def count_users(*, session: Session) -> int:
+    return session.exec(select(func.count()).select_from(UserAccount)).one()
+
+
+def _check_expiry(expires_at: datetime | None) -> None:
+    if expires_at is None:
+        return
+    if expires_at.tzinfo is None:
+        raise UnprocessableError(
+            "Token expiry needs a timezone offset (e.g. 2027-01-01T00:00:00Z)."
+        )
+    if expires_at <= utcnow():
+        raise UnprocessableError("Token expiry must be in the future.")
+
+
+def _issue(
+    session: Session, user: UserAccount, request: TokenCreate, scope: TokenScope
+) -> tuple[str, ApiToken]:
+    _check_expiry(request.expires_at)
+    token = new_token()
+    row = ApiToken(
+        user_id=id_of(user),
+        token_hash=hash_token(token),
+        prefix=token[:10],
+        scope=scope.value,
+        label=request.label,
+        expires_at=request.expires_at,
+    )
+    session.add(row)
+    session.flush()
+    return token, row
+
+
+def create_user(*, session: Session, request: UserCreate) -> IssuedToken:
+    party_id = None
+    if request.party is not None:
+        party = session.exec(select(Party).where(col(Party.code) == request.party)).first()
+        if party is None:
+            raise UnprocessableError(f"Unknown party {request.party!r}.")
+        party_id = party.id
+    elif request.role is not Role.admin:
+        raise UnprocessableError("Viewers and editors belong to a party: give --party / 'party'.")
+    if session.exec(select(UserAccount).where(col(UserAccount.name) == request.name)).first():
+        raise ConflictError(f"A user named {request.name!r} already exists.")
+    user = UserAccount(name=request.name, role=request.role.value, party_id=party_id)
+    session.add(user)
+    session.flush()
+    token, row = _issue(
+        session,
+        user,
+        TokenCreate(label=request.token_label, expires_at=request.token_expires_at),
+        TokenScope.api,
+    )
+    return IssuedToken(
+        token=token,
+        token_info=_token_public(row),
+        user=get_user(session=session, user_id=id_of(user)),
+    )
+
+
+def issue_token(
+    *, session: Session, user_id: int, request: TokenCreate, scope: TokenScope = TokenScope.api
+) -> IssuedToken:
+    user = session.get(UserAccount, user_id)
+    if user is None:
+        raise NotFoundError(f"No user {user_id}.")
+    token, row = _issue(session, user, request, scope)
+    return IssuedToken(
+        token=token, token_info=_token_public(row), user=get_user(session=session, user_id=user_id)
+    )
+
+
+def revoke_token(*, session: Session, token_id: int, owner_id: int | None = None) -> TokenPublic:
+    """Revoke a token; with `owner_id`, only one of that user's own."""
+    token = session.get(ApiToken, token_id)
+    if token is None or (owner_id is not None and token.user_id != owner_id):
+        raise NotFoundError(f"No token {token_id}.")
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        session.add(token)
+        session.flush()
+    return _token_public(token)
+
+
+def disable_user(*, session: Session, user_id: int) -> UserPublic:
+    user = session.get(UserAccount, user_id)
+    if user is None:
+        raise NotFoundError(f"No user {user_id}.")
+    if user.disabled_at is None:
+        user.disabled_at = utcnow()
+        session.add(user)
+        session.flush()
+    return get_user(session=session, user_id=user_id)
+
+
+def authenticate(
+    *, session: Session, token: str, scope: TokenScope = TokenScope.api
+) -> tuple[Principal, bool]:
+    """The principal a token stands for, and whether its last use is worth recording."""
+    refused = UnauthorizedError(
+        "Missing, unknown, revoked or expired token.", headers={"WWW-Authenticate": "Bearer"}
+    )
+    if not TOKEN_PATTERN.fullmatch(token):
+        raise refused
+    digest = hash_token(token)
+    row = session.exec(
+        select(ApiToken, UserAccount, Party.code)
+        .join(UserAccount, col(UserAccount.id) == col(ApiToken.user_id))
+        .outerjoin(Party, col(Party.id) == col(UserAccount.party_id))
+        .where(col(ApiToken.token_hash) == digest)
+    ).first()
+    if row is None:
+        raise refused
+    api_token, user, party_code = row
+    now = utcnow()
+    if (
+        not digests_match(api_token.token_hash, digest)
+        or api_token.revoked_at is not None
+        or (api_token.expires_at is not None and api_token.expires_at <= now)
+        or user.disabled_at is not None
+        or api_token.scope != scope.value
+    ):
+        raise refused
+    principal = Principal(
+        user_id=id_of(user),
+        name=user.name,
+        role=Role(user.role),
+        party_id=user.party_id,
+        party_code=party_code,
+        token_id=id_of(api_token),
+    )
+    stale = api_token.last_used_at is None or now - api_token.last_used_at > LAST_USED_RESOLUTION
+    return principal, stale
+
+
+def record_use(*, session: Session, token_id: int) -> None:
+    session.execute(
+        update(ApiToken).where(col(ApiToken.id) == token_id).values(last_used_at=utcnow())
+    )
+
+
+BOOTSTRAP_ADMIN = "admin"
+
+
+def bootstrap_admin(*, session: Session) -> IssuedToken | None:
+    """On a register with no users, create the first administrator; None if users exist."""
+    if count_users(session=session):
+        return None
+    return create_user(
+        session=session,
+        request=UserCreate(name=BOOTSTRAP_ADMIN, role=Role.admin, token_label="first start"),
+    )
+
+
+def find_user_id(*, session: Session, name: str) -> int:
+    user = session.exec(select(UserAccount).where(col(UserAccount.name) == name)).first()
+    if user is None:
+        raise NotFoundError(f"No user named {name!r}.")
+    return id_of(user)
