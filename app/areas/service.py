@@ -93,7 +93,7 @@ def get_area(*, session: Session, slug: str, principal: Principal) -> AreaDetail
             select(col(Commitment.status), func.count())
             .where(*in_area)
             .group_by(col(Commitment.status))
-        )
+        ).all()
     )
     overdue = session.exec(
         select(func.count()).select_from(Commitment).where(*in_area, overdue_on(day))

@@ -323,7 +323,7 @@ def _contact_parties(session: Session, ids: Iterable[int]) -> dict[int, str]:
         .join(Party, col(Party.id) == col(Contact.party_id))
         .where(col(Contact.id).in_(wanted), col(Contact.archived_at).is_(None))
     )
-    found = dict(rows)
+    found = dict(rows.all())
     missing = sorted(wanted - set(found))
     if missing:
         raise UnprocessableError(f"Unknown contact id(s): {', '.join(map(str, missing))}.")
