@@ -393,7 +393,7 @@ def test_archive_and_restore(as_user, client: TestClient) -> None:
 
 
 def test_if_none_match_gives_304_until_it_changes(client: TestClient) -> None:
-    body, etag = current(client)
+    _, etag = current(client)
     assert (
         client.get(f"/api/v1/commitments/{REF}", headers={"If-None-Match": etag}).status_code == 304
     )
