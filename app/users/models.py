@@ -51,7 +51,7 @@ class ApiToken(SQLModel, table=True):
     last_used_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
 
 
-UserName = PydanticField(min_length=1, max_length=100, pattern=r"^[\w .@'-]+$")
+UserName = PydanticField(min_length=1, max_length=100, pattern=r"^[\w .,@'()/-]+$")
 
 
 class UserCreate(SQLModel):

@@ -1,7 +1,89 @@
+import pytest
 from fastapi.testclient import TestClient
+
+PROBLEM = "application/problem+json"
 
 
 def test_no_contacts_until_desk_officers_add_them(client: TestClient) -> None:
     assert client.get("/api/v1/contacts").json() == {"items": []}
     assert client.get("/api/v1/contacts/1").status_code == 404
     assert client.get("/api/v1/contacts/0").status_code == 422
+
+
+def test_create_read_update_archive(as_user) -> None:
+    editor = as_user("rok-editor")
+    created = editor.post(
+        "/api/v1/contacts",
+        json={
+            "name": "박지훈",
+            "party": "ROK",
+            "organization": "ROK-MND",
+            "position": "Director",
+            "email": "desk@mnd.example",
+        },
+    )
+    assert created.status_code == 201, created.text
+    contact = created.json()
+    assert (contact["name"], contact["organization"], contact["version"]) == (
+        "박지훈",
+        "ROK-MND",
+        1,
+    )
+    url = f"/api/v1/contacts/{contact['id']}"
+    assert editor.get(url).json() == contact
+    assert editor.patch(url, json={"position": "Deputy Director"}).status_code == 428
+    updated = editor.patch(url, json={"position": "Deputy Director"}, headers={"If-Match": '"1"'})
+    assert updated.json()["position"] == "Deputy Director"
+    assert updated.headers["etag"] == '"2"'
+    assert editor.patch(url, json={"email": None}, headers={"If-Match": '"1"'}).status_code == 412
+    assert editor.delete(url, headers={"If-Match": '"2"'}).status_code == 204
+    assert editor.get(url).status_code == 404
+
+
+def test_editors_manage_only_their_own_sides_contacts(as_user, client: TestClient) -> None:
+    rok = as_user("rok-editor").post(
+        "/api/v1/contacts", json={"name": "MND desk", "party": "ROK", "kind": "office"}
+    )
+    url = f"/api/v1/contacts/{rok.json()['id']}"
+    us_editor = as_user("us-editor")
+    assert us_editor.post("/api/v1/contacts", json={"name": "x", "party": "ROK"}).status_code == 403
+    assert us_editor.patch(url, json={"name": "y"}, headers={"If-Match": '"1"'}).status_code == 403
+    assert (
+        as_user("us-viewer").post("/api/v1/contacts", json={"name": "x", "party": "US"}).status_code
+        == 403
+    )
+    assert (
+        client.patch(url, json={"name": "MND policy desk"}, headers={"If-Match": '"1"'}).status_code
+        == 200
+    )
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"name": "x", "party": "US", "email": "not-an-email"},
+        {"name": "x", "party": "US", "organization": "ROK-MND"},
+        {"name": "x", "party": "US", "kind": "robot"},
+        {"name": "", "party": "US"},
+        {"name": "x", "party": "ZZ"},
+        {"name": "x", "party": "US", "phone": "123"},
+    ],
+)
+def test_invalid_contacts_are_422(client: TestClient, body: dict) -> None:
+    response = client.post("/api/v1/contacts", json=body)
+    assert response.status_code == 422
+    assert response.headers["content-type"] == PROBLEM
+    assert client.get("/api/v1/contacts").json() == {"items": []}
+
+
+def test_a_contact_leading_open_work_cannot_be_archived(client: TestClient) -> None:
+    contact = client.post("/api/v1/contacts", json={"name": "OSD desk", "party": "US"}).json()
+    etag = client.get("/api/v1/commitments/SCM56-RCF-13").headers["etag"]
+    client.patch(
+        "/api/v1/commitments/SCM56-RCF-13",
+        json={"leads": [{"party": "US", "contact_id": contact["id"]}]},
+        headers={"If-Match": etag},
+    )
+    refused = client.delete(f"/api/v1/contacts/{contact['id']}", headers={"If-Match": '"1"'})
+    assert refused.status_code == 409
+    assert refused.json()["commitments"] == ["SCM56-RCF-13"]
