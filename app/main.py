@@ -17,6 +17,7 @@ from app.documents.router import router as documents_router
 from app.health.router import router as health_router
 from app.meetings.router import router as meetings_router
 from app.parties.router import router as parties_router
+from app.reports.router import router as reports_router
 from app.users.router import router as users_router
 
 DESCRIPTION = """
@@ -56,6 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         meetings_router,
         contacts_router,
         users_router,
+        reports_router,
     ):
         app.include_router(router)
 

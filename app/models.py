@@ -11,6 +11,7 @@ from app.commitments.models import (
 )
 from app.contacts.models import Contact
 from app.core.metadata import metadata
+from app.deadlines.models import CommitmentCycle
 from app.documents.models import SourceDocument
 from app.history.models import CommitmentHistory
 from app.meetings.models import Meeting, MeetingSeries
@@ -24,6 +25,7 @@ __all__ = [
     "Commitment",
     "CommitmentArea",
     "CommitmentContact",
+    "CommitmentCycle",
     "CommitmentHistory",
     "CommitmentLead",
     "CommitmentParty",

@@ -68,7 +68,7 @@ def run_flow(http: httpx.Client, admin_token: str) -> None:
 
     entries = http.get(f"/api/v1/commitments/{REF}/history", headers=viewer).json()["items"]
     by_editor = {e["field"]: e for e in entries if e["actor"] == "Jane Doe (U.S. desk)"}
-    assert set(by_editor) == {"leads", "due_date", "status"}
+    assert set(by_editor) == {"leads", "due_date", "due_rule", "status"}
     assert by_editor["due_date"]["old_value"] == "2025-11-04"
     assert by_editor["leads"]["new_value"] == {"US": owner["id"]}
     assert {e["channel"] for e in by_editor.values()} == {"api"}

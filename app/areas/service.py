@@ -10,7 +10,6 @@ from app.areas.models import (
     FrameworkPublic,
     PriorityArea,
 )
-from app.commitments.deadlines import due_soon_on, is_open, overdue_on
 from app.commitments.enums import CommitmentStatus
 from app.commitments.models import Commitment, CommitmentArea, LeadAssignment, LeadPublic
 from app.commitments.visibility import visible_to
@@ -20,6 +19,7 @@ from app.core.errors import NotFoundError, UnprocessableError
 from app.core.metadata import id_of
 from app.core.security import Principal
 from app.core.time import today
+from app.deadlines.conditions import due_soon_on, is_open, overdue_on
 from app.documents.models import SourceDocument
 from app.parties.models import Party
 

@@ -28,3 +28,6 @@ class CommitmentSort(StrEnum):
     ref_desc = "-ref"
     updated_at = "updated_at"
     updated_at_desc = "-updated_at"
+
+
+STATUS_CHECK = "status IN (" + ", ".join(f"'{status.value}'" for status in CommitmentStatus) + ")"

@@ -4,13 +4,15 @@ from datetime import date
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, not_
 from sqlmodel import col, select
 
 from app.areas.models import PriorityArea
 from app.commitments.enums import CommitmentStatus
 from app.commitments.models import Commitment, CommitmentArea, CommitmentParty
+from app.core.time import today
 from app.core.validation import Code, PartyCode, Slug
+from app.deadlines.conditions import due_soon_on, overdue_on, stale_on
 from app.documents.models import SourceDocument
 from app.meetings.models import Meeting
 from app.parties.models import Party
@@ -27,6 +29,10 @@ class CommitmentFilters(BaseModel):
     due_before: date | None = None
     due_after: date | None = None
     q: str | None = Field(default=None, min_length=1, max_length=200)
+    overdue: bool | None = None
+    due_within_days: int | None = Field(default=None, ge=0, le=3650)
+    stale_days: int | None = Field(default=None, ge=1, le=3650)
+    as_of: date | None = None
 
 
 def _like_escape(text: str) -> str:
@@ -34,6 +40,7 @@ def _like_escape(text: str) -> str:
 
 
 def filter_conditions(filters: CommitmentFilters) -> list[ColumnElement[bool]]:
+    day = filters.as_of or today()
     conditions: list[ColumnElement[bool]] = [col(Commitment.archived_at).is_(None)]
     if filters.status:
         conditions.append(col(Commitment.status).in_([s.value for s in filters.status]))
@@ -63,6 +70,13 @@ def filter_conditions(filters: CommitmentFilters) -> list[ColumnElement[bool]]:
         conditions.append(col(Commitment.due_date) < filters.due_before)
     if filters.due_after:
         conditions.append(col(Commitment.due_date) > filters.due_after)
+    if filters.overdue is not None:
+        overdue = overdue_on(day)
+        conditions.append(overdue if filters.overdue else not_(overdue))
+    if filters.due_within_days is not None:
+        conditions.append(due_soon_on(day, filters.due_within_days))
+    if filters.stale_days is not None:
+        conditions.append(stale_on(day, filters.stale_days))
     if filters.q:
         pattern = f"%{_like_escape(filters.q.casefold())}%"
         conditions.append(col(Commitment.search_text).like(pattern, escape="\\"))

@@ -1,25 +1,26 @@
 from datetime import date, datetime
+from typing import Any
 
 from pydantic import ConfigDict, model_validator
 from pydantic import Field as PydanticField
-from sqlalchemy import CheckConstraint, Column, Index, Text
+from sqlalchemy import JSON, CheckConstraint, Column, Index, Text
 from sqlmodel import Field
 
-from app.commitments.enums import CommitmentStatus
+from app.commitments.enums import STATUS_CHECK, CommitmentStatus
 from app.contacts.models import ContactRef
 from app.core.db import UTCDateTime
 from app.core.metadata import SQLModel
 from app.core.time import utcnow
 from app.core.validation import Code, LongText, PartyCode, Ref, Slug, Title
 from app.core.validation import Text as CleanText
+from app.deadlines.enums import DueState
+from app.deadlines.models import Compliance, CyclePublic, DueRule, Recurrence
 from app.progress.models import NoteCreate
-
-STATUS_VALUES = ", ".join(f"'{s.value}'" for s in CommitmentStatus)
 
 
 class Commitment(SQLModel, table=True):
     __table_args__ = (
-        CheckConstraint(f"status IN ({STATUS_VALUES})", name="status"),
+        CheckConstraint(STATUS_CHECK, name="status"),
         CheckConstraint("version >= 1", name="version_positive"),
         Index("ix_commitment_status_due_date", "status", "due_date"),
         Index("ix_commitment_due_date_id", "due_date", "id"),
@@ -31,7 +32,12 @@ class Commitment(SQLModel, table=True):
     title: str = Field(max_length=300)
     description: str | None = Field(default=None, sa_column=Column(Text))
     status: str = Field(default=CommitmentStatus.not_started.value, max_length=20)
+    # The effective due date: fixed, or computed from due_rule (NULL while its meeting is
+    # undated), or for a recurring commitment the earliest open cycle's.
     due_date: date | None = None
+    due_rule: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    due_meeting_id: int | None = Field(default=None, foreign_key="meeting.id", index=True)
+    recurrence: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     document_id: int | None = Field(default=None, foreign_key="source_document.id", index=True)
     meeting_id: int | None = Field(default=None, foreign_key="meeting.id", index=True)
     quote: str | None = Field(default=None, sa_column=Column(Text))
@@ -128,6 +134,12 @@ class CommitmentPublic(SQLModel):
     areas: list[Slug]
     status: CommitmentStatus
     due_date: date | None
+    due_state: DueState
+    due_rule: DueRule | None
+    due_meeting: str | None
+    recurrence: Recurrence | None
+    cycles: list[CyclePublic]
+    compliance: Compliance | None
     leads: list[LeadPublic]
     supporting_contacts: list[ContactRef]
     releasable_to: list[Code]
@@ -180,6 +192,8 @@ class CommitmentCreate(_CommitmentFields):
     areas: list[Slug] = PydanticField(default_factory=list, max_length=20)
     status: CommitmentStatus = CommitmentStatus.not_started
     due_date: date | None = None
+    due_rule: DueRule | None = None
+    recurrence: Recurrence | None = None
     leads: list[LeadAssignment] = PydanticField(default_factory=list, max_length=20)
     supporting_contacts: list[int] = PydanticField(default_factory=list, max_length=50)
     releasable_to: list[PartyCode] | None = PydanticField(
@@ -196,7 +210,9 @@ class CommitmentUpdate(_CommitmentFields):
     title: Title | None = None
     description: LongText | None = None
     status: CommitmentStatus | None = None
-    due_date: date | None = None
+    due_date: date | None = PydanticField(default=None, description="Replaces any due_rule")
+    due_rule: DueRule | None = PydanticField(default=None, description="Replaces any due_date")
+    recurrence: Recurrence | None = None
     areas: list[Slug] | None = PydanticField(default=None, max_length=20)
     parties: list[PartyCode] | None = PydanticField(default=None, min_length=1, max_length=20)
     leads: list[LeadAssignment] | None = PydanticField(default=None, max_length=20)

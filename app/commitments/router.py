@@ -54,6 +54,19 @@ def list_commitments(
         str | None,
         Query(min_length=1, max_length=200, description="Text in the reference, title or quote"),
     ] = None,
+    overdue: Annotated[
+        bool | None,
+        Query(description="Due before as_of and not completed, cancelled or superseded"),
+    ] = None,
+    due_within_days: Annotated[
+        int | None, Query(ge=0, le=3650, description="Open and due from as_of to as_of + N days")
+    ] = None,
+    stale_days: Annotated[
+        int | None, Query(ge=1, le=3650, description="Open and no progress note for N days")
+    ] = None,
+    as_of: Annotated[
+        date | None, Query(description="The day to measure against (default today)")
+    ] = None,
     sort: CommitmentSort = CommitmentSort.ref,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=512)] = None,

@@ -8,6 +8,8 @@ from typing import Any, NamedTuple
 from uuid import uuid4
 
 from sqlalchemy import Select, case, delete, func, update
+from sqlalchemy import select as sa_select
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from app.areas.models import PriorityArea
@@ -45,6 +47,8 @@ from app.core.metadata import id_of
 from app.core.pagination import SortKey, after_cursor, decode_cursor, encode_cursor
 from app.core.security import Actor, Principal
 from app.core.time import today, utcnow
+from app.deadlines import service as deadlines
+from app.deadlines.models import CommitmentCycle, DueRule, Recurrence
 from app.documents.models import SourceDocument
 from app.history import service as history
 from app.meetings.models import Meeting
@@ -60,6 +64,10 @@ class PageRow(NamedTuple):
     document_slug: str | None
     document_title: str | None
     meeting_key: str | None
+    due_meeting_key: str | None = None
+
+
+_due_meeting = aliased(Meeting)
 
 
 # ----------------------------------------------------------------------------------- reads
@@ -99,11 +107,18 @@ def _cursor_values(sort: CommitmentSort, row: Commitment) -> list[Any]:
             return [row.updated_at.isoformat(), row.id]
 
 
-def _page_query() -> Select[Commitment, str, str, str]:
+def _page_query() -> Select[Commitment, str, str, str, str]:
     return (
-        select(Commitment, SourceDocument.slug, SourceDocument.title, Meeting.key)
+        sa_select(
+            Commitment,
+            col(SourceDocument.slug),
+            col(SourceDocument.title),
+            col(Meeting.key),
+            col(_due_meeting.key),
+        )
         .outerjoin(SourceDocument, col(SourceDocument.id) == col(Commitment.document_id))
         .outerjoin(Meeting, col(Meeting.id) == col(Commitment.meeting_id))
+        .outerjoin(_due_meeting, col(_due_meeting.id) == col(Commitment.due_meeting_id))
     )
 
 
@@ -205,8 +220,17 @@ def to_public(*, session: Session, rows: Sequence[PageRow]) -> list[CommitmentPu
         .order_by(col(Contact.name), col(Contact.id))
     ):
         supporting[commitment_id].append(_contact_ref(contact))
+    cycles = deadlines.cycles_with_meetings(session, ids)
     return [
-        _public(row, parties[key], areas[key], leads[key], supporting[key], releasable[key])
+        _public(
+            row,
+            parties[key],
+            areas[key],
+            leads[key],
+            supporting[key],
+            releasable[key],
+            cycles.get(key, []),
+        )
         for row in rows
         for key in [id_of(row.commitment)]
     ]
@@ -237,8 +261,11 @@ def _public(
     leads: list[LeadPublic],
     supporting: list[ContactRef],
     releasable: list[str],
+    cycles: list[tuple[CommitmentCycle, str | None]],
 ) -> CommitmentPublic:
     commitment = row.commitment
+    cycle_rows = [cycle for cycle, _ in cycles]
+    recurring = commitment.recurrence is not None
     return CommitmentPublic(
         ref=commitment.ref,
         title=commitment.title,
@@ -258,6 +285,12 @@ def _public(
         areas=areas,
         status=CommitmentStatus(commitment.status),
         due_date=commitment.due_date,
+        due_state=deadlines.due_state(commitment, cycle_rows),
+        due_rule=DueRule.model_validate(commitment.due_rule) if commitment.due_rule else None,
+        due_meeting=row.due_meeting_key,
+        recurrence=Recurrence.model_validate(commitment.recurrence) if recurring else None,
+        cycles=[deadlines.cycle_public(cycle, key) for cycle, key in cycles],
+        compliance=deadlines.compliance(cycle_rows, today()) if recurring else None,
         leads=leads,
         supporting_contacts=supporting,
         releasable_to=releasable,
@@ -279,12 +312,14 @@ RECORDED_ONLY = ("archived",)
 
 def current_state(*, session: Session, commitment: Commitment) -> dict[str, Any]:
     """The editable fields as the history records them (codes, slugs and contact ids)."""
-    public = to_public(session=session, rows=[PageRow(commitment, None, None, None)])[0]
+    public = to_public(session=session, rows=[PageRow(commitment, None, None, None, None)])[0]
     return {
         "title": commitment.title,
         "description": commitment.description,
         "status": commitment.status,
         "due_date": commitment.due_date,
+        "due_rule": commitment.due_rule,
+        "recurrence": commitment.recurrence,
         "parties": public.parties,
         "areas": sorted(public.areas),
         "leads": {lead.party: lead.contact.id for lead in public.leads},
@@ -477,10 +512,43 @@ def _requested_state(old: dict[str, Any], request: CommitmentUpdate) -> dict[str
             value = sorted(set(value))
         elif field == "status":
             value = value.value
+        elif field in ("due_rule", "recurrence") and value is not None:
+            value = value.model_dump(mode="json")
         new[field] = value
     if "parties" in request.model_fields_set and "releasable_to" not in request.model_fields_set:
         new["releasable_to"] = sorted(set(old["releasable_to"]) | set(new["parties"]))
+    fields = request.model_fields_set
+    if "due_date" in fields and request.due_date is not None:
+        if request.due_rule is not None:
+            raise UnprocessableError("Give a due_date or a due_rule, not both.")
+        new["due_rule"] = None
+    if new["due_rule"] is not None and new["recurrence"] is not None:
+        raise UnprocessableError("A recurring commitment's due dates come from its cycles.")
+    if new["recurrence"] is not None and "due_date" in fields and request.due_date is not None:
+        raise UnprocessableError("A recurring commitment's due dates come from its cycles.")
     return new
+
+
+def derive_deadline(
+    session: Session, commitment: Commitment, state: dict[str, Any]
+) -> dict[str, tuple[Any, Any]]:
+    """Set the due date a rule or a recurrence implies; return the cycles' changes."""
+    if state["recurrence"] is not None:
+        recurrence = Recurrence.model_validate(state["recurrence"])
+        cycle_changes = deadlines.sync_cycles(
+            session=session, commitment=commitment, recurrence=recurrence
+        )
+        state["due_date"] = deadlines.earliest_open_due(session, commitment)
+        commitment.due_meeting_id = None
+        return cycle_changes
+    if state["due_rule"] is not None:
+        rule = DueRule.model_validate(state["due_rule"])
+        commitment.due_meeting_id, state["due_date"] = deadlines.ruled_due_date(
+            session, commitment, rule
+        )
+    else:
+        commitment.due_meeting_id = None
+    return {}
 
 
 def update_commitment(
@@ -499,8 +567,11 @@ def update_commitment(
     _check_may_edit(principal, old["parties"])
     new = _requested_state(old, request)
     _validate(session, new, principal)
+    cycle_changes = derive_deadline(session, commitment, new)
     _check_transition(old["status"], new["status"])
     note = request.progress_note
+    if note is not None and note.cycle is not None:
+        raise UnprocessableError("A note about one cycle goes to POST .../updates.")
     if note is not None and note.status is not None and note.status.value != new["status"]:
         raise UnprocessableError("The note's status differs from the status being set.")
     completing = new["status"] == CommitmentStatus.completed and old["status"] != new["status"]
@@ -513,7 +584,7 @@ def update_commitment(
             "Completing a commitment needs a progress note in the same request "
             "or an earlier note with evidence.",
         )
-    changes = _diff(old, new)
+    changes = _diff(old, new) | cycle_changes
     if note is not None:
         changes |= _note_effects(
             session, commitment, note, old["status"], new["status"], principal.actor()
@@ -529,6 +600,7 @@ def _note_effects(
     old_status: str,
     new_status: str,
     actor: Actor,
+    cycle: CommitmentCycle | None = None,
 ) -> tuple[ProgressNote, dict[str, tuple[Any, Any]]]:
     """Insert a note; return it and the changes it makes to the commitment's progress fields."""
     as_of = request.as_of or today()
@@ -540,17 +612,36 @@ def _note_effects(
         actor=actor,
         as_of=as_of,
         status_change=status_change,
+        cycle_id=cycle.id if cycle else None,
     )
     changes: dict[str, tuple[Any, Any]] = {}
     if commitment.last_note_on is None or as_of >= commitment.last_note_on:
         if as_of != commitment.last_note_on:
             changes["last_note_on"] = (commitment.last_note_on, as_of)
         if (
-            request.percent_complete is not None
+            cycle is None
+            and request.percent_complete is not None
             and request.percent_complete != commitment.percent_complete
         ):
             changes["percent_complete"] = (commitment.percent_complete, request.percent_complete)
     return note, changes
+
+
+def _move_cycle(
+    session: Session, commitment: Commitment, cycle: CommitmentCycle, status: str, on: date
+) -> dict[str, tuple[Any, Any]]:
+    """Set a cycle's status; the commitment's due date follows its earliest open cycle."""
+    completed_on = on if status == CommitmentStatus.completed.value else None
+    changes: dict[str, tuple[Any, Any]] = {f"cycle {cycle.key}: status": (cycle.status, status)}
+    if completed_on != cycle.completed_on:
+        changes[f"cycle {cycle.key}: completed_on"] = (cycle.completed_on, completed_on)
+    cycle.status, cycle.completed_on, cycle.updated_at = status, completed_on, utcnow()
+    session.add(cycle)
+    session.flush()
+    due = deadlines.earliest_open_due(session, commitment)
+    if due != commitment.due_date:
+        changes["due_date"] = (commitment.due_date, due)
+    return changes
 
 
 def add_progress_note(
@@ -561,28 +652,35 @@ def add_progress_note(
     principal: Principal,
     if_match: IfMatch,
 ) -> tuple[NotePublic, CommitmentPublic]:
-    """Append a note; one that changes the status needs If-Match and follows the workflow."""
+    """Append a note; one that changes the status (of the commitment, or of the cycle it names)
+    needs If-Match and follows the workflow."""
     commitment = get_commitment(session=session, ref=ref, principal=principal, for_update=True)
     if commitment.archived_at is not None:
         raise NotFoundError(f"Commitment {ref!r} is archived; restore it first.")
     parties = current_state(session=session, commitment=commitment)["parties"]
     _check_may_edit(principal, parties)
-    old_status = commitment.status
+    cycle = deadlines.find_cycle(session, commitment, request.cycle) if request.cycle else None
+    old_status = cycle.status if cycle else commitment.status
     new_status = request.status.value if request.status else old_status
     changes: dict[str, tuple[Any, Any]] = {}
+    if new_status != old_status or if_match.header is not None:
+        if_match.check(commitment.version)
     if new_status != old_status:
-        if_match.check(commitment.version)
         _check_transition(old_status, new_status)
-        changes["status"] = (old_status, new_status)
-    elif if_match.header is not None:
-        if_match.check(commitment.version)
+        if cycle is None:
+            changes["status"] = (old_status, new_status)
+        else:
+            changes |= _move_cycle(session, commitment, cycle, new_status, request.as_of or today())
     note, effects = _note_effects(
-        session, commitment, request, old_status, new_status, principal.actor()
+        session, commitment, request, old_status, new_status, principal.actor(), cycle
     )
     apply_changes(
         session=session, commitment=commitment, changes=changes | effects, actor=principal.actor()
     )
-    return progress.note_public(note), public_of(session=session, commitment=commitment)
+    return (
+        progress.note_public(note, cycle.key if cycle else None),
+        public_of(session=session, commitment=commitment),
+    )
 
 
 def create_commitment(
@@ -592,11 +690,17 @@ def create_commitment(
         raise UnprocessableError(
             f"A new commitment starts as one of: {', '.join(sorted(s.value for s in INITIAL))}."
         )
-    state = {
+    if request.due_date is not None and (request.due_rule or request.recurrence):
+        raise UnprocessableError("Give a due_date, a due_rule or a recurrence, not several.")
+    if request.due_rule is not None and request.recurrence is not None:
+        raise UnprocessableError("A recurring commitment's due dates come from its cycles.")
+    state: dict[str, Any] = {
         "title": request.title,
         "description": request.description,
         "status": request.status.value,
         "due_date": request.due_date,
+        "due_rule": request.due_rule.model_dump(mode="json") if request.due_rule else None,
+        "recurrence": request.recurrence.model_dump(mode="json") if request.recurrence else None,
         "parties": sorted(request.parties),
         "areas": sorted(request.areas),
         "leads": {
@@ -632,11 +736,15 @@ def create_commitment(
         document_id=document_id,
         meeting_id=meeting_id,
         quote=request.quote,
+        due_rule=state["due_rule"],
+        recurrence=state["recurrence"],
         created_at=now,
         updated_at=now,
     )
     session.add(commitment)
     session.flush()
+    cycle_changes = derive_deadline(session, commitment, state)
+    commitment.due_date = state["due_date"]
     commitment.ref = f"AC-{id_of(commitment):05d}"
     commitment.search_text = search_text_of(
         ref=commitment.ref, title=commitment.title, quote=commitment.quote
@@ -645,8 +753,17 @@ def create_commitment(
         _write_links(session, id_of(commitment), field, state[field])
     session.add(commitment)
     session.flush()
-    record_creation(session=session, commitment=commitment, state=state, actor=actor)
+    record_creation(
+        session=session,
+        commitment=commitment,
+        state=state | cycle_changes_as_state(cycle_changes),
+        actor=actor,
+    )
     return public_of(session=session, commitment=commitment)
+
+
+def cycle_changes_as_state(changes: dict[str, tuple[Any, Any]]) -> dict[str, Any]:
+    return {field: new for field, (_old, new) in changes.items()}
 
 
 def record_creation(

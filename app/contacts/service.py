@@ -1,7 +1,6 @@
 from sqlmodel import Session, col, select
 
 from app.areas.models import AreaLead
-from app.commitments.deadlines import is_open
 from app.commitments.models import Commitment, CommitmentLead
 from app.contacts.enums import ContactKind
 from app.contacts.models import Contact, ContactCreate, ContactPublic, ContactUpdate
@@ -10,6 +9,7 @@ from app.core.etags import IfMatch
 from app.core.metadata import id_of
 from app.core.security import Principal
 from app.core.time import utcnow
+from app.deadlines.conditions import is_open
 from app.parties.models import Organization, Party
 
 

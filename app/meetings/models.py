@@ -1,9 +1,12 @@
 from datetime import date
 
+from pydantic import ConfigDict
+from pydantic import Field as PydanticField
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field
 
 from app.core.metadata import SQLModel
+from app.core.validation import Code, Title
 
 
 class MeetingSeries(SQLModel, table=True):
@@ -28,6 +31,7 @@ class Meeting(SQLModel, table=True):
     title: str | None = Field(default=None, max_length=300)
     held_on: date | None = Field(default=None, index=True)
     place: str | None = Field(default=None, max_length=200)
+    version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
 
 
 class MeetingPublic(SQLModel):
@@ -38,3 +42,25 @@ class MeetingPublic(SQLModel):
     title: str | None
     held_on: date | None
     place: str | None
+    version: int
+
+
+class MeetingCreate(SQLModel):
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+
+    series: Code
+    number: int | None = PydanticField(default=None, ge=1, le=10_000)
+    key: Code | None = PydanticField(default=None, description="Defaults to SERIES-NUMBER")
+    title: Title | None = None
+    held_on: date | None = None
+    place: Title | None = None
+
+
+class MeetingUpdate(SQLModel):
+    """Schedule or move a meeting: every due date that follows it is recomputed."""
+
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+
+    held_on: date | None = None
+    place: Title | None = None
+    title: Title | None = None

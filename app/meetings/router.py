@@ -1,20 +1,20 @@
-from fastapi import APIRouter, Depends
+from typing import Annotated
+
+from fastapi import APIRouter, Header
 from fastapi.responses import Response
 from sqlmodel import SQLModel
 
 from app.core.db import SessionDep
+from app.core.etags import IfMatch, etag_of
 from app.core.openapi import problem_responses
 from app.core.responses import json_response
 from app.core.validation import Code
 from app.meetings import service
-from app.meetings.models import MeetingPublic
-from app.users.auth import current_principal
+from app.meetings.models import MeetingCreate, MeetingPublic, MeetingUpdate
+from app.users.auth import AdminUser, CurrentUser
 
 router = APIRouter(
-    prefix="/api/v1/meetings",
-    tags=["meetings"],
-    dependencies=[Depends(current_principal)],
-    responses=problem_responses(401, 422),
+    prefix="/api/v1/meetings", tags=["meetings"], responses=problem_responses(401, 422)
 )
 
 
@@ -22,11 +22,47 @@ class MeetingList(SQLModel):
     items: list[MeetingPublic]
 
 
+def _with_etag(meeting: MeetingPublic, status_code: int = 200) -> Response:
+    return json_response(
+        meeting, status_code=status_code, headers={"ETag": etag_of(meeting.version)}
+    )
+
+
 @router.get("", response_model=MeetingList)
-def list_meetings(session: SessionDep) -> Response:
+def list_meetings(_: CurrentUser, session: SessionDep) -> Response:
     return json_response(MeetingList(items=service.list_meetings(session=session)))
 
 
+@router.post(
+    "", response_model=MeetingPublic, status_code=201, responses=problem_responses(403, 409)
+)
+def create_meeting(request: MeetingCreate, principal: AdminUser, session: SessionDep) -> Response:
+    """Enter a meeting; commitments and cycles that follow its series pick it up."""
+    meeting = service.create_meeting(session=session, request=request, actor=principal.actor())
+    return _with_etag(meeting, status_code=201)
+
+
 @router.get("/{key}", response_model=MeetingPublic, responses=problem_responses(404))
-def get_meeting(key: Code, session: SessionDep) -> Response:
-    return json_response(service.get_meeting(session=session, key=key))
+def get_meeting(key: Code, _: CurrentUser, session: SessionDep) -> Response:
+    return _with_etag(service.get_meeting(session=session, key=key))
+
+
+@router.patch(
+    "/{key}", response_model=MeetingPublic, responses=problem_responses(403, 404, 412, 428)
+)
+def update_meeting(
+    key: Code,
+    request: MeetingUpdate,
+    principal: AdminUser,
+    session: SessionDep,
+    if_match: Annotated[str | None, Header(alias="If-Match", max_length=200)] = None,
+) -> Response:
+    """Schedule or move a meeting (needs If-Match); due dates that follow it are recomputed."""
+    meeting = service.update_meeting(
+        session=session,
+        key=key,
+        request=request,
+        actor=principal.actor(),
+        if_match=IfMatch(if_match),
+    )
+    return _with_etag(meeting)

@@ -1,7 +1,12 @@
 from sqlmodel import Session, col, select
 
-from app.core.errors import NotFoundError
-from app.meetings.models import Meeting, MeetingPublic, MeetingSeries
+from app.commitments.service import apply_changes, derive_deadline
+from app.core.errors import ConflictError, NotFoundError, UnprocessableError
+from app.core.etags import IfMatch
+from app.core.metadata import id_of
+from app.core.security import Actor
+from app.deadlines.service import anchored_to, meeting_change_reason
+from app.meetings.models import Meeting, MeetingCreate, MeetingPublic, MeetingSeries, MeetingUpdate
 
 
 def _meetings(session: Session, key: str | None = None) -> list[MeetingPublic]:
@@ -23,6 +28,7 @@ def _meetings(session: Session, key: str | None = None) -> list[MeetingPublic]:
             title=meeting.title,
             held_on=meeting.held_on,
             place=meeting.place,
+            version=meeting.version,
         )
         for meeting, series in session.execute(statement)
     ]
@@ -37,3 +43,77 @@ def get_meeting(*, session: Session, key: str) -> MeetingPublic:
     if not found:
         raise NotFoundError(f"No meeting {key!r}.")
     return found[0]
+
+
+def create_meeting(*, session: Session, request: MeetingCreate, actor: Actor) -> MeetingPublic:
+    series = session.exec(
+        select(MeetingSeries).where(col(MeetingSeries.code) == request.series.upper())
+    ).first()
+    if series is None:
+        raise UnprocessableError(f"Unknown meeting series {request.series!r}.")
+    if request.key is None and request.number is None:
+        raise UnprocessableError("Give the meeting's number, or a key.")
+    key = (request.key or f"{series.code}-{request.number}").upper()
+    clash = session.exec(
+        select(Meeting).where(
+            (col(Meeting.key) == key)
+            | ((col(Meeting.series_id) == series.id) & (col(Meeting.number) == request.number))
+        )
+    ).first()
+    if clash is not None:
+        raise ConflictError(f"Meeting {clash.key} already exists.")
+    meeting = Meeting(
+        key=key,
+        series_id=id_of(series),
+        number=request.number,
+        title=request.title,
+        held_on=request.held_on,
+        place=request.place,
+    )
+    session.add(meeting)
+    session.flush()
+    follow_meeting(session=session, meeting=meeting, actor=actor, reason=f"{key} added")
+    return get_meeting(session=session, key=key)
+
+
+def update_meeting(
+    *, session: Session, key: str, request: MeetingUpdate, actor: Actor, if_match: IfMatch
+) -> MeetingPublic:
+    """Schedule or move a meeting; every due date that follows it is recomputed."""
+    meeting = session.exec(
+        select(Meeting).where(col(Meeting.key) == key.upper()).with_for_update()
+    ).first()
+    if meeting is None:
+        raise NotFoundError(f"No meeting {key!r}.")
+    if_match.check(meeting.version)
+    previous = meeting.held_on
+    for field in request.model_fields_set & {"held_on", "place", "title"}:
+        setattr(meeting, field, getattr(request, field))
+    meeting.version += 1
+    session.add(meeting)
+    session.flush()
+    if meeting.held_on != previous:
+        reason = meeting_change_reason(meeting, previous)
+        follow_meeting(session=session, meeting=meeting, actor=actor, reason=reason)
+    return get_meeting(session=session, key=meeting.key)
+
+
+def follow_meeting(*, session: Session, meeting: Meeting, actor: Actor, reason: str) -> int:
+    """Recompute the due dates and cycles that follow the meeting's series; return how many
+    commitments changed. Each change is in their history, with the reason."""
+    changed = 0
+    for commitment in anchored_to(session, meeting):
+        state = {
+            "due_date": commitment.due_date,
+            "due_rule": commitment.due_rule,
+            "recurrence": commitment.recurrence,
+        }
+        changes = derive_deadline(session, commitment, state)
+        if state["due_date"] != commitment.due_date:
+            changes["due_date"] = (commitment.due_date, state["due_date"])
+        if changes:
+            apply_changes(
+                session=session, commitment=commitment, changes=changes, actor=actor, reason=reason
+            )
+            changed += 1
+    return changed

@@ -33,6 +33,7 @@ class ProgressNote(SQLModel, table=True):
     status_to: str | None = Field(default=None, max_length=20)
     as_of: date
     corrects_id: int | None = Field(default=None, foreign_key="progress_note.id", index=True)
+    cycle_id: int | None = Field(default=None, foreign_key="commitment_cycle.id", index=True)
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False)
     )
@@ -49,6 +50,12 @@ class NoteCreate(SQLModel):
     percent_complete: int | None = PydanticField(default=None, ge=0, le=100)
     status: CommitmentStatus | None = None
     as_of: date | None = None
+    cycle: str | None = PydanticField(
+        default=None,
+        max_length=40,
+        pattern=r"^[A-Za-z0-9-]+$",
+        description="For a recurring commitment: the cycle (e.g. SCM-57 or 2026-Q1) it is about",
+    )
     corrects: int | None = PydanticField(
         default=None,
         ge=1,
@@ -65,6 +72,7 @@ class NotePublic(SQLModel):
     status_to: CommitmentStatus | None
     as_of: date
     author: str
+    cycle: str | None
     corrects: int | None
     corrected_by: list[int]
     created_at: datetime

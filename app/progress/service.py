@@ -9,6 +9,7 @@ from app.commitments.enums import CommitmentStatus
 from app.core.errors import UnprocessableError
 from app.core.metadata import id_of
 from app.core.security import Actor
+from app.deadlines.models import CommitmentCycle
 from app.progress.models import NoteCreate, NotePublic, ProgressNote
 
 
@@ -20,6 +21,7 @@ def insert_note(
     actor: Actor,
     as_of: date,
     status_change: tuple[str, str] | None = None,
+    cycle_id: int | None = None,
 ) -> ProgressNote:
     if request.corrects is not None:
         corrected = session.get(ProgressNote, request.corrects)
@@ -36,6 +38,7 @@ def insert_note(
         status_to=status_change[1] if status_change else None,
         as_of=as_of,
         corrects_id=request.corrects,
+        cycle_id=cycle_id,
     )
     session.add(note)
     session.flush()
@@ -55,19 +58,22 @@ def has_evidence(*, session: Session, commitment_id: int) -> bool:
 
 
 def list_notes(*, session: Session, commitment_id: int) -> list[NotePublic]:
-    notes = session.exec(
-        select(ProgressNote)
+    rows = session.execute(
+        select(ProgressNote, CommitmentCycle.key)
+        .outerjoin(CommitmentCycle, col(CommitmentCycle.id) == col(ProgressNote.cycle_id))
         .where(col(ProgressNote.commitment_id) == commitment_id)
         .order_by(col(ProgressNote.as_of), col(ProgressNote.id))
     ).all()
     corrected_by: dict[int, list[int]] = defaultdict(list)
-    for note in notes:
+    for note, _ in rows:
         if note.corrects_id is not None:
             corrected_by[note.corrects_id].append(id_of(note))
-    return [note_public(note, corrected_by[id_of(note)]) for note in notes]
+    return [note_public(note, cycle_key, corrected_by[id_of(note)]) for note, cycle_key in rows]
 
 
-def note_public(note: ProgressNote, corrected_by: list[int] | None = None) -> NotePublic:
+def note_public(
+    note: ProgressNote, cycle_key: str | None = None, corrected_by: list[int] | None = None
+) -> NotePublic:
     return NotePublic(
         id=id_of(note),
         text=note.text,
@@ -77,6 +83,7 @@ def note_public(note: ProgressNote, corrected_by: list[int] | None = None) -> No
         status_to=CommitmentStatus(note.status_to) if note.status_to else None,
         as_of=note.as_of,
         author=note.author_name,
+        cycle=cycle_key,
         corrects=note.corrects_id,
         corrected_by=corrected_by or [],
         created_at=note.created_at,

@@ -6,6 +6,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app.commitments.enums import CommitmentStatus
 from app.core.validation import Code, Ref, Slug
+from app.deadlines.models import DueRule, Recurrence
 from app.documents.enums import DocumentKind
 
 
@@ -88,6 +89,8 @@ class CommitmentSeed(SeedModel):
     areas: list[Slug]
     status: CommitmentStatus = CommitmentStatus.not_started
     due_date: date | None = None
+    due_rule: DueRule | None = None
+    recurrence: Recurrence | None = None
     meeting: Code | None = None
 
 

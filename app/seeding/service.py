@@ -23,7 +23,12 @@ from app.commitments.models import (
     CommitmentReleasability,
     search_text_of,
 )
-from app.commitments.service import apply_changes, record_creation
+from app.commitments.service import (
+    apply_changes,
+    cycle_changes_as_state,
+    derive_deadline,
+    record_creation,
+)
 from app.core.metadata import SQLModel, id_of
 from app.core.security import Actor
 from app.core.time import utcnow
@@ -231,6 +236,8 @@ class _Loader:
             context_before=seed.before,
             context_after=seed.after,
             search_text=search_text_of(ref=seed.ref, title=seed.title, quote=seed.quote),
+            due_rule=seed.due_rule.model_dump(mode="json") if seed.due_rule else None,
+            recurrence=seed.recurrence.model_dump(mode="json") if seed.recurrence else None,
             created_at=now,
             updated_at=now,
         )
@@ -246,15 +253,25 @@ class _Loader:
         for slug in seed.areas:
             area = self.lookup(areas, slug, "priority area", where)
             self.session.add(CommitmentArea(commitment_id=id_of(commitment), area_id=id_of(area)))
-        state = {
+        state: dict[str, Any] = {
             "title": seed.title,
             "status": seed.status.value,
             "due_date": seed.due_date,
+            "due_rule": commitment.due_rule,
+            "recurrence": commitment.recurrence,
             "parties": sorted(seed.parties),
             "areas": sorted(seed.areas),
             "releasable_to": sorted(seed.parties),
         }
-        record_creation(session=self.session, commitment=commitment, state=state, actor=SEED_ACTOR)
+        cycles = derive_deadline(self.session, commitment, state)
+        commitment.due_date = state["due_date"]
+        self.session.add(commitment)
+        record_creation(
+            session=self.session,
+            commitment=commitment,
+            state=state | cycle_changes_as_state(cycles),
+            actor=SEED_ACTOR,
+        )
 
     def refresh_source(self, commitment: Commitment, seed: CommitmentSeed) -> None:
         source = {

@@ -125,6 +125,8 @@ def test_patch_changes_fields_bumps_the_version_and_records_each_field(as_user) 
     latest = [e for e in history(editor) if e["version"] == changed["version"]]
     assert {e["field"]: (e["old_value"], e["new_value"]) for e in latest} == {
         "due_date": ("2025-11-04", "2026-12-31"),
+        # A fixed date replaces the rule that followed the next SCM.
+        "due_rule": ({"series": "SCM", "occurrence": "next", "offset_days": 0}, None),
         "status": ("in_progress", "at_risk"),
         "areas": (["regional-security-cooperation"], ["information-sharing"]),
     }
@@ -495,4 +497,7 @@ def test_two_editors_racing_exactly_one_wins(as_user) -> None:
     assert after["due_date"] == winner
     assert after["version"] == body["version"] + 1
     added = history(first)[len(before) :]
-    assert [(e["field"], e["new_value"]) for e in added] == [("due_date", winner)]
+    assert {e["version"] for e in added} == {after["version"]}
+    assert [(e["field"], e["new_value"]) for e in added if e["field"] != "due_rule"] == [
+        ("due_date", winner)
+    ]

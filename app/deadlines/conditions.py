@@ -1,14 +1,15 @@
 """What "overdue" and "due soon" mean, as SQL conditions for a given day."""
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import ColumnElement, and_
+from sqlalchemy import ColumnElement, and_, or_
 from sqlmodel import col
 
 from app.commitments.enums import OPEN_STATUSES
 from app.commitments.models import Commitment
 
 DEFAULT_DUE_SOON_DAYS = 30
+DEFAULT_STALE_DAYS = 90
 
 _open = [status.value for status in OPEN_STATUSES]
 
@@ -29,3 +30,22 @@ def due_soon_on(day: date, days: int = DEFAULT_DUE_SOON_DAYS) -> ColumnElement[b
         col(Commitment.due_date) >= day,
         col(Commitment.due_date) <= day + timedelta(days=days),
     )
+
+
+def stale_on(day: date, days: int) -> ColumnElement[bool]:
+    """Open, and no progress note (nor creation) in the `days` before `day`."""
+    since = day - timedelta(days=days)
+    return and_(
+        is_open(),
+        or_(
+            col(Commitment.last_note_on) < since,
+            and_(
+                col(Commitment.last_note_on).is_(None),
+                col(Commitment.created_at) < _start_of(since),
+            ),
+        ),
+    )
+
+
+def _start_of(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)
