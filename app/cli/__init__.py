@@ -7,6 +7,7 @@ import typer
 
 from app.cli.database import db_app, seed
 from app.cli.errors import CliError, describe
+from app.cli.overdue import overdue
 from app.cli.server import serve
 from app.cli.users import tokens_app, users_app
 
@@ -22,6 +23,7 @@ app.add_typer(users_app, name="users")
 app.add_typer(tokens_app, name="tokens")
 app.command()(seed)
 app.command()(serve)
+app.command()(overdue)
 
 
 def main() -> None:

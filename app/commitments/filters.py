@@ -11,7 +11,7 @@ from app.areas.models import PriorityArea
 from app.commitments.enums import CommitmentStatus
 from app.commitments.models import Commitment, CommitmentArea, CommitmentParty
 from app.core.time import today
-from app.core.validation import Code, PartyCode, Slug
+from app.core.validation import Code, PartyCode, Slug, Text
 from app.deadlines.conditions import due_soon_on, overdue_on, stale_on
 from app.documents.models import SourceDocument
 from app.meetings.models import Meeting
@@ -19,20 +19,32 @@ from app.parties.models import Party
 
 
 class CommitmentFilters(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """The list's filters, as query parameters; they combine with AND."""
 
-    status: list[CommitmentStatus] = Field(default_factory=list)
-    area: Slug | None = None
-    party: PartyCode | None = None
-    document: Slug | None = None
-    meeting: Code | None = None
-    due_before: date | None = None
-    due_after: date | None = None
-    q: str | None = Field(default=None, min_length=1, max_length=200)
-    overdue: bool | None = None
-    due_within_days: int | None = Field(default=None, ge=0, le=3650)
-    stale_days: int | None = Field(default=None, ge=1, le=3650)
-    as_of: date | None = None
+    model_config = ConfigDict(extra="ignore")
+
+    status: list[CommitmentStatus] = Field(default_factory=list, description="Any of these")
+    area: Slug | None = Field(default=None, description="Priority area slug")
+    party: PartyCode | None = Field(default=None, description="Party code, e.g. US or ROK")
+    document: Slug | None = Field(default=None, description="Source document slug")
+    meeting: Code | None = Field(default=None, description="Meeting key, e.g. SCM-56")
+    due_before: date | None = Field(default=None, description="Due strictly before this date")
+    due_after: date | None = Field(default=None, description="Due strictly after this date")
+    q: Text | None = Field(
+        default=None, min_length=1, max_length=200, description="Text in the ref, title or quote"
+    )
+    overdue: bool | None = Field(
+        default=None, description="Due before as_of and not completed, cancelled or superseded"
+    )
+    due_within_days: int | None = Field(
+        default=None, ge=0, le=3650, description="Open and due from as_of to as_of + N days"
+    )
+    stale_days: int | None = Field(
+        default=None, ge=1, le=3650, description="Open, and no progress note for N days"
+    )
+    as_of: date | None = Field(
+        default=None, description="The day to measure against (default: today)"
+    )
 
 
 def _like_escape(text: str) -> str:

@@ -35,9 +35,11 @@ class Commitment(SQLModel, table=True):
     # The effective due date: fixed, or computed from due_rule (NULL while its meeting is
     # undated), or for a recurring commitment the earliest open cycle's.
     due_date: date | None = None
-    due_rule: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    due_rule: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON(none_as_null=True)))
     due_meeting_id: int | None = Field(default=None, foreign_key="meeting.id", index=True)
-    recurrence: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    recurrence: dict[str, Any] | None = Field(
+        default=None, sa_column=Column(JSON(none_as_null=True))
+    )
     document_id: int | None = Field(default=None, foreign_key="source_document.id", index=True)
     meeting_id: int | None = Field(default=None, foreign_key="meeting.id", index=True)
     quote: str | None = Field(default=None, sa_column=Column(Text))

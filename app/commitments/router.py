@@ -1,11 +1,10 @@
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import Response
 
 from app.commitments import service
-from app.commitments.enums import CommitmentSort, CommitmentStatus
+from app.commitments.enums import CommitmentSort
 from app.commitments.filters import CommitmentFilters, filter_query_params
 from app.commitments.models import (
     CommitmentCreate,
@@ -17,7 +16,7 @@ from app.core.db import SessionDep
 from app.core.etags import IfMatch, etag_of, matches_if_none_match
 from app.core.openapi import problem_responses
 from app.core.responses import json_response
-from app.core.validation import Code, Ref, Slug
+from app.core.validation import Ref
 from app.history import service as history
 from app.history.models import HistoryPage
 from app.progress import service as progress
@@ -43,44 +42,11 @@ def list_commitments(
     request: Request,
     principal: CurrentUser,
     session: SessionDep,
-    status: Annotated[list[CommitmentStatus] | None, Query()] = None,
-    area: Annotated[Slug | None, Query(description="Priority area slug")] = None,
-    party: Annotated[Code | None, Query(description="Party code, e.g. US or ROK")] = None,
-    document: Annotated[Slug | None, Query(description="Source document slug")] = None,
-    meeting: Annotated[Code | None, Query(description="Meeting key, e.g. SCM-56")] = None,
-    due_before: Annotated[date | None, Query(description="Due strictly before this date")] = None,
-    due_after: Annotated[date | None, Query(description="Due strictly after this date")] = None,
-    q: Annotated[
-        str | None,
-        Query(min_length=1, max_length=200, description="Text in the reference, title or quote"),
-    ] = None,
-    overdue: Annotated[
-        bool | None,
-        Query(description="Due before as_of and not completed, cancelled or superseded"),
-    ] = None,
-    due_within_days: Annotated[
-        int | None, Query(ge=0, le=3650, description="Open and due from as_of to as_of + N days")
-    ] = None,
-    stale_days: Annotated[
-        int | None, Query(ge=1, le=3650, description="Open and no progress note for N days")
-    ] = None,
-    as_of: Annotated[
-        date | None, Query(description="The day to measure against (default today)")
-    ] = None,
+    filters: Annotated[CommitmentFilters, Query()],
     sort: CommitmentSort = CommitmentSort.ref,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
 ) -> Response:
-    filters = CommitmentFilters(
-        status=status or [],
-        area=area,
-        party=party,
-        document=document,
-        meeting=meeting,
-        due_before=due_before,
-        due_after=due_after,
-        q=q,
-    )
     page = service.list_commitments(
         session=session,
         filters=filters,

@@ -306,8 +306,6 @@ def _public(
 # ---------------------------------------------------------------------------------- writes
 
 LINK_FIELDS = ("parties", "areas", "leads", "supporting_contacts", "releasable_to")
-# Recorded in the history, but set by the caller (archived_at stands behind "archived").
-RECORDED_ONLY = ("archived",)
 
 
 def current_state(*, session: Session, commitment: Commitment) -> dict[str, Any]:
@@ -460,8 +458,9 @@ def apply_changes(
     for field, (_old, new) in changes.items():
         if field in LINK_FIELDS:
             _write_links(session, commitment_id, field, new)
-        elif field not in RECORDED_ONLY:
+        elif field in Commitment.model_fields:
             setattr(commitment, field, new)
+        # Others ("archived", "cycle KEY: ...") are set by the caller and only recorded here.
     if "title" in changes or "quote" in changes:
         commitment.search_text = search_text_of(
             ref=commitment.ref, title=commitment.title, quote=commitment.quote

@@ -11,10 +11,3 @@ class DueState(StrEnum):
 class Interval(StrEnum):
     year = "year"
     quarter = "quarter"
-
-
-class FailOn(StrEnum):
-    overdue = "overdue"
-    due_soon = "due-soon"
-    stale = "stale"
-    never = "never"

@@ -1,0 +1,266 @@
+"""`commitments overdue`: the deadline check a CI job runs against the API.
+
+It talks to the API over HTTP only (no database) and imports nothing of the server, so it starts
+fast. Exit 0: nothing at or above the failing level; 1: something flagged; 2: usage, connection
+or authentication error.
+"""
+
+import json
+import os
+import sys
+from collections.abc import Callable
+from datetime import date
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+from xml.etree import ElementTree
+
+import typer
+
+from app.cli.errors import CliError
+
+RETRIES = 3
+
+
+class Format(StrEnum):
+    text = "text"
+    json = "json"
+    junit = "junit"
+    github = "github"
+    markdown = "markdown"
+
+
+class FailOn(StrEnum):
+    overdue = "overdue"
+    due_soon = "due-soon"
+    stale = "stale"
+    never = "never"
+
+
+# Each level fails on itself and on everything more severe.
+FAILING_LISTS = {
+    FailOn.overdue: ("overdue",),
+    FailOn.due_soon: ("overdue", "due_soon"),
+    FailOn.stale: ("overdue", "due_soon", "stale"),
+    FailOn.never: (),
+}
+
+Report = dict[str, Any]
+Item = dict[str, Any]
+
+
+def fetch(api_url: str, token: str, params: dict[str, Any], timeout: float) -> Report:
+    import httpx
+
+    transport = httpx.HTTPTransport(retries=RETRIES)
+    url = f"{api_url.rstrip('/')}/api/v1/reports/deadlines"
+    try:
+        with httpx.Client(transport=transport, timeout=timeout) as client:
+            response = client.get(url, params=params, headers={"Authorization": f"Bearer {token}"})
+    except httpx.TransportError as exc:
+        raise CliError(f"cannot reach the API at {api_url}: {exc}") from exc
+    except httpx.InvalidURL as exc:
+        raise CliError(f"invalid --api-url {api_url!r}: {exc}") from exc
+    if response.status_code in (401, 403):
+        raise CliError(f"the API refused the token ({response.status_code}): {_detail(response)}")
+    if response.status_code != 200:
+        raise CliError(f"the API answered {response.status_code}: {_detail(response)}")
+    try:
+        report: Report = response.json()
+    except ValueError as exc:
+        raise CliError(f"the API at {api_url} did not answer JSON") from exc
+    return report
+
+
+def _detail(response: Any) -> str:
+    try:
+        return str(response.json().get("detail", response.text[:200]))
+    except ValueError:
+        return str(response.text[:200])
+
+
+def _label(item: Item) -> str:
+    return f"{item['ref']} / {item['cycle']}" if item.get("cycle") else str(item["ref"])
+
+
+def _leads(item: Item) -> str:
+    return ", ".join(f"{lead['party']}: {lead['name']}" for lead in item["leads"]) or "no lead"
+
+
+def _when(item: Item) -> str:
+    days = item.get("days_overdue")
+    if item.get("due_date") is None or days is None:
+        return f"no progress note since {item.get('last_note_on') or 'creation'}"
+    if days > 0:
+        return f"due {item['due_date']}, {days} day{'s' * (days != 1)} overdue"
+    if days == 0:
+        return f"due today ({item['due_date']})"
+    return f"due {item['due_date']}, in {-days} day{'s' * (days != -1)}"
+
+
+SECTIONS = (("overdue", "Overdue"), ("due_soon", "Due soon"), ("stale", "Stale"))
+
+
+def as_text(report: Report) -> str:
+    lines = [f"Commitment deadlines as of {report['as_of']}"]
+    for key, title in SECTIONS:
+        items = report[key]
+        lines.append(f"\n{title}: {len(items)}")
+        lines += [f"  {_label(i)}  {i['title']}  ({_when(i)}; {_leads(i)})" for i in items]
+    return "\n".join(lines) + "\n"
+
+
+def as_json(report: Report) -> str:
+    document = {
+        "as_of": report["as_of"],
+        "due_soon_days": report["due_soon_days"],
+        "stale_days": report["stale_days"],
+        **{key: report[key] for key, _ in SECTIONS},
+    }
+    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+
+
+def as_junit(report: Report) -> str:
+    """One test case per open commitment or cycle with a due date; overdue ones fail."""
+    overdue = {(i["ref"], i.get("cycle")) for i in report["overdue"]}
+    cases = report["open"]
+    suites = ElementTree.Element("testsuites", name="commitment deadlines")
+    suite = ElementTree.SubElement(
+        suites,
+        "testsuite",
+        name=f"commitment deadlines as of {report['as_of']}",
+        tests=str(len(cases)),
+        failures=str(len(overdue)),
+        errors="0",
+        skipped="0",
+    )
+    for item in cases:
+        case = ElementTree.SubElement(
+            suite,
+            "testcase",
+            classname="commitments." + ".".join(item["parties"] or ["none"]),
+            name=f"{_label(item)}: {item['title']}",
+        )
+        if (item["ref"], item.get("cycle")) in overdue:
+            failure = ElementTree.SubElement(case, "failure", message=_when(item), type="overdue")
+            failure.text = "\n".join(
+                (
+                    f"{_label(item)} {item['title']}",
+                    _when(item),
+                    f"Leads: {_leads(item)}",
+                    item["link"],
+                )
+            )
+    ElementTree.indent(suites)
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        + ElementTree.tostring(suites, encoding="unicode")
+        + "\n"
+    )
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def as_github(report: Report) -> str:
+    """Workflow commands: errors for overdue, warnings for due soon, notices for stale."""
+    levels = (
+        ("overdue", "error", "Overdue"),
+        ("due_soon", "warning", "Due soon"),
+        ("stale", "notice", "Stale"),
+    )
+    lines = []
+    for key, level, title in levels:
+        for item in report[key]:
+            heading = _escape_property(f"{title}: {_label(item)}")
+            message = _escape_data(
+                f"{item['title']} ({_when(item)}; {_leads(item)}) {item['link']}"
+            )
+            lines.append(f"::{level} title={heading}::{message}")
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def as_markdown(report: Report) -> str:
+    lines = [f"## Commitment deadlines as of {report['as_of']}", ""]
+    counts = ", ".join(f"{len(report[key])} {title.lower()}" for key, title in SECTIONS)
+    lines += [counts, ""]
+    for key, title in SECTIONS:
+        if not report[key]:
+            continue
+        lines += [
+            f"### {title}",
+            "",
+            "| Commitment | Title | Due | Days overdue | Leads |",
+            "| --- | --- | --- | ---: | --- |",
+        ]
+        for item in report[key]:
+            days = "" if item.get("days_overdue") is None else str(item["days_overdue"])
+            lines.append(
+                f"| [{_cell(_label(item))}]({item['link']}) | {_cell(item['title'])} | "
+                f"{item.get('due_date') or '—'} | {days} | {_cell(_leads(item))} |"
+            )
+        lines.append("")
+    return "\n".join(lines)
+
+
+RENDERERS: dict[Format, Callable[[Report], str]] = {
+    Format.text: as_text,
+    Format.json: as_json,
+    Format.junit: as_junit,
+    Format.github: as_github,
+    Format.markdown: as_markdown,
+}
+
+
+def overdue(
+    api_url: Annotated[
+        str, typer.Option(help="The API's base URL, e.g. https://commitments.example")
+    ],
+    token: Annotated[
+        str | None, typer.Option(help="A read-only API token (default: $COMMITMENTS_TOKEN)")
+    ] = None,
+    as_of: Annotated[str | None, typer.Option(help="Check as of this day (YYYY-MM-DD)")] = None,
+    due_soon: Annotated[
+        int, typer.Option(min=0, max=3650, help="Days ahead that count as due soon")
+    ] = 30,
+    stale: Annotated[int, typer.Option(min=1, max=3650, help="Days without a progress note")] = 90,
+    output_format: Annotated[Format, typer.Option("--format", help="Report format")] = Format.text,
+    output: Annotated[
+        Path | None, typer.Option(help="Write the report here (default: stdout)")
+    ] = None,
+    fail_on: Annotated[
+        FailOn, typer.Option(help="The least severe finding that fails")
+    ] = FailOn.overdue,
+    timeout: Annotated[float, typer.Option(min=0.1, max=600, help="Seconds per request")] = 10.0,
+) -> None:
+    """Check deadlines through the API; exit 1 when something at or above --fail-on is found."""
+    token = token or os.environ.get("COMMITMENTS_TOKEN")
+    if not token:
+        raise CliError("no API token: pass --token or set COMMITMENTS_TOKEN")
+    params: dict[str, Any] = {"due_soon_days": due_soon, "stale_days": stale}
+    if as_of is not None:
+        try:
+            params["as_of"] = date.fromisoformat(as_of).isoformat()
+        except ValueError as exc:
+            raise CliError(f"--as-of must be a date like 2026-01-31, not {as_of!r}") from exc
+    report = fetch(api_url, token, params, timeout)
+    rendered = RENDERERS[output_format](report)
+    if output is None:
+        sys.stdout.write(rendered)
+    else:
+        try:
+            output.write_text(rendered, encoding="utf-8")
+        except OSError as exc:
+            raise CliError(f"cannot write {output}: {exc.strerror}") from exc
+    flagged = sum(len(report[key]) for key in FAILING_LISTS[fail_on])
+    if flagged:
+        raise typer.Exit(1)

@@ -1,0 +1,129 @@
+import json
+import re
+from datetime import date, timedelta
+from pathlib import Path
+
+import httpx
+import jsonschema
+import pytest
+from junitparser import Failure, JUnitXml
+
+from app.core.config import PROJECT_ROOT
+from app.core.time import today
+from tests.cli.test_cli import run
+from tests.conftest import TOKENS
+from tests.live_server import live_server
+
+SCHEMA = json.loads((PROJECT_ROOT / "docs/schemas/overdue-report.schema.json").read_text())
+
+
+@pytest.fixture
+def server(database_url: str):
+    with live_server(database_url) as (url, _):
+        yield url
+
+
+VIEWER = "us-viewer"
+
+
+def check(url: str, *args: str, token: str | None = VIEWER, **env: str):
+    """Run the command; `token` names a test user, or is a literal token if it starts ac_."""
+    options = ["overdue", "--api-url", url, *args]
+    if token is not None:
+        options += ["--token", token if token.startswith("ac_") else TOKENS[token]]
+    return run(*options, database_url="sqlite:///unused-by-this-command.db", **env)
+
+
+def test_exit_codes_follow_the_failing_level(server: str) -> None:
+    assert check(server).returncode == 1, "seeded commitments are overdue today"
+    assert check(server, "--fail-on", "never").returncode == 0
+    early = check(server, "--as-of", "2018-01-01")
+    assert early.returncode == 0, early.stdout + early.stderr
+    assert "Overdue: 0" in early.stdout
+    # On 2025-10-10 the points of contact are due in 25 days: due soon, not overdue.
+    assert check(server, "--as-of", "2025-10-10").returncode == 0
+    assert check(server, "--as-of", "2025-10-10", "--fail-on", "due-soon").returncode == 1
+    assert (
+        check(
+            server, "--as-of", "2025-10-10", "--due-soon", "10", "--fail-on", "due-soon"
+        ).returncode
+        == 0
+    )
+    late = (today() + timedelta(days=400)).isoformat()
+    assert check(server, "--as-of", "2018-01-01", "--fail-on", "stale").returncode == 0
+    assert check(server, "--as-of", late, "--fail-on", "stale", "--stale", "30").returncode == 1
+
+
+def test_usage_connection_and_authentication_errors_exit_2_with_one_line(server: str) -> None:
+    for result in (
+        check(server, token=None, COMMITMENTS_TOKEN=""),
+        check(server, token="ac_" + "x" * 43),
+        check("http://127.0.0.1:9", "--timeout", "2"),
+        check(server, "--as-of", "yesterday"),
+        check("not a url"),
+    ):
+        assert result.returncode == 2, result
+        assert "Traceback" not in result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+        assert result.stderr.startswith("error: ")
+    assert check(server, "--format", "pdf").returncode == 2
+    from_env = check(server, token=None, COMMITMENTS_TOKEN=TOKENS["us-viewer"])
+    assert from_env.returncode == 1
+
+
+def test_json_matches_the_documented_schema(server: str, tmp_path: Path) -> None:
+    target = tmp_path / "report.json"
+    result = check(server, "--format", "json", "--output", str(target))
+    assert result.returncode == 1
+    assert result.stdout == ""
+    report = json.loads(target.read_text())
+    jsonschema.validate(report, SCHEMA, format_checker=jsonschema.FormatChecker())
+    overdue = {(i["ref"], i["cycle"]) for i in report["overdue"]}
+    assert {("SCM56-RCF-13", None), ("SCM56-RCF-14", "SCM-57")} <= overdue
+    item = next(i for i in report["overdue"] if i["ref"] == "SCM56-RCF-13")
+    assert item["days_overdue"] == (today() - date.fromisoformat(item["due_date"])).days
+    assert (
+        httpx.get(item["link"], headers={"Authorization": f"Bearer {TOKENS['us-viewer']}"}).json()[
+            "ref"
+        ]
+        == "SCM56-RCF-13"
+    )
+
+
+def test_junit_has_a_case_per_open_dated_item_and_a_failure_per_overdue_one(
+    server: str, tmp_path: Path
+) -> None:
+    target = tmp_path / "junit.xml"
+    assert check(server, "--format", "junit", "--output", str(target)).returncode == 1
+    xml = JUnitXml.fromfile(str(target))
+    cases = [case for suite in xml for case in suite]
+    api = httpx.get(
+        f"{server}/api/v1/reports/deadlines",
+        headers={"Authorization": f"Bearer {TOKENS['us-viewer']}"},
+    ).json()
+    assert len(cases) == len(api["open"])
+    failed = [case for case in cases if any(isinstance(r, Failure) for r in case.result)]
+    assert len(failed) == len(api["overdue"]) > 0
+    assert any(case.name.startswith("SCM56-RCF-14 / SCM-57") for case in failed)
+
+
+def test_github_annotations_and_markdown_summary(server: str) -> None:
+    github = check(server, "--format", "github", "--as-of", "2025-10-10", "--fail-on", "never")
+    lines = github.stdout.splitlines()
+    assert lines
+    assert all(re.match(r"^::(error|warning|notice) title=[^:]+::.+", line) for line in lines)
+    assert any(line.startswith("::warning title=Due soon%3A SCM56-RCF-13::") for line in lines)
+    markdown = check(server, "--format", "markdown").stdout
+    assert markdown.startswith("## Commitment deadlines as of ")
+    assert "| Commitment | Title | Due | Days overdue | Leads |" in markdown
+    assert "[SCM56-RCF-14 / SCM-57](" in markdown
+
+
+def test_a_viewer_sees_only_what_is_releasable(server: str) -> None:
+    created = httpx.post(
+        f"{server}/api/v1/commitments",
+        json={"title": "U.S.-only overdue item", "parties": ["US"], "due_date": "2020-01-01"},
+        headers={"Authorization": f"Bearer {TOKENS['us-editor']}"},
+    ).json()["ref"]
+    assert created in check(server, token="us-viewer").stdout
+    assert created not in check(server, token="rok-viewer").stdout
