@@ -125,9 +125,16 @@ def create_token(
 
 
 def bootstrap() -> None:
-    """Create the first administrator when there are no users, and say how to authenticate."""
+    """Before serving: extend interval cycles; on a register with no users, create the first
+    administrator; say how to authenticate."""
     from app.core.config import get_settings
+    from app.core.security import Actor
+    from app.history.enums import Channel
+    from app.meetings.service import extend_interval_cycles
     from app.users import service
+
+    system = Actor(name="system", channel=Channel.system)
+    _in_session(lambda session: extend_interval_cycles(session=session, actor=system))
 
     issued = _in_session(lambda session: service.bootstrap_admin(session=session))
     if issued is not None:

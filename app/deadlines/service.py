@@ -283,3 +283,12 @@ def cycles_with_meetings(
     ):
         found[cycle.commitment_id].append((cycle, meeting_key))
     return found
+
+
+def interval_recurring(session: Session) -> list[Commitment]:
+    candidates = session.exec(
+        select(Commitment).where(
+            col(Commitment.archived_at).is_(None), col(Commitment.recurrence).is_not(None)
+        )
+    ).all()
+    return [c for c in candidates if (c.recurrence or {}).get("every")]

@@ -1,11 +1,12 @@
 from sqlmodel import Session, col, select
 
+from app.commitments.models import Commitment
 from app.commitments.service import apply_changes, derive_deadline
 from app.core.errors import ConflictError, NotFoundError, UnprocessableError
 from app.core.etags import IfMatch
 from app.core.metadata import id_of
 from app.core.security import Actor
-from app.deadlines.service import anchored_to, meeting_change_reason
+from app.deadlines.service import anchored_to, interval_recurring, meeting_change_reason
 from app.meetings.models import Meeting, MeetingCreate, MeetingPublic, MeetingSeries, MeetingUpdate
 
 
@@ -101,8 +102,26 @@ def update_meeting(
 def follow_meeting(*, session: Session, meeting: Meeting, actor: Actor, reason: str) -> int:
     """Recompute the due dates and cycles that follow the meeting's series; return how many
     commitments changed. Each change is in their history, with the reason."""
+    return refresh_deadlines(
+        session=session, commitments=anchored_to(session, meeting), actor=actor, reason=reason
+    )
+
+
+def extend_interval_cycles(*, session: Session, actor: Actor) -> int:
+    """Add the cycles of yearly and quarterly commitments that time has brought into view."""
+    return refresh_deadlines(
+        session=session,
+        commitments=interval_recurring(session),
+        actor=actor,
+        reason="a new period came into view",
+    )
+
+
+def refresh_deadlines(
+    *, session: Session, commitments: list[Commitment], actor: Actor, reason: str
+) -> int:
     changed = 0
-    for commitment in anchored_to(session, meeting):
+    for commitment in commitments:
         state = {
             "due_date": commitment.due_date,
             "due_rule": commitment.due_rule,

@@ -332,3 +332,36 @@ def test_the_deadline_lists_respect_releasability(client: TestClient, as_user) -
     rok = as_user("rok-viewer").get("/api/v1/reports/deadlines").json()
     assert secret not in {i["ref"] for i in rok["overdue"]}
     assert secret not in str(as_user("rok-viewer").get("/api/v1/reports/overdue").json())
+
+
+def test_interval_cycles_are_extended_as_time_passes(
+    client: TestClient, database, monkeypatch
+) -> None:
+    from app.core.security import Actor
+    from app.history.enums import Channel
+    from app.meetings.service import extend_interval_cycles
+
+    created = client.post(
+        "/api/v1/commitments",
+        json={
+            "title": "Yearly review",
+            "parties": ["US"],
+            "recurrence": {"every": "year", "start": f"{today().year}-01-01"},
+        },
+    ).json()
+    keys = [c["key"] for c in created["cycles"]]
+    assert keys == [str(today().year), str(today().year + 1)]
+    later = today() + timedelta(days=800)
+    monkeypatch.setattr("app.deadlines.service.today", lambda: later)
+    with database.session() as session:
+        changed = extend_interval_cycles(
+            session=session, actor=Actor(name="system", channel=Channel.system)
+        )
+        session.commit()
+    assert changed == 1
+    extended = [c["key"] for c in get(client, created["ref"])["cycles"]]
+    assert extended[-1] == str(later.year + 1)
+    entries = client.get(f"/api/v1/commitments/{created['ref']}/history").json()["items"]
+    assert {e["channel"] for e in entries if e["reason"] == "a new period came into view"} == {
+        "system"
+    }

@@ -18,8 +18,11 @@ def test_docker_compose_runs_postgres_then_migrations_then_the_api() -> None:
 
 
 def ci_commands(text: str) -> list[list[str]]:
-    return [shlex.split(line.split("commitments ", 1)[1]) for line in text.splitlines()
-            if "commitments overdue" in line]
+    return [
+        shlex.split(line.split("commitments ", 1)[1])
+        for line in text.splitlines()
+        if "commitments overdue" in line
+    ]
 
 
 def test_the_ci_examples_run_the_check_with_a_token_from_secrets() -> None:
