@@ -1,6 +1,6 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from app.commitments import service
@@ -13,7 +13,13 @@ from app.commitments.models import (
     CommitmentUpdate,
 )
 from app.core.db import SessionDep
-from app.core.etags import IfMatch, etag_of, matches_if_none_match
+from app.core.etags import (
+    IfMatch,
+    IfMatchHeader,
+    IfNoneMatchHeader,
+    etag_of,
+    versioned_response,
+)
 from app.core.openapi import problem_responses
 from app.core.responses import json_response
 from app.core.validation import Ref
@@ -26,15 +32,7 @@ from app.users.auth import AdminUser, CurrentUser, EditorUser
 router = APIRouter(
     prefix="/api/v1/commitments", tags=["commitments"], responses=problem_responses(401, 422)
 )
-IfMatchHeader = Annotated[
-    str | None,
-    Header(alias="If-Match", max_length=200, description='The ETag last read, e.g. "3"'),
-]
 RefPath = Annotated[Ref, "commitment reference"]
-
-
-def _with_etag(public: CommitmentPublic, status_code: int = 200) -> Response:
-    return json_response(public, status_code=status_code, headers={"ETag": etag_of(public.version)})
 
 
 @router.get("", response_model=CommitmentPage, responses=problem_responses(400))
@@ -74,7 +72,7 @@ def create_commitment(
     public = service.create_commitment(
         session=session, request=request, principal=principal, actor=principal.actor()
     )
-    response = _with_etag(public, status_code=201)
+    response = versioned_response(public, status_code=201)
     response.headers["Location"] = f"/api/v1/commitments/{public.ref}"
     return response
 
@@ -85,13 +83,13 @@ def create_commitment(
     responses={304: {"description": "Not modified"}, **problem_responses(404)},
 )
 def get_commitment(
-    ref: Ref, request: Request, principal: CurrentUser, session: SessionDep
+    ref: Ref,
+    principal: CurrentUser,
+    session: SessionDep,
+    if_none_match: IfNoneMatchHeader = None,
 ) -> Response:
     public = service.get_commitment_public(session=session, ref=ref, principal=principal)
-    etag = etag_of(public.version)
-    if matches_if_none_match(request.headers.get("if-none-match"), etag):
-        return Response(status_code=304, headers={"ETag": etag})
-    return _with_etag(public)
+    return versioned_response(public, if_none_match=if_none_match)
 
 
 @router.patch(
@@ -110,7 +108,7 @@ def update_commitment(
     public = service.update_commitment(
         session=session, ref=ref, request=request, principal=principal, if_match=IfMatch(if_match)
     )
-    return _with_etag(public)
+    return versioned_response(public)
 
 
 @router.delete(
@@ -123,7 +121,7 @@ def archive_commitment(
     public = service.set_archived(
         session=session, ref=ref, archived=True, principal=principal, if_match=IfMatch(if_match)
     )
-    return _with_etag(public)
+    return versioned_response(public)
 
 
 @router.post(
@@ -135,7 +133,7 @@ def restore_commitment(
     public = service.set_archived(
         session=session, ref=ref, archived=False, principal=principal, if_match=IfMatch(if_match)
     )
-    return _with_etag(public)
+    return versioned_response(public)
 
 
 @router.get("/{ref}/updates", response_model=NoteList, responses=problem_responses(404))

@@ -193,8 +193,8 @@ def to_public(*, session: Session, rows: Sequence[PageRow]) -> list[CommitmentPu
     if not rows:
         return []
     ids = [id_of(row.commitment) for row in rows]
-    parties = _codes(session, CommitmentParty, ids)
-    releasable = _codes(session, CommitmentReleasability, ids)
+    parties = party_codes(session, CommitmentParty, ids)
+    releasable = party_codes(session, CommitmentReleasability, ids)
     areas: dict[int, list[str]] = defaultdict(list)
     for commitment_id, slug in session.execute(
         select(col(CommitmentArea.commitment_id), col(PriorityArea.slug))
@@ -236,9 +236,10 @@ def to_public(*, session: Session, rows: Sequence[PageRow]) -> list[CommitmentPu
     ]
 
 
-def _codes(
+def party_codes(
     session: Session, link: type[CommitmentParty] | type[CommitmentReleasability], ids: list[int]
 ) -> dict[int, list[str]]:
+    """Party codes per commitment, through `link` (its parties, or whom it is releasable to)."""
     codes: dict[int, list[str]] = defaultdict(list)
     for commitment_id, code in session.execute(
         select(col(link.commitment_id), col(Party.code))

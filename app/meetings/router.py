@@ -1,11 +1,9 @@
-from typing import Annotated
-
-from fastapi import APIRouter, Header
+from fastapi import APIRouter
 from fastapi.responses import Response
 from sqlmodel import SQLModel
 
 from app.core.db import SessionDep
-from app.core.etags import IfMatch, etag_of
+from app.core.etags import IfMatch, IfMatchHeader, versioned_response
 from app.core.openapi import problem_responses
 from app.core.responses import json_response
 from app.core.validation import Code
@@ -22,12 +20,6 @@ class MeetingList(SQLModel):
     items: list[MeetingPublic]
 
 
-def _with_etag(meeting: MeetingPublic, status_code: int = 200) -> Response:
-    return json_response(
-        meeting, status_code=status_code, headers={"ETag": etag_of(meeting.version)}
-    )
-
-
 @router.get("", response_model=MeetingList)
 def list_meetings(_: CurrentUser, session: SessionDep) -> Response:
     return json_response(MeetingList(items=service.list_meetings(session=session)))
@@ -39,12 +31,12 @@ def list_meetings(_: CurrentUser, session: SessionDep) -> Response:
 def create_meeting(request: MeetingCreate, principal: AdminUser, session: SessionDep) -> Response:
     """Enter a meeting; commitments and cycles that follow its series pick it up."""
     meeting = service.create_meeting(session=session, request=request, actor=principal.actor())
-    return _with_etag(meeting, status_code=201)
+    return versioned_response(meeting, status_code=201)
 
 
 @router.get("/{key}", response_model=MeetingPublic, responses=problem_responses(404))
 def get_meeting(key: Code, _: CurrentUser, session: SessionDep) -> Response:
-    return _with_etag(service.get_meeting(session=session, key=key))
+    return versioned_response(service.get_meeting(session=session, key=key))
 
 
 @router.patch(
@@ -55,7 +47,7 @@ def update_meeting(
     request: MeetingUpdate,
     principal: AdminUser,
     session: SessionDep,
-    if_match: Annotated[str | None, Header(alias="If-Match", max_length=200)] = None,
+    if_match: IfMatchHeader = None,
 ) -> Response:
     """Schedule or move a meeting (needs If-Match); due dates that follow it are recomputed."""
     meeting = service.update_meeting(
@@ -65,4 +57,4 @@ def update_meeting(
         actor=principal.actor(),
         if_match=IfMatch(if_match),
     )
-    return _with_etag(meeting)
+    return versioned_response(meeting)

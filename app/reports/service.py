@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from sqlmodel import Session, col, select
 
 from app.commitments.models import Commitment, CommitmentLead, CommitmentParty
+from app.commitments.service import party_codes
 from app.commitments.visibility import visible_to
 from app.contacts.models import Contact
 from app.core.metadata import id_of
@@ -26,17 +27,10 @@ from app.reports.models import (
 def _links(
     session: Session, ids: list[int]
 ) -> tuple[dict[int, list[str]], dict[int, list[LeadName]]]:
-    parties: dict[int, list[str]] = defaultdict(list)
     leads: dict[int, list[LeadName]] = defaultdict(list)
     if not ids:
-        return parties, leads
-    for commitment_id, code in session.execute(
-        select(col(CommitmentParty.commitment_id), col(Party.code))
-        .join(Party, col(Party.id) == col(CommitmentParty.party_id))
-        .where(col(CommitmentParty.commitment_id).in_(ids))
-        .order_by(col(Party.code))
-    ):
-        parties[commitment_id].append(code)
+        return defaultdict(list), leads
+    parties = party_codes(session, CommitmentParty, ids)
     for commitment_id, code, name in session.execute(
         select(col(CommitmentLead.commitment_id), col(Party.code), col(Contact.name))
         .join(Party, col(Party.id) == col(CommitmentLead.party_id))
