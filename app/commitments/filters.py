@@ -51,9 +51,13 @@ def _like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def filter_conditions(filters: CommitmentFilters) -> list[ColumnElement[bool]]:
+def filter_conditions(
+    filters: CommitmentFilters, *, include_archived: bool = False
+) -> list[ColumnElement[bool]]:
     day = filters.as_of or today()
-    conditions: list[ColumnElement[bool]] = [col(Commitment.archived_at).is_(None)]
+    conditions: list[ColumnElement[bool]] = []
+    if not include_archived:
+        conditions.append(col(Commitment.archived_at).is_(None))
     if filters.status:
         conditions.append(col(Commitment.status).in_([s.value for s in filters.status]))
     if filters.party:

@@ -52,6 +52,7 @@ class Commitment(SQLModel, table=True):
     # From the newest progress note, kept here so lists and staleness need no extra query.
     last_note_on: date | None = Field(default=None, index=True)
     percent_complete: int | None = None
+    completed_on: date | None = None
     version: int = 1
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False)
@@ -147,6 +148,7 @@ class CommitmentPublic(SQLModel):
     releasable_to: list[Code]
     percent_complete: int | None
     last_note_on: date | None
+    completed_on: date | None
     version: int
     created_at: datetime
     updated_at: datetime

@@ -1,6 +1,7 @@
+from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import Response
 
 from app.commitments import service
@@ -20,6 +21,7 @@ from app.core.etags import (
     etag_of,
     versioned_response,
 )
+from app.core.formats import Format, negotiate, table_response
 from app.core.openapi import problem_responses
 from app.core.responses import json_response
 from app.core.validation import Ref
@@ -35,7 +37,14 @@ router = APIRouter(
 RefPath = Annotated[Ref, "commitment reference"]
 
 
-@router.get("", response_model=CommitmentPage, responses=problem_responses(400))
+@router.get(
+    "",
+    response_model=CommitmentPage,
+    responses={
+        200: {"content": {"text/csv": {}, "text/markdown": {}}},
+        **problem_responses(400, 406),
+    },
+)
 def list_commitments(
     request: Request,
     principal: CurrentUser,
@@ -44,7 +53,27 @@ def list_commitments(
     sort: CommitmentSort = CommitmentSort.ref,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
+    output: Annotated[
+        Format | None,
+        Query(alias="format", description="csv or markdown: the whole filtered register"),
+    ] = None,
+    bom: Annotated[bool, Query(description="Start CSV with a byte order mark")] = False,
+    accept: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> Response:
+    """A page of commitments; as CSV or Markdown, every matching one (streamed)."""
+    chosen = negotiate(accept, output)
+    if chosen is not Format.json:
+        rows = service.export_rows(
+            database=request.app.state.database, filters=filters, principal=principal, sort=sort
+        )
+        return table_response(
+            output=chosen,
+            headers=service.EXPORT_COLUMNS,
+            rows=rows,
+            filename="commitments",
+            title="Commitments",
+            bom=bom,
+        )
     page = service.list_commitments(
         session=session,
         filters=filters,
@@ -87,7 +116,14 @@ def get_commitment(
     principal: CurrentUser,
     session: SessionDep,
     if_none_match: IfNoneMatchHeader = None,
+    as_of: Annotated[
+        date | None,
+        Query(description="The commitment as it stood at the end of this day, from its history"),
+    ] = None,
 ) -> Response:
+    if as_of is not None:
+        past = service.get_commitment_as_of(session=session, ref=ref, principal=principal, on=as_of)
+        return json_response(past)
     public = service.get_commitment_public(session=session, ref=ref, principal=principal)
     return versioned_response(public, if_none_match=if_none_match)
 

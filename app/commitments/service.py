@@ -2,7 +2,7 @@
 and changes that bump the version and write their history in the same transaction."""
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from typing import Any, NamedTuple
 from uuid import uuid4
@@ -35,6 +35,7 @@ from app.commitments.visibility import visible_to
 from app.commitments.workflow import INITIAL, allowed_next, can_move
 from app.contacts.enums import ContactKind
 from app.contacts.models import Contact, ContactRef
+from app.core.db import Database
 from app.core.errors import (
     ForbiddenError,
     InvalidTransitionError,
@@ -51,6 +52,7 @@ from app.deadlines import service as deadlines
 from app.deadlines.models import CommitmentCycle, DueRule, Recurrence
 from app.documents.models import SourceDocument
 from app.history import service as history
+from app.history.replay import PastState, end_of, states_as_of
 from app.meetings.models import Meeting
 from app.parties.models import Party
 from app.progress import service as progress
@@ -107,7 +109,7 @@ def _cursor_values(sort: CommitmentSort, row: Commitment) -> list[Any]:
             return [row.updated_at.isoformat(), row.id]
 
 
-def _page_query() -> Select[Commitment, str, str, str, str]:
+def page_query() -> Select[Commitment, str, str, str, str]:
     return (
         sa_select(
             Commitment,
@@ -137,10 +139,15 @@ def list_commitments(
     sort: CommitmentSort = CommitmentSort.ref,
     limit: int = 50,
     cursor: str | None = None,
+    with_total: bool = True,
 ) -> CommitmentPage:
     keys = _sort_keys(sort)
-    total = count_commitments(session=session, filters=filters, principal=principal)
-    statement = _page_query().where(*filter_conditions(filters), *visible_to(principal))
+    total = (
+        count_commitments(session=session, filters=filters, principal=principal)
+        if with_total
+        else -1
+    )
+    statement = page_query().where(*filter_conditions(filters), *visible_to(principal))
     if cursor:
         statement = statement.where(after_cursor(keys, decode_cursor(cursor, sort.value, keys)))
     statement = statement.order_by(*(key.order_by() for key in keys)).limit(limit + 1)
@@ -184,7 +191,7 @@ def get_commitment_public(
 
 
 def public_of(*, session: Session, commitment: Commitment) -> CommitmentPublic:
-    statement = _page_query().where(col(Commitment.id) == commitment.id)
+    statement = page_query().where(col(Commitment.id) == commitment.id)
     return to_public(session=session, rows=[PageRow(*row) for row in session.execute(statement)])[0]
 
 
@@ -297,6 +304,7 @@ def _public(
         releasable_to=releasable,
         percent_complete=commitment.percent_complete,
         last_note_on=commitment.last_note_on,
+        completed_on=commitment.completed_on,
         version=commitment.version,
         created_at=commitment.created_at,
         updated_at=commitment.updated_at,
@@ -584,7 +592,7 @@ def update_commitment(
             "Completing a commitment needs a progress note in the same request "
             "or an earlier note with evidence.",
         )
-    changes = _diff(old, new) | cycle_changes
+    changes = _diff(old, new) | cycle_changes | _completion(commitment, new["status"], note)
     if note is not None:
         changes |= _note_effects(
             session, commitment, note, old["status"], new["status"], principal.actor()
@@ -625,6 +633,18 @@ def _note_effects(
         ):
             changes["percent_complete"] = (commitment.percent_complete, request.percent_complete)
     return note, changes
+
+
+def _completion(
+    commitment: Commitment, status: str, note: NoteCreate | None
+) -> dict[str, tuple[Any, Any]]:
+    """The completion date follows the status: the completing note's day, or today."""
+    completed_on = None
+    if status == CommitmentStatus.completed.value:
+        completed_on = commitment.completed_on or (note.as_of if note and note.as_of else today())
+    if completed_on == commitment.completed_on:
+        return {}
+    return {"completed_on": (commitment.completed_on, completed_on)}
 
 
 def _move_cycle(
@@ -669,6 +689,7 @@ def add_progress_note(
         _check_transition(old_status, new_status)
         if cycle is None:
             changes["status"] = (old_status, new_status)
+            changes |= _completion(commitment, new_status, request)
         else:
             changes |= _move_cycle(session, commitment, cycle, new_status, request.as_of or today())
     note, effects = _note_effects(
@@ -810,3 +831,138 @@ def set_archived(
 
 def etag_for(public: CommitmentPublic) -> str:
     return etag_of(public.version)
+
+
+def _as_date(value: Any) -> date | None:
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def past_cycles(state: PastState) -> list[CommitmentCycle]:
+    """The cycles as they stood, as (unsaved) rows, in due order."""
+    cycles = [
+        CommitmentCycle(
+            commitment_id=state.commitment_id,
+            key=key,
+            due_date=_as_date(cycle["due_date"]),
+            status=cycle["status"],
+            completed_on=_as_date(cycle["completed_on"]),
+        )
+        for key, cycle in state.cycles.items()
+    ]
+    return sorted(cycles, key=lambda c: (c.due_date is None, c.due_date or date.min, c.key))
+
+
+def get_commitment_as_of(
+    *, session: Session, ref: str, principal: Principal, on: date
+) -> CommitmentPublic:
+    """The commitment as it stood at the end of `on`, rebuilt from its history."""
+    commitment = get_commitment(
+        session=session, ref=ref, principal=principal, include_archived=True
+    )
+    state = states_as_of(session=session, until=end_of(on), commitment_ids=[id_of(commitment)]).get(
+        id_of(commitment)
+    )
+    if state is None or (state.get("archived", False) and not principal.is_admin):
+        raise NotFoundError(f"Commitment {ref!r} was not in the register on {on.isoformat()}.")
+    row = PageRow(*session.execute(page_query().where(col(Commitment.id) == commitment.id)).one())
+    contact_ids = [*state.get("leads", {}).values(), *state.get("supporting_contacts", [])]
+    contacts = {
+        id_of(contact): contact
+        for contact in session.exec(select(Contact).where(col(Contact.id).in_(contact_ids)))
+    }
+    cycles = past_cycles(state)
+    past = Commitment(
+        **{
+            **commitment.model_dump(),
+            "title": state.get("title", commitment.title),
+            "description": state.get("description"),
+            "status": state.get("status", commitment.status),
+            "due_date": _as_date(state.get("due_date")),
+            "due_rule": state.get("due_rule"),
+            "recurrence": state.get("recurrence"),
+            "percent_complete": state.get("percent_complete"),
+            "last_note_on": _as_date(state.get("last_note_on")),
+            "completed_on": _as_date(state.get("completed_on")),
+            "version": state.version,
+            "updated_at": state.changed_at or commitment.updated_at,
+            "archived_at": state.changed_at if state.get("archived", False) else None,
+        }
+    )
+    public = _public(
+        row._replace(commitment=past),
+        state.get("parties", []),
+        state.get("areas", []),
+        [
+            LeadPublic(party=party, contact=_contact_ref(contacts[contact_id]))
+            for party, contact_id in sorted(state.get("leads", {}).items())
+            if contact_id in contacts
+        ],
+        [_contact_ref(contacts[i]) for i in state.get("supporting_contacts", []) if i in contacts],
+        state.get("releasable_to", []),
+        [(cycle, state.cycles[cycle.key].get("meeting")) for cycle in cycles],
+    )
+    if public.compliance is not None:
+        public.compliance = deadlines.compliance(cycles, on)
+    return public
+
+
+EXPORT_PAGE = 500
+EXPORT_COLUMNS = [
+    "ref",
+    "title",
+    "status",
+    "due_date",
+    "due_state",
+    "parties",
+    "areas",
+    "leads",
+    "releasable_to",
+    "document",
+    "meeting",
+    "quote",
+    "percent_complete",
+    "last_note_on",
+    "version",
+    "updated_at",
+]
+
+
+def export_rows(
+    *, database: Database, filters: CommitmentFilters, principal: Principal, sort: CommitmentSort
+) -> Iterator[list[Any]]:
+    """Every matching commitment as a table row, a page at a time, each page in a session of
+    its own: nothing holds a connection while the client reads."""
+    cursor = None
+    while True:
+        with database.session(write=False) as session:
+            page = list_commitments(
+                session=session,
+                filters=filters,
+                principal=principal,
+                sort=sort,
+                limit=EXPORT_PAGE,
+                cursor=cursor,
+                with_total=False,
+            )
+        for c in page.items:
+            yield [
+                c.ref,
+                c.title,
+                c.status.value,
+                c.due_date,
+                c.due_state.value,
+                c.parties,
+                c.areas,
+                [f"{lead.party}: {lead.contact.name}" for lead in c.leads],
+                c.releasable_to,
+                c.source.document,
+                c.source.meeting,
+                c.source.quote,
+                c.percent_complete,
+                c.last_note_on,
+                c.version,
+                c.updated_at.isoformat(),
+            ]
+        if page.next_cursor is None:
+            return
+        cursor = page.next_cursor

@@ -170,3 +170,7 @@ def install_problem_handlers(app: FastAPI) -> None:
             detail="The server failed to handle this request; it has been logged.",
             instance=request.url.path,
         )
+
+
+class NotAcceptableError(ProblemError):
+    status, kind, title = 406, "not-acceptable", "Not acceptable"

@@ -9,6 +9,7 @@ _DESCRIPTIONS = {
     401: "Missing, unknown, revoked or expired token",
     403: "The role is not allowed to do this",
     404: "Not found (or not releasable to the caller)",
+    406: "None of the Accept header's types can be produced",
     409: "Conflict with the current state",
     412: "If-Match does not match the current version",
     413: "Request body too large",

@@ -1,4 +1,5 @@
 from datetime import date
+from enum import StrEnum
 
 from sqlmodel import Field
 
@@ -49,3 +50,71 @@ class OverdueReport(SQLModel):
     as_of: date
     total: int = Field(description="Overdue commitments and cycles (each counted once)")
     groups: list[OverdueGroup]
+
+
+class GroupBy(StrEnum):
+    area = "area"
+    status = "status"
+    party = "party"
+    lead = "lead"
+    document = "document"
+    meeting = "meeting"
+
+
+class Tally(SQLModel):
+    total: int
+    by_status: dict[str, int]
+    overdue: int
+    due_soon: int
+    completed_share: float = Field(description="Completed commitments as a share of the total")
+
+
+class SummaryGroup(Tally):
+    key: str | None = Field(description="The group's slug, code, key or lead; null: none")
+    label: str
+
+
+class SummaryReport(SQLModel):
+    group_by: GroupBy
+    as_of: date
+    due_soon_days: int
+    totals: Tally = Field(description="Each commitment once, whatever its groups")
+    groups: list[SummaryGroup]
+
+
+class Outcome(StrEnum):
+    on_time = "on_time"
+    late = "late"
+    not_done = "not_done"
+    withdrawn = "withdrawn"
+
+
+class CycleItem(SQLModel):
+    ref: str
+    title: str
+    cycle: str | None
+    due_date: date
+    status: CommitmentStatus
+    completed_on: date | None
+    outcome: Outcome
+    parties: list[Code]
+    areas: list[str]
+
+
+class Compliance(SQLModel):
+    due: int
+    on_time: int
+    late: int
+    not_done: int
+    on_time_share: float
+
+
+class CycleReport(SQLModel):
+    meeting: str
+    held_on: date
+    window_start: date | None = Field(description="The previous meeting of the series (excluded)")
+    as_of: date
+    items: list[CycleItem]
+    totals: Compliance
+    by_party: dict[str, Compliance]
+    by_area: dict[str, Compliance]

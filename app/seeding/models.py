@@ -89,6 +89,7 @@ class CommitmentSeed(SeedModel):
     areas: list[Slug]
     status: CommitmentStatus = CommitmentStatus.not_started
     due_date: date | None = None
+    completed_on: date | None = None
     due_rule: DueRule | None = None
     recurrence: Recurrence | None = None
     meeting: Code | None = None

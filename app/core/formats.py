@@ -1,0 +1,119 @@
+"""Tables as JSON, CSV (RFC 4180) or Markdown, chosen by `?format=` or the Accept header."""
+
+import csv
+import io
+from collections.abc import Iterable, Iterator, Sequence
+from enum import StrEnum
+from typing import Any
+
+from fastapi.responses import StreamingResponse
+
+from app.core.errors import NotAcceptableError
+
+
+class Format(StrEnum):
+    json = "json"
+    csv = "csv"
+    markdown = "markdown"
+
+
+MEDIA_TYPES = {
+    Format.json: "application/json",
+    Format.csv: "text/csv",
+    Format.markdown: "text/markdown",
+}
+_BY_MEDIA_TYPE = {
+    "application/json": Format.json,
+    "application/*": Format.json,
+    "*/*": Format.json,
+    "text/csv": Format.csv,
+    "text/markdown": Format.markdown,
+}
+
+
+def negotiate(accept: str | None, explicit: Format | None) -> Format:
+    """`?format=` wins; otherwise the Accept header's most preferred type we can produce."""
+    if explicit is not None:
+        return explicit
+    if not accept:
+        return Format.json
+    ranked: list[tuple[float, int, str]] = []
+    for position, part in enumerate(accept.split(",")):
+        media_type, *parameters = (piece.strip() for piece in part.split(";"))
+        quality = 1.0
+        for parameter in parameters:
+            name, _, value = parameter.partition("=")
+            if name.strip() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        ranked.append((-quality, position, media_type.lower()))
+    for negative_quality, _, media_type in sorted(ranked):
+        if negative_quality < 0 and media_type in _BY_MEDIA_TYPE:
+            return _BY_MEDIA_TYPE[media_type]
+    raise NotAcceptableError(
+        "This resource is available as application/json, text/csv or text/markdown."
+    )
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list | tuple):
+        return "; ".join(_text(item) for item in value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def csv_lines(headers: Sequence[str], rows: Iterable[Sequence[Any]], *, bom: bool) -> Iterator[str]:
+    """RFC 4180: CRLF line ends, quotes only where needed, a header row; a BOM only if asked."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(headers)
+    yield ("\ufeff" if bom else "") + buffer.getvalue()
+    for row in rows:
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerow([_text(value) for value in row])
+        yield buffer.getvalue()
+
+
+def _cell(value: Any) -> str:
+    return (
+        _text(value).replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+    )
+
+
+def markdown_lines(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[str]:
+    yield "| " + " | ".join(headers) + " |\n"
+    yield "| " + " | ".join("---" for _ in headers) + " |\n"
+    for row in rows:
+        yield "| " + " | ".join(_cell(value) for value in row) + " |\n"
+
+
+def table_response(
+    *,
+    output: Format,
+    headers: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    filename: str,
+    title: str = "",
+    bom: bool = False,
+) -> StreamingResponse:
+    """A CSV or Markdown rendering of a table, streamed as its rows come."""
+    if output is Format.csv:
+        return StreamingResponse(
+            (line.encode("utf-8") for line in csv_lines(headers, rows, bom=bom)),
+            media_type="text/csv; charset=utf-8; header=present",
+            headers={"Content-Disposition": f'attachment; filename="{filename}.csv"'},
+        )
+
+    def markdown() -> Iterator[bytes]:
+        if title:
+            yield f"## {title}\n\n".encode()
+        for line in markdown_lines(headers, rows):
+            yield line.encode("utf-8")
+
+    return StreamingResponse(markdown(), media_type="text/markdown; charset=utf-8")

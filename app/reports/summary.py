@@ -1,0 +1,301 @@
+"""The summary and cycle reports, from the register as it stands or as it stood on a day."""
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from app.areas.models import PriorityArea
+from app.commitments.enums import OPEN_STATUSES, CommitmentStatus
+from app.commitments.filters import CommitmentFilters, filter_conditions
+from app.commitments.service import PageRow, page_query, past_cycles, to_public
+from app.commitments.visibility import visible_to
+from app.contacts.models import Contact
+from app.core.errors import NotFoundError, UnprocessableError
+from app.core.metadata import id_of
+from app.core.security import Principal
+from app.history.replay import PastState, end_of, local_date, states_as_of
+from app.meetings.models import Meeting
+from app.reports.models import (
+    Compliance,
+    CycleItem,
+    CycleReport,
+    GroupBy,
+    Outcome,
+    SummaryGroup,
+    SummaryReport,
+    Tally,
+)
+
+OPEN = {status.value for status in OPEN_STATUSES}
+
+
+@dataclass
+class Snapshot:
+    """What the reports need of one commitment, now or on a past day."""
+
+    row: PageRow
+    status: str
+    due_date: date | None
+    parties: list[str]
+    areas: list[str]
+    leads: dict[str, int]
+    last_note_on: date | None
+    cycles: list[Any]
+    completed_on: date | None
+
+    @property
+    def ref(self) -> str:
+        return self.row.commitment.ref
+
+
+def _date(value: Any) -> date | None:
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def snapshots(
+    *, session: Session, principal: Principal, filters: CommitmentFilters, on: date, past: bool
+) -> list[Snapshot]:
+    """The commitments the filters select, as they stand (past=False) or stood at the end of `on`.
+
+    Today's view uses the list's own SQL filters; a past view filters what it rebuilds.
+    """
+    if not past:
+        statement = page_query().where(*filter_conditions(filters), *visible_to(principal))
+        rows = [PageRow(*row) for row in session.execute(statement)]
+        return [
+            Snapshot(
+                row=row,
+                status=public.status.value,
+                due_date=public.due_date,
+                parties=public.parties,
+                areas=public.areas,
+                leads={lead.party: lead.contact.id for lead in public.leads},
+                last_note_on=public.last_note_on,
+                cycles=public.cycles,
+                completed_on=public.completed_on,
+            )
+            for row, public in zip(rows, to_public(session=session, rows=rows), strict=True)
+        ]
+    source_only = CommitmentFilters(document=filters.document, meeting=filters.meeting, q=filters.q)
+    statement = page_query().where(
+        *filter_conditions(source_only, include_archived=True), *visible_to(principal)
+    )
+    by_id = {id_of(row[0]): PageRow(*row) for row in session.execute(statement)}
+    states = states_as_of(session=session, until=end_of(on), commitment_ids=list(by_id))
+    result = [
+        _snapshot(by_id[key], state)
+        for key, state in states.items()
+        if not state.get("archived", False)
+    ]
+    return [s for s in result if _matches(s, filters, on)]
+
+
+def _snapshot(row: PageRow, state: PastState) -> Snapshot:
+    return Snapshot(
+        row=row,
+        status=state.get("status", "not_started"),
+        due_date=_date(state.get("due_date")),
+        parties=state.get("parties", []),
+        areas=state.get("areas", []),
+        leads=state.get("leads", {}),
+        last_note_on=_date(state.get("last_note_on")),
+        cycles=past_cycles(state),
+        completed_on=_date(state.get("completed_on"))
+        or (local_date(state.completed_at) if state.completed_at else None),
+    )
+
+
+def _overdue(s: Snapshot, on: date) -> bool:
+    return s.status in OPEN and s.due_date is not None and s.due_date < on
+
+
+def _due_soon(s: Snapshot, on: date, days: int) -> bool:
+    return (
+        s.status in OPEN
+        and s.due_date is not None
+        and on <= s.due_date <= on + timedelta(days=days)
+    )
+
+
+def _matches(s: Snapshot, f: CommitmentFilters, on: date) -> bool:
+    """The list's filters, applied to a rebuilt commitment."""
+    day = f.as_of or on
+    checks = [
+        not f.status or s.status in {status.value for status in f.status},
+        f.area is None or f.area in s.areas,
+        f.party is None or f.party in s.parties,
+        f.due_before is None or (s.due_date is not None and s.due_date < f.due_before),
+        f.due_after is None or (s.due_date is not None and s.due_date > f.due_after),
+        f.overdue is None or _overdue(s, day) == f.overdue,
+        f.due_within_days is None or _due_soon(s, day, f.due_within_days),
+        f.stale_days is None
+        or (
+            s.status in OPEN
+            and (s.last_note_on or local_date(s.row.commitment.created_at))
+            < day - timedelta(days=f.stale_days)
+        ),
+    ]
+    return all(checks)
+
+
+def _tally(items: Iterable[Snapshot], on: date, due_soon_days: int) -> Tally:
+    items = list(items)
+    by_status = {status.value: 0 for status in CommitmentStatus}
+    for item in items:
+        by_status[item.status] += 1
+    return Tally(
+        total=len(items),
+        by_status=by_status,
+        overdue=sum(_overdue(i, on) for i in items),
+        due_soon=sum(_due_soon(i, on, due_soon_days) for i in items),
+        completed_share=round(by_status["completed"] / len(items), 4) if items else 0.0,
+    )
+
+
+def _group_keys(
+    session: Session, group_by: GroupBy, items: list[Snapshot]
+) -> Callable[[Snapshot], list[tuple[str | None, str]]]:
+    """(key, label) of the groups each commitment belongs to."""
+    if group_by is GroupBy.status:
+        return lambda s: [(s.status, s.status)]
+    if group_by is GroupBy.party:
+        return lambda s: [(code, code) for code in s.parties] or [(None, "(no party)")]
+    if group_by is GroupBy.document:
+        return lambda s: [(s.row.document_slug, s.row.document_title or "(no source document)")]
+    if group_by is GroupBy.meeting:
+        return lambda s: [(s.row.meeting_key, s.row.meeting_key or "(no meeting)")]
+    if group_by is GroupBy.area:
+        names = dict(session.execute(select(col(PriorityArea.slug), col(PriorityArea.name))).all())
+        return lambda s: (
+            [(slug, names.get(slug, slug)) for slug in s.areas] or [(None, "(no area)")]
+        )
+    ids = {contact_id for s in items for contact_id in s.leads.values()}
+    contacts = {id_of(c): c for c in session.exec(select(Contact).where(col(Contact.id).in_(ids)))}
+    return lambda s: (
+        [
+            (f"{party}:{contact_id}", f"{party}: {contacts[contact_id].name}")
+            for party, contact_id in sorted(s.leads.items())
+            if contact_id in contacts
+        ]
+        or [(None, "(no lead)")]
+    )
+
+
+def summary_report(
+    *,
+    session: Session,
+    principal: Principal,
+    group_by: GroupBy,
+    filters: CommitmentFilters,
+    on: date,
+    past: bool,
+    due_soon_days: int,
+) -> SummaryReport:
+    items = snapshots(session=session, principal=principal, filters=filters, on=on, past=past)
+    keys_of = _group_keys(session, group_by, items)
+    groups: dict[tuple[str | None, str], list[Snapshot]] = defaultdict(list)
+    for item in items:
+        for key in keys_of(item):
+            groups[key].append(item)
+    return SummaryReport(
+        group_by=group_by,
+        as_of=on,
+        due_soon_days=due_soon_days,
+        totals=_tally(items, on, due_soon_days),
+        groups=[
+            SummaryGroup(key=key, label=label, **_tally(members, on, due_soon_days).model_dump())
+            for (key, label), members in sorted(
+                groups.items(), key=lambda g: (g[0][0] is None, g[0][1])
+            )
+        ],
+    )
+
+
+def _compliance(items: list[CycleItem]) -> Compliance:
+    counted = [i for i in items if i.outcome is not Outcome.withdrawn]
+    on_time = sum(i.outcome is Outcome.on_time for i in counted)
+    return Compliance(
+        due=len(counted),
+        on_time=on_time,
+        late=sum(i.outcome is Outcome.late for i in counted),
+        not_done=sum(i.outcome is Outcome.not_done for i in counted),
+        on_time_share=round(on_time / len(counted), 4) if counted else 0.0,
+    )
+
+
+def _outcome(status: str, due: date, completed_on: date | None) -> Outcome:
+    if status == CommitmentStatus.completed.value:
+        return Outcome.on_time if completed_on is not None and completed_on <= due else Outcome.late
+    if status in OPEN:
+        return Outcome.not_done
+    return Outcome.withdrawn
+
+
+def cycle_report(
+    *, session: Session, principal: Principal, meeting_key: str, on: date, past: bool
+) -> CycleReport:
+    """What fell due before a meeting (since the previous one of its series), and what was
+    done on time, late, or not at all."""
+    meeting = session.exec(select(Meeting).where(col(Meeting.key) == meeting_key.upper())).first()
+    if meeting is None:
+        raise NotFoundError(f"No meeting {meeting_key!r}.")
+    if meeting.held_on is None:
+        raise UnprocessableError(f"{meeting.key} has no date yet.")
+    held_on = meeting.held_on
+    previous = session.exec(
+        select(col(Meeting.held_on))
+        .where(col(Meeting.series_id) == meeting.series_id, col(Meeting.held_on) < held_on)
+        .order_by(col(Meeting.held_on).desc())
+    ).first()
+
+    def in_window(due: date | None) -> bool:
+        return due is not None and due <= held_on and (previous is None or due > previous)
+
+    items: list[CycleItem] = []
+    for s in snapshots(
+        session=session, principal=principal, filters=CommitmentFilters(), on=on, past=past
+    ):
+        commitment = s.row.commitment
+        entries: list[tuple[str | None, date | None, str, date | None]] = (
+            [(c.key, c.due_date, c.status, c.completed_on) for c in s.cycles]
+            if commitment.recurrence is not None
+            else [(None, s.due_date, s.status, s.completed_on)]
+        )
+        for cycle, due, status, completed_on in entries:
+            if due is None or not in_window(due):
+                continue
+            items.append(
+                CycleItem(
+                    ref=commitment.ref,
+                    title=commitment.title,
+                    cycle=cycle,
+                    due_date=due,
+                    status=CommitmentStatus(status),
+                    completed_on=completed_on,
+                    outcome=_outcome(status, due, completed_on),
+                    parties=s.parties,
+                    areas=s.areas,
+                )
+            )
+    items.sort(key=lambda i: (i.due_date, i.ref, i.cycle or ""))
+    by_party: dict[str, list[CycleItem]] = defaultdict(list)
+    by_area: dict[str, list[CycleItem]] = defaultdict(list)
+    for item in items:
+        for party in item.parties:
+            by_party[party].append(item)
+        for area in item.areas:
+            by_area[area].append(item)
+    return CycleReport(
+        meeting=meeting.key,
+        held_on=held_on,
+        window_start=previous,
+        as_of=on,
+        items=items,
+        totals=_compliance(items),
+        by_party={key: _compliance(value) for key, value in sorted(by_party.items())},
+        by_area={key: _compliance(value) for key, value in sorted(by_area.items())},
+    )
