@@ -6,12 +6,14 @@ from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 
 from app.areas.router import router as areas_router
+from app.calendar.router import router as calendar_router
 from app.commitments.router import router as commitments_router
 from app.contacts.router import router as contacts_router
 from app.core.config import Settings, get_settings
 from app.core.db import Database
 from app.core.errors import install_problem_handlers
 from app.core.limits import BodySizeLimit
+from app.core.logging import install_redaction
 from app.core.migrations import head_revision
 from app.documents.router import router as documents_router
 from app.health.router import router as health_router
@@ -30,6 +32,7 @@ Errors are RFC 9457 `application/problem+json` documents.
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    install_redaction()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -58,6 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         contacts_router,
         users_router,
         reports_router,
+        calendar_router,
     ):
         app.include_router(router)
 

@@ -19,19 +19,15 @@ from app.users.enums import Role, TokenScope
 bearer = HTTPBearer(auto_error=False, description="An API token: `Authorization: Bearer ac_...`")
 
 
-def _principal(
-    request: Request, credentials: HTTPAuthorizationCredentials | None, scope: TokenScope
-) -> Principal:
-    if credentials is None or credentials.scheme.lower() != "bearer":
+def authenticate_request(request: Request, token: str | None, scope: TokenScope) -> Principal:
+    if token is None:
         raise UnauthorizedError(
             "This endpoint needs an API token: 'Authorization: Bearer <token>'.",
             headers={"WWW-Authenticate": "Bearer"},
         )
     database: Database = request.app.state.database
     with database.session(write=False) as session:
-        principal, stale = service.authenticate(
-            session=session, token=credentials.credentials, scope=scope
-        )
+        principal, stale = service.authenticate(session=session, token=token, scope=scope)
     if stale:
         with database.session() as session:
             service.record_use(session=session, token_id=principal.token_id)
@@ -43,7 +39,9 @@ def current_principal(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Principal:
-    return _principal(request, credentials, TokenScope.api)
+    return authenticate_request(
+        request, credentials.credentials if credentials else None, TokenScope.api
+    )
 
 
 CurrentUser = Annotated[Principal, Depends(current_principal)]

@@ -1,6 +1,6 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 from sqlmodel import SQLModel
 
@@ -23,6 +23,29 @@ class UserList(SQLModel):
 @router.get("/me", response_model=UserPublic)
 def who_am_i(principal: CurrentUser, session: SessionDep) -> Response:
     return json_response(service.get_user(session=session, user_id=principal.user_id))
+
+
+class CalendarFeed(SQLModel):
+    url: str
+    token: IssuedToken
+
+
+@router.post("/me/calendar-token", response_model=CalendarFeed, status_code=201)
+def create_calendar_token(
+    request: Request, principal: CurrentUser, session: SessionDep
+) -> Response:
+    """A read-only token for your calendar app's feed URL, shown once; it works only on
+    /api/v1/calendar.ics, and replaces your earlier one."""
+    issued = service.issue_calendar_token(session=session, user_id=principal.user_id)
+    url = f"{str(request.base_url).rstrip('/')}/api/v1/calendar.ics?token={issued.token}"
+    return json_response(CalendarFeed(url=url, token=issued), status_code=201)
+
+
+@router.delete("/me/calendar-token", status_code=204)
+def revoke_calendar_token(principal: CurrentUser, session: SessionDep) -> Response:
+    """Stop your calendar feed URL from working."""
+    service.revoke_calendar_tokens(session=session, user_id=principal.user_id)
+    return Response(status_code=204)
 
 
 @router.get("/users", response_model=UserList, responses=admin_errors)

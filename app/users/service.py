@@ -244,3 +244,39 @@ def find_user_id(*, session: Session, name: str) -> int:
     if user is None:
         raise NotFoundError(f"No user named {name!r}.")
     return id_of(user)
+
+
+def issue_calendar_token(*, session: Session, user_id: int) -> IssuedToken:
+    """A new read-only calendar feed token; the user's earlier ones stop working."""
+    now = utcnow()
+    for old in session.exec(
+        select(ApiToken).where(
+            col(ApiToken.user_id) == user_id,
+            col(ApiToken.scope) == TokenScope.calendar.value,
+            col(ApiToken.revoked_at).is_(None),
+        )
+    ):
+        old.revoked_at = now
+        session.add(old)
+    return issue_token(
+        session=session,
+        user_id=user_id,
+        request=TokenCreate(label="calendar feed"),
+        scope=TokenScope.calendar,
+    )
+
+
+def revoke_calendar_tokens(*, session: Session, user_id: int) -> int:
+    revoked = 0
+    for token in session.exec(
+        select(ApiToken).where(
+            col(ApiToken.user_id) == user_id,
+            col(ApiToken.scope) == TokenScope.calendar.value,
+            col(ApiToken.revoked_at).is_(None),
+        )
+    ):
+        token.revoked_at = utcnow()
+        session.add(token)
+        revoked += 1
+    session.flush()
+    return revoked

@@ -1,0 +1,58 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
+from fastapi.security import HTTPAuthorizationCredentials
+
+from app.calendar import service
+from app.commitments.filters import CommitmentFilters
+from app.core.db import SessionDep
+from app.core.openapi import problem_responses
+from app.core.security import Principal
+from app.users.auth import authenticate_request, bearer
+from app.users.enums import TokenScope
+
+router = APIRouter(prefix="/api/v1", tags=["calendar"], responses=problem_responses(401, 422))
+
+
+def calendar_principal(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    token: Annotated[
+        str | None,
+        Query(max_length=100, description="A calendar feed token (see /api/v1/me/calendar-token)"),
+    ] = None,
+) -> Principal:
+    """Calendar apps cannot send headers: a calendar token in the URL works here, and only here."""
+    if credentials is None and token is not None:
+        return authenticate_request(request, token, TokenScope.calendar)
+    return authenticate_request(
+        request, credentials.credentials if credentials else None, TokenScope.api
+    )
+
+
+@router.get(
+    "/calendar.ics",
+    response_class=Response,
+    responses={200: {"content": {"text/calendar": {}}, "description": "An iCalendar feed"}},
+)
+def calendar_feed(
+    request: Request,
+    principal: Annotated[Principal, Depends(calendar_principal)],
+    session: SessionDep,
+    filters: Annotated[CommitmentFilters, Query()],
+) -> Response:
+    """Every open commitment and cycle with a due date, filtered like the list: an all-day
+    event and a to-do each."""
+    items = service.entries(
+        session=session,
+        principal=principal,
+        filters=filters,
+        link_base=str(request.base_url).rstrip("/"),
+    )
+    body = service.calendar(items, "Commitment due dates")
+    return Response(
+        content=body,
+        media_type="text/calendar; charset=utf-8",
+        headers={"Content-Disposition": 'inline; filename="commitments.ics"'},
+    )

@@ -1,0 +1,39 @@
+"""The project's own client for scripts: typed, with retries, sync and async.
+
+from app.client import CommitmentsClient
+
+with CommitmentsClient("http://127.0.0.1:8000", token) as client:
+    for commitment in client.iter_commitments(party="ROK", overdue=True):
+        print(commitment.ref, commitment.due_date)
+"""
+
+from app.client.clients import AsyncCommitmentsClient, CommitmentsClient
+from app.client.errors import (
+    ApiError,
+    BadRequestError,
+    ConflictError,
+    ForbiddenError,
+    InvalidTransitionError,
+    NotFoundError,
+    PreconditionRequiredError,
+    ServerError,
+    UnauthorizedError,
+    ValidationError,
+)
+from app.client.retry import RetryPolicy
+
+__all__ = [
+    "ApiError",
+    "AsyncCommitmentsClient",
+    "BadRequestError",
+    "CommitmentsClient",
+    "ConflictError",
+    "ForbiddenError",
+    "InvalidTransitionError",
+    "NotFoundError",
+    "PreconditionRequiredError",
+    "RetryPolicy",
+    "ServerError",
+    "UnauthorizedError",
+    "ValidationError",
+]

@@ -1,0 +1,175 @@
+"""What each client method asks of the API and how it reads the answer: shared by the sync and
+async clients, which differ only in how they send."""
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Generic, TypeVar
+
+import httpx
+from pydantic import BaseModel
+
+from app.client.errors import error_for
+from app.commitments.filters import CommitmentFilters
+from app.commitments.models import (
+    CommitmentCreate,
+    CommitmentPage,
+    CommitmentPublic,
+    CommitmentUpdate,
+)
+from app.history.models import HistoryPage
+from app.progress.models import NoteCreate, NoteList, NotePublic
+from app.reports.models import CycleReport, DeadlineReport, GroupBy, OverdueReport, SummaryReport
+from app.users.models import UserPublic
+
+Result = TypeVar("Result")
+Model = TypeVar("Model", bound=BaseModel)
+IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+
+
+@dataclass(frozen=True)
+class Call(Generic[Result]):
+    method: str
+    path: str
+    read: Callable[[httpx.Response], Result]
+    params: dict[str, Any] = field(default_factory=dict)
+    json: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def idempotent(self) -> bool:
+        return self.method in IDEMPOTENT
+
+
+def check(response: httpx.Response) -> httpx.Response:
+    if response.status_code >= 400:
+        try:
+            body = response.json()
+        except ValueError:
+            body = {"detail": response.text[:500]}
+        raise error_for(response.status_code, body if isinstance(body, dict) else {})
+    return response
+
+
+def model(kind: type[Model]) -> Callable[[httpx.Response], Model]:
+    return lambda response: kind.model_validate_json(check(response).content)
+
+
+def text(response: httpx.Response) -> str:
+    return check(response).text
+
+
+def _body(value: BaseModel | Mapping[str, Any], kind: type[BaseModel]) -> Any:
+    validated = value if isinstance(value, kind) else kind.model_validate(value)
+    return validated.model_dump(mode="json", exclude_unset=True)
+
+
+def _filters(filters: CommitmentFilters | Mapping[str, Any] | None) -> dict[str, Any]:
+    if filters is None:
+        return {}
+    validated = (
+        filters
+        if isinstance(filters, CommitmentFilters)
+        else CommitmentFilters.model_validate(filters)
+    )
+    return validated.model_dump(mode="json", exclude_defaults=True)
+
+
+def _if_match(version: int) -> dict[str, str]:
+    return {"If-Match": f'"{version}"'}
+
+
+def list_page(
+    filters: CommitmentFilters | Mapping[str, Any] | None, cursor: str | None, limit: int
+) -> Call[CommitmentPage]:
+    params = _filters(filters) | {"limit": limit}
+    if cursor:
+        params["cursor"] = cursor
+    return Call("GET", "/api/v1/commitments", model(CommitmentPage), params=params)
+
+
+def get_commitment(ref: str, as_of: date | None) -> Call[CommitmentPublic]:
+    params = {"as_of": as_of.isoformat()} if as_of else {}
+    return Call("GET", f"/api/v1/commitments/{ref}", model(CommitmentPublic), params=params)
+
+
+def create_commitment(data: CommitmentCreate | Mapping[str, Any]) -> Call[CommitmentPublic]:
+    return Call(
+        "POST", "/api/v1/commitments", model(CommitmentPublic), json=_body(data, CommitmentCreate)
+    )
+
+
+def update_commitment(
+    commitment: CommitmentPublic, changes: CommitmentUpdate | Mapping[str, Any]
+) -> Call[CommitmentPublic]:
+    return Call(
+        "PATCH",
+        f"/api/v1/commitments/{commitment.ref}",
+        model(CommitmentPublic),
+        json=_body(changes, CommitmentUpdate),
+        headers=_if_match(commitment.version),
+    )
+
+
+def add_note(
+    commitment: CommitmentPublic | str, note: NoteCreate | Mapping[str, Any]
+) -> Call[NotePublic]:
+    """Given the commitment itself (not just its ref), the note carries If-Match, as a status
+    change needs."""
+    if isinstance(commitment, CommitmentPublic):
+        ref, headers = commitment.ref, _if_match(commitment.version)
+    else:
+        ref, headers = commitment, {}
+    return Call(
+        "POST",
+        f"/api/v1/commitments/{ref}/updates",
+        model(NotePublic),
+        json=_body(note, NoteCreate),
+        headers=headers,
+    )
+
+
+def notes(ref: str) -> Call[NoteList]:
+    return Call("GET", f"/api/v1/commitments/{ref}/updates", model(NoteList))
+
+
+def history(ref: str) -> Call[HistoryPage]:
+    return Call("GET", f"/api/v1/commitments/{ref}/history", model(HistoryPage))
+
+
+def me() -> Call[UserPublic]:
+    return Call("GET", "/api/v1/me", model(UserPublic))
+
+
+def _day(as_of: date | None) -> dict[str, Any]:
+    return {"as_of": as_of.isoformat()} if as_of else {}
+
+
+def deadlines(as_of: date | None, due_soon_days: int, stale_days: int) -> Call[DeadlineReport]:
+    params = _day(as_of) | {"due_soon_days": due_soon_days, "stale_days": stale_days}
+    return Call("GET", "/api/v1/reports/deadlines", model(DeadlineReport), params=params)
+
+
+def overdue(as_of: date | None) -> Call[OverdueReport]:
+    return Call("GET", "/api/v1/reports/overdue", model(OverdueReport), params=_day(as_of))
+
+
+def summary(
+    group_by: GroupBy | str, filters: CommitmentFilters | Mapping[str, Any] | None
+) -> Call[SummaryReport]:
+    params = _filters(filters) | {"group_by": GroupBy(group_by).value}
+    return Call("GET", "/api/v1/reports/summary", model(SummaryReport), params=params)
+
+
+def cycle(meeting: str, as_of: date | None) -> Call[CycleReport]:
+    return Call(
+        "GET",
+        "/api/v1/reports/cycle",
+        model(CycleReport),
+        params={"meeting": meeting} | _day(as_of),
+    )
+
+
+def report_text(path: str, output: str, params: Mapping[str, Any]) -> Call[str]:
+    """A report (or the commitment list) as CSV or Markdown text."""
+    return Call("GET", path, text, params=dict(params) | {"format": output})
