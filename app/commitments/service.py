@@ -483,6 +483,7 @@ def apply_changes(
         changes=changes,
         actor=actor,
         reason=reason,
+        at=now,
     )
 
 
@@ -800,6 +801,7 @@ def record_creation(
         version=commitment.version,
         changes={"created": (None, commitment.ref)} | initial,
         actor=actor,
+        at=commitment.updated_at,
     )
 
 

@@ -30,9 +30,10 @@ def record(
     changes: Mapping[str, tuple[Any, Any]],
     actor: Actor,
     reason: str | None = None,
+    at: datetime | None = None,
 ) -> None:
-    """One row per changed field: (old value, new value)."""
-    now = utcnow()
+    """One row per changed field: (old value, new value), at the change's own time."""
+    now = at or utcnow()
     for field, (old, new) in changes.items():
         session.add(
             CommitmentHistory(

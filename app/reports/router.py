@@ -146,7 +146,7 @@ def summary_report(
         group_by=group_by,
         filters=filters,
         on=on,
-        past=filters.as_of is not None and filters.as_of < today(),
+        past=filters.as_of is not None,
         due_soon_days=due_soon_days,
     )
     return _render(
@@ -180,7 +180,7 @@ def cycle_report(
         principal=principal,
         meeting_key=meeting,
         on=on,
-        past=as_of is not None and as_of < today(),
+        past=as_of is not None,
     )
     return _render(
         report,

@@ -1,0 +1,290 @@
+import asyncio
+from collections.abc import Callable
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from app.client import (
+    AsyncCommitmentsClient,
+    CommitmentsClient,
+    ConflictError,
+    ForbiddenError,
+    InvalidTransitionError,
+    NotFoundError,
+    RetryPolicy,
+    ServerError,
+    UnauthorizedError,
+    ValidationError,
+)
+from app.commitments.models import CommitmentPublic
+from tests.conftest import TOKENS
+from tests.live_server import live_server
+
+REF = "SCM56-RCF-13"
+
+
+@pytest.fixture
+def sync_client(app: FastAPI):
+    with (
+        TestClient(app) as http,
+        CommitmentsClient("http://testserver", TOKENS["us-editor"], http=http) as client,
+    ):
+        yield client
+
+
+def test_iterates_every_page_and_returns_the_apis_own_schemas(
+    sync_client: CommitmentsClient, as_user
+) -> None:
+    client = as_user("us-editor")
+    items = list(sync_client.iter_commitments())
+    assert all(isinstance(item, CommitmentPublic) for item in items)
+    assert len(items) == client.get("/api/v1/commitments").json()["total"]
+    japan = [c.ref for c in sync_client.iter_commitments(party="JP")]
+    assert japan == [
+        c["ref"] for c in client.get("/api/v1/commitments", params={"party": "JP"}).json()["items"]
+    ]
+    assert [c.ref for c in sync_client.iter_commitments({"status": ["completed"]})] == [
+        c["ref"]
+        for c in client.get("/api/v1/commitments", params={"status": "completed"}).json()["items"]
+    ]
+
+
+def test_update_sends_if_match_and_a_stale_object_raises_conflict(
+    sync_client: CommitmentsClient,
+) -> None:
+    read = sync_client.get_commitment(REF)
+    updated = sync_client.update_commitment(read, {"description": "Both desks to name leads by Q1"})
+    assert updated.version == read.version + 1
+    with pytest.raises(ConflictError) as stale:
+        sync_client.update_commitment(read, {"description": "overwrite?"})
+    assert stale.value.status == 412
+    assert stale.value.current_version == updated.version
+    assert stale.value.type.endswith("/precondition-failed")
+    assert sync_client.get_commitment(REF).description == "Both desks to name leads by Q1"
+
+
+def test_problems_become_typed_errors(app: FastAPI, sync_client: CommitmentsClient) -> None:
+    with pytest.raises(NotFoundError) as missing:
+        sync_client.get_commitment("NOPE-1")
+    assert (missing.value.status, missing.value.detail) == (
+        404,
+        "No commitment with reference 'NOPE-1'.",
+    )
+    with pytest.raises(ValidationError) as invalid:
+        sync_client.create_commitment({"title": "x", "parties": ["ZZ"]})
+    assert invalid.value.status == 422
+    sync_client.update_commitment(sync_client.get_commitment(REF), {"status": "superseded"})
+    superseded = sync_client.get_commitment(REF)
+    with pytest.raises(InvalidTransitionError) as wrong:
+        sync_client.update_commitment(superseded, {"status": "in_progress"})
+    assert wrong.value.allowed_next == []
+    with TestClient(app) as http:
+        viewer = CommitmentsClient("http://testserver", TOKENS["rok-viewer"], http=http)
+        with pytest.raises(ForbiddenError):
+            viewer.update_commitment(viewer.get_commitment("SCM56-FS-02"), {"title": "x"})
+        with pytest.raises(UnauthorizedError):
+            CommitmentsClient("http://testserver", "ac_" + "x" * 43, http=http).me()
+
+
+def test_notes_history_and_reports(sync_client: CommitmentsClient) -> None:
+    note = sync_client.add_note(
+        REF, {"text": "Draft list of contacts exchanged", "percent_complete": 40}
+    )
+    assert note.percent_complete == 40
+    assert [n.id for n in sync_client.notes(REF).items] == [note.id]
+    assert sync_client.history(REF).items[-1].field in {"last_note_on", "percent_complete"}
+    assert sync_client.overdue().total >= 1
+    assert sync_client.summary("status").totals.total == len(list(sync_client.iter_commitments()))
+    assert sync_client.cycle_report("SCM-57").meeting == "SCM-57"
+    csv_text = sync_client.report_text("/api/v1/reports/summary", "csv", group_by="party")
+    assert csv_text.splitlines()[0].startswith("party,key,total")
+
+
+def test_the_async_client_in_process(app: FastAPI) -> None:
+    async def scenario() -> None:
+        transport = httpx.ASGITransport(app=app)
+        async with AsyncCommitmentsClient(
+            "http://test", TOKENS["rok-editor"], transport=transport
+        ) as client:
+            refs = [c.ref async for c in client.iter_commitments(party="ROK")]
+            assert REF in refs
+            read = await client.get_commitment(REF)
+            done = await client.add_note(
+                read,
+                {
+                    "text": "Leads named",
+                    "status": "completed",
+                    "evidence_url": "https://example.org/leads",
+                },
+            )
+            assert done.status_to == "completed"
+            with pytest.raises(ConflictError):
+                await client.update_commitment(read, {"title": "stale"})
+            report, summary = await asyncio.gather(client.deadlines(), client.summary("area"))
+            assert REF not in {i.ref for i in report.overdue}
+            assert summary.totals.by_status["completed"] >= 1
+
+    asyncio.run(scenario())
+
+
+def test_both_clients_against_a_real_server(database_url: str) -> None:
+    with live_server(database_url) as (url, _):
+        with CommitmentsClient(url, TOKENS["us-viewer"]) as client:
+            assert client.me().name == "us-viewer"
+            assert client.get_commitment(REF).ref == REF
+
+        async def scenario() -> str:
+            async with AsyncCommitmentsClient(url, TOKENS["us-viewer"]) as client:
+                return (await client.get_commitment(REF)).title
+
+        assert asyncio.run(scenario()) == "Identify points of contact for the framework"
+
+
+class Flaky(httpx.BaseTransport):
+    """Fails the first `failures` requests as told, then passes them on."""
+
+    def __init__(
+        self,
+        inner: httpx.BaseTransport,
+        failures: int,
+        fail: Callable[[httpx.Request], httpx.Response],
+    ) -> None:
+        self.inner, self.failures, self.fail, self.attempts = inner, failures, fail, 0
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self.attempts += 1
+        if self.attempts <= self.failures:
+            return self.fail(request)
+        return self.inner.handle_request(request)
+
+
+def refuse(request: httpx.Request) -> httpx.Response:
+    raise httpx.ConnectError("connection refused", request=request)
+
+
+def time_out(request: httpx.Request) -> httpx.Response:
+    raise httpx.ReadTimeout("no answer", request=request)
+
+
+def unavailable(request: httpx.Request) -> httpx.Response:
+    return httpx.Response(
+        503, json={"type": "about:blank", "title": "Unavailable", "status": 503, "detail": "busy"}
+    )
+
+
+@pytest.fixture
+def flaky(app: FastAPI):
+    made = []
+
+    def make(
+        failures: int, fail: Callable[[httpx.Request], httpx.Response], token: str = "us-editor"
+    ):
+        http = TestClient(app)
+        transport = Flaky(http._transport, failures, fail)
+        delays: list[float] = []
+        client = CommitmentsClient(
+            "http://testserver",
+            TOKENS[token],
+            transport=transport,
+            retry=RetryPolicy(retries=3, backoff=0.01),
+            sleep=delays.append,
+        )
+        made.append(client)
+        return client, transport, delays
+
+    yield make
+    for client in made:
+        client.close()
+
+
+def test_reads_are_retried_on_connection_errors_and_503_with_backoff(flaky) -> None:
+    client, transport, delays = flaky(2, refuse)
+    assert client.get_commitment(REF).ref == REF
+    assert transport.attempts == 3
+    assert len(delays) == 2
+    assert delays[1] > delays[0]
+    client, transport, _ = flaky(3, unavailable)
+    assert client.get_commitment(REF).ref == REF
+    assert transport.attempts == 4
+    client, transport, _ = flaky(10, unavailable)
+    with pytest.raises(ServerError) as failed:
+        client.get_commitment(REF)
+    assert failed.value.status == 503
+    assert transport.attempts == 4, "three retries, then the error"
+
+
+def test_writes_that_reached_the_server_are_never_resent(flaky, client: TestClient) -> None:
+    editor, transport, _ = flaky(1, unavailable)
+    with pytest.raises(ServerError):
+        editor.create_commitment({"title": "Once only", "parties": ["US"]})
+    assert transport.attempts == 1
+    editor, transport, _ = flaky(1, time_out)
+    with pytest.raises(httpx.ReadTimeout):
+        editor.create_commitment({"title": "Once only", "parties": ["US"]})
+    assert transport.attempts == 1
+    titles = [
+        i["title"]
+        for i in client.get("/api/v1/commitments", params={"q": "Once only"}).json()["items"]
+    ]
+    assert titles == []
+
+
+def test_a_write_that_never_connected_is_sent_again(flaky, client: TestClient) -> None:
+    editor, transport, _ = flaky(1, refuse)
+    created = editor.create_commitment(
+        {"title": "Sent after a refused connection", "parties": ["US"]}
+    )
+    assert transport.attempts == 2
+    found = client.get("/api/v1/commitments", params={"q": "refused connection"}).json()
+    assert [i["ref"] for i in found["items"]] == [created.ref]
+
+
+def test_client_errors_are_not_retried(flaky) -> None:
+    client, transport, delays = flaky(0, refuse)
+    with pytest.raises(NotFoundError):
+        client.get_commitment("NOPE-1")
+    assert (transport.attempts, delays) == (1, [])
+
+
+class AsyncFlaky(httpx.AsyncBaseTransport):
+    def __init__(
+        self,
+        inner: httpx.AsyncBaseTransport,
+        failures: int,
+        fail: Callable[[httpx.Request], httpx.Response],
+    ) -> None:
+        self.inner, self.failures, self.fail, self.attempts = inner, failures, fail, 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.attempts += 1
+        if self.attempts <= self.failures:
+            return self.fail(request)
+        return await self.inner.handle_async_request(request)
+
+
+def test_the_async_client_retries_the_same_way(app: FastAPI) -> None:
+    async def scenario() -> None:
+        delays: list[float] = []
+
+        async def sleep(seconds: float) -> None:
+            delays.append(seconds)
+
+        transport = AsyncFlaky(httpx.ASGITransport(app=app), 2, unavailable)
+        async with AsyncCommitmentsClient(
+            "http://test",
+            TOKENS["us-editor"],
+            transport=transport,
+            retry=RetryPolicy(backoff=0.01),
+            sleep=sleep,
+        ) as client:
+            assert (await client.get_commitment(REF)).ref == REF
+            assert (transport.attempts, len(delays)) == (3, 2)
+            transport.attempts, transport.failures = 0, 1
+            with pytest.raises(ServerError):
+                await client.add_note(REF, {"text": "not twice"})
+            assert transport.attempts == 1
+            assert (await client.notes(REF)).items == []
+
+    asyncio.run(scenario())
