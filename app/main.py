@@ -3,6 +3,7 @@ from contextlib import asynccontextmanager
 
 import anyio.to_thread
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import RedirectResponse
 
 from app.areas.router import router as areas_router
@@ -12,9 +13,11 @@ from app.contacts.router import router as contacts_router
 from app.core.config import Settings, get_settings
 from app.core.db import Database
 from app.core.errors import install_problem_handlers
+from app.core.headers import SecurityHeaders
 from app.core.limits import BodySizeLimit
 from app.core.logging import install_redaction
 from app.core.migrations import head_revision
+from app.core.ratelimit import FailureLimiter
 from app.documents.router import router as documents_router
 from app.health.router import router as health_router
 from app.meetings.router import router as meetings_router
@@ -50,7 +53,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.database = Database(settings)
     app.state.migration_head = head_revision(settings.database_url)
     install_problem_handlers(app)
+    app.state.auth_failures = FailureLimiter(
+        limit=settings.auth_failures_per_minute, window_seconds=60
+    )
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PATCH", "PUT", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "If-Match", "If-None-Match"],
+            expose_headers=["ETag", "Link", "Location"],
+        )
+    app.add_middleware(SecurityHeaders)
     for router in (
         health_router,
         commitments_router,

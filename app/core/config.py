@@ -20,6 +20,9 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=1_000_000, ge=1024)
     seeds_dir: Path = PROJECT_ROOT / "seeds"
     public_url: str = "http://127.0.0.1:8000"
+    # Cross-origin browser access is closed unless origins are listed (JSON list in the env).
+    cors_origins: list[str] = Field(default_factory=list)
+    auth_failures_per_minute: int = Field(default=30, ge=1)
 
     @field_validator("timezone")
     @classmethod

@@ -174,3 +174,7 @@ def install_problem_handlers(app: FastAPI) -> None:
 
 class NotAcceptableError(ProblemError):
     status, kind, title = 406, "not-acceptable", "Not acceptable"
+
+
+class TooManyRequestsError(ProblemError):
+    status, kind, title = 429, "too-many-requests", "Too many requests"

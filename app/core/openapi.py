@@ -15,6 +15,7 @@ _DESCRIPTIONS = {
     413: "Request body too large",
     422: "Invalid input",
     428: "If-Match header required",
+    429: "Too many failed authentication attempts from this address",
 }
 
 

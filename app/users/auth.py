@@ -11,7 +11,8 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from app.core.db import Database
-from app.core.errors import ForbiddenError, UnauthorizedError
+from app.core.errors import ForbiddenError, TooManyRequestsError, UnauthorizedError
+from app.core.ratelimit import FailureLimiter
 from app.core.security import Principal
 from app.users import service
 from app.users.enums import Role, TokenScope
@@ -20,14 +21,26 @@ bearer = HTTPBearer(auto_error=False, description="An API token: `Authorization:
 
 
 def authenticate_request(request: Request, token: str | None, scope: TokenScope) -> Principal:
+    limiter: FailureLimiter = request.app.state.auth_failures
+    address = request.client.host if request.client else "unknown"
+    wait = limiter.retry_after(address)
+    if wait is not None:
+        raise TooManyRequestsError(
+            "Too many failed authentication attempts from this address; try again later.",
+            headers={"Retry-After": str(wait)},
+        )
     if token is None:
         raise UnauthorizedError(
             "This endpoint needs an API token: 'Authorization: Bearer <token>'.",
             headers={"WWW-Authenticate": "Bearer"},
         )
     database: Database = request.app.state.database
-    with database.session(write=False) as session:
-        principal, stale = service.authenticate(session=session, token=token, scope=scope)
+    try:
+        with database.session(write=False) as session:
+            principal, stale = service.authenticate(session=session, token=token, scope=scope)
+    except UnauthorizedError:
+        limiter.failed(address)
+        raise
     if stale:
         with database.session() as session:
             service.record_use(session=session, token_id=principal.token_id)
