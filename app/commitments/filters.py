@@ -1,6 +1,5 @@
 """Query-string filters of the commitment list, and the SQL conditions they stand for."""
 
-from datetime import date
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -11,7 +10,7 @@ from app.areas.models import PriorityArea
 from app.commitments.enums import CommitmentStatus
 from app.commitments.models import Commitment, CommitmentArea, CommitmentParty
 from app.core.time import today
-from app.core.validation import Code, PartyCode, Slug, Text
+from app.core.validation import Code, Day, PartyCode, Slug, Text
 from app.deadlines.conditions import due_soon_on, overdue_on, stale_on
 from app.documents.models import SourceDocument
 from app.meetings.models import Meeting
@@ -28,8 +27,8 @@ class CommitmentFilters(BaseModel):
     party: PartyCode | None = Field(default=None, description="Party code, e.g. US or ROK")
     document: Slug | None = Field(default=None, description="Source document slug")
     meeting: Code | None = Field(default=None, description="Meeting key, e.g. SCM-56")
-    due_before: date | None = Field(default=None, description="Due strictly before this date")
-    due_after: date | None = Field(default=None, description="Due strictly after this date")
+    due_before: Day | None = Field(default=None, description="Due strictly before this date")
+    due_after: Day | None = Field(default=None, description="Due strictly after this date")
     q: Text | None = Field(
         default=None, min_length=1, max_length=200, description="Text in the ref, title or quote"
     )
@@ -42,7 +41,7 @@ class CommitmentFilters(BaseModel):
     stale_days: int | None = Field(
         default=None, ge=1, le=3650, description="Open, and no progress note for N days"
     )
-    as_of: date | None = Field(
+    as_of: Day | None = Field(
         default=None, description="The day to measure against (default: today)"
     )
 

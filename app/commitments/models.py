@@ -11,7 +11,7 @@ from app.contacts.models import ContactRef
 from app.core.db import UTCDateTime
 from app.core.metadata import SQLModel
 from app.core.time import utcnow
-from app.core.validation import Code, LongText, PartyCode, Ref, Slug, Title
+from app.core.validation import Code, Day, LongText, PartyCode, Ref, Slug, Title
 from app.core.validation import Text as CleanText
 from app.deadlines.enums import DueState
 from app.deadlines.models import Compliance, CyclePublic, DueRule, Recurrence
@@ -195,7 +195,7 @@ class CommitmentCreate(_CommitmentFields):
     description: LongText | None = None
     areas: list[Slug] = PydanticField(default_factory=list, max_length=20)
     status: CommitmentStatus = CommitmentStatus.not_started
-    due_date: date | None = None
+    due_date: Day | None = None
     due_rule: DueRule | None = None
     recurrence: Recurrence | None = None
     leads: list[LeadAssignment] = PydanticField(default_factory=list, max_length=20)
@@ -214,7 +214,7 @@ class CommitmentUpdate(_CommitmentFields):
     title: Title | None = None
     description: LongText | None = None
     status: CommitmentStatus | None = None
-    due_date: date | None = PydanticField(default=None, description="Replaces any due_rule")
+    due_date: Day | None = PydanticField(default=None, description="Replaces any due_rule")
     due_rule: DueRule | None = PydanticField(default=None, description="Replaces any due_date")
     recurrence: Recurrence | None = None
     areas: list[Slug] | None = PydanticField(default=None, max_length=20)

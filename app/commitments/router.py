@@ -1,4 +1,3 @@
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request
@@ -24,7 +23,7 @@ from app.core.etags import (
 from app.core.formats import Format, negotiate, table_response
 from app.core.openapi import problem_responses
 from app.core.responses import json_response
-from app.core.validation import Ref
+from app.core.validation import Day, Ref
 from app.history import service as history
 from app.history.models import HistoryPage
 from app.progress import service as progress
@@ -117,7 +116,7 @@ def get_commitment(
     session: SessionDep,
     if_none_match: IfNoneMatchHeader = None,
     as_of: Annotated[
-        date | None,
+        Day | None,
         Query(description="The commitment as it stood at the end of this day, from its history"),
     ] = None,
 ) -> Response:

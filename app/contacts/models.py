@@ -52,7 +52,9 @@ class ContactPublic(ContactRef):
     version: int
 
 
-Email = PydanticField(default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+Email = PydanticField(
+    default=None, max_length=254, pattern=r"^[^@\s\x00-\x1f]+@[^@\s\x00-\x1f]+\.[^@\s\x00-\x1f]+$"
+)
 Position = PydanticField(default=None, max_length=200)
 OrganizationCode = PydanticField(default=None, max_length=32, pattern=r"^[A-Za-z0-9-]+$")
 

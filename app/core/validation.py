@@ -1,8 +1,9 @@
 """Constrained types shared by the request and response schemas."""
 
+from datetime import date
 from typing import Annotated
 
-from pydantic import AfterValidator, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints
 
 Code = Annotated[str, StringConstraints(min_length=1, max_length=16, pattern=r"^[A-Za-z0-9+-]+$")]
 Slug = Annotated[str, StringConstraints(min_length=1, max_length=80, pattern=r"^[a-z0-9-]+$")]
@@ -34,3 +35,8 @@ Title = Annotated[
     str, StringConstraints(max_length=300), AfterValidator(_printable), AfterValidator(_not_blank)
 ]
 LongText = Annotated[str, StringConstraints(max_length=10_000), AfterValidator(_printable)]
+
+# Far enough for any real deadline, and far from the edges where date arithmetic overflows.
+EARLIEST = date(1900, 1, 1)
+LATEST = date(2999, 12, 31)
+Day = Annotated[date, Field(ge=EARLIEST, le=LATEST)]

@@ -10,7 +10,7 @@ from app.commitments.enums import STATUS_CHECK, CommitmentStatus
 from app.core.db import UTCDateTime
 from app.core.metadata import SQLModel
 from app.core.time import utcnow
-from app.core.validation import Code
+from app.core.validation import Code, Day
 from app.deadlines.enums import DueState, Interval
 
 
@@ -70,7 +70,7 @@ class Recurrence(SQLModel):
 
     series: Code | None = None
     every: Interval | None = None
-    start: date | None = None
+    start: Day | None = None
     offset_days: int = Offset
 
     @model_validator(mode="after")

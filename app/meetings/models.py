@@ -6,7 +6,7 @@ from sqlalchemy import UniqueConstraint
 from sqlmodel import Field
 
 from app.core.metadata import SQLModel
-from app.core.validation import Code, Title
+from app.core.validation import Code, Day, Title
 
 
 class MeetingSeries(SQLModel, table=True):
@@ -52,7 +52,7 @@ class MeetingCreate(SQLModel):
     number: int | None = PydanticField(default=None, ge=1, le=10_000)
     key: Code | None = PydanticField(default=None, description="Defaults to SERIES-NUMBER")
     title: Title | None = None
-    held_on: date | None = None
+    held_on: Day | None = None
     place: Title | None = None
 
 
@@ -61,6 +61,6 @@ class MeetingUpdate(SQLModel):
 
     model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
 
-    held_on: date | None = None
+    held_on: Day | None = None
     place: Title | None = None
     title: Title | None = None

@@ -9,6 +9,7 @@ from app.commitments.enums import CommitmentStatus
 from app.core.db import UTCDateTime
 from app.core.metadata import SQLModel
 from app.core.time import utcnow
+from app.core.validation import Day, LongText
 
 
 class ProgressNote(SQLModel, table=True):
@@ -39,17 +40,14 @@ class ProgressNote(SQLModel, table=True):
     )
 
 
-NoteText = PydanticField(min_length=1, max_length=10_000)
-
-
 class NoteCreate(SQLModel):
     model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
 
-    text: str = NoteText
+    text: LongText = PydanticField(min_length=1)
     evidence_url: AnyHttpUrl | None = PydanticField(default=None)
     percent_complete: int | None = PydanticField(default=None, ge=0, le=100)
     status: CommitmentStatus | None = None
-    as_of: date | None = None
+    as_of: Day | None = None
     cycle: str | None = PydanticField(
         default=None,
         max_length=40,

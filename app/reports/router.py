@@ -12,7 +12,7 @@ from app.core.formats import Format, negotiate, table_response
 from app.core.openapi import problem_responses
 from app.core.responses import json_response
 from app.core.time import today
-from app.core.validation import Code
+from app.core.validation import Code, Day
 from app.deadlines.conditions import DEFAULT_DUE_SOON_DAYS, DEFAULT_STALE_DAYS
 from app.reports import service, summary, tables
 from app.reports.models import CycleReport, DeadlineReport, GroupBy, OverdueReport, SummaryReport
@@ -22,7 +22,7 @@ router = APIRouter(
     prefix="/api/v1/reports", tags=["reports"], responses=problem_responses(401, 406, 422)
 )
 AsOf = Annotated[
-    date | None,
+    Day | None,
     Query(description="The day to report on (default: today, in the configured timezone)"),
 ]
 DueSoonDays = Annotated[int, Query(ge=0, le=3650)]

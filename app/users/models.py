@@ -1,4 +1,5 @@
 from datetime import datetime
+from typing import Annotated
 
 from pydantic import ConfigDict
 from pydantic import Field as PydanticField
@@ -8,7 +9,7 @@ from sqlmodel import Field
 from app.core.db import UTCDateTime
 from app.core.metadata import SQLModel
 from app.core.time import utcnow
-from app.core.validation import Code, PartyCode
+from app.core.validation import Code, PartyCode, Text
 from app.users.enums import Role, TokenScope
 
 
@@ -51,6 +52,7 @@ class ApiToken(SQLModel, table=True):
     last_used_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
 
 
+Label = Annotated[Text, PydanticField(max_length=100)]
 UserName = PydanticField(min_length=1, max_length=100, pattern=r"^[\w .,@'()/-]+$")
 
 
@@ -60,14 +62,14 @@ class UserCreate(SQLModel):
     name: str = UserName
     role: Role
     party: PartyCode | None = None
-    token_label: str | None = PydanticField(default=None, max_length=100)
+    token_label: Label | None = None
     token_expires_at: datetime | None = None
 
 
 class TokenCreate(SQLModel):
     model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
 
-    label: str | None = PydanticField(default=None, max_length=100)
+    label: Label | None = None
     expires_at: datetime | None = None
 
 
