@@ -5,6 +5,7 @@ import sys
 
 import typer
 
+from app.cli.backup import export, import_
 from app.cli.database import db_app, seed
 from app.cli.errors import CliError, describe
 from app.cli.overdue import overdue
@@ -24,6 +25,8 @@ app.add_typer(tokens_app, name="tokens")
 app.command()(seed)
 app.command()(serve)
 app.command()(overdue)
+app.command()(export)
+app.command(name="import")(import_)
 
 
 def main() -> None:
