@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run test lint serve migrate seed clean
+.PHONY: run test lint serve migrate seed clean soak reliability
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,25 @@ lint: $(TEST_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+
+PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+SOAK_SECONDS ?= 20
+
+## make soak: 16 then 64 clients against 2 workers, on SQLite (WAL) and on PostgreSQL
+soak: $(TEST_STAMP)
+	mkdir -p var
+	for clients in 16 64; do \
+	  rm -f var/soak.db*; \
+	  $(BIN)/python -m bench.soak --database-url sqlite:///var/soak.db --clients $$clients --seconds $(SOAK_SECONDS) || exit 1; \
+	  $(BIN)/python -m bench.soak --database-url $$($(BIN)/python -m bench.reset_database $(PG_URL) soak_run) --clients $$clients --seconds $(SOAK_SECONDS) || exit 1; \
+	done
+
+## make reliability: hostile input, crash safety, backup round trips, migrations, then the soak
+reliability: $(TEST_STAMP)
+	COMMITMENTS_TEST_DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest -q tests/test_hostile_input.py \
+	  tests/test_crash_safety.py tests/backup tests/migrations tests/core/test_security.py \
+	  tests/core/test_logging.py tests/commitments/test_edits.py::test_two_editors_racing_exactly_one_wins
+	$(MAKE) soak
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -623,7 +623,8 @@ def _note_effects(
         status_change=status_change,
         cycle_id=cycle.id if cycle else None,
     )
-    changes: dict[str, tuple[Any, Any]] = {}
+    # The note itself is a change to the record: in its history, and a new version.
+    changes: dict[str, tuple[Any, Any]] = {"note": (None, id_of(note))}
     if commitment.last_note_on is None or as_of >= commitment.last_note_on:
         if as_of != commitment.last_note_on:
             changes["last_note_on"] = (commitment.last_note_on, as_of)
