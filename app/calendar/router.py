@@ -6,7 +6,6 @@ from fastapi.security import HTTPAuthorizationCredentials
 
 from app.calendar import service
 from app.commitments.filters import CommitmentFilters
-from app.core.db import SessionDep
 from app.core.openapi import problem_responses
 from app.core.security import Principal
 from app.users.auth import authenticate_request, bearer
@@ -39,13 +38,12 @@ def calendar_principal(
 def calendar_feed(
     request: Request,
     principal: Annotated[Principal, Depends(calendar_principal)],
-    session: SessionDep,
     filters: Annotated[CommitmentFilters, Query()],
 ) -> Response:
     """Every open commitment and cycle with a due date, filtered like the list: an all-day
     event and a to-do each."""
     items = service.entries(
-        session=session,
+        database=request.app.state.database,
         principal=principal,
         filters=filters,
         link_base=str(request.base_url).rstrip("/"),

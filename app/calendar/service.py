@@ -5,11 +5,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlmodel import Session
-
 from app.commitments.enums import CommitmentStatus
 from app.commitments.filters import CommitmentFilters
-from app.commitments.service import list_commitments
+from app.commitments.service import iter_all
+from app.core.db import Database
 from app.core.security import Principal
 from app.core.time import utcnow
 from app.deadlines.service import OPEN
@@ -24,7 +23,6 @@ TODO_STATUS = {
     CommitmentStatus.cancelled: "CANCELLED",
     CommitmentStatus.superseded: "CANCELLED",
 }
-PAGE = 200
 
 
 @dataclass(frozen=True)
@@ -39,52 +37,34 @@ class Entry:
 
 
 def entries(
-    *, session: Session, principal: Principal, filters: CommitmentFilters, link_base: str
-) -> list[Entry]:
-    found: list[Entry] = []
-    cursor = None
-    while True:
-        page = list_commitments(
-            session=session,
-            filters=filters,
-            principal=principal,
-            limit=PAGE,
-            cursor=cursor,
-            with_total=False,
-        )
-        for c in page.items:
-            if c.status.is_terminal:
-                continue
-            url = f"{link_base}/api/v1/commitments/{c.ref}"
-            quote = c.source.quote or ""
-            if c.recurrence is None and c.due_date is not None:
-                found.append(
-                    Entry(
-                        f"{c.ref}@alliance-commitments",
-                        f"{c.ref}: {c.title}",
-                        quote,
-                        c.due_date,
-                        c.status,
-                        c.percent_complete or 0,
-                        url,
-                    )
+    *, database: Database, principal: Principal, filters: CommitmentFilters, link_base: str
+) -> Iterator[Entry]:
+    for c in iter_all(database=database, filters=filters, principal=principal):
+        if c.status.is_terminal:
+            continue
+        url = f"{link_base}/api/v1/commitments/{c.ref}"
+        quote = c.source.quote or ""
+        if c.recurrence is None and c.due_date is not None:
+            yield Entry(
+                f"{c.ref}@alliance-commitments",
+                f"{c.ref}: {c.title}",
+                quote,
+                c.due_date,
+                c.status,
+                c.percent_complete or 0,
+                url,
+            )
+        for cycle in c.cycles:
+            if cycle.due_date is not None and cycle.status.value in OPEN:
+                yield Entry(
+                    f"{c.ref}.{cycle.key}@alliance-commitments",
+                    f"{c.ref} ({cycle.key}): {c.title}",
+                    quote,
+                    cycle.due_date,
+                    cycle.status,
+                    0,
+                    url,
                 )
-            for cycle in c.cycles:
-                if cycle.due_date is not None and cycle.status.value in OPEN:
-                    found.append(
-                        Entry(
-                            f"{c.ref}.{cycle.key}@alliance-commitments",
-                            f"{c.ref} ({cycle.key}): {c.title}",
-                            quote,
-                            cycle.due_date,
-                            cycle.status,
-                            0,
-                            url,
-                        )
-                    )
-        if page.next_cursor is None:
-            return found
-        cursor = page.next_cursor
 
 
 def _escape(text: str) -> str:

@@ -930,11 +930,15 @@ EXPORT_COLUMNS = [
 ]
 
 
-def export_rows(
-    *, database: Database, filters: CommitmentFilters, principal: Principal, sort: CommitmentSort
-) -> Iterator[list[Any]]:
-    """Every matching commitment as a table row, a page at a time, each page in a session of
-    its own: nothing holds a connection while the client reads."""
+def iter_all(
+    *,
+    database: Database,
+    filters: CommitmentFilters,
+    principal: Principal,
+    sort: CommitmentSort = CommitmentSort.ref,
+) -> Iterator[CommitmentPublic]:
+    """Every matching commitment, a page at a time, each page in a session of its own:
+    nothing holds a connection while the caller (a streamed response) waits."""
     cursor = None
     while True:
         with database.session(write=False) as session:
@@ -947,25 +951,32 @@ def export_rows(
                 cursor=cursor,
                 with_total=False,
             )
-        for c in page.items:
-            yield [
-                c.ref,
-                c.title,
-                c.status.value,
-                c.due_date,
-                c.due_state.value,
-                c.parties,
-                c.areas,
-                [f"{lead.party}: {lead.contact.name}" for lead in c.leads],
-                c.releasable_to,
-                c.source.document,
-                c.source.meeting,
-                c.source.quote,
-                c.percent_complete,
-                c.last_note_on,
-                c.version,
-                c.updated_at.isoformat(),
-            ]
+        yield from page.items
         if page.next_cursor is None:
             return
         cursor = page.next_cursor
+
+
+def export_rows(
+    *, database: Database, filters: CommitmentFilters, principal: Principal, sort: CommitmentSort
+) -> Iterator[list[Any]]:
+    """Every matching commitment as a row of EXPORT_COLUMNS."""
+    for c in iter_all(database=database, filters=filters, principal=principal, sort=sort):
+        yield [
+            c.ref,
+            c.title,
+            c.status.value,
+            c.due_date,
+            c.due_state.value,
+            c.parties,
+            c.areas,
+            [f"{lead.party}: {lead.contact.name}" for lead in c.leads],
+            c.releasable_to,
+            c.source.document,
+            c.source.meeting,
+            c.source.quote,
+            c.percent_complete,
+            c.last_note_on,
+            c.version,
+            c.updated_at.isoformat(),
+        ]
