@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run test lint serve migrate seed clean soak reliability
+.PHONY: run test lint serve migrate seed clean soak reliability fuzz
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,11 +50,19 @@ soak: $(TEST_STAMP)
 	  $(BIN)/python -m bench.soak --database-url $$($(BIN)/python -m bench.reset_database $(PG_URL) soak_run) --clients $$clients --seconds $(SOAK_SECONDS) || exit 1; \
 	done
 
-## make reliability: hostile input, crash safety, backup round trips, migrations, then the soak
+FUZZ_EXAMPLES ?= 50
+
+## make fuzz: every operation, as each role, FUZZ_EXAMPLES cases each, on SQLite and PostgreSQL
+fuzz: $(TEST_STAMP)
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) COMMITMENTS_TEST_DATABASE_URL= $(BIN)/python -m pytest -q -s tests/test_fuzz.py
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) COMMITMENTS_TEST_DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest -q -s tests/test_fuzz.py
+
+## make reliability: hostile input, crash safety, backup round trips, migrations, fuzzing, soak
 reliability: $(TEST_STAMP)
 	COMMITMENTS_TEST_DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest -q tests/test_hostile_input.py \
 	  tests/test_crash_safety.py tests/backup tests/migrations tests/core/test_security.py \
 	  tests/core/test_logging.py tests/commitments/test_edits.py::test_two_editors_racing_exactly_one_wins
+	$(MAKE) fuzz
 	$(MAKE) soak
 
 clean:

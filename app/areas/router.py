@@ -10,7 +10,9 @@ from app.core.responses import json_response
 from app.core.validation import Slug
 from app.users.auth import AdminUser, CurrentUser
 
-router = APIRouter(prefix="/api/v1/areas", tags=["areas"], responses=problem_responses(401, 422))
+router = APIRouter(
+    prefix="/api/v1/areas", tags=["areas"], responses=problem_responses(400, 401, 422, 429)
+)
 
 
 class AreaList(SQLModel):

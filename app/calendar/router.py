@@ -11,7 +11,9 @@ from app.core.security import Principal
 from app.users.auth import authenticate_request, bearer
 from app.users.enums import TokenScope
 
-router = APIRouter(prefix="/api/v1", tags=["calendar"], responses=problem_responses(401, 422))
+router = APIRouter(
+    prefix="/api/v1", tags=["calendar"], responses=problem_responses(400, 401, 422, 429)
+)
 
 
 def calendar_principal(

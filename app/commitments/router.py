@@ -31,7 +31,9 @@ from app.progress.models import NoteCreate, NoteList, NotePublic
 from app.users.auth import AdminUser, CurrentUser, EditorUser
 
 router = APIRouter(
-    prefix="/api/v1/commitments", tags=["commitments"], responses=problem_responses(401, 422)
+    prefix="/api/v1/commitments",
+    tags=["commitments"],
+    responses=problem_responses(400, 401, 422, 429),
 )
 RefPath = Annotated[Ref, "commitment reference"]
 

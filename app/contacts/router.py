@@ -13,7 +13,7 @@ from app.core.responses import json_response
 from app.users.auth import CurrentUser, EditorUser
 
 router = APIRouter(
-    prefix="/api/v1/contacts", tags=["contacts"], responses=problem_responses(401, 422)
+    prefix="/api/v1/contacts", tags=["contacts"], responses=problem_responses(400, 401, 422, 429)
 )
 ContactId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 

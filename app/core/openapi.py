@@ -16,6 +16,7 @@ _DESCRIPTIONS = {
     422: "Invalid input",
     428: "If-Match header required",
     429: "Too many failed authentication attempts from this address",
+    503: "Not ready: the database is unreachable or not migrated",
 }
 
 

@@ -1,9 +1,10 @@
 """Constrained types shared by the request and response schemas."""
 
+import re
 from datetime import date
 from typing import Annotated
 
-from pydantic import AfterValidator, Field, StringConstraints
+from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
 
 Code = Annotated[str, StringConstraints(min_length=1, max_length=16, pattern=r"^[A-Za-z0-9+-]+$")]
 Slug = Annotated[str, StringConstraints(min_length=1, max_length=80, pattern=r"^[a-z0-9-]+$")]
@@ -17,26 +18,40 @@ def _upper(value: str) -> str:
 PartyCode = Annotated[Code, AfterValidator(_upper)]
 
 
-def _printable(value: str) -> str:
-    # PostgreSQL refuses NUL in text; other control characters have no place in these fields.
-    if any(ord(ch) < 32 and ch not in "\t\n\r" for ch in value):
-        raise ValueError("control characters are not allowed")
-    return value
+# PostgreSQL refuses NUL in text; other control characters (but tab and line ends) have no
+# place in these fields either. Stated as patterns, so the OpenAPI schema says it too.
+_NO_CONTROLS = "[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f]"
+PRINTABLE = f"^{_NO_CONTROLS}*$"
+NOT_BLANK = f"^{_NO_CONTROLS}*[^\\s\\x00-\\x1f]{_NO_CONTROLS}*$"
 
 
-def _not_blank(value: str) -> str:
-    if not value.strip():
-        raise ValueError("must not be blank")
+def _strip(value: str) -> str:
     return value.strip()
 
 
-Text = Annotated[str, AfterValidator(_printable)]
-Title = Annotated[
-    str, StringConstraints(max_length=300), AfterValidator(_printable), AfterValidator(_not_blank)
-]
-LongText = Annotated[str, StringConstraints(max_length=10_000), AfterValidator(_printable)]
+Text = Annotated[str, StringConstraints(pattern=PRINTABLE)]
+Title = Annotated[str, StringConstraints(max_length=300, pattern=NOT_BLANK), AfterValidator(_strip)]
+LongText = Annotated[str, StringConstraints(max_length=10_000, pattern=PRINTABLE)]
 
 # Far enough for any real deadline, and far from the edges where date arithmetic overflows.
 EARLIEST = date(1900, 1, 1)
 LATEST = date(2999, 12, 31)
-Day = Annotated[date, Field(ge=EARLIEST, le=LATEST)]
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _iso_only(value: object) -> object:
+    # Pydantic would read "0" or 1700000000 as a Unix time; a day is written YYYY-MM-DD.
+    if isinstance(value, str | int | float) and not (
+        isinstance(value, str) and ISO_DATE.match(value)
+    ):
+        raise ValueError("a date is written YYYY-MM-DD")
+    return value
+
+
+# The bounds, as the schema can state them for a string: years 1900 to 2999.
+DAY_PATTERN = r"^(19|2\d)\d\d-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$"
+Day = Annotated[
+    date,
+    BeforeValidator(_iso_only),
+    Field(ge=EARLIEST, le=LATEST, json_schema_extra={"pattern": DAY_PATTERN}),
+]

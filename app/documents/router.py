@@ -12,7 +12,7 @@ from app.documents.models import DocumentPublic
 from app.users.auth import CurrentUser
 
 router = APIRouter(
-    prefix="/api/v1/documents", tags=["documents"], responses=problem_responses(401, 422)
+    prefix="/api/v1/documents", tags=["documents"], responses=problem_responses(400, 401, 422, 429)
 )
 
 

@@ -6,6 +6,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from app.core.db import Database
 from app.core.errors import problem_response
 from app.core.migrations import current_revision
+from app.core.openapi import problem_responses
 from app.core.responses import json_response
 
 router = APIRouter(tags=["health"])
@@ -17,7 +18,7 @@ def healthz() -> Response:
     return json_response({"status": "ok"})
 
 
-@router.get("/readyz")
+@router.get("/readyz", responses=problem_responses(503))
 def readyz(request: Request) -> Response:
     """The database answers and its schema is at the newest migration."""
     database: Database = request.app.state.database

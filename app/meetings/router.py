@@ -12,7 +12,7 @@ from app.meetings.models import MeetingCreate, MeetingPublic, MeetingUpdate
 from app.users.auth import AdminUser, CurrentUser
 
 router = APIRouter(
-    prefix="/api/v1/meetings", tags=["meetings"], responses=problem_responses(401, 422)
+    prefix="/api/v1/meetings", tags=["meetings"], responses=problem_responses(400, 401, 422, 429)
 )
 
 

@@ -13,7 +13,7 @@ router = APIRouter(
     prefix="/api/v1/parties",
     tags=["parties"],
     dependencies=[Depends(current_principal)],
-    responses=problem_responses(401, 422),
+    responses=problem_responses(400, 401, 422, 429),
 )
 
 

@@ -19,7 +19,7 @@ from app.reports.models import CycleReport, DeadlineReport, GroupBy, OverdueRepo
 from app.users.auth import CurrentUser
 
 router = APIRouter(
-    prefix="/api/v1/reports", tags=["reports"], responses=problem_responses(401, 406, 422)
+    prefix="/api/v1/reports", tags=["reports"], responses=problem_responses(400, 401, 406, 422, 429)
 )
 AsOf = Annotated[
     Day | None,
@@ -161,7 +161,7 @@ def summary_report(
 
 
 @router.get(
-    "/cycle", response_model=CycleReport, responses={**TABLE_FORMATS, **problem_responses(404)}
+    "/cycle", response_model=CycleReport, responses={**TABLE_FORMATS, **problem_responses(404, 409)}
 )
 def cycle_report(
     principal: CurrentUser,

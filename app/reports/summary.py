@@ -14,7 +14,7 @@ from app.commitments.filters import CommitmentFilters, filter_conditions
 from app.commitments.service import PageRow, page_query, past_cycles, to_public
 from app.commitments.visibility import visible_to
 from app.contacts.models import Contact
-from app.core.errors import NotFoundError, UnprocessableError
+from app.core.errors import ConflictError, NotFoundError
 from app.core.metadata import id_of
 from app.core.security import Principal
 from app.history.replay import PastState, end_of, local_date, states_as_of
@@ -244,7 +244,7 @@ def cycle_report(
     if meeting is None:
         raise NotFoundError(f"No meeting {meeting_key!r}.")
     if meeting.held_on is None:
-        raise UnprocessableError(f"{meeting.key} has no date yet.")
+        raise ConflictError(f"{meeting.key} has no date yet: nothing can be due before it.")
     held_on = meeting.held_on
     previous = session.exec(
         select(col(Meeting.held_on))

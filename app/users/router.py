@@ -11,7 +11,9 @@ from app.users import service
 from app.users.auth import AdminUser, CurrentUser
 from app.users.models import IssuedToken, TokenCreate, TokenPublic, UserCreate, UserPublic
 
-router = APIRouter(prefix="/api/v1", tags=["users"], responses=problem_responses(401, 422))
+router = APIRouter(
+    prefix="/api/v1", tags=["users"], responses=problem_responses(400, 401, 422, 429)
+)
 admin_errors = problem_responses(403, 404)
 Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
 

@@ -101,7 +101,7 @@ def test_a_cycle_done_late_shows_as_late(client: TestClient) -> None:
     outcomes = {(i["ref"], i["cycle"]): (i["outcome"], i["completed_on"]) for i in report["items"]}
     assert outcomes[("SCM56-RCF-14", "SCM-57")] == ("late", "2025-12-10")
     assert outcomes[("SCM56-RCF-13", None)] == ("on_time", "2025-10-01")
-    assert client.get("/api/v1/reports/cycle", params={"meeting": "SCM-58"}).status_code == 422
+    assert client.get("/api/v1/reports/cycle", params={"meeting": "SCM-58"}).status_code == 409
     assert client.get("/api/v1/reports/cycle", params={"meeting": "SCM-99"}).status_code == 404
 
 
