@@ -57,13 +57,10 @@ fuzz: $(TEST_STAMP)
 	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) COMMITMENTS_TEST_DATABASE_URL= $(BIN)/python -m pytest -q -s tests/test_fuzz.py
 	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) COMMITMENTS_TEST_DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest -q -s tests/test_fuzz.py
 
-## make reliability: hostile input, crash safety, backup round trips, migrations, fuzzing, soak
+## make reliability: every reliability check, then one summary table (about six minutes)
 reliability: $(TEST_STAMP)
-	COMMITMENTS_TEST_DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest -q tests/test_hostile_input.py \
-	  tests/test_crash_safety.py tests/backup tests/migrations tests/core/test_security.py \
-	  tests/core/test_logging.py tests/commitments/test_edits.py::test_two_editors_racing_exactly_one_wins
-	$(MAKE) fuzz
-	$(MAKE) soak
+	$(BIN)/python -m bench.reliability --pg-url $(PG_URL) --soak-seconds $(SOAK_SECONDS) \
+	  --fuzz-examples $(FUZZ_EXAMPLES)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

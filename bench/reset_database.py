@@ -9,8 +9,9 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 
-def main() -> None:
-    admin_url, name = make_url(sys.argv[1]), sys.argv[2]
+def reset(url: str, name: str) -> str:
+    """Drop and create database `name` on the server of `url`; return its URL."""
+    admin_url = make_url(url)
     if not name.replace("_", "").isalnum():
         raise SystemExit(f"not a database name: {name!r}")
     engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
@@ -18,7 +19,11 @@ def main() -> None:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     engine.dispose()
-    print(admin_url.set(database=name).render_as_string(hide_password=False))
+    return admin_url.set(database=name).render_as_string(hide_password=False)
+
+
+def main() -> None:
+    print(reset(sys.argv[1], sys.argv[2]))
 
 
 if __name__ == "__main__":

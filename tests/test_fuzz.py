@@ -5,6 +5,7 @@ problem+json.
 Bounded here (FUZZ_EXAMPLES per operation, default 5); `make fuzz` runs longer."""
 
 import os
+import re
 
 import schemathesis
 from fastapi import FastAPI
@@ -18,19 +19,21 @@ EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "5"))
 # name what the register does not hold (an unknown party code, another side's contact, a
 # cursor it never issued, a stale ETag); those get a 4xx problem by design.
 ROLES = ["admin", "us-editor", "rok-viewer"]
+LOCKOUT = re.compile(r"^/api/v1/(tokens|users)/|^/api/v1/me/calendar-token$")
 
 
 def test_every_operation_as_every_role(app: FastAPI) -> None:
-    # The fuzzer must not lock itself out: by failed logins, by revoking its own tokens or by
-    # disabling its own users.
+    # Failed logins must not lock the fuzzer out; revoking tokens and disabling users may,
+    # so those operations go last (this database is the test's own).
     app.state.auth_failures.limit = 10**9
-    schema = (
-        schemathesis.openapi.from_asgi("/openapi.json", app)
-        .exclude(path_regex=r"^/api/v1/(tokens|users)/\{")
-        .exclude(method="DELETE", path="/api/v1/me/calendar-token")
+    schema = schemathesis.openapi.from_asgi("/openapi.json", app)
+    operations = sorted(
+        (result.ok() for result in schema.get_all_operations()),
+        key=lambda operation: (
+            operation.method.upper() == "DELETE" and LOCKOUT.match(operation.path) is not None
+        ),
     )
-    operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) >= 35
+    assert len(operations) >= 40
     calls = 0
 
     for operation in operations:
@@ -55,3 +58,38 @@ def test_every_operation_as_every_role(app: FastAPI) -> None:
         check()
     assert calls >= len(operations) * len(ROLES)
     print(f"fuzz: {len(operations)} operations, {calls} requests, every check passed")
+
+
+def test_stateful_workflows_follow_the_links(app: FastAPI) -> None:
+    """Sequences of calls where one's output feeds the next (create, then read, change,
+    archive), with every answer checked as above."""
+    app.state.auth_failures.limit = 10**9
+    schema = schemathesis.openapi.from_asgi("/openapi.json", app).exclude(
+        path_regex=LOCKOUT.pattern
+    )
+    workflow = schema.as_state_machine()
+    seen: list[str] = []
+
+    class AsAdmin(workflow):  # type: ignore[misc, valid-type]
+        def get_call_kwargs(self, case: schemathesis.Case) -> dict[str, object]:
+            return {"headers": bearer("admin")}
+
+        def validate_response(self, response, case, additional_checks=(), **kwargs) -> None:
+            seen.append(case.operation.label)
+            assert response.status_code < 500, (case.operation.label, response.text[:300])
+            case.validate_response(response, excluded_checks=[positive_data_acceptance])
+
+    AsAdmin.run(
+        settings=settings(
+            max_examples=EXAMPLES,
+            stateful_step_count=6,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+            database=None,
+        )
+    )
+    followed = [label for label in seen if "{" in label]
+    print(
+        f"fuzz (stateful): {len(seen)} calls, {len(followed)} on resources found by earlier calls"
+    )
+    assert followed, "some steps act on what an earlier step created"

@@ -1,0 +1,102 @@
+"""Run every reliability check and print one summary table (Markdown).
+
+    python -m bench.reliability [--pg-url URL] [--soak-seconds 20] [--fuzz-examples 50]
+
+Steps: the hostile-input, crash-safety, backup, migration, security and race tests on
+PostgreSQL; fuzzing on SQLite and PostgreSQL; the soak at 16 and 64 clients on both.
+"""
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from bench.reset_database import reset
+
+ROOT = Path(__file__).resolve().parents[1]
+PYTHON = sys.executable
+TESTS = [
+    "tests/test_hostile_input.py",
+    "tests/test_crash_safety.py",
+    "tests/backup",
+    "tests/migrations",
+    "tests/core/test_security.py",
+    "tests/core/test_logging.py",
+    "tests/commitments/test_edits.py::test_two_editors_racing_exactly_one_wins",
+]
+FIGURE = re.compile(r"(\d+ passed.*?in [\d.]+s|fuzz: .*|soak: .*)")
+
+
+def step(name: str, command: list[str], env: dict[str, str]) -> tuple[str, bool, str, float]:
+    started = time.monotonic()
+    result = subprocess.run(
+        command, cwd=ROOT, env=os.environ | env, capture_output=True, text=True, check=False
+    )
+    figures = FIGURE.findall(result.stdout)
+    summary = figures[-1] if figures else (result.stdout + result.stderr).strip().splitlines()[-1:]
+    return name, result.returncode == 0, str(summary), time.monotonic() - started
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pg-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    parser.add_argument("--soak-seconds", default="20")
+    parser.add_argument("--fuzz-examples", default="50")
+    args = parser.parse_args()
+    pytest = [PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+    steps = [
+        (
+            "hostile input, crash, backup, migrations, security, races (PostgreSQL)",
+            [*pytest, *TESTS],
+            {"COMMITMENTS_TEST_DATABASE_URL": args.pg_url},
+        ),
+        (
+            "fuzzing (SQLite)",
+            [*pytest, "-s", "tests/test_fuzz.py"],
+            {"COMMITMENTS_TEST_DATABASE_URL": "", "FUZZ_EXAMPLES": args.fuzz_examples},
+        ),
+        (
+            "fuzzing (PostgreSQL)",
+            [*pytest, "-s", "tests/test_fuzz.py"],
+            {"COMMITMENTS_TEST_DATABASE_URL": args.pg_url, "FUZZ_EXAMPLES": args.fuzz_examples},
+        ),
+    ]
+    (ROOT / "var").mkdir(exist_ok=True)
+    for clients in ("16", "64"):
+        for backend in ("SQLite", "PostgreSQL"):
+            if backend == "SQLite":
+                for leftover in (ROOT / "var").glob("soak.db*"):
+                    leftover.unlink()
+                url = f"sqlite:///{ROOT / 'var' / 'soak.db'}"
+            else:
+                url = reset(args.pg_url, "soak_run")
+            steps.append(
+                (
+                    f"soak, {clients} clients ({backend})",
+                    [
+                        PYTHON,
+                        "-m",
+                        "bench.soak",
+                        "--database-url",
+                        url,
+                        "--clients",
+                        clients,
+                        "--seconds",
+                        args.soak_seconds,
+                    ],
+                    {},
+                )
+            )
+    rows = [step(name, command, env) for name, command, env in steps]
+    print("| check | result | figures | seconds |")
+    print("| --- | --- | --- | ---: |")
+    for name, ok, figures, seconds in rows:
+        print(f"| {name} | {'OK' if ok else 'FAILED'} | {figures} | {seconds:.0f} |")
+    return 0 if all(ok for _, ok, _, _ in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
