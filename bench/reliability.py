@@ -35,9 +35,10 @@ def step(name: str, command: list[str], env: dict[str, str]) -> tuple[str, bool,
     result = subprocess.run(
         command, cwd=ROOT, env=os.environ | env, capture_output=True, text=True, check=False
     )
-    figures = FIGURE.findall(result.stdout)
-    summary = figures[-1] if figures else (result.stdout + result.stderr).strip().splitlines()[-1:]
-    return name, result.returncode == 0, str(summary), time.monotonic() - started
+    found = FIGURE.findall(result.stdout)
+    own = [f for f in found if f.startswith(("fuzz", "soak"))]
+    summary = "; ".join(own) if own else (found[-1] if found else result.stderr.strip()[-200:])
+    return name, result.returncode == 0, summary, time.monotonic() - started
 
 
 def main() -> int:
