@@ -3,7 +3,8 @@
     python -m bench.reliability [--pg-url URL] [--soak-seconds 20] [--fuzz-examples 50]
 
 Steps: the hostile-input, crash-safety, backup, migration, security and race tests on
-PostgreSQL; fuzzing on SQLite and PostgreSQL; the soak at 16 and 64 clients on both.
+PostgreSQL; fuzzing on SQLite and PostgreSQL; the soak at 16 and 64 clients on both, and 64 clients
+against a single worker.
 """
 
 import argparse
@@ -91,6 +92,27 @@ def main() -> int:
                     {},
                 )
             )
+    # One worker, 64 requests in flight: more than its 16 threads and 20 connections. Passing
+    # shows no request waits for a thread while it holds a connection.
+    steps.append(
+        (
+            "soak, 64 clients, 1 worker (PostgreSQL)",
+            [
+                PYTHON,
+                "-m",
+                "bench.soak",
+                "--database-url",
+                reset(args.pg_url, "soak_one"),
+                "--clients",
+                "64",
+                "--workers",
+                "1",
+                "--seconds",
+                args.soak_seconds,
+            ],
+            {},
+        )
+    )
     rows = [step(name, command, env) for name, command, env in steps]
     print("| check | result | figures | seconds |")
     print("| --- | --- | --- | ---: |")
