@@ -1,5 +1,6 @@
 """Engine, session and metadata conventions shared by every domain package."""
 
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -12,6 +13,7 @@ from sqlmodel import Session
 from app.core.config import Settings
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -34,6 +36,12 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 def _configure_sqlite(engine: Engine) -> None:
+    # SQLite lets one writer in at a time and makes the others poll for the lock, unfairly: under
+    # many concurrent writers one can starve past the busy timeout. Writers of this process
+    # queue on a lock instead, taken as their write transaction begins (on the endpoint's own
+    # thread, its connection already checked out) and released when it commits or rolls back.
+    writers = threading.Lock()
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy, not the driver, open transactions so BEGIN IMMEDIATE can be chosen.
@@ -42,15 +50,29 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         # A writer takes the lock up front: upgrading a read transaction later fails with
         # SQLITE_BUSY instead of waiting, whatever the busy timeout.
-        immediate = connection.get_execution_options().get("sqlite_begin_immediate", False)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        if not connection.get_execution_options().get("sqlite_begin_immediate", False):
+            connection.exec_driver_sql("BEGIN")
+            return
+        writers.acquire()
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            writers.release()
+            raise
+        connection.info["holds_writer_lock"] = True
+
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def _on_end(connection: Any) -> None:
+        if connection.info.pop("holds_writer_lock", False):
+            writers.release()
 
 
 class Database:
@@ -68,7 +90,10 @@ class Database:
             "pool_timeout": settings.pool_timeout_seconds,
         }
         if settings.is_sqlite:
-            options["connect_args"] = {"check_same_thread": False, "timeout": 10}
+            options["connect_args"] = {
+                "check_same_thread": False,
+                "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000,
+            }
             if ":memory:" not in self.url:
                 options |= {"pool_size": pool_size, "max_overflow": 0}
         else:

@@ -6,6 +6,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
@@ -171,6 +172,21 @@ def install_problem_handlers(app: FastAPI) -> None:
             detail=str(exc.detail),
             instance=request.url.path,
             headers=headers,
+        )
+
+    @app.exception_handler(OperationalError)
+    async def _database_busy(request: Request, exc: OperationalError) -> Response:
+        # SQLite's lock wait ran out: a clean, retryable answer. Anything else is a real fault.
+        if "database is locked" not in str(exc.orig):
+            return await _unexpected(request, exc)
+        logger.warning("database busy on %s %s", request.method, request.url.path)
+        return problem_response(
+            status=503,
+            kind="busy",
+            title="Busy",
+            detail="The database is busy with other changes; try again in a moment.",
+            instance=request.url.path,
+            headers={"Retry-After": "1"},
         )
 
     @app.exception_handler(Exception)

@@ -37,3 +37,31 @@ def test_the_openapi_document_describes_every_route(client: TestClient) -> None:
     )
     assert "Problem" in schema["components"]["schemas"]
     assert client.get("/docs").status_code == 200
+
+
+def test_a_locked_sqlite_database_is_a_clean_503_other_faults_a_500(
+    client: TestClient, monkeypatch
+) -> None:
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    def locked(**_: object) -> None:
+        raise OperationalError("UPDATE ...", {}, sqlite3.OperationalError("database is locked"))
+
+    monkeypatch.setattr("app.commitments.service.get_commitment_public", locked)
+    busy = client.get("/api/v1/commitments/SCM56-RCF-13")
+    assert (busy.status_code, busy.headers["retry-after"]) == (503, "1")
+    assert busy.json()["type"].endswith("/busy")
+
+    def broken(**_: object) -> None:
+        raise OperationalError("SELECT ...", {}, sqlite3.OperationalError("disk I/O error"))
+
+    monkeypatch.setattr("app.commitments.service.get_commitment_public", broken)
+    with TestClient(
+        client.app, headers=dict(client.headers), raise_server_exceptions=False
+    ) as quiet:
+        failed = quiet.get("/api/v1/commitments/SCM56-RCF-13")
+    assert failed.status_code == 500
+    assert failed.headers["content-type"] == PROBLEM
+    assert "disk" not in failed.text, "internals stay in the log"
