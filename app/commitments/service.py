@@ -43,7 +43,7 @@ from app.core.errors import (
     PreconditionFailedError,
     UnprocessableError,
 )
-from app.core.etags import IfMatch, etag_of
+from app.core.etags import IfMatch
 from app.core.metadata import id_of
 from app.core.pagination import SortKey, after_cursor, decode_cursor, encode_cursor
 from app.core.security import Actor, Principal
@@ -830,10 +830,6 @@ def set_archived(
             actor=principal.actor(),
         )
     return public_of(session=session, commitment=commitment)
-
-
-def etag_for(public: CommitmentPublic) -> str:
-    return etag_of(public.version)
 
 
 def _as_date(value: Any) -> date | None:
