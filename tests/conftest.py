@@ -215,8 +215,9 @@ class StatementCounter:
     def __init__(self) -> None:
         self.count = 0
 
-    def __call__(self, *_args: object) -> None:
-        self.count += 1
+    def __call__(self, _connection: object, _cursor: object, statement: str, *_rest: object) -> None:
+        if not statement.startswith("BEGIN"):  # SQLite's explicit transaction starts
+            self.count += 1
 
 
 @pytest.fixture

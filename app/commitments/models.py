@@ -157,7 +157,9 @@ class CommitmentPublic(SQLModel):
 
 class CommitmentPage(SQLModel):
     items: list[CommitmentPublic]
-    total: int
+    total: int | None = PydanticField(
+        description="Every match, not just this page; only when asked for with total=true"
+    )
     next_cursor: str | None
 
 

@@ -54,6 +54,10 @@ def list_commitments(
     sort: CommitmentSort = CommitmentSort.ref,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
+    total: Annotated[
+        bool,
+        Query(description="Also count every match (costs a scan of the matches on big registers)"),
+    ] = False,
     output: Annotated[
         Format | None,
         Query(alias="format", description="csv or markdown: the whole filtered register"),
@@ -82,6 +86,7 @@ def list_commitments(
         sort=sort,
         limit=limit,
         cursor=cursor,
+        with_total=total,
     )
     headers = {}
     if page.next_cursor:
@@ -90,6 +95,8 @@ def list_commitments(
             "limit": limit,
             "cursor": page.next_cursor,
         }
+        if total:
+            params["total"] = "true"
         headers["Link"] = f'<{request.url.replace_query_params(**params)}>; rel="next"'
     return json_response(page, headers=headers)
 

@@ -2,12 +2,26 @@
 and changes that bump the version and write their history in the same transaction."""
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from datetime import date, datetime
 from typing import Any, NamedTuple
 from uuid import uuid4
 
-from sqlalchemy import Select, case, delete, func, update
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    Integer,
+    Select,
+    String,
+    case,
+    cast,
+    delete,
+    func,
+    literal_column,
+    null,
+    union_all,
+    update,
+)
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
@@ -139,13 +153,13 @@ def list_commitments(
     sort: CommitmentSort = CommitmentSort.ref,
     limit: int = 50,
     cursor: str | None = None,
-    with_total: bool = True,
+    with_total: bool = False,
 ) -> CommitmentPage:
     keys = _sort_keys(sort)
     total = (
         count_commitments(session=session, filters=filters, principal=principal)
         if with_total
-        else -1
+        else None
     )
     statement = page_query().where(*filter_conditions(filters), *visible_to(principal))
     if cursor:
@@ -164,6 +178,16 @@ def list_commitments(
     )
 
 
+def _not_found(ref: str) -> NotFoundError:
+    return NotFoundError(f"No commitment with reference {ref!r}.")
+
+
+def _hidden(archived_at: datetime | None, principal: Principal | None, include: bool) -> bool:
+    """Archived commitments exist only for admins and for callers that ask for them."""
+    admin = principal is not None and principal.is_admin
+    return archived_at is not None and not (include or admin)
+
+
 def get_commitment(
     *,
     session: Session,
@@ -177,17 +201,19 @@ def get_commitment(
     if for_update:
         statement = statement.with_for_update()
     commitment = session.exec(statement).first()
-    archived_hidden = not (include_archived or (principal is not None and principal.is_admin))
-    if commitment is None or (commitment.archived_at is not None and archived_hidden):
-        raise NotFoundError(f"No commitment with reference {ref!r}.")
+    if commitment is None or _hidden(commitment.archived_at, principal, include_archived):
+        raise _not_found(ref)
     return commitment
 
 
 def get_commitment_public(
     *, session: Session, ref: str, principal: Principal | None
 ) -> CommitmentPublic:
-    commitment = get_commitment(session=session, ref=ref, principal=principal)
-    return public_of(session=session, commitment=commitment)
+    statement = page_query().where(col(Commitment.ref) == ref, *visible_to(principal))
+    row = session.execute(statement).first()
+    if row is None or _hidden(row[0].archived_at, principal, False):
+        raise _not_found(ref)
+    return to_public(session=session, rows=[PageRow(*row)])[0]
 
 
 def public_of(*, session: Session, commitment: Commitment) -> CommitmentPublic:
@@ -195,47 +221,142 @@ def public_of(*, session: Session, commitment: Commitment) -> CommitmentPublic:
     return to_public(session=session, rows=[PageRow(*row) for row in session.execute(statement)])[0]
 
 
-def to_public(*, session: Session, rows: Sequence[PageRow]) -> list[CommitmentPublic]:
-    """Public views of page rows; their links come in one batched query per kind."""
-    if not rows:
-        return []
-    ids = [id_of(row.commitment) for row in rows]
-    parties = party_codes(session, CommitmentParty, ids)
-    releasable = party_codes(session, CommitmentReleasability, ids)
-    areas: dict[int, list[str]] = defaultdict(list)
-    for commitment_id, slug in session.execute(
-        select(col(CommitmentArea.commitment_id), col(PriorityArea.slug))
+class Links(NamedTuple):
+    """What a page of commitments links to, per commitment id."""
+
+    parties: dict[int, list[str]]
+    releasable: dict[int, list[str]]
+    areas: dict[int, list[str]]
+    leads: dict[int, list[LeadPublic]]
+    supporting: dict[int, list[ContactRef]]
+
+
+def _no(kind: type[Integer] | type[String]) -> ColumnElement[Any]:
+    return cast(null(), kind())
+
+
+def _links_statement(ids: list[int]) -> CompoundSelect[Any]:
+    """Every link of the commitments `ids` in one statement: a row per link, tagged by kind."""
+
+    def tagged(kind: str) -> ColumnElement[str]:
+        return literal_column(f"'{kind}'", String)
+
+    def by_party(
+        link: type[CommitmentParty] | type[CommitmentReleasability], kind: str
+    ) -> Select[Any]:
+        return (
+            sa_select(
+                col(link.commitment_id),
+                tagged(kind),
+                col(Party.code),
+                _no(Integer),
+                _no(String),
+                _no(String),
+            )
+            .join(Party, col(Party.id) == col(link.party_id))
+            .where(col(link.commitment_id).in_(ids))
+        )
+
+    areas = (
+        sa_select(
+            col(CommitmentArea.commitment_id),
+            tagged("area"),
+            col(PriorityArea.slug),
+            col(PriorityArea.position),
+            _no(String),
+            _no(String),
+        )
         .join(PriorityArea, col(PriorityArea.id) == col(CommitmentArea.area_id))
         .where(col(CommitmentArea.commitment_id).in_(ids))
-        .order_by(col(PriorityArea.position), col(PriorityArea.slug))
-    ):
-        areas[commitment_id].append(slug)
-    leads: dict[int, list[LeadPublic]] = defaultdict(list)
-    for commitment_id, code, contact in session.execute(
-        select(col(CommitmentLead.commitment_id), col(Party.code), Contact)
+    )
+    leads = (
+        sa_select(
+            col(CommitmentLead.commitment_id),
+            tagged("lead"),
+            col(Party.code),
+            col(Contact.id),
+            col(Contact.name),
+            col(Contact.kind),
+        )
         .join(Party, col(Party.id) == col(CommitmentLead.party_id))
         .join(Contact, col(Contact.id) == col(CommitmentLead.contact_id))
         .where(col(CommitmentLead.commitment_id).in_(ids))
-        .order_by(col(Party.code))
-    ):
-        leads[commitment_id].append(LeadPublic(party=code, contact=_contact_ref(contact)))
-    supporting: dict[int, list[ContactRef]] = defaultdict(list)
-    for commitment_id, contact in session.execute(
-        select(col(CommitmentContact.commitment_id), Contact)
+    )
+    supporting = (
+        sa_select(
+            col(CommitmentContact.commitment_id),
+            tagged("contact"),
+            _no(String),
+            col(Contact.id),
+            col(Contact.name),
+            col(Contact.kind),
+        )
         .join(Contact, col(Contact.id) == col(CommitmentContact.contact_id))
         .where(col(CommitmentContact.commitment_id).in_(ids))
-        .order_by(col(Contact.name), col(Contact.id))
+    )
+    return union_all(
+        by_party(CommitmentParty, "party"),
+        by_party(CommitmentReleasability, "releasable"),
+        areas,
+        leads,
+        supporting,
+    )
+
+
+def links_of(session: Session, ids: list[int]) -> Links:
+    parties: dict[int, list[str]] = defaultdict(list)
+    releasable: dict[int, list[str]] = defaultdict(list)
+    areas: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    leads: dict[int, list[LeadPublic]] = defaultdict(list)
+    supporting: dict[int, list[ContactRef]] = defaultdict(list)
+    for commitment_id, kind, code, number, name, contact_kind in session.execute(
+        _links_statement(ids)
     ):
-        supporting[commitment_id].append(_contact_ref(contact))
-    cycles = deadlines.cycles_with_meetings(session, ids)
+        match kind:
+            case "party":
+                parties[commitment_id].append(code)
+            case "releasable":
+                releasable[commitment_id].append(code)
+            case "area":
+                areas[commitment_id].append((number, code))
+            case "lead":
+                contact = ContactRef(id=number, name=name, kind=ContactKind(contact_kind))
+                leads[commitment_id].append(LeadPublic(party=code, contact=contact))
+            case _:
+                contact = ContactRef(id=number, name=name, kind=ContactKind(contact_kind))
+                supporting[commitment_id].append(contact)
+    for codes in (*parties.values(), *releasable.values()):
+        codes.sort()
+    for found in leads.values():
+        found.sort(key=lambda lead: lead.party)
+    for contacts in supporting.values():
+        contacts.sort(key=lambda contact: (contact.name, contact.id))
+    return Links(
+        parties=parties,
+        releasable=releasable,
+        areas=defaultdict(list, {key: [slug for _, slug in sorted(v)] for key, v in areas.items()}),
+        leads=leads,
+        supporting=supporting,
+    )
+
+
+def to_public(*, session: Session, rows: Sequence[PageRow]) -> list[CommitmentPublic]:
+    """Public views of page rows: their links in one statement, cycles in one more if any
+    of them recurs."""
+    if not rows:
+        return []
+    ids = [id_of(row.commitment) for row in rows]
+    links = links_of(session, ids)
+    recurring = [id_of(row.commitment) for row in rows if row.commitment.recurrence is not None]
+    cycles = deadlines.cycles_with_meetings(session, recurring)
     return [
         _public(
             row,
-            parties[key],
-            areas[key],
-            leads[key],
-            supporting[key],
-            releasable[key],
+            links.parties[key],
+            links.areas[key],
+            links.leads[key],
+            links.supporting[key],
+            links.releasable[key],
             cycles.get(key, []),
         )
         for row in rows
@@ -244,9 +365,12 @@ def to_public(*, session: Session, rows: Sequence[PageRow]) -> list[CommitmentPu
 
 
 def party_codes(
-    session: Session, link: type[CommitmentParty] | type[CommitmentReleasability], ids: list[int]
+    session: Session,
+    link: type[CommitmentParty] | type[CommitmentReleasability],
+    ids: Collection[int] | Select[Any],
 ) -> dict[int, list[str]]:
-    """Party codes per commitment, through `link` (its parties, or whom it is releasable to)."""
+    """Party codes per commitment, through `link` (its parties, or whom it is releasable to);
+    `ids` lists the commitments, or selects them when there can be many."""
     codes: dict[int, list[str]] = defaultdict(list)
     for commitment_id, code in session.execute(
         select(col(link.commitment_id), col(Party.code))
@@ -945,7 +1069,6 @@ def iter_all(
                 sort=sort,
                 limit=EXPORT_PAGE,
                 cursor=cursor,
-                with_total=False,
             )
         yield from page.items
         if page.next_cursor is None:

@@ -111,9 +111,10 @@ def overdue(
 ) -> Response:
     """Overdue commitments and cycles grouped by party and lead, with days overdue."""
     report = service.overdue_report(
-        report=_deadlines(
-            request, principal, session, as_of, DEFAULT_DUE_SOON_DAYS, DEFAULT_STALE_DAYS
-        )
+        session=session,
+        principal=principal,
+        on=as_of or today(),
+        link_base=str(request.base_url).rstrip("/"),
     )
     return _render(
         report,

@@ -1,15 +1,18 @@
 """Deadline reports: what is overdue, due soon or stale on a given day."""
 
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import date, timedelta
+from typing import Any, NamedTuple
 
+from sqlalchemy import ColumnElement, Select, null
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from app.commitments.models import Commitment, CommitmentLead, CommitmentParty
 from app.commitments.service import party_codes
 from app.commitments.visibility import visible_to
 from app.contacts.models import Contact
-from app.core.metadata import id_of
 from app.core.security import Principal
 from app.deadlines.conditions import is_open, stale_on
 from app.deadlines.models import CommitmentCycle
@@ -24,13 +27,30 @@ from app.reports.models import (
 )
 
 
+class DatedRow(NamedTuple):
+    commitment_id: int
+    ref: str
+    title: str
+    last_note_on: date | None
+    status: str
+    due_date: date | None
+    cycle: str | None
+
+
+_COMMITMENT = (
+    col(Commitment.id),
+    col(Commitment.ref),
+    col(Commitment.title),
+    col(Commitment.last_note_on),
+)
+
+
 def _links(
-    session: Session, ids: list[int]
+    session: Session, ids: Select[Any]
 ) -> tuple[dict[int, list[str]], dict[int, list[LeadName]]]:
-    leads: dict[int, list[LeadName]] = defaultdict(list)
-    if not ids:
-        return defaultdict(list), leads
+    """Parties and leads of the commitments `ids` selects (a query: the lists can be long)."""
     parties = party_codes(session, CommitmentParty, ids)
+    leads: dict[int, list[LeadName]] = defaultdict(list)
     for commitment_id, code, name in session.execute(
         select(col(CommitmentLead.commitment_id), col(Party.code), col(Contact.name))
         .join(Party, col(Party.id) == col(CommitmentLead.party_id))
@@ -42,6 +62,63 @@ def _links(
     return parties, leads
 
 
+def _live(principal: Principal) -> list[ColumnElement[bool]]:
+    return [col(Commitment.archived_at).is_(None), is_open(), *visible_to(principal)]
+
+
+def _dated(session: Session, principal: Principal, before: date | None) -> list[DatedRow]:
+    """Open commitments and open cycles with a due date (before `before`, when given)."""
+    live = _live(principal)
+    plain = sa_select(
+        *_COMMITMENT,
+        col(Commitment.status),
+        col(Commitment.due_date),
+        null().label("cycle"),
+    ).where(*live, col(Commitment.recurrence).is_(None), col(Commitment.due_date).is_not(None))
+    cycles = (
+        sa_select(
+            *_COMMITMENT,
+            col(CommitmentCycle.status),
+            col(CommitmentCycle.due_date),
+            col(CommitmentCycle.key),
+        )
+        .join(CommitmentCycle, col(CommitmentCycle.commitment_id) == col(Commitment.id))
+        .where(*live, col(CommitmentCycle.status).in_(OPEN))
+        .where(col(CommitmentCycle.due_date).is_not(None))
+    )
+    if before is not None:
+        plain = plain.where(col(Commitment.due_date) < before)
+        cycles = cycles.where(col(CommitmentCycle.due_date) < before)
+    rows = [DatedRow(*row) for row in session.execute(plain)]
+    return rows + [DatedRow(*row) for row in session.execute(cycles)]
+
+
+class _Items:
+    """Report items of rows, with their parties and leads."""
+
+    def __init__(self, session: Session, ids: Select[Any], on: date, link_base: str):
+        self.parties, self.leads = _links(session, ids)
+        self.on, self.link_base = on, link_base
+
+    def __call__(self, row: DatedRow) -> DeadlineItem:
+        return DeadlineItem(
+            ref=row.ref,
+            title=row.title,
+            cycle=row.cycle,
+            due_date=row.due_date,
+            days_overdue=(self.on - row.due_date).days if row.due_date else None,
+            status=row.status,  # type: ignore[arg-type]
+            parties=self.parties[row.commitment_id],
+            leads=self.leads[row.commitment_id],
+            last_note_on=row.last_note_on,
+            link=f"{self.link_base}/api/v1/commitments/{row.ref}",
+        )
+
+
+def _by_due_date(on: date) -> Callable[[DeadlineItem], tuple[date, str, str]]:
+    return lambda item: (item.due_date or on, item.ref, item.cycle or "")
+
+
 def deadline_report(
     *,
     session: Session,
@@ -51,77 +128,48 @@ def deadline_report(
     stale_days: int,
     link_base: str,
 ) -> DeadlineReport:
-    live = [col(Commitment.archived_at).is_(None), is_open(), *visible_to(principal)]
-    dated: list[tuple[Commitment, CommitmentCycle | None]] = [
-        (commitment, None)
-        for commitment in session.exec(
-            select(Commitment).where(
-                *live,
-                col(Commitment.recurrence).is_(None),
-                col(Commitment.due_date).is_not(None),
+    live = _live(principal)
+    dated = _dated(session, principal, before=None)
+    stale_rows = [
+        DatedRow._make((*row, None))
+        for row in session.execute(
+            sa_select(*_COMMITMENT, col(Commitment.status), col(Commitment.due_date)).where(
+                *live, stale_on(on, stale_days)
             )
         )
     ]
-    dated += [
-        (commitment, cycle)
-        for commitment, cycle in session.execute(
-            select(Commitment, CommitmentCycle)
-            .join(CommitmentCycle, col(CommitmentCycle.commitment_id) == col(Commitment.id))
-            .where(
-                *live,
-                col(CommitmentCycle.status).in_(OPEN),
-                col(CommitmentCycle.due_date).is_not(None),
-            )
-        )
-    ]
-    stale_rows = list(session.exec(select(Commitment).where(*live, stale_on(on, stale_days))))
-    parties, leads = _links(
-        session, sorted({id_of(c) for c, _ in dated} | {id_of(c) for c in stale_rows})
-    )
-
-    def item(commitment: Commitment, cycle: CommitmentCycle | None) -> DeadlineItem:
-        due = cycle.due_date if cycle else commitment.due_date
-        key = id_of(commitment)
-        return DeadlineItem(
-            ref=commitment.ref,
-            title=commitment.title,
-            cycle=cycle.key if cycle else None,
-            due_date=due,
-            days_overdue=(on - due).days if due else None,
-            status=cycle.status if cycle else commitment.status,  # type: ignore[arg-type]
-            parties=parties[key],
-            leads=leads[key],
-            last_note_on=commitment.last_note_on,
-            link=f"{link_base}/api/v1/commitments/{commitment.ref}",
-        )
-
-    items = sorted(
-        (item(c, cycle) for c, cycle in dated),
-        key=lambda i: (i.due_date or on, i.ref, i.cycle or ""),
-    )
+    item = _Items(session, sa_select(col(Commitment.id)).where(*live), on, link_base)
+    items = sorted(map(item, dated), key=_by_due_date(on))
     soon_until = on + timedelta(days=due_soon_days)
-    stale_items = sorted((item(c, None) for c in stale_rows), key=lambda i: i.ref)
     return DeadlineReport(
         as_of=on,
         due_soon_days=due_soon_days,
         stale_days=stale_days,
         overdue=[i for i in items if i.due_date and i.due_date < on],
         due_soon=[i for i in items if i.due_date and on <= i.due_date <= soon_until],
-        stale=stale_items,
+        stale=sorted(map(item, stale_rows), key=lambda i: i.ref),
         open=items,
     )
 
 
-def overdue_report(*, report: DeadlineReport) -> OverdueReport:
-    """The overdue items grouped by party and by that party's lead, worst first."""
+def overdue_report(
+    *, session: Session, principal: Principal, on: date, link_base: str
+) -> OverdueReport:
+    """The overdue commitments and cycles grouped by party and that party's lead, worst first."""
+    # A recurring commitment's due date is its earliest open cycle's: when any of its cycles
+    # is overdue, so is the commitment, and this selects it for its links.
+    past_due = [*_live(principal), col(Commitment.due_date) < on]
+    overdue_ids = sa_select(col(Commitment.id)).where(*past_due)
+    item = _Items(session, overdue_ids, on, link_base)
+    items = sorted(map(item, _dated(session, principal, before=on)), key=_by_due_date(on))
     groups: dict[tuple[str, str | None], list[DeadlineItem]] = defaultdict(list)
-    for overdue in report.overdue:
+    for overdue in items:
         lead_of = {lead.party: lead.name for lead in overdue.leads}
         for party in overdue.parties:
             groups[(party, lead_of.get(party))].append(overdue)
     return OverdueReport(
-        as_of=report.as_of,
-        total=len(report.overdue),
+        as_of=on,
+        total=len(items),
         groups=[
             OverdueGroup(
                 party=party,

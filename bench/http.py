@@ -1,0 +1,119 @@
+"""The HTTP scenarios: the real app and its floor, under the same load, in the same run."""
+
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+from sqlalchemy import create_engine, text
+
+from bench.datasets import Dataset
+from bench.servers import serving
+from bench.wrk import Load, patch_script, run_wrk
+
+LIST_PATH = "/api/v1/commitments?status=in_progress&area=maritime-security&limit=50"
+APP_PORT, FLOOR_PORT = 8701, 8702
+# Enough distinct commitments that no PATCH in a run reuses one.
+WRITE_POOL = 60_000
+
+
+@dataclass
+class Comparison:
+    scenario: str
+    dataset: Dataset
+    workers: int
+    app: Load
+    floor: Load
+
+    @property
+    def ratio(self) -> float:
+        return self.app.requests_per_second / self.floor.requests_per_second
+
+    @property
+    def p99_ratio(self) -> float:
+        return self.app.p99_ms / self.floor.p99_ms if self.floor.p99_ms else float("inf")
+
+
+def _one_ref(url: str) -> str:
+    """A commitment the US editor may see and edit."""
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        ref = connection.scalar(
+            text(
+                "SELECT c.ref FROM commitment c JOIN commitment_party cp "
+                "ON cp.commitment_id = c.id JOIN party p ON p.id = cp.party_id "
+                "WHERE p.code = 'US' AND c.archived_at IS NULL "
+                "AND c.ref LIKE 'GEN-%' ORDER BY c.id LIMIT 1 OFFSET 1000"
+            )
+        )
+    engine.dispose()
+    return str(ref)
+
+
+def _write_targets(url: str, path: Path, offset: int) -> None:
+    """Lines of "<ref> <etag>": US commitments, current versions, a different slice per run."""
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text(
+                "SELECT c.ref, c.version FROM commitment c "
+                "WHERE c.archived_at IS NULL AND c.ref LIKE 'GEN-%' AND c.id IN ("
+                " SELECT cp.commitment_id FROM commitment_party cp JOIN party p"
+                " ON p.id = cp.party_id WHERE p.code = 'US') "
+                "ORDER BY c.id LIMIT :limit OFFSET :offset"
+            ),
+            {"limit": WRITE_POOL, "offset": offset},
+        ).all()
+    engine.dispose()
+    path.write_text("".join(f'{ref} "{version}"\n' for ref, version in rows))
+
+
+def compare(dataset: Dataset, token: str, workers: int, seconds: int) -> list[Comparison]:
+    """List, one commitment and write, each against its floor, with `workers` workers."""
+    env = {"COMMITMENTS_DATABASE_URL": dataset.url}
+    auth = {"Authorization": f"Bearer {token}"}
+    one_path = f"/api/v1/commitments/{_one_ref(dataset.url)}"
+    stamp = str(int(time.time()))
+    with tempfile.TemporaryDirectory() as scratch:
+        directory = Path(scratch)
+        targets = directory / "targets.txt"
+        app_loads: dict[str, Load] = {}
+        with serving(
+            "app.main:create_app", port=APP_PORT, workers=workers, env=env, ready_path="/healthz"
+        ) as base:
+            for name, path in (("list", LIST_PATH), ("one", one_path)):
+                answer = httpx.get(base + path, headers=auth, timeout=60)
+                answer.raise_for_status()
+                (directory / f"{name}.json").write_bytes(answer.content)
+            app_loads["list"] = run_wrk(base + LIST_PATH, seconds=seconds, headers=auth)
+            app_loads["one"] = run_wrk(base + one_path, seconds=seconds, headers=auth)
+            _write_targets(dataset.url, targets, offset=workers * WRITE_POOL)
+            app_loads["write"] = run_wrk(
+                base,
+                seconds=seconds,
+                headers={},
+                script=patch_script(directory, "/api/v1/commitments/"),
+                script_args=[str(targets), token, "2", stamp],
+            )
+        floor_loads: dict[str, Load] = {}
+        with serving(
+            "bench.floor:create_floor_app",
+            port=FLOOR_PORT,
+            workers=workers,
+            env=env | {"BENCH_FLOOR_BODIES": scratch},
+            ready_path="/floor/ready",
+        ) as base:
+            floor_loads["list"] = run_wrk(base + "/floor/list", seconds=seconds, headers=auth)
+            floor_loads["one"] = run_wrk(base + "/floor/one", seconds=seconds, headers=auth)
+            floor_loads["write"] = run_wrk(
+                base,
+                seconds=seconds,
+                headers={},
+                script=patch_script(directory, "/floor/commitments/"),
+                script_args=[str(targets), token, "2", stamp + "f"],
+            )
+    return [
+        Comparison(name, dataset, workers, app_loads[name], floor_loads[name])
+        for name in ("list", "one", "write")
+    ]

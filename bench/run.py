@@ -1,0 +1,210 @@
+"""The benchmark: every scenario against its floor, measured in the same run; a table of ratios.
+
+    python -m bench.run [--pg-url URL] [--seconds 10] [--large 1000000] [--fresh]
+
+Registers are generated on first use (bench.generate) and reused while they hold what was
+asked. Load comes from wrk on 127.0.0.1. The table goes to stdout and bench/results/latest.md.
+"""
+
+import argparse
+import os
+import platform
+import sqlite3
+import subprocess
+from datetime import UTC, datetime
+from importlib.metadata import version
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+
+from bench.commands import Timing, overdue_command, seeding
+from bench.datasets import Dataset, ensure, issue_tokens
+from bench.http import Comparison, compare
+from bench.scans import Scan, scans
+from bench.wrk import CONNECTIONS, THREADS, wrk_path
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "results" / "latest.md"
+TARGETS = {"list": 0.5, "one": 0.7, "write": 0.6}
+P99_LIMIT = 3.0
+SCAN_RATIO, SCAN_MS = 1.5, 100.0
+GENERATE_LIMIT_SECONDS = 600
+# About 10,000 of these are open (the rest are closed or archived).
+CI_REGISTER = 16_800
+
+
+def _name(commitments: int) -> str:
+    if commitments % 1_000_000 == 0:
+        return f"bench_{commitments // 1_000_000}m"
+    return f"bench_{commitments // 1000}k"
+
+
+def _met(ok: bool) -> str:
+    return "yes" if ok else "**no**"
+
+
+def _machine(pg_url: str) -> list[str]:
+    engine = create_engine(pg_url)
+    with engine.connect() as connection:
+        postgres = str(connection.scalar(text("SHOW server_version")))
+    engine.dispose()
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    wrk = subprocess.run([wrk_path(), "-v"], capture_output=True, text=True).stdout.split()[:2]
+    packages = ", ".join(
+        f"{name} {version(name)}"
+        for name in ("fastapi", "uvicorn", "sqlalchemy", "sqlmodel", "pydantic", "psycopg")
+    )
+    return [
+        f"- Machine: {os.cpu_count()} cores ({cpu}), {platform.system()} {platform.release()}",
+        f"- Python {platform.python_version()}; {packages}",
+        f"- PostgreSQL {postgres}; SQLite {sqlite3.sqlite_version}; {' '.join(wrk)}",
+        f"- Load: wrk, {THREADS} threads, {CONNECTIONS} connections, on 127.0.0.1",
+    ]
+
+
+def _registers(datasets: list[Dataset]) -> list[str]:
+    lines = [
+        "| register | commitments | generated in | target |",
+        "|---|---:|---:|---|",
+    ]
+    for dataset in datasets:
+        when = "this run" if dataset.generated_now else "an earlier run"
+        met = ""
+        if dataset.commitments >= 1_000_000 and dataset.backend == "PostgreSQL":
+            met = f"< 600 s: {_met(dataset.generated_seconds < GENERATE_LIMIT_SECONDS)}"
+        lines.append(
+            f"| {dataset.backend} `{dataset.name}` | {dataset.commitments:,} "
+            f"| {dataset.generated_seconds:.0f} s ({when}) | {met} |"
+        )
+    return lines
+
+
+def _http(comparisons: list[Comparison]) -> list[str]:
+    lines = [
+        "| scenario | register | workers | app req/s | floor req/s | ratio | target "
+        "| app p99 | floor p99 | p99 ratio | failed | met |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for c in comparisons:
+        target = TARGETS[c.scenario]
+        ok = c.ratio >= target and c.app.failed == 0
+        p99 = ""
+        if c.scenario == "list":
+            ok = ok and c.p99_ratio <= P99_LIMIT
+            p99 = " (≤ 3)"
+        lines.append(
+            f"| {c.scenario} | {c.dataset.backend} {c.dataset.commitments:,} | {c.workers} "
+            f"| {c.app.requests_per_second:,.0f} | {c.floor.requests_per_second:,.0f} "
+            f"| {c.ratio:.2f} | ≥ {target:.2f} | {c.app.p99_ms:.1f} ms | {c.floor.p99_ms:.1f} ms "
+            f"| {c.p99_ratio:.1f}{p99} | {c.app.failed} | {_met(ok)} |"
+        )
+    return lines
+
+
+def _scans(dataset: Dataset, results: list[Scan]) -> list[str]:
+    lines = [
+        f"On {dataset.backend} `{dataset.name}` ({dataset.commitments:,} commitments); "
+        "median of 15 runs, in process.",
+        "",
+        "| query | overdue | app | floor (hand-written SQL) | ratio | met (≤ 1.5 and < 100 ms) |",
+        "|---|---:|---:|---:|---:|---|",
+    ]
+    for scan in results:
+        ok = scan.ratio <= SCAN_RATIO and scan.app_ms < SCAN_MS
+        lines.append(
+            f"| {scan.name} | {scan.rows:,} | {scan.app_ms:.1f} ms | {scan.floor_ms:.1f} ms "
+            f"| {scan.ratio:.2f} | {_met(ok)} |"
+        )
+    for scan in results:
+        lines += ["", f"Plan of the floor's first statement for the {scan.name.split(',')[0]}:", ""]
+        lines += ["```", *scan.plan, "```"]
+    return lines
+
+
+def _commands(timings: list[Timing]) -> list[str]:
+    lines = [
+        "| command | seconds | of which start-up and imports | target | met | |",
+        "|---|---:|---:|---:|---|---|",
+    ]
+    for t in timings:
+        lines.append(
+            f"| {t.name} | {t.seconds:.2f} | {t.startup_seconds:.2f} | < {t.target_seconds} "
+            f"| {_met(t.seconds < t.target_seconds)} | {t.detail} |"
+        )
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pg-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    parser.add_argument("--seconds", type=int, default=10, help="Length of each wrk run")
+    parser.add_argument("--large", type=int, default=1_000_000, help="The large register")
+    parser.add_argument("--fresh", action="store_true", help="Regenerate every register")
+    arguments = parser.parse_args()
+    wrk_path()
+    started = datetime.now(UTC)
+    sqlite_url = "sqlite:///bench.db"
+    datasets = [
+        ensure(_name(100_000), sqlite_url, 100_000, fresh=arguments.fresh),
+        ensure(_name(100_000), arguments.pg_url, 100_000, fresh=arguments.fresh),
+        ensure(_name(arguments.large), arguments.pg_url, arguments.large, fresh=arguments.fresh),
+    ]
+    ci_register = ensure("bench_ci", arguments.pg_url, CI_REGISTER, fresh=arguments.fresh)
+    comparisons: list[Comparison] = []
+    for dataset in datasets:
+        token = issue_tokens(dataset.url)["editor"]
+        for workers in (1, 2):
+            print(f"{dataset.backend} {dataset.commitments:,}, {workers} worker(s)...", flush=True)
+            comparisons += compare(dataset, token, workers, arguments.seconds)
+    print("overdue scan...", flush=True)
+    scan_results = scans(datasets[-1].url)
+    print("commands...", flush=True)
+    timings = [overdue_command(ci_register.url, issue_tokens(ci_register.url)["admin"])]
+    timings += seeding(sqlite_url) + seeding(arguments.pg_url)
+    report = [
+        "# Benchmark results",
+        "",
+        f"`make bench`, {started:%Y-%m-%d %H:%M} UTC. Each figure is compared with a floor "
+        "measured in the same run, on the same machine.",
+        "",
+        *_machine(arguments.pg_url),
+        "",
+        "## Synthetic registers",
+        "",
+        *_registers([*datasets, ci_register]),
+        "",
+        "## HTTP: the app against its floor",
+        "",
+        f"Each run lasts {arguments.seconds} s. The floors: a bare FastAPI app on the same "
+        "uvicorn settings answering the same bytes from memory (list, one); one raw UPDATE "
+        "and one INSERT in one transaction on the same database (write). Requests come from a "
+        "US editor, so releasability applies; each PATCH carries If-Match and changes a "
+        "commitment no other request of the run touches.",
+        "",
+        *_http(comparisons),
+        "",
+        "## Overdue scan",
+        "",
+        *_scans(datasets[-1], scan_results),
+        "",
+        "## Commands",
+        "",
+        "Median of 5 runs, wall time of the whole process.",
+        "",
+        *_commands(timings),
+        "",
+    ]
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text("\n".join(report))
+    print("\n".join(report))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,116 @@
+"""The overdue scan: what the app runs for `?overdue=true` and the overdue report, against the
+hand-written indexed SQL for the same answer, in process, on one database."""
+
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import create_engine, text
+
+from app.commitments import service as commitments
+from app.commitments.filters import CommitmentFilters
+from app.core.config import Settings
+from app.core.db import Database
+from app.core.security import Principal
+from app.core.time import today
+from app.reports import service as reports
+from app.users.enums import Role
+
+REPEATS = 15
+OPEN = "('not_started', 'in_progress', 'at_risk', 'blocked')"
+OVERDUE = f"c.archived_at IS NULL AND c.status IN {OPEN} AND c.due_date < :today"
+FLOOR_LIST = (
+    f"SELECT count(*) FROM commitment c WHERE {OVERDUE}",
+    f"SELECT c.* FROM commitment c WHERE {OVERDUE} ORDER BY c.ref, c.id LIMIT 51",
+)
+FLOOR_REPORT = (
+    f"SELECT c.id, c.ref, c.title, c.status, c.due_date, c.last_note_on FROM commitment c "
+    f"WHERE {OVERDUE} AND c.recurrence IS NULL ORDER BY c.due_date, c.ref",
+    f"SELECT cp.commitment_id, p.code FROM commitment c JOIN commitment_party cp "
+    f"ON cp.commitment_id = c.id JOIN party p ON p.id = cp.party_id WHERE {OVERDUE}",
+    f"SELECT cl.commitment_id, p.code, ct.name FROM commitment c JOIN commitment_lead cl "
+    f"ON cl.commitment_id = c.id JOIN party p ON p.id = cl.party_id "
+    f"JOIN contact ct ON ct.id = cl.contact_id WHERE {OVERDUE}",
+)
+ADMIN = Principal(
+    user_id=0, name="bench", role=Role.admin, party_id=None, party_code=None, token_id=0
+)
+
+
+@dataclass
+class Scan:
+    name: str
+    app_ms: float
+    floor_ms: float
+    rows: int
+    plan: list[str]
+
+    @property
+    def ratio(self) -> float:
+        return self.app_ms / self.floor_ms
+
+
+def _median_ms(action: Callable[[], Any]) -> float:
+    action()  # warm the caches
+    timings = []
+    for _ in range(REPEATS):
+        started = time.perf_counter()
+        action()
+        timings.append((time.perf_counter() - started) * 1000)
+    return statistics.median(timings)
+
+
+def scans(url: str) -> list[Scan]:
+    database = Database(Settings(database_url=url))
+    engine = create_engine(url)
+    day = today()
+    found: dict[str, int] = {}
+
+    def app_list() -> None:
+        with database.session(write=False) as session:
+            page = commitments.list_commitments(
+                session=session, filters=CommitmentFilters(overdue=True), principal=ADMIN
+            )
+            found["list"] = page.total
+
+    def app_report() -> None:
+        with database.session(write=False) as session:
+            report = reports.overdue_report(session=session, principal=ADMIN, on=day, link_base="")
+            found["report"] = report.total
+
+    def floor(statements: tuple[str, ...]) -> Callable[[], None]:
+        def run() -> None:
+            with engine.connect() as connection:
+                for statement in statements:
+                    connection.execute(text(statement), {"today": day}).all()
+
+        return run
+
+    results = [
+        Scan(
+            "`?overdue=true`, first page of 50 with its total",
+            _median_ms(app_list),
+            _median_ms(floor(FLOOR_LIST)),
+            found["list"],
+            _plan(engine, FLOOR_LIST[0], day),
+        ),
+        Scan(
+            "overdue report (every overdue commitment, grouped by party and lead)",
+            _median_ms(app_report),
+            _median_ms(floor(FLOOR_REPORT)),
+            found["report"],
+            _plan(engine, FLOOR_REPORT[0], day),
+        ),
+    ]
+    database.dispose()
+    engine.dispose()
+    return results
+
+
+def _plan(engine: Any, statement: str, day: Any) -> list[str]:
+    prefix = "EXPLAIN " if engine.dialect.name == "postgresql" else "EXPLAIN QUERY PLAN "
+    with engine.connect() as connection:
+        rows = connection.execute(text(prefix + statement), {"today": day}).all()
+    return [str(row[-1]) for row in rows]
