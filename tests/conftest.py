@@ -215,7 +215,7 @@ class StatementCounter:
     def __init__(self) -> None:
         self.count = 0
 
-    def __call__(self, _connection: object, _cursor: object, statement: str, *_rest: object) -> None:
+    def __call__(self, _connection: object, _cursor: object, statement: str, *_: object) -> None:
         if not statement.startswith("BEGIN"):  # SQLite's explicit transaction starts
             self.count += 1
 

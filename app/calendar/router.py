@@ -1,12 +1,11 @@
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from fastapi.security import HTTPAuthorizationCredentials
 
 from app.calendar import service
 from app.commitments.filters import CommitmentFilters
-from app.core.db import SessionDep
 from app.core.openapi import problem_responses
 from app.core.security import Principal
 from app.users.auth import authenticate_request, bearer
@@ -19,8 +18,6 @@ router = APIRouter(
 
 def calendar_principal(
     request: Request,
-    session: SessionDep,
-    background: BackgroundTasks,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     token: Annotated[
         str | None,
@@ -29,13 +26,9 @@ def calendar_principal(
 ) -> Principal:
     """Calendar apps cannot send headers: a calendar token in the URL works here, and only here."""
     if credentials is None and token is not None:
-        return authenticate_request(request, session, background, token, TokenScope.calendar)
+        return authenticate_request(request, token, TokenScope.calendar)
     return authenticate_request(
-        request,
-        session,
-        background,
-        credentials.credentials if credentials else None,
-        TokenScope.api,
+        request, credentials.credentials if credentials else None, TokenScope.api
     )
 
 

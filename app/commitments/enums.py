@@ -31,3 +31,9 @@ class CommitmentSort(StrEnum):
 
 
 STATUS_CHECK = "status IN (" + ", ".join(f"'{status.value}'" for status in CommitmentStatus) + ")"
+# In declaration order, so the SQL that lists them reads the same in every process.
+OPEN_VALUES = [status.value for status in CommitmentStatus if status in OPEN_STATUSES]
+# The predicate of the partial index behind the overdue and due-soon scans.
+LIVE_AND_OPEN = (
+    "archived_at IS NULL AND status IN (" + ", ".join(f"'{v}'" for v in OPEN_VALUES) + ")"
+)

@@ -3,10 +3,10 @@ from typing import Any
 
 from pydantic import ConfigDict, model_validator
 from pydantic import Field as PydanticField
-from sqlalchemy import JSON, CheckConstraint, Column, Index, Text
+from sqlalchemy import JSON, CheckConstraint, Column, Index, Text, text
 from sqlmodel import Field
 
-from app.commitments.enums import STATUS_CHECK, CommitmentStatus
+from app.commitments.enums import LIVE_AND_OPEN, STATUS_CHECK, CommitmentStatus
 from app.contacts.models import ContactRef
 from app.core.db import UTCDateTime
 from app.core.metadata import SQLModel
@@ -25,6 +25,23 @@ class Commitment(SQLModel, table=True):
         Index("ix_commitment_status_due_date", "status", "due_date"),
         Index("ix_commitment_due_date_id", "due_date", "id"),
         Index("ix_commitment_updated_at_id", "updated_at", "id"),
+        # Partial indexes: the overdue and due-soon scans (open, live commitments by due date),
+        # and a page of live commitments of one status in the default order.
+        Index(
+            "ix_commitment_open_due_date",
+            "due_date",
+            "id",
+            postgresql_where=text(LIVE_AND_OPEN),
+            sqlite_where=text(LIVE_AND_OPEN),
+        ),
+        Index(
+            "ix_commitment_live_status_ref",
+            "status",
+            "ref",
+            "id",
+            postgresql_where=text("archived_at IS NULL"),
+            sqlite_where=text("archived_at IS NULL"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -5,17 +5,15 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import ColumnElement, and_, or_
 from sqlmodel import col
 
-from app.commitments.enums import OPEN_STATUSES
+from app.commitments.enums import OPEN_VALUES
 from app.commitments.models import Commitment
 
 DEFAULT_DUE_SOON_DAYS = 30
 DEFAULT_STALE_DAYS = 90
 
-_open = [status.value for status in OPEN_STATUSES]
-
 
 def is_open() -> ColumnElement[bool]:
-    return col(Commitment.status).in_(_open)
+    return col(Commitment.status).in_(OPEN_VALUES)
 
 
 def overdue_on(day: date) -> ColumnElement[bool]:

@@ -1,17 +1,16 @@
 """The authentication dependency: every endpoint but the probes and the docs requires it.
 
-The token is looked up in the request's own session (one connection, one transaction per
-request). Recording a token's last use, at most once a minute, is a write of its own, done after
-the response, so a request never holds two connections at once.
+It runs in short sessions of its own, finished before the endpoint opens the request's
+session, so a request never holds two connections at once.
 """
 
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import BackgroundTasks, Depends, Request
+from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from app.core.db import Database, SessionDep
+from app.core.db import Database
 from app.core.errors import ForbiddenError, TooManyRequestsError, UnauthorizedError
 from app.core.ratelimit import FailureLimiter
 from app.core.security import Principal
@@ -21,19 +20,7 @@ from app.users.enums import Role, TokenScope
 bearer = HTTPBearer(auto_error=False, description="An API token: `Authorization: Bearer ac_...`")
 
 
-def _record_use(database: Database, token_id: int) -> None:
-    with database.session() as session:
-        service.record_use(session=session, token_id=token_id)
-        session.commit()
-
-
-def authenticate_request(
-    request: Request,
-    session: SessionDep,
-    background: BackgroundTasks,
-    token: str | None,
-    scope: TokenScope,
-) -> Principal:
+def authenticate_request(request: Request, token: str | None, scope: TokenScope) -> Principal:
     limiter: FailureLimiter = request.app.state.auth_failures
     address = request.client.host if request.client else "unknown"
     wait = limiter.retry_after(address)
@@ -47,24 +34,27 @@ def authenticate_request(
             "This endpoint needs an API token: 'Authorization: Bearer <token>'.",
             headers={"WWW-Authenticate": "Bearer"},
         )
+    database: Database = request.app.state.database
     try:
-        principal, stale = service.authenticate(session=session, token=token, scope=scope)
+        with database.session(write=False) as session:
+            principal, stale = service.authenticate(session=session, token=token, scope=scope)
     except UnauthorizedError:
         limiter.failed(address)
         raise
     if stale:
-        background.add_task(_record_use, request.app.state.database, principal.token_id)
+        with database.session() as session:
+            service.record_use(session=session, token_id=principal.token_id)
+            session.commit()
     return principal
 
 
 def current_principal(
     request: Request,
-    session: SessionDep,
-    background: BackgroundTasks,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Principal:
-    token = credentials.credentials if credentials else None
-    return authenticate_request(request, session, background, token, TokenScope.api)
+    return authenticate_request(
+        request, credentials.credentials if credentials else None, TokenScope.api
+    )
 
 
 CurrentUser = Annotated[Principal, Depends(current_principal)]

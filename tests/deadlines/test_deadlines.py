@@ -278,7 +278,8 @@ def test_stale_means_open_without_a_note_for_n_days(client: TestClient) -> None:
     day = today()
     later = (day + timedelta(days=120)).isoformat()
     stale = client.get(
-        "/api/v1/commitments", params={"stale_days": 90, "as_of": later, "limit": 200, "total": True}
+        "/api/v1/commitments",
+        params={"stale_days": 90, "as_of": later, "limit": 200, "total": True},
     ).json()
     open_total = client.get(
         "/api/v1/commitments",
@@ -294,7 +295,8 @@ def test_stale_means_open_without_a_note_for_n_days(client: TestClient) -> None:
         json={"text": "Still working on it", "as_of": (day + timedelta(days=100)).isoformat()},
     )
     refreshed = client.get(
-        "/api/v1/commitments", params={"stale_days": 90, "as_of": later, "limit": 200, "total": True}
+        "/api/v1/commitments",
+        params={"stale_days": 90, "as_of": later, "limit": 200, "total": True},
     ).json()
     assert refreshed["total"] == open_total - 1
     report = client.get(
