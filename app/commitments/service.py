@@ -233,9 +233,12 @@ def get_commitment_public(
     return to_public(session=session, rows=[PageRow(*row)])[0]
 
 
+_BY_ID = page_query().where(col(Commitment.id) == bindparam("id"))
+
+
 def public_of(*, session: Session, commitment: Commitment) -> CommitmentPublic:
-    statement = page_query().where(col(Commitment.id) == commitment.id)
-    return to_public(session=session, rows=[PageRow(*row) for row in session.execute(statement)])[0]
+    rows = session.execute(_BY_ID, {"id": commitment.id})
+    return to_public(session=session, rows=[PageRow(*row) for row in rows])[0]
 
 
 class Links(NamedTuple):
@@ -528,10 +531,23 @@ def _check_may_edit(principal: Principal | None, parties: Iterable[str]) -> None
         )
 
 
-def _validate(session: Session, state: dict[str, Any], principal: Principal | None) -> None:
+def _validate(
+    session: Session,
+    state: dict[str, Any],
+    principal: Principal | None,
+    changed: Collection[str] | None = None,
+) -> None:
+    """Check a commitment's new state; of an existing one, only what changes is looked up."""
+
+    def changes(*fields: str) -> bool:
+        return changed is None or any(field in changed for field in fields)
+
     parties = set(state["parties"])
-    _ids_by_key(session, Party, "code", parties | set(state["releasable_to"]), "party code(s)")
-    _ids_by_key(session, PriorityArea, "slug", state["areas"], "priority area(s)")
+    if changes("parties", "releasable_to"):
+        codes = parties | set(state["releasable_to"])
+        _ids_by_key(session, Party, "code", codes, "party code(s)")
+    if changes("areas"):
+        _ids_by_key(session, PriorityArea, "slug", state["areas"], "priority area(s)")
     if not parties <= set(state["releasable_to"]):
         raise UnprocessableError("releasable_to must include every party of the commitment.")
     stray = sorted(set(state["leads"]) - parties)
@@ -539,6 +555,9 @@ def _validate(session: Session, state: dict[str, Any], principal: Principal | No
         raise UnprocessableError(
             f"Leads must be for the commitment's parties, not {', '.join(stray)}."
         )
+    if not changes("parties", "leads", "supporting_contacts"):
+        _check_may_edit(principal, parties)
+        return
     contact_parties = _contact_parties(
         session, [*state["leads"].values(), *state["supporting_contacts"]]
     )
@@ -722,7 +741,7 @@ def update_commitment(
     old = current_state(session=session, commitment=commitment)
     _check_may_edit(principal, old["parties"])
     new = _requested_state(old, request)
-    _validate(session, new, principal)
+    _validate(session, new, principal, changed=_diff(old, new).keys())
     cycle_changes = derive_deadline(session, commitment, new)
     _check_transition(old["status"], new["status"])
     note = request.progress_note
