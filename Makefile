@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run test lint serve migrate seed clean soak reliability fuzz
+.PHONY: run test lint serve migrate seed clean soak reliability fuzz bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -64,3 +64,11 @@ reliability: $(TEST_STAMP)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+
+BENCH_SECONDS ?= 10
+
+## make bench: every scenario against its floor (wrk; registers generated on first use, 1M takes minutes)
+bench: $(TEST_STAMP)
+	@command -v wrk >/dev/null || { echo "wrk is missing: sudo apt-get install wrk"; exit 2; }
+	$(BIN)/python -m bench.run --pg-url $(PG_URL) --seconds $(BENCH_SECONDS)
+

@@ -130,13 +130,15 @@ def _scans(dataset: Dataset, results: list[Scan]) -> list[str]:
 
 def _commands(timings: list[Timing]) -> list[str]:
     lines = [
-        "| command | seconds | of which start-up and imports | target | met | |",
-        "|---|---:|---:|---:|---|---|",
+        "| command | whole command | start-up and imports | the work alone | target "
+        "| met (whole) | met (work) | |",
+        "|---|---:|---:|---:|---:|---|---|---|",
     ]
     for t in timings:
         lines.append(
-            f"| {t.name} | {t.seconds:.2f} | {t.startup_seconds:.2f} | < {t.target_seconds} "
-            f"| {_met(t.seconds < t.target_seconds)} | {t.detail} |"
+            f"| {t.name} | {t.seconds:.2f} s | {t.startup_seconds:.2f} s | {t.work_seconds:.2f} s "
+            f"| < {t.target_seconds} s | {_met(t.seconds < t.target_seconds)} "
+            f"| {_met(t.work_seconds < t.target_seconds)} | {t.detail} |"
         )
     return lines
 

@@ -4,9 +4,9 @@ from sqlmodel import SQLModel
 
 from app.areas import service
 from app.areas.models import AreaDetail, AreaLeadsUpdate, AreaPublic
-from app.core.db import SessionDep
 from app.core.openapi import problem_responses
 from app.core.responses import json_response
+from app.core.sessions import SessionDep
 from app.core.validation import Slug
 from app.users.auth import AdminUser, CurrentUser
 

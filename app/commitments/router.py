@@ -12,7 +12,6 @@ from app.commitments.models import (
     CommitmentPublic,
     CommitmentUpdate,
 )
-from app.core.db import SessionDep
 from app.core.etags import (
     IfMatch,
     IfMatchHeader,
@@ -23,6 +22,7 @@ from app.core.etags import (
 from app.core.formats import Format, negotiate, table_response
 from app.core.openapi import problem_responses
 from app.core.responses import json_response
+from app.core.sessions import SessionDep
 from app.core.validation import Day, Ref
 from app.history import service as history
 from app.history.models import HistoryPage

@@ -6,10 +6,10 @@ from sqlmodel import SQLModel
 
 from app.contacts import service
 from app.contacts.models import ContactCreate, ContactPublic, ContactUpdate
-from app.core.db import SessionDep
 from app.core.etags import IfMatch, IfMatchHeader, IfNoneMatchHeader, versioned_response
 from app.core.openapi import problem_responses
 from app.core.responses import json_response
+from app.core.sessions import SessionDep
 from app.users.auth import CurrentUser, EditorUser
 
 router = APIRouter(

@@ -1,18 +1,15 @@
 """Engine, session and metadata conventions shared by every domain package."""
 
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import Depends, Request
 from sqlalchemy import DateTime, Engine, TypeDecorator, create_engine, event
 from sqlalchemy.engine import Dialect
 from sqlmodel import Session
 
 from app.core.config import Settings
 
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
@@ -108,22 +105,3 @@ class Database:
 
     def dispose(self) -> None:
         self.reader.dispose()
-
-
-def get_session(request: Request) -> Iterator[Session]:
-    """One transaction per request: committed when the endpoint returns, rolled back on error.
-
-    Endpoints render their response themselves (see app.core.responses), so nothing waits for
-    a thread-pool slot while this session holds a connection.
-    """
-    database: Database = request.app.state.database
-    with database.session(write=request.method not in SAFE_METHODS) as session:
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-
-
-SessionDep = Annotated[Session, Depends(get_session, scope="function")]

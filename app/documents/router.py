@@ -3,9 +3,9 @@ from fastapi.responses import Response
 from sqlmodel import SQLModel
 
 from app.commitments.models import CommitmentPublic
-from app.core.db import SessionDep
 from app.core.openapi import problem_responses
 from app.core.responses import json_response
+from app.core.sessions import SessionDep
 from app.core.validation import Slug
 from app.documents import service
 from app.documents.models import DocumentPublic

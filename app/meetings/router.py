@@ -2,10 +2,10 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 from sqlmodel import SQLModel
 
-from app.core.db import SessionDep
 from app.core.etags import IfMatch, IfMatchHeader, versioned_response
 from app.core.openapi import problem_responses
 from app.core.responses import json_response
+from app.core.sessions import SessionDep
 from app.core.validation import Code
 from app.meetings import service
 from app.meetings.models import MeetingCreate, MeetingPublic, MeetingUpdate

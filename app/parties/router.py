@@ -2,9 +2,9 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 from sqlmodel import SQLModel
 
-from app.core.db import SessionDep
 from app.core.openapi import problem_responses
 from app.core.responses import json_response
+from app.core.sessions import SessionDep
 from app.parties import service
 from app.parties.models import PartyPublic
 from app.users.auth import current_principal

@@ -7,10 +7,10 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 
 from app.commitments.filters import CommitmentFilters
-from app.core.db import SessionDep
 from app.core.formats import Format, negotiate, table_response
 from app.core.openapi import problem_responses
 from app.core.responses import json_response
+from app.core.sessions import SessionDep
 from app.core.time import today
 from app.core.validation import Code, Day
 from app.deadlines.conditions import DEFAULT_DUE_SOON_DAYS, DEFAULT_STALE_DAYS

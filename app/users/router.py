@@ -4,9 +4,9 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 from sqlmodel import SQLModel
 
-from app.core.db import SessionDep
 from app.core.openapi import problem_responses
 from app.core.responses import json_response
+from app.core.sessions import SessionDep
 from app.users import service
 from app.users.auth import AdminUser, CurrentUser
 from app.users.models import IssuedToken, TokenCreate, TokenPublic, UserCreate, UserPublic

@@ -1,0 +1,31 @@
+"""The request's session: one transaction per request (FastAPI-specific, kept apart from
+app.core.db so commands that only need the database start without FastAPI)."""
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlmodel import Session
+
+from app.core.db import Database
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """One transaction per request: committed when the endpoint returns, rolled back on error.
+
+    Endpoints render their response themselves (see app.core.responses), so nothing waits for
+    a thread-pool slot while this session holds a connection.
+    """
+    database: Database = request.app.state.database
+    with database.session(write=request.method not in SAFE_METHODS) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
