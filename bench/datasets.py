@@ -51,8 +51,9 @@ def _generated(url: str) -> int:
 def ensure(name: str, backend_url: str, commitments: int, *, fresh: bool = False) -> Dataset:
     """A register of `commitments` synthetic commitments, generated unless one exists."""
     STATE.mkdir(parents=True, exist_ok=True)
-    record = STATE / f"{name}.json"
-    if make_url(backend_url).get_backend_name() == "sqlite":
+    backend = make_url(backend_url).get_backend_name()
+    record = STATE / f"{name}.{backend}.json"
+    if backend == "sqlite":
         url = f"sqlite:///{STATE / name}.db"
     else:
         url = make_url(backend_url).set(database=name).render_as_string(hide_password=False)

@@ -51,8 +51,9 @@ def _one_ref(url: str) -> str:
     return str(ref)
 
 
-def _write_targets(url: str, path: Path, offset: int) -> None:
-    """Lines of "<ref> <etag>": US commitments, current versions, a different slice per run."""
+def _write_targets(url: str, path: Path) -> None:
+    """Lines of "<ref> <etag>": US commitments with their current versions, read just before
+    the run."""
     engine = create_engine(url)
     with engine.connect() as connection:
         rows = connection.execute(
@@ -61,9 +62,9 @@ def _write_targets(url: str, path: Path, offset: int) -> None:
                 "WHERE c.archived_at IS NULL AND c.ref LIKE 'GEN-%' AND c.id IN ("
                 " SELECT cp.commitment_id FROM commitment_party cp JOIN party p"
                 " ON p.id = cp.party_id WHERE p.code = 'US') "
-                "ORDER BY c.id LIMIT :limit OFFSET :offset"
+                "ORDER BY c.id LIMIT :limit"
             ),
-            {"limit": WRITE_POOL, "offset": offset},
+            {"limit": WRITE_POOL},
         ).all()
     engine.dispose()
     path.write_text("".join(f'{ref} "{version}"\n' for ref, version in rows))
@@ -88,7 +89,7 @@ def compare(dataset: Dataset, token: str, workers: int, seconds: int) -> list[Co
                 (directory / f"{name}.json").write_bytes(answer.content)
             app_loads["list"] = run_wrk(base + LIST_PATH, seconds=seconds, headers=auth)
             app_loads["one"] = run_wrk(base + one_path, seconds=seconds, headers=auth)
-            _write_targets(dataset.url, targets, offset=workers * WRITE_POOL)
+            _write_targets(dataset.url, targets)
             app_loads["write"] = run_wrk(
                 base,
                 seconds=seconds,

@@ -89,8 +89,10 @@ def run_wrk(
     if script_args:
         command += ["--", *script_args]
     result = subprocess.run(
-        command, capture_output=True, text=True, check=True, timeout=seconds + 60
+        command, capture_output=True, text=True, check=False, timeout=seconds + 60
     )
+    if result.returncode != 0:
+        raise SystemExit(f"wrk failed ({result.returncode}): {result.stderr or result.stdout}")
     return parse(result.stdout)
 
 

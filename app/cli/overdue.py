@@ -247,6 +247,8 @@ def overdue(
     if not token:
         raise CliError("no API token: pass --token or set COMMITMENTS_TOKEN")
     params: dict[str, Any] = {"due_soon_days": due_soon, "stale_days": stale}
+    if output_format is not Format.junit:  # only JUnit lists every open commitment
+        params["include_open"] = "false"
     if as_of is not None:
         try:
             params["as_of"] = date.fromisoformat(as_of).isoformat()

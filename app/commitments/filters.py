@@ -59,20 +59,22 @@ def filter_conditions(
         conditions.append(col(Commitment.archived_at).is_(None))
     if filters.status:
         conditions.append(col(Commitment.status).in_([s.value for s in filters.status]))
+    # Correlated EXISTS, probed per candidate through the links' primary keys: an IN list
+    # would be built whole, every commitment of the party or area, for each query on SQLite.
     if filters.party:
-        members = (
-            select(col(CommitmentParty.commitment_id))
-            .join(Party, col(Party.id) == col(CommitmentParty.party_id))
-            .where(col(Party.code) == filters.party)
+        party_id = select(col(Party.id)).where(col(Party.code) == filters.party)
+        members = select(col(CommitmentParty.commitment_id)).where(
+            col(CommitmentParty.commitment_id) == col(Commitment.id),
+            col(CommitmentParty.party_id) == party_id.scalar_subquery(),
         )
-        conditions.append(col(Commitment.id).in_(members))
+        conditions.append(members.exists())
     if filters.area:
-        in_area = (
-            select(col(CommitmentArea.commitment_id))
-            .join(PriorityArea, col(PriorityArea.id) == col(CommitmentArea.area_id))
-            .where(col(PriorityArea.slug) == filters.area)
+        area_id = select(col(PriorityArea.id)).where(col(PriorityArea.slug) == filters.area)
+        in_area = select(col(CommitmentArea.commitment_id)).where(
+            col(CommitmentArea.commitment_id) == col(Commitment.id),
+            col(CommitmentArea.area_id) == area_id.scalar_subquery(),
         )
-        conditions.append(col(Commitment.id).in_(in_area))
+        conditions.append(in_area.exists())
     if filters.document:
         document_id = select(col(SourceDocument.id)).where(
             col(SourceDocument.slug) == filters.document

@@ -10,6 +10,7 @@ from app.commitments.enums import LIVE_AND_OPEN, STATUS_CHECK, CommitmentStatus
 from app.contacts.models import ContactRef
 from app.core.db import UTCDateTime
 from app.core.metadata import SQLModel
+from app.core.schemas import Schema
 from app.core.time import utcnow
 from app.core.validation import Code, Day, LongText, PartyCode, Ref, Slug, Title
 from app.core.validation import Text as CleanText
@@ -126,13 +127,13 @@ def search_text_of(*, ref: str, title: str, quote: str | None) -> str:
     return "\n".join(part.casefold() for part in (ref, title, quote or ""))
 
 
-class Locator(SQLModel):
+class Locator(Schema):
     paragraph: int | None
     before: str | None
     after: str | None
 
 
-class SourcePublic(SQLModel):
+class SourcePublic(Schema):
     document: Slug | None
     document_title: str | None
     meeting: str | None
@@ -140,12 +141,12 @@ class SourcePublic(SQLModel):
     locator: Locator
 
 
-class LeadPublic(SQLModel):
+class LeadPublic(Schema):
     party: Code
     contact: ContactRef
 
 
-class CommitmentPublic(SQLModel):
+class CommitmentPublic(Schema):
     ref: Ref
     title: str
     description: str | None
@@ -172,7 +173,7 @@ class CommitmentPublic(SQLModel):
     archived: bool
 
 
-class CommitmentPage(SQLModel):
+class CommitmentPage(Schema):
     items: list[CommitmentPublic]
     total: int | None = PydanticField(
         description="Every match, not just this page; only when asked for with total=true"

@@ -47,7 +47,7 @@ from app.commitments.models import (
     SourcePublic,
     search_text_of,
 )
-from app.commitments.visibility import visible_to
+from app.commitments.visibility import releasable_to_party, visible_to
 from app.commitments.workflow import INITIAL, allowed_next, can_move
 from app.contacts.enums import ContactKind
 from app.contacts.models import Contact, ContactRef
@@ -209,13 +209,7 @@ def get_commitment(
 
 
 _BY_REF = page_query().where(col(Commitment.ref) == bindparam("ref"))
-_BY_REF_RELEASABLE = _BY_REF.where(
-    col(Commitment.id).in_(
-        sa_select(col(CommitmentReleasability.commitment_id)).where(
-            col(CommitmentReleasability.party_id) == bindparam("party_id")
-        )
-    )
-)
+_BY_REF_RELEASABLE = _BY_REF.where(releasable_to_party(bindparam("party_id")))
 
 
 def get_commitment_public(

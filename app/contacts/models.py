@@ -8,6 +8,7 @@ from sqlmodel import Field
 from app.contacts.enums import ContactKind
 from app.core.db import UTCDateTime
 from app.core.metadata import SQLModel
+from app.core.schemas import Schema
 from app.core.time import utcnow
 from app.core.validation import PartyCode, Title
 
@@ -38,7 +39,7 @@ class Contact(SQLModel, table=True):
     archived_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
 
 
-class ContactRef(SQLModel):
+class ContactRef(Schema):
     id: int
     name: str
     kind: ContactKind

@@ -9,6 +9,7 @@ from sqlmodel import Field
 from app.commitments.enums import STATUS_CHECK, CommitmentStatus
 from app.core.db import UTCDateTime
 from app.core.metadata import SQLModel
+from app.core.schemas import Schema
 from app.core.time import utcnow
 from app.core.validation import Code, Day
 from app.deadlines.enums import DueState, Interval
@@ -84,7 +85,7 @@ class Recurrence(SQLModel):
         return self
 
 
-class CyclePublic(SQLModel):
+class CyclePublic(Schema):
     key: str
     meeting: str | None
     due_date: date | None
@@ -94,7 +95,7 @@ class CyclePublic(SQLModel):
     on_time: bool | None
 
 
-class Compliance(SQLModel):
+class Compliance(Schema):
     """The record across the cycles that have fallen due."""
 
     cycles_due: int

@@ -1,19 +1,19 @@
 from datetime import date
 from enum import StrEnum
 
-from sqlmodel import Field
+from pydantic import Field
 
 from app.commitments.enums import CommitmentStatus
-from app.core.metadata import SQLModel
+from app.core.schemas import Schema
 from app.core.validation import Code
 
 
-class LeadName(SQLModel):
+class LeadName(Schema):
     party: Code
     name: str
 
 
-class DeadlineItem(SQLModel):
+class DeadlineItem(Schema):
     """An open commitment, or an open cycle of a recurring one, that has a due date."""
 
     ref: str
@@ -28,7 +28,7 @@ class DeadlineItem(SQLModel):
     link: str
 
 
-class DeadlineReport(SQLModel):
+class DeadlineReport(Schema):
     as_of: date
     due_soon_days: int
     stale_days: int
@@ -38,7 +38,7 @@ class DeadlineReport(SQLModel):
     open: list[DeadlineItem] = Field(description="Every open commitment or cycle with a due date")
 
 
-class OverdueGroup(SQLModel):
+class OverdueGroup(Schema):
     party: Code
     lead: str | None
     count: int
@@ -46,7 +46,7 @@ class OverdueGroup(SQLModel):
     items: list[DeadlineItem]
 
 
-class OverdueReport(SQLModel):
+class OverdueReport(Schema):
     as_of: date
     total: int = Field(description="Overdue commitments and cycles (each counted once)")
     groups: list[OverdueGroup]
@@ -61,7 +61,7 @@ class GroupBy(StrEnum):
     meeting = "meeting"
 
 
-class Tally(SQLModel):
+class Tally(Schema):
     total: int
     by_status: dict[str, int]
     overdue: int
@@ -74,7 +74,7 @@ class SummaryGroup(Tally):
     label: str
 
 
-class SummaryReport(SQLModel):
+class SummaryReport(Schema):
     group_by: GroupBy
     as_of: date
     due_soon_days: int
@@ -89,7 +89,7 @@ class Outcome(StrEnum):
     withdrawn = "withdrawn"
 
 
-class CycleItem(SQLModel):
+class CycleItem(Schema):
     ref: str
     title: str
     cycle: str | None
@@ -101,7 +101,7 @@ class CycleItem(SQLModel):
     areas: list[str]
 
 
-class Compliance(SQLModel):
+class Compliance(Schema):
     due: int
     on_time: int
     late: int
@@ -109,7 +109,7 @@ class Compliance(SQLModel):
     on_time_share: float
 
 
-class CycleReport(SQLModel):
+class CycleReport(Schema):
     meeting: str
     held_on: date
     window_start: date | None = Field(description="The previous meeting of the series (excluded)")

@@ -82,12 +82,17 @@ def deadlines(
     as_of: AsOf = None,
     due_soon_days: DueSoonDays = DEFAULT_DUE_SOON_DAYS,
     stale_days: StaleDays = DEFAULT_STALE_DAYS,
+    include_open: Annotated[
+        bool, Query(description="false: leave `open` empty (a smaller answer for checks)")
+    ] = True,
     output: FormatQuery = None,
     bom: Bom = False,
     accept: AcceptHeader = None,
 ) -> Response:
     """Overdue, due soon and stale commitments and cycles, and every open one with a due date."""
     report = _deadlines(request, principal, session, as_of, due_soon_days, stale_days)
+    if not include_open:
+        report.open = []
     return _render(
         report,
         tables.deadlines_table,

@@ -9,6 +9,7 @@ from sqlalchemy import ColumnElement, Select, null
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
+from app.commitments.enums import CommitmentStatus
 from app.commitments.models import Commitment, CommitmentLead, CommitmentParty
 from app.commitments.service import party_codes
 from app.commitments.visibility import visible_to
@@ -58,7 +59,7 @@ def _links(
         .where(col(CommitmentLead.commitment_id).in_(ids))
         .order_by(col(Party.code))
     ):
-        leads[commitment_id].append(LeadName(party=code, name=name))
+        leads[commitment_id].append(LeadName.model_construct(party=code, name=name))
     return parties, leads
 
 
@@ -101,13 +102,15 @@ class _Items:
         self.on, self.link_base = on, link_base
 
     def __call__(self, row: DatedRow) -> DeadlineItem:
-        return DeadlineItem(
+        # Built from the database's own rows, which its constraints keep valid: validating
+        # each of thousands of items again would cost more than the rest of the report.
+        return DeadlineItem.model_construct(
             ref=row.ref,
             title=row.title,
             cycle=row.cycle,
             due_date=row.due_date,
             days_overdue=(self.on - row.due_date).days if row.due_date else None,
-            status=row.status,  # type: ignore[arg-type]
+            status=CommitmentStatus(row.status),
             parties=self.parties[row.commitment_id],
             leads=self.leads[row.commitment_id],
             last_note_on=row.last_note_on,

@@ -371,3 +371,12 @@ def test_interval_cycles_are_extended_as_time_passes(
     assert {e["channel"] for e in entries if e["reason"] == "a new period came into view"} == {
         "system"
     }
+
+
+def test_the_deadline_report_can_leave_out_the_open_list(client: TestClient) -> None:
+    full = client.get("/api/v1/reports/deadlines").json()
+    lean = client.get("/api/v1/reports/deadlines", params={"include_open": False}).json()
+    assert full["open"]
+    assert lean["open"] == []
+    for section in ("overdue", "due_soon", "stale"):
+        assert lean[section] == full[section]
