@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-from sqlalchemy import create_engine, text
 
 from app.core.config import Settings
 from app.core.db import Database
@@ -19,6 +18,7 @@ from app.core.migrations import upgrade
 from app.seeding.service import seed_register
 from bench.reset_database import reset
 from bench.servers import serving
+from bench.sql import scalar
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMAND = str(Path(sys.executable).with_name("commitments"))
@@ -51,16 +51,13 @@ def import_seconds(modules: str) -> float:
 
 
 def open_commitments(url: str) -> int:
-    engine = create_engine(url)
-    with engine.connect() as connection:
-        count = connection.scalar(
-            text(
-                "SELECT count(*) FROM commitment WHERE archived_at IS NULL AND status IN "
-                "('not_started', 'in_progress', 'at_risk', 'blocked')"
-            )
+    return int(
+        scalar(
+            url,
+            "SELECT count(*) FROM commitment WHERE archived_at IS NULL AND status IN "
+            "('not_started', 'in_progress', 'at_risk', 'blocked')",
         )
-    engine.dispose()
-    return int(count or 0)
+    )
 
 
 def overdue_command(url: str, token: str) -> Timing:

@@ -5,8 +5,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from app.core.config import Settings
 from app.core.db import Database
@@ -16,6 +16,7 @@ from app.users.models import UserCreate
 from app.users.service import create_user
 from bench.generate import generate, prepare
 from bench.reset_database import reset
+from bench.sql import scalar
 
 ROOT = Path(__file__).resolve().parents[1]
 STATE = ROOT / "var" / "bench"
@@ -35,17 +36,10 @@ class Dataset:
 
 
 def _generated(url: str) -> int:
-    engine = create_engine(url)
     try:
-        with engine.connect() as connection:
-            return int(
-                connection.scalar(text("SELECT count(*) FROM commitment WHERE ref LIKE 'GEN-%'"))
-                or 0
-            )
-    except Exception:
+        return int(scalar(url, "SELECT count(*) FROM commitment WHERE ref LIKE 'GEN-%'"))
+    except SQLAlchemyError:
         return -1
-    finally:
-        engine.dispose()
 
 
 def ensure(name: str, backend_url: str, commitments: int, *, fresh: bool = False) -> Dataset:

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-from sqlalchemy import create_engine, text
 
 from bench.datasets import Dataset
 from bench.servers import serving
+from bench.sql import rows, scalar
 from bench.wrk import Load, patch_script, run_wrk
 
 LIST_PATH = "/api/v1/commitments?status=in_progress&area=maritime-security&limit=50"
@@ -37,37 +37,30 @@ class Comparison:
 
 def _one_ref(url: str) -> str:
     """A commitment the US editor may see and edit."""
-    engine = create_engine(url)
-    with engine.connect() as connection:
-        ref = connection.scalar(
-            text(
-                "SELECT c.ref FROM commitment c JOIN commitment_party cp "
-                "ON cp.commitment_id = c.id JOIN party p ON p.id = cp.party_id "
-                "WHERE p.code = 'US' AND c.archived_at IS NULL "
-                "AND c.ref LIKE 'GEN-%' ORDER BY c.id LIMIT 1 OFFSET 1000"
-            )
+    return str(
+        scalar(
+            url,
+            "SELECT c.ref FROM commitment c JOIN commitment_party cp "
+            "ON cp.commitment_id = c.id JOIN party p ON p.id = cp.party_id "
+            "WHERE p.code = 'US' AND c.archived_at IS NULL "
+            "AND c.ref LIKE 'GEN-%' ORDER BY c.id LIMIT 1 OFFSET 1000",
         )
-    engine.dispose()
-    return str(ref)
+    )
 
 
 def _write_targets(url: str, path: Path) -> None:
     """Lines of "<ref> <etag>": US commitments with their current versions, read just before
     the run."""
-    engine = create_engine(url)
-    with engine.connect() as connection:
-        rows = connection.execute(
-            text(
-                "SELECT c.ref, c.version FROM commitment c "
-                "WHERE c.archived_at IS NULL AND c.ref LIKE 'GEN-%' AND c.id IN ("
-                " SELECT cp.commitment_id FROM commitment_party cp JOIN party p"
-                " ON p.id = cp.party_id WHERE p.code = 'US') "
-                "ORDER BY c.id LIMIT :limit"
-            ),
-            {"limit": WRITE_POOL},
-        ).all()
-    engine.dispose()
-    path.write_text("".join(f'{ref} "{version}"\n' for ref, version in rows))
+    targets = rows(
+        url,
+        "SELECT c.ref, c.version FROM commitment c "
+        "WHERE c.archived_at IS NULL AND c.ref LIKE 'GEN-%' AND c.id IN ("
+        " SELECT cp.commitment_id FROM commitment_party cp JOIN party p"
+        " ON p.id = cp.party_id WHERE p.code = 'US') "
+        "ORDER BY c.id LIMIT :limit",
+        {"limit": WRITE_POOL},
+    )
+    path.write_text("".join(f'{ref} "{version}"\n' for ref, version in targets))
 
 
 def compare(dataset: Dataset, token: str, workers: int, seconds: int) -> list[Comparison]:

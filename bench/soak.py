@@ -12,7 +12,6 @@ import argparse
 import asyncio
 import os
 import random
-import subprocess
 import sys
 import time
 from collections import Counter, defaultdict
@@ -30,6 +29,7 @@ from app.seeding.service import seed_register
 from app.users.enums import Role
 from app.users.models import UserCreate
 from app.users.service import create_user
+from bench.servers import serving
 
 ROOT = Path(__file__).resolve().parents[1]
 REFS = ["SCM56-RCF-13", "SCM56-FS-05", "SCM56-RCF-04", "DMM24-06", "SEN24-07", "SCM56-FS-03"]
@@ -190,34 +190,10 @@ def run(url: str, clients: int, seconds: float, workers: int, port: int) -> int:
         print(f"soak: refused: {budget}")
         return 2
     before = initial_versions(url)
-    env = os.environ | {"COMMITMENTS_DATABASE_URL": url}
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "app.main:create_app",
-            "--factory",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-        cwd=ROOT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.2)
+    env = {"COMMITMENTS_DATABASE_URL": url}
+    with serving(
+        "app.main:create_app", port=port, workers=workers, env=env, ready_path="/readyz"
+    ) as base:
         tally = Tally()
         started = time.monotonic()
         deadline = started + seconds
@@ -229,9 +205,6 @@ def run(url: str, clients: int, seconds: float, workers: int, port: int) -> int:
 
         asyncio.run(everyone())
         elapsed = time.monotonic() - started
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     problems = verify(url, before, tally)
     writes = sum(len(v) for v in tally.patches.values()) + sum(len(v) for v in tally.notes.values())
     server_errors = sum(count for status, count in tally.statuses.items() if status >= 500)
