@@ -63,6 +63,7 @@ def _deadlines(
     as_of: date | None,
     due_soon_days: int,
     stale_days: int,
+    include_open: bool = True,
 ) -> DeadlineReport:
     return service.deadline_report(
         session=session,
@@ -71,6 +72,7 @@ def _deadlines(
         due_soon_days=due_soon_days,
         stale_days=stale_days,
         link_base=str(request.base_url).rstrip("/"),
+        include_open=include_open,
     )
 
 
@@ -90,9 +92,7 @@ def deadlines(
     accept: AcceptHeader = None,
 ) -> Response:
     """Overdue, due soon and stale commitments and cycles, and every open one with a due date."""
-    report = _deadlines(request, principal, session, as_of, due_soon_days, stale_days)
-    if not include_open:
-        report.open = []
+    report = _deadlines(request, principal, session, as_of, due_soon_days, stale_days, include_open)
     return _render(
         report,
         tables.deadlines_table,

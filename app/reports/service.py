@@ -5,7 +5,7 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Select, null
+from sqlalchemy import ColumnElement, Select, null, or_
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -26,6 +26,8 @@ from app.reports.models import (
     OverdueGroup,
     OverdueReport,
 )
+
+ONE_DAY = timedelta(days=1)
 
 
 class DatedRow(NamedTuple):
@@ -59,7 +61,7 @@ def _links(
         .where(col(CommitmentLead.commitment_id).in_(ids))
         .order_by(col(Party.code))
     ):
-        leads[commitment_id].append(LeadName.model_construct(party=code, name=name))
+        leads[commitment_id].append(LeadName(party=code, name=name))
     return parties, leads
 
 
@@ -102,9 +104,7 @@ class _Items:
         self.on, self.link_base = on, link_base
 
     def __call__(self, row: DatedRow) -> DeadlineItem:
-        # Built from the database's own rows, which its constraints keep valid: validating
-        # each of thousands of items again would cost more than the rest of the report.
-        return DeadlineItem.model_construct(
+        return DeadlineItem(
             ref=row.ref,
             title=row.title,
             cycle=row.cycle,
@@ -130,9 +130,14 @@ def deadline_report(
     due_soon_days: int,
     stale_days: int,
     link_base: str,
+    include_open: bool = True,
 ) -> DeadlineReport:
+    """Overdue, due soon and stale commitments and cycles; with `include_open`, every open
+    one with a due date too (otherwise only those due by the end of the due-soon window are
+    read)."""
     live = _live(principal)
-    dated = _dated(session, principal, before=None)
+    soon_until = on + timedelta(days=due_soon_days)
+    dated = _dated(session, principal, before=None if include_open else soon_until + ONE_DAY)
     stale_rows = [
         DatedRow._make((*row, None))
         for row in session.execute(
@@ -141,9 +146,13 @@ def deadline_report(
             )
         )
     ]
-    item = _Items(session, sa_select(col(Commitment.id)).where(*live), on, link_base)
+    listed = sa_select(col(Commitment.id)).where(*live)
+    if not include_open:
+        listed = listed.where(
+            or_(col(Commitment.due_date) < soon_until + ONE_DAY, stale_on(on, stale_days))
+        )
+    item = _Items(session, listed, on, link_base)
     items = sorted(map(item, dated), key=_by_due_date(on))
-    soon_until = on + timedelta(days=due_soon_days)
     return DeadlineReport(
         as_of=on,
         due_soon_days=due_soon_days,
@@ -151,7 +160,7 @@ def deadline_report(
         overdue=[i for i in items if i.due_date and i.due_date < on],
         due_soon=[i for i in items if i.due_date and on <= i.due_date <= soon_until],
         stale=sorted(map(item, stale_rows), key=lambda i: i.ref),
-        open=items,
+        open=items if include_open else [],
     )
 
 
