@@ -47,7 +47,7 @@ from app.commitments.models import (
     SourcePublic,
     search_text_of,
 )
-from app.commitments.visibility import releasable_to_party, visible_to
+from app.commitments.visibility import visible_to
 from app.commitments.workflow import INITIAL, allowed_next, can_move
 from app.contacts.enums import ContactKind
 from app.contacts.models import Contact, ContactRef
@@ -209,19 +209,12 @@ def get_commitment(
 
 
 _BY_REF = page_query().where(col(Commitment.ref) == bindparam("ref"))
-_BY_REF_RELEASABLE = _BY_REF.where(releasable_to_party(bindparam("party_id")))
 
 
 def get_commitment_public(
     *, session: Session, ref: str, principal: Principal | None
 ) -> CommitmentPublic:
-    if principal is None or principal.is_admin:
-        row = session.execute(_BY_REF, {"ref": ref}).first()
-    elif principal.party_id is None:
-        row = None
-    else:
-        parameters = {"ref": ref, "party_id": principal.party_id}
-        row = session.execute(_BY_REF_RELEASABLE, parameters).first()
+    row = session.execute(_BY_REF.where(*visible_to(principal)), {"ref": ref}).first()
     if row is None or _hidden(row[0].archived_at, principal, False):
         raise _not_found(ref)
     return to_public(session=session, rows=[PageRow(*row)])[0]

@@ -1,6 +1,6 @@
 """Releasability: who may see which commitment."""
 
-from sqlalchemy import BindParameter, ColumnElement, false
+from sqlalchemy import ColumnElement, false
 from sqlmodel import col, select
 
 from app.commitments.models import Commitment, CommitmentReleasability
@@ -16,17 +16,10 @@ def visible_to(principal: Principal | None) -> list[ColumnElement[bool]]:
         return []
     if principal.party_id is None:
         return [false()]
-    return [releasable_to_party(principal.party_id)]
-
-
-def releasable_to_party(party_id: int | BindParameter[int]) -> ColumnElement[bool]:
     # A correlated EXISTS, probed per candidate through the link's primary key: SQLite would
     # otherwise build the whole list of the party's commitments for every query.
-    return (
-        select(col(CommitmentReleasability.commitment_id))
-        .where(
-            col(CommitmentReleasability.commitment_id) == col(Commitment.id),
-            col(CommitmentReleasability.party_id) == party_id,
-        )
-        .exists()
+    releasable = select(col(CommitmentReleasability.commitment_id)).where(
+        col(CommitmentReleasability.commitment_id) == col(Commitment.id),
+        col(CommitmentReleasability.party_id) == principal.party_id,
     )
+    return [releasable.exists()]
