@@ -1,4 +1,5 @@
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import Response
@@ -97,7 +98,9 @@ def list_commitments(
         }
         if total:
             params["total"] = "true"
-        headers["Link"] = f'<{request.url.replace_query_params(**params)}>; rel="next"'
+        # doseq: a filter given several times (status) must come back as several parameters.
+        next_url = request.url.replace(query=urlencode(params, doseq=True))
+        headers["Link"] = f'<{next_url}>; rel="next"'
     return json_response(page, headers=headers)
 
 

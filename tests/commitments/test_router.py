@@ -76,6 +76,13 @@ def test_every_sort_order_pages_through_everything_in_order(client: TestClient, 
         assert values == sorted(values, reverse=descending)
 
 
+def test_next_links_keep_every_value_of_a_repeated_filter(client: TestClient) -> None:
+    wanted = refs_where(lambda s, c: c.status.value in {"completed", "not_started"})
+    assert len(wanted) > 3
+    paged = refs(client, status=["completed", "not_started"], limit=3)
+    assert paged == wanted
+
+
 def test_filters_by_party_area_document_meeting_and_status(client: TestClient) -> None:
     assert refs(client, party="JP") == refs_where(lambda s, c: "JP" in c.parties)
     assert refs(client, party="jp") == refs(client, party="JP")
