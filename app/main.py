@@ -12,11 +12,11 @@ from app.commitments.router import router as commitments_router
 from app.contacts.router import router as contacts_router
 from app.core.config import Settings, get_settings
 from app.core.db import Database
-from app.core.errors import install_problem_handlers
 from app.core.headers import SecurityHeaders
 from app.core.limits import BodySizeLimit
 from app.core.logging import install_redaction
 from app.core.migrations import head_revision
+from app.core.problems import install_problem_handlers
 from app.core.ratelimit import FailureLimiter
 from app.documents.router import router as documents_router
 from app.health.router import router as health_router

@@ -13,13 +13,8 @@ from app.commitments.models import (
     CommitmentPublic,
     CommitmentUpdate,
 )
-from app.core.etags import (
-    IfMatch,
-    IfMatchHeader,
-    IfNoneMatchHeader,
-    etag_of,
-    versioned_response,
-)
+from app.core.conditional import IfMatchHeader, IfNoneMatchHeader, versioned_response
+from app.core.etags import IfMatch, etag_of
 from app.core.formats import Format, negotiate, table_response
 from app.core.openapi import problem_responses
 from app.core.responses import json_response

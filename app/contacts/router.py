@@ -6,7 +6,8 @@ from sqlmodel import SQLModel
 
 from app.contacts import service
 from app.contacts.models import ContactCreate, ContactPublic, ContactUpdate
-from app.core.etags import IfMatch, IfMatchHeader, IfNoneMatchHeader, versioned_response
+from app.core.conditional import IfMatchHeader, IfNoneMatchHeader, versioned_response
+from app.core.etags import IfMatch
 from app.core.openapi import problem_responses
 from app.core.responses import json_response
 from app.core.sessions import SessionDep

@@ -1,21 +1,12 @@
-"""RFC 9457 problem details: every error the API answers has this shape."""
+"""The errors the services raise, each an RFC 9457 problem type.
 
-import logging
+No web framework here: the commands import these too, and start faster without one.
+"""
+
 from typing import Any
-
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import Response
-from sqlalchemy.exc import OperationalError
-from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import Match
-
-from app.core.responses import dump_json
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_TYPE_PREFIX = "tag:alliance-commitments,2026:problem/"
-
-logger = logging.getLogger(__name__)
 
 
 def problem_type(kind: str) -> str:
@@ -74,131 +65,6 @@ class UnprocessableError(ProblemError):
 
 class PayloadTooLargeError(ProblemError):
     status, kind, title = 413, "payload-too-large", "Request body too large"
-
-
-def problem_response(
-    *,
-    status: int,
-    kind: str,
-    title: str,
-    detail: str,
-    instance: str | None = None,
-    headers: dict[str, str] | None = None,
-    **extensions: Any,
-) -> Response:
-    body: dict[str, Any] = {
-        "type": problem_type(kind),
-        "title": title,
-        "status": status,
-        "detail": detail,
-    }
-    if instance:
-        body["instance"] = instance
-    body.update(extensions)
-    return Response(
-        content=dump_json(body), status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers
-    )
-
-
-_HTTP_KINDS = {
-    400: ("bad-request", "Bad request"),
-    401: ("unauthorized", "Authentication required"),
-    403: ("forbidden", "Not allowed"),
-    404: ("not-found", "Not found"),
-    405: ("method-not-allowed", "Method not allowed"),
-    406: ("not-acceptable", "Not acceptable"),
-    413: ("payload-too-large", "Request body too large"),
-    415: ("unsupported-media-type", "Unsupported media type"),
-}
-
-
-def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
-    return [
-        {
-            "loc": [str(part) for part in error.get("loc", ())],
-            "msg": error.get("msg", ""),
-            "type": error.get("type", ""),
-        }
-        for error in exc.errors()
-    ]
-
-
-def _allowed_methods(request: Request) -> list[str]:
-    """Every method of every route on this path (each method is a route of its own)."""
-    methods: set[str] = set()
-    for route in request.app.router.routes:
-        match, _ = route.matches(request.scope)
-        if match is not Match.NONE:
-            methods |= set(getattr(route, "methods", None) or ())
-    return sorted(methods - {"HEAD"})
-
-
-def install_problem_handlers(app: FastAPI) -> None:
-    @app.exception_handler(ProblemError)
-    async def _problem(request: Request, exc: ProblemError) -> Response:
-        return problem_response(
-            status=exc.status,
-            kind=exc.kind,
-            title=exc.title,
-            detail=exc.detail,
-            instance=request.url.path,
-            headers=exc.headers,
-            **exc.extensions,
-        )
-
-    @app.exception_handler(RequestValidationError)
-    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
-        errors = _validation_errors(exc)
-        fields = ", ".join(".".join(e["loc"]) for e in errors) or "request"
-        return problem_response(
-            status=422,
-            kind="validation-error",
-            title="Invalid request",
-            detail=f"Invalid value for: {fields}",
-            instance=request.url.path,
-            errors=errors,
-        )
-
-    @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
-        kind, title = _HTTP_KINDS.get(exc.status_code, ("http-error", "HTTP error"))
-        headers = dict(exc.headers) if exc.headers else {}
-        if exc.status_code == 405:
-            headers["Allow"] = ", ".join(_allowed_methods(request))
-        return problem_response(
-            status=exc.status_code,
-            kind=kind,
-            title=title,
-            detail=str(exc.detail),
-            instance=request.url.path,
-            headers=headers,
-        )
-
-    @app.exception_handler(OperationalError)
-    async def _database_busy(request: Request, exc: OperationalError) -> Response:
-        # SQLite's lock wait ran out: a clean, retryable answer. Anything else is a real fault.
-        if "database is locked" not in str(exc.orig):
-            return await _unexpected(request, exc)
-        logger.warning("database busy on %s %s", request.method, request.url.path)
-        return problem_response(
-            status=503,
-            kind="busy",
-            title="Busy",
-            detail="The database is busy with other changes; try again in a moment.",
-            instance=request.url.path,
-            headers={"Retry-After": "1"},
-        )
-
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> Response:
-        logger.exception("unhandled error on %s %s", request.method, request.url.path)
-        return problem_response(
-            status=500,
-            kind="internal-error",
-            title="Internal server error",
-            detail="The server failed to handle this request; it has been logged.",
-            instance=request.url.path,
-        )
 
 
 class NotAcceptableError(ProblemError):

@@ -4,9 +4,9 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.core.db import Database
-from app.core.errors import problem_response
 from app.core.migrations import current_revision
 from app.core.openapi import problem_responses
+from app.core.problems import problem_response
 from app.core.responses import json_response
 
 router = APIRouter(tags=["health"])

@@ -2,7 +2,8 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 from sqlmodel import SQLModel
 
-from app.core.etags import IfMatch, IfMatchHeader, versioned_response
+from app.core.conditional import IfMatchHeader, versioned_response
+from app.core.etags import IfMatch
 from app.core.openapi import problem_responses
 from app.core.responses import json_response
 from app.core.sessions import SessionDep
