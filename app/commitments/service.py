@@ -2,7 +2,7 @@
 and changes that bump the version and write their history in the same transaction."""
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from datetime import date, datetime
 from typing import Any, NamedTuple
 from uuid import uuid4
@@ -13,6 +13,7 @@ from sqlalchemy import (
     Integer,
     Select,
     String,
+    any_,
     bindparam,
     case,
     cast,
@@ -24,8 +25,8 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy import select as sa_select
-from sqlalchemy.orm import aliased
-from sqlalchemy.sql.elements import BindParameter
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import Mapped, aliased
 from sqlmodel import Session, col, select
 
 from app.areas.models import PriorityArea
@@ -242,9 +243,11 @@ def _no(kind: type[Integer] | type[String]) -> ColumnElement[Any]:
     return cast(null(), kind())
 
 
-def _links_statement() -> CompoundSelect[Any]:
+IdsIn = Callable[[Mapped[int]], ColumnElement[bool]]
+
+
+def _links_statement(in_ids: IdsIn) -> CompoundSelect[Any]:
     """Every link of the commitments `:ids` in one statement: a row per link, tagged by kind."""
-    ids: BindParameter[list[int]] = bindparam("ids", expanding=True)
 
     def tagged(kind: str) -> ColumnElement[str]:
         return literal_column(f"'{kind}'", String)
@@ -262,7 +265,7 @@ def _links_statement() -> CompoundSelect[Any]:
                 _no(String),
             )
             .join(Party, col(Party.id) == col(link.party_id))
-            .where(col(link.commitment_id).in_(ids))
+            .where(in_ids(col(link.commitment_id)))
         )
 
     areas = (
@@ -275,7 +278,7 @@ def _links_statement() -> CompoundSelect[Any]:
             _no(String),
         )
         .join(PriorityArea, col(PriorityArea.id) == col(CommitmentArea.area_id))
-        .where(col(CommitmentArea.commitment_id).in_(ids))
+        .where(in_ids(col(CommitmentArea.commitment_id)))
     )
     leads = (
         sa_select(
@@ -288,7 +291,7 @@ def _links_statement() -> CompoundSelect[Any]:
         )
         .join(Party, col(Party.id) == col(CommitmentLead.party_id))
         .join(Contact, col(Contact.id) == col(CommitmentLead.contact_id))
-        .where(col(CommitmentLead.commitment_id).in_(ids))
+        .where(in_ids(col(CommitmentLead.commitment_id)))
     )
     supporting = (
         sa_select(
@@ -300,7 +303,7 @@ def _links_statement() -> CompoundSelect[Any]:
             col(Contact.kind),
         )
         .join(Contact, col(Contact.id) == col(CommitmentContact.contact_id))
-        .where(col(CommitmentContact.commitment_id).in_(ids))
+        .where(in_ids(col(CommitmentContact.commitment_id)))
     )
     return union_all(
         by_party(CommitmentParty, "party"),
@@ -312,8 +315,14 @@ def _links_statement() -> CompoundSelect[Any]:
 
 
 # Built once: a statement object caches its own cache key, and building this one costs more
-# than running it.
-LINKS = _links_statement()
+# than running it. PostgreSQL takes the ids as one array, so the statement's text is the same
+# for every page and the server parses and plans it once per connection, not per request.
+LINKS = {
+    "postgresql": _links_statement(
+        lambda column: column == any_(bindparam("ids", type_=ARRAY(Integer)))
+    ),
+    "sqlite": _links_statement(lambda column: column.in_(bindparam("ids", expanding=True))),
+}
 
 
 def links_of(session: Session, ids: list[int]) -> Links:
@@ -322,8 +331,10 @@ def links_of(session: Session, ids: list[int]) -> Links:
     areas: dict[int, list[tuple[int, str]]] = defaultdict(list)
     leads: dict[int, list[LeadPublic]] = defaultdict(list)
     supporting: dict[int, list[ContactRef]] = defaultdict(list)
-    for commitment_id, kind, code, number, name, contact_kind in session.connection().execute(
-        LINKS, {"ids": ids}
+    connection = session.connection()
+    links = LINKS[connection.dialect.name]
+    for commitment_id, kind, code, number, name, contact_kind in connection.execute(
+        links, {"ids": ids}
     ):
         match kind:
             case "party":
@@ -1090,7 +1101,7 @@ def iter_all(
     nothing holds a connection while the caller (a streamed response) waits."""
     cursor = None
     while True:
-        with database.session(write=False) as session:
+        with database.reading() as session:
             page = list_commitments(
                 session=session,
                 filters=filters,

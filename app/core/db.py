@@ -1,6 +1,8 @@
 """Engine, session and metadata conventions shared by every domain package."""
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -102,6 +104,14 @@ class Database:
 
     def session(self, *, write: bool = True) -> Session:
         return Session(self.writer if write else self.reader, expire_on_commit=False)
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A read-only session ended by COMMIT rather than by the rollback of closing it:
+        psycopg drops a connection's prepared statements on every rollback."""
+        with self.session(write=False) as session:
+            yield session
+            session.commit()
 
     def dispose(self) -> None:
         self.reader.dispose()

@@ -36,7 +36,7 @@ def authenticate_request(request: Request, token: str | None, scope: TokenScope)
         )
     database: Database = request.app.state.database
     try:
-        with database.session(write=False) as session:
+        with database.reading() as session:
             principal, stale = service.authenticate(session=session, token=token, scope=scope)
     except UnauthorizedError:
         limiter.failed(address)
