@@ -396,7 +396,7 @@ def party_codes(
     """Party codes per commitment, through `link` (its parties, or whom it is releasable to);
     `ids` lists the commitments, or selects them when there can be many."""
     codes: dict[int, list[str]] = defaultdict(list)
-    for commitment_id, code in session.execute(
+    for commitment_id, code in session.connection().execute(
         select(col(link.commitment_id), col(Party.code))
         .join(Party, col(Party.id) == col(link.party_id))
         .where(col(link.commitment_id).in_(ids))

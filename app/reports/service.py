@@ -9,7 +9,6 @@ from sqlalchemy import ColumnElement, Select, null, or_
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from app.commitments.enums import CommitmentStatus
 from app.commitments.models import Commitment, CommitmentLead, CommitmentParty
 from app.commitments.service import party_codes
 from app.commitments.visibility import visible_to
@@ -54,7 +53,7 @@ def _links(
     """Parties and leads of the commitments `ids` selects (a query: the lists can be long)."""
     parties = party_codes(session, CommitmentParty, ids)
     leads: dict[int, list[LeadName]] = defaultdict(list)
-    for commitment_id, code, name in session.execute(
+    for commitment_id, code, name in session.connection().execute(
         select(col(CommitmentLead.commitment_id), col(Party.code), col(Contact.name))
         .join(Party, col(Party.id) == col(CommitmentLead.party_id))
         .join(Contact, col(Contact.id) == col(CommitmentLead.contact_id))
@@ -92,8 +91,9 @@ def _dated(session: Session, principal: Principal, before: date | None) -> list[
     if before is not None:
         plain = plain.where(col(Commitment.due_date) < before)
         cycles = cycles.where(col(CommitmentCycle.due_date) < before)
-    rows = [DatedRow(*row) for row in session.execute(plain)]
-    return rows + [DatedRow(*row) for row in session.execute(cycles)]
+    connection = session.connection()
+    rows = [DatedRow._make(row) for row in connection.execute(plain)]
+    return rows + [DatedRow._make(row) for row in connection.execute(cycles)]
 
 
 class _Items:
@@ -110,7 +110,7 @@ class _Items:
             cycle=row.cycle,
             due_date=row.due_date,
             days_overdue=(self.on - row.due_date).days if row.due_date else None,
-            status=CommitmentStatus(row.status),
+            status=row.status,
             parties=self.parties[row.commitment_id],
             leads=self.leads[row.commitment_id],
             last_note_on=row.last_note_on,
@@ -173,6 +173,7 @@ def overdue_report(
     past_due = [*_live(principal), col(Commitment.due_date) < on]
     overdue_ids = sa_select(col(Commitment.id)).where(*past_due)
     item = _Items(session, overdue_ids, on, link_base)
+    # Earliest due first is most overdue first, so each group below is in order already.
     items = sorted(map(item, _dated(session, principal, before=on)), key=_by_due_date(on))
     groups: dict[tuple[str, str | None], list[DeadlineItem]] = defaultdict(list)
     for overdue in items:
@@ -187,8 +188,8 @@ def overdue_report(
                 party=party,
                 lead=lead,
                 count=len(items),
-                max_days_overdue=max(i.days_overdue or 0 for i in items),
-                items=sorted(items, key=lambda i: -(i.days_overdue or 0)),
+                max_days_overdue=items[0].days_overdue or 0,
+                items=items,
             )
             for (party, lead), items in sorted(
                 groups.items(), key=lambda g: (g[0][0], g[0][1] or "")

@@ -322,6 +322,11 @@ def test_the_overdue_report_groups_by_party_and_lead(client: TestClient) -> None
     assert CONTACTS not in [i["ref"] for i in groups.get(("US", None), {"items": []})["items"]]
     us_group = groups[("US", "OSD Korea desk")]
     assert us_group["max_days_overdue"] == (today() - date(2025, 11, 4)).days
+    assert any(len(group["items"]) > 2 for group in report["groups"])
+    for group in report["groups"]:
+        days = [item["days_overdue"] for item in group["items"]]
+        assert days == sorted(days, reverse=True)
+        assert group["max_days_overdue"] == max(days)
     assert report["total"] == len(client.get("/api/v1/reports/deadlines").json()["overdue"])
 
 
