@@ -50,6 +50,17 @@ def import_seconds(modules: str) -> float:
     return _median_run([sys.executable, "-c", f"import {modules}"], {}, {0})
 
 
+def stack_imports() -> dict[str, float]:
+    """What any command on this stack pays before its own code runs: the interpreter alone,
+    then the libraries the commands need, each in a fresh process."""
+    return {
+        "the interpreter alone": _median_run([sys.executable, "-c", "pass"], {}, {0}),
+        "`import sqlmodel` (with SQLAlchemy and pydantic)": import_seconds("sqlmodel"),
+        "`import app.models` (every table)": import_seconds("app.models"),
+        "`import fastapi`": import_seconds("fastapi"),
+    }
+
+
 def open_commitments(url: str) -> int:
     return int(
         scalar(
