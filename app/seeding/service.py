@@ -198,6 +198,7 @@ class _Loader:
         self.session.flush()
 
         commitments = self.existing(Commitment, "ref")
+        created: list[tuple[CommitmentSeed, Commitment, str]] = []
         for file in files.documents:
             document = documents[file.document.slug]
             for seed in file.commitments:
@@ -208,21 +209,20 @@ class _Loader:
                 )
                 existing = commitments.get(seed.ref)
                 if existing is None:
-                    self.create_commitment(seed, document, made_at, parties, areas, where)
+                    created.append((seed, self.new_commitment(seed, document, made_at), where))
                 else:
                     self.refresh_source(existing, seed)
+        # One flush inserts every new commitment (and returns their ids) in a single statement,
+        # and the one after it every link and history row: not a round of statements each.
+        self.session.flush()
+        for seed, commitment, where in created:
+            self.link_and_record(seed, commitment, parties, areas, where)
         self.session.flush()
         return self.report
 
-    def create_commitment(
-        self,
-        seed: CommitmentSeed,
-        document: SourceDocument,
-        meeting: Meeting | None,
-        parties: dict[str, Party],
-        areas: dict[str, PriorityArea],
-        where: str,
-    ) -> None:
+    def new_commitment(
+        self, seed: CommitmentSeed, document: SourceDocument, meeting: Meeting | None
+    ) -> Commitment:
         now = utcnow()
         commitment = Commitment(
             ref=seed.ref,
@@ -243,7 +243,16 @@ class _Loader:
             updated_at=now,
         )
         self.add("commitments", commitment)
-        self.session.flush()
+        return commitment
+
+    def link_and_record(
+        self,
+        seed: CommitmentSeed,
+        commitment: Commitment,
+        parties: dict[str, Party],
+        areas: dict[str, PriorityArea],
+        where: str,
+    ) -> None:
         for code in seed.parties:
             party_id = id_of(self.lookup(parties, code, "party", where))
             commitment_id = id_of(commitment)
