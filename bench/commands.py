@@ -121,9 +121,8 @@ def _seed_in_process(url: str) -> tuple[float, float]:
     database = Database(Settings(database_url=url))
 
     def seed() -> None:
-        with database.session() as session:
+        with database.transaction() as session:
             seed_register(session=session, seeds_dir=ROOT / "seeds")
-            session.commit()
 
     started = time.perf_counter()
     seed()

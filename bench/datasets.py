@@ -72,7 +72,7 @@ def issue_tokens(url: str) -> dict[str, str]:
     """Fresh tokens for an administrator and a US editor of the register at `url`."""
     database = Database(Settings(database_url=url))
     suffix = f"{int(time.time() * 1000)}"
-    with database.session() as session:
+    with database.transaction() as session:
         tokens = {
             "admin": create_user(
                 session=session, request=UserCreate(name=f"bench-admin-{suffix}", role=Role.admin)
@@ -82,6 +82,5 @@ def issue_tokens(url: str) -> dict[str, str]:
                 request=UserCreate(name=f"bench-editor-{suffix}", role=Role.editor, party="US"),
             ).token,
         }
-        session.commit()
     database.dispose()
     return tokens

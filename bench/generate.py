@@ -334,9 +334,8 @@ def prepare(url: str) -> int:
     """Migrate and seed; return how many commitments the register already holds."""
     upgrade(url)
     database = Database(Settings(database_url=url))
-    with database.session() as session:
+    with database.transaction() as session:
         seed_register(session=session, seeds_dir=ROOT / "seeds")
-        session.commit()
     database.dispose()
     engine = create_engine(url)
     with engine.connect() as connection:

@@ -71,7 +71,7 @@ def scans(url: str) -> list[Scan]:
     found: dict[str, int] = {}
 
     def app_list() -> None:
-        with database.session(write=False) as session:
+        with database.transaction(write=False) as session:
             page = commitments.list_commitments(
                 session=session,
                 filters=CommitmentFilters(overdue=True),
@@ -81,7 +81,7 @@ def scans(url: str) -> list[Scan]:
             found["list"] = page.total or 0
 
     def app_report() -> None:
-        with database.session(write=False) as session:
+        with database.transaction(write=False) as session:
             report = reports.overdue_report(session=session, principal=ADMIN, on=day, link_base="")
             found["report"] = report.total
 

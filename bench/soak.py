@@ -48,11 +48,10 @@ def prepare(url: str) -> str:
     """Migrate, seed and add a soak editor; return its token."""
     upgrade(url)
     database = Database(Settings(database_url=url))
-    with database.session() as session:
+    with database.transaction() as session:
         seed_register(session=session, seeds_dir=ROOT / "seeds")
         name = f"soak-{os.getpid()}-{int(time.time())}"
         token = create_user(session=session, request=UserCreate(name=name, role=Role.admin)).token
-        session.commit()
     database.dispose()
     return token
 

@@ -89,12 +89,11 @@ def seed(
     settings = get_settings()
     database = Database(settings)
     try:
-        with database.session() as session:
+        with database.transaction() as session:
             if if_empty and session.execute(select(func.count()).select_from(Commitment)).scalar():
                 typer.echo("The register already has commitments: seeds not loaded.")
                 return
             report = seed_register(session=session, seeds_dir=seeds_dir or settings.seeds_dir)
-            session.commit()
     except SeedError as exc:
         raise CliError(str(exc)) from exc
     finally:

@@ -25,9 +25,8 @@ def _session() -> Iterator["Session"]:
 
     database = Database(get_settings())
     try:
-        with database.session() as session:
+        with database.transaction() as session:
             yield session
-            session.commit()
     except ProblemError as exc:
         raise CliError(exc.detail) from exc
     finally:

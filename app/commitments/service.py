@@ -1101,7 +1101,7 @@ def iter_all(
     nothing holds a connection while the caller (a streamed response) waits."""
     cursor = None
     while True:
-        with database.reading() as session:
+        with database.transaction(write=False) as session:
             page = list_commitments(
                 session=session,
                 filters=filters,

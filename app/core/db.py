@@ -106,12 +106,19 @@ class Database:
         return Session(self.writer if write else self.reader, expire_on_commit=False)
 
     @contextmanager
-    def reading(self) -> Iterator[Session]:
-        """A read-only session ended by COMMIT rather than by the rollback of closing it:
-        psycopg drops a connection's prepared statements on every rollback."""
-        with self.session(write=False) as session:
-            yield session
-            session.commit()
+    def transaction(self, *, write: bool = True) -> Iterator[Session]:
+        """A session whose work is committed when the block ends and rolled back on error.
+
+        Read-only blocks commit too, rather than end by the rollback of closing: psycopg drops
+        a connection's prepared statements on every rollback.
+        """
+        with self.session(write=write) as session:
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
 
     def dispose(self) -> None:
         self.reader.dispose()

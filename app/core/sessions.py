@@ -19,13 +19,8 @@ def get_session(request: Request) -> Iterator[Session]:
     a thread-pool slot while this session holds a connection.
     """
     database: Database = request.app.state.database
-    with database.session(write=request.method not in SAFE_METHODS) as session:
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
+    with database.transaction(write=request.method not in SAFE_METHODS) as session:
+        yield session
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]

@@ -137,7 +137,8 @@ def deadline_report(
     read)."""
     live = _live(principal)
     soon_until = on + timedelta(days=due_soon_days)
-    dated = _dated(session, principal, before=None if include_open else soon_until + ONE_DAY)
+    after_window = soon_until + ONE_DAY
+    dated = _dated(session, principal, before=None if include_open else after_window)
     stale_rows = [
         DatedRow._make((*row, None))
         for row in session.execute(
@@ -149,7 +150,7 @@ def deadline_report(
     listed = sa_select(col(Commitment.id)).where(*live)
     if not include_open:
         listed = listed.where(
-            or_(col(Commitment.due_date) < soon_until + ONE_DAY, stale_on(on, stale_days))
+            or_(col(Commitment.due_date) < after_window, stale_on(on, stale_days))
         )
     item = _Items(session, listed, on, link_base)
     items = sorted(map(item, dated), key=_by_due_date(on))

@@ -36,15 +36,14 @@ def authenticate_request(request: Request, token: str | None, scope: TokenScope)
         )
     database: Database = request.app.state.database
     try:
-        with database.reading() as session:
+        with database.transaction(write=False) as session:
             principal, stale = service.authenticate(session=session, token=token, scope=scope)
     except UnauthorizedError:
         limiter.failed(address)
         raise
     if stale:
-        with database.session() as session:
+        with database.transaction() as session:
             service.record_use(session=session, token_id=principal.token_id)
-            session.commit()
     return principal
 
 
