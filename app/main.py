@@ -1,10 +1,13 @@
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import anyio.to_thread
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import RedirectResponse
+from fastapi.routing import APIRoute
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app.areas.router import router as areas_router
 from app.calendar.router import router as calendar_router
@@ -16,8 +19,10 @@ from app.core.headers import SecurityHeaders
 from app.core.limits import BodySizeLimit
 from app.core.logging import install_redaction
 from app.core.migrations import head_revision
+from app.core.openapi import mark_required_preconditions
 from app.core.problems import install_problem_handlers
 from app.core.ratelimit import FailureLimiter
+from app.core.strict_query import refuse_unknown_query_parameters
 from app.documents.router import router as documents_router
 from app.health.router import router as health_router
 from app.meetings.router import router as meetings_router
@@ -31,6 +36,21 @@ sentence it came from, with its parties, priority areas, leads, status and due d
 
 Errors are RFC 9457 `application/problem+json` documents.
 """
+
+
+def operation_id(route: APIRoute) -> str:
+    return route.name
+
+
+def _state_preconditions_in_schema(app: FastAPI) -> None:
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            mark_required_preconditions(generate())
+        return generate()
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -48,13 +68,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="1.0.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        dependencies=[Depends(refuse_unknown_query_parameters)],
+        # Operation ids are the endpoints' names (list_commitments), for generated clients.
+        generate_unique_id_function=operation_id,
     )
     app.state.settings = settings
+    _state_preconditions_in_schema(app)
     app.state.database = Database(settings)
     app.state.migration_head = head_revision(settings.database_url)
     install_problem_handlers(app)
     app.state.auth_failures = FailureLimiter(
-        limit=settings.auth_failures_per_minute, window_seconds=60
+        limit=settings.auth_failures_per_minute, storage_uri=settings.rate_limit_storage
     )
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     if settings.cors_origins:
@@ -66,6 +90,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             expose_headers=["ETag", "Link", "Location"],
         )
     app.add_middleware(SecurityHeaders)
+    if settings.trusted_proxies:
+        # Outermost, so that every other layer sees the client's address and scheme.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     for router in (
         health_router,
         commitments_router,

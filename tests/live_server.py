@@ -21,16 +21,20 @@ def free_port() -> int:
 
 
 @contextmanager
-def live_server(database_url: str, **env: str) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+def live_server(
+    database_url: str, *, workers: int = 1, **env: str
+) -> Iterator[tuple[str, subprocess.Popen[str]]]:
     port = free_port()
+    url = f"http://127.0.0.1:{port}"
     process = subprocess.Popen(
-        [COMMAND, "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=os.environ | {"COMMITMENTS_DATABASE_URL": database_url} | env,
+        [COMMAND, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)],
+        env=os.environ
+        | {"COMMITMENTS_DATABASE_URL": database_url, "COMMITMENTS_PUBLIC_URL": url}
+        | env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
     )
-    url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
         while True:

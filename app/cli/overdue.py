@@ -1,12 +1,12 @@
 """`commitments overdue`: the deadline check a CI job runs against the API.
 
-It talks to the API over HTTP only (no database) and imports nothing of the server, so it starts
-fast. Exit 0: nothing at or above the failing level; 1: something flagged; 2: usage, connection
-or authentication error.
+It talks to the API over HTTP only (no database), through the project's client, which retries
+what the API refused without acting on (503 busy or not ready, 429 after its Retry-After) and
+connection failures. Exit 0: nothing at or above the failing level; 1: something flagged;
+2: usage, connection or authentication error.
 """
 
 import json
-import os
 import sys
 from collections.abc import Callable
 from datetime import date
@@ -18,8 +18,6 @@ from xml.etree import ElementTree
 import typer
 
 from app.cli.errors import CliError
-
-RETRIES = 3
 
 
 class Format(StrEnum):
@@ -49,34 +47,38 @@ Report = dict[str, Any]
 Item = dict[str, Any]
 
 
-def fetch(api_url: str, token: str, params: dict[str, Any], timeout: float) -> Report:
+def fetch(
+    api_url: str,
+    token: str,
+    *,
+    as_of: date | None,
+    due_soon: int,
+    stale: int,
+    with_open: bool,
+    timeout: float,
+) -> Report:
     import httpx
+    from pydantic import ValidationError as SchemaError
 
-    transport = httpx.HTTPTransport(retries=RETRIES)
-    url = f"{api_url.rstrip('/')}/api/v1/reports/deadlines"
+    from app.client import ApiError, CommitmentsClient, ForbiddenError, UnauthorizedError
+
     try:
-        with httpx.Client(transport=transport, timeout=timeout) as client:
-            response = client.get(url, params=params, headers={"Authorization": f"Bearer {token}"})
-    except httpx.TransportError as exc:
-        raise CliError(f"cannot reach the API at {api_url}: {exc}") from exc
+        with CommitmentsClient(api_url, token, timeout=timeout) as client:
+            report = client.deadlines(
+                as_of=as_of, due_soon_days=due_soon, stale_days=stale, include_open=with_open
+            )
+    except (UnauthorizedError, ForbiddenError) as exc:
+        raise CliError(f"the API refused the token ({exc.status}): {exc.detail}") from exc
+    except ApiError as exc:
+        raise CliError(f"the API answered {exc.status}: {exc.detail}") from exc
     except httpx.InvalidURL as exc:
         raise CliError(f"invalid --api-url {api_url!r}: {exc}") from exc
-    if response.status_code in (401, 403):
-        raise CliError(f"the API refused the token ({response.status_code}): {_detail(response)}")
-    if response.status_code != 200:
-        raise CliError(f"the API answered {response.status_code}: {_detail(response)}")
-    try:
-        report: Report = response.json()
-    except ValueError as exc:
-        raise CliError(f"the API at {api_url} did not answer JSON") from exc
-    return report
-
-
-def _detail(response: Any) -> str:
-    try:
-        return str(response.json().get("detail", response.text[:200]))
-    except ValueError:
-        return str(response.text[:200])
+    except httpx.TransportError as exc:
+        raise CliError(f"cannot reach the API at {api_url}: {exc}") from exc
+    except (SchemaError, ValueError) as exc:
+        raise CliError(f"the API at {api_url} did not answer a deadline report") from exc
+    document: Report = report.model_dump(mode="json")
+    return document
 
 
 def _label(item: Item) -> str:
@@ -223,10 +225,15 @@ RENDERERS: dict[Format, Callable[[Report], str]] = {
 
 def overdue(
     api_url: Annotated[
-        str, typer.Option(help="The API's base URL, e.g. https://commitments.example")
+        str,
+        typer.Option(
+            envvar="COMMITMENTS_API_URL",
+            help="The API's base URL, e.g. https://commitments.example",
+        ),
     ],
     token: Annotated[
-        str | None, typer.Option(help="A read-only API token (default: $COMMITMENTS_TOKEN)")
+        str | None,
+        typer.Option(envvar="COMMITMENTS_TOKEN", help="A read-only API token", show_default=False),
     ] = None,
     as_of: Annotated[str | None, typer.Option(help="Check as of this day (YYYY-MM-DD)")] = None,
     due_soon: Annotated[
@@ -243,18 +250,23 @@ def overdue(
     timeout: Annotated[float, typer.Option(min=0.1, max=600, help="Seconds per request")] = 10.0,
 ) -> None:
     """Check deadlines through the API; exit 1 when something at or above --fail-on is found."""
-    token = token or os.environ.get("COMMITMENTS_TOKEN")
     if not token:
         raise CliError("no API token: pass --token or set COMMITMENTS_TOKEN")
-    params: dict[str, Any] = {"due_soon_days": due_soon, "stale_days": stale}
-    if output_format is not Format.junit:  # only JUnit lists every open commitment
-        params["include_open"] = "false"
+    day = None
     if as_of is not None:
         try:
-            params["as_of"] = date.fromisoformat(as_of).isoformat()
+            day = date.fromisoformat(as_of)
         except ValueError as exc:
             raise CliError(f"--as-of must be a date like 2026-01-31, not {as_of!r}") from exc
-    report = fetch(api_url, token, params, timeout)
+    report = fetch(
+        api_url,
+        token,
+        as_of=day,
+        due_soon=due_soon,
+        stale=stale,
+        with_open=output_format is Format.junit,  # only JUnit lists every open commitment
+        timeout=timeout,
+    )
     rendered = RENDERERS[output_format](report)
     if output is None:
         sys.stdout.write(rendered)

@@ -123,9 +123,10 @@ def create_token(
     print_issued(_in_session(issue), get_settings().public_url)
 
 
-def bootstrap() -> None:
+def bootstrap(*, create_admin: bool = True) -> None:
     """Before serving: extend interval cycles; on a register with no users, create the first
-    administrator; say how to authenticate."""
+    administrator (unless told not to: a container's log is no place for a token); say how to
+    authenticate."""
     from app.core.config import get_settings
     from app.core.security import Actor
     from app.history.enums import Channel
@@ -135,12 +136,17 @@ def bootstrap() -> None:
     system = Actor(name="system", channel=Channel.system)
     _in_session(lambda session: extend_interval_cycles(session=session, actor=system))
 
-    issued = _in_session(lambda session: service.bootstrap_admin(session=session))
+    issued = (
+        _in_session(lambda session: service.bootstrap_admin(session=session))
+        if create_admin
+        else None
+    )
     if issued is not None:
         typer.echo("First start: created the administrator 'admin'.")
         print_issued(issued, get_settings().public_url)
     else:
         typer.echo(
             "Authenticate with 'Authorization: Bearer <token>'; "
-            "'commitments tokens create admin' issues a new admin token."
+            "'commitments users add NAME --role admin' creates an administrator, and "
+            "'commitments tokens create NAME' issues another token."
         )

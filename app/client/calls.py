@@ -145,8 +145,12 @@ def _day(as_of: date | None) -> dict[str, Any]:
     return {"as_of": as_of.isoformat()} if as_of else {}
 
 
-def deadlines(as_of: date | None, due_soon_days: int, stale_days: int) -> Call[DeadlineReport]:
+def deadlines(
+    as_of: date | None, due_soon_days: int, stale_days: int, include_open: bool = True
+) -> Call[DeadlineReport]:
     params = _day(as_of) | {"due_soon_days": due_soon_days, "stale_days": stale_days}
+    if not include_open:
+        params["include_open"] = "false"
     return Call("GET", "/api/v1/reports/deadlines", model(DeadlineReport), params=params)
 
 

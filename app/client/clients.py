@@ -128,8 +128,9 @@ class CommitmentsClient:
         as_of: date | None = None,
         due_soon_days: int = DEFAULT_DUE_SOON_DAYS,
         stale_days: int = DEFAULT_STALE_DAYS,
+        include_open: bool = True,
     ) -> DeadlineReport:
-        return self._run(calls.deadlines(as_of, due_soon_days, stale_days))
+        return self._run(calls.deadlines(as_of, due_soon_days, stale_days, include_open))
 
     def overdue(self, *, as_of: date | None = None) -> OverdueReport:
         return self._run(calls.overdue(as_of))
@@ -253,8 +254,9 @@ class AsyncCommitmentsClient:
         as_of: date | None = None,
         due_soon_days: int = DEFAULT_DUE_SOON_DAYS,
         stale_days: int = DEFAULT_STALE_DAYS,
+        include_open: bool = True,
     ) -> DeadlineReport:
-        return await self._run(calls.deadlines(as_of, due_soon_days, stale_days))
+        return await self._run(calls.deadlines(as_of, due_soon_days, stale_days, include_open))
 
     async def overdue(self, *, as_of: date | None = None) -> OverdueReport:
         return await self._run(calls.overdue(as_of))

@@ -1,6 +1,11 @@
-"""Every problem+json answer becomes one of these, carrying its status, type and detail."""
+"""Every problem+json answer becomes one of these, carrying its status, type and detail.
+
+The class follows the problem's `type` (two kinds of 409 differ only by it), and the status
+where the type is not one of this API's."""
 
 from typing import Any
+
+from app.core.errors import PROBLEM_TYPE_PREFIX
 
 
 class ApiError(Exception):
@@ -52,6 +57,11 @@ class ConflictError(ApiError):
         return int(version) if version is not None else None
 
 
+class StateConflictError(ApiError):
+    """409: the request conflicts with what exists (a duplicate name, a contact still leading
+    open work)."""
+
+
 class ValidationError(ApiError):
     @property
     def errors(self) -> list[dict[str, Any]]:
@@ -62,8 +72,49 @@ class PreconditionRequiredError(ApiError):
     pass
 
 
+class PayloadTooLargeError(ApiError):
+    pass
+
+
+class NotAcceptableError(ApiError):
+    pass
+
+
+class TooManyRequestsError(ApiError):
+    """429: too many failed sign-ins from this address; `retry_after` says for how long."""
+
+    @property
+    def retry_after(self) -> int | None:
+        value = self.body.get("retry_after")
+        return int(value) if isinstance(value, int) else None
+
+
 class ServerError(ApiError):
     pass
+
+
+class ServiceUnavailableError(ServerError):
+    """503: busy or not ready; nothing was done, and the request can be sent again."""
+
+
+_BY_TYPE: dict[str, type[ApiError]] = {
+    "bad-request": BadRequestError,
+    "invalid-cursor": BadRequestError,
+    "unauthorized": UnauthorizedError,
+    "forbidden": ForbiddenError,
+    "not-found": NotFoundError,
+    "not-acceptable": NotAcceptableError,
+    "conflict": StateConflictError,
+    "invalid-transition": InvalidTransitionError,
+    "precondition-failed": ConflictError,
+    "payload-too-large": PayloadTooLargeError,
+    "validation-error": ValidationError,
+    "precondition-required": PreconditionRequiredError,
+    "too-many-requests": TooManyRequestsError,
+    "busy": ServiceUnavailableError,
+    "not-ready": ServiceUnavailableError,
+    "internal-error": ServerError,
+}
 
 
 _BY_STATUS: dict[int, type[ApiError]] = {
@@ -71,15 +122,25 @@ _BY_STATUS: dict[int, type[ApiError]] = {
     401: UnauthorizedError,
     403: ForbiddenError,
     404: NotFoundError,
-    409: InvalidTransitionError,
+    406: NotAcceptableError,
+    409: StateConflictError,
     412: ConflictError,
+    413: PayloadTooLargeError,
     422: ValidationError,
     428: PreconditionRequiredError,
+    429: TooManyRequestsError,
+    503: ServiceUnavailableError,
 }
 
 
 def error_for(status: int, body: dict[str, Any]) -> ApiError:
-    kind = _BY_STATUS.get(status, ServerError if status >= 500 else ApiError)
+    problem_type = str(body.get("type", ""))
+    kind = (
+        _BY_TYPE.get(problem_type.removeprefix(PROBLEM_TYPE_PREFIX))
+        if (problem_type.startswith(PROBLEM_TYPE_PREFIX))
+        else None
+    )
+    kind = kind or _BY_STATUS.get(status, ServerError if status >= 500 else ApiError)
     return kind(
         status=status,
         type=str(body.get("type", "about:blank")),

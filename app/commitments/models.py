@@ -12,7 +12,7 @@ from app.core.db import UTCDateTime
 from app.core.metadata import SQLModel
 from app.core.schemas import Schema
 from app.core.time import utcnow
-from app.core.validation import Code, Day, LongText, PartyCode, Ref, Slug, Title
+from app.core.validation import MAX_ID, Code, Day, Id, LongText, PartyCode, Ref, Slug, Title
 from app.core.validation import Text as CleanText
 from app.deadlines.enums import DueState
 from app.deadlines.models import Compliance, CyclePublic, DueRule, Recurrence
@@ -24,14 +24,14 @@ class Commitment(SQLModel, table=True):
         CheckConstraint(STATUS_CHECK, name="status"),
         CheckConstraint("version >= 1", name="version_positive"),
         Index("ix_commitment_status_due_date", "status", "due_date"),
-        Index("ix_commitment_due_date_id", "due_date", "id"),
-        Index("ix_commitment_updated_at_id", "updated_at", "id"),
+        Index("ix_commitment_due_date_ref", "due_date", "ref"),
+        Index("ix_commitment_updated_at_ref", "updated_at", "ref"),
         # Partial indexes: the overdue and due-soon scans (open, live commitments by due date),
         # and a page of live commitments of one status in the default order.
         Index(
-            "ix_commitment_open_due_date",
+            "ix_commitment_open_due_date_ref",
             "due_date",
-            "id",
+            "ref",
             postgresql_where=text(LIVE_AND_OPEN),
             sqlite_where=text(LIVE_AND_OPEN),
         ),
@@ -39,7 +39,6 @@ class Commitment(SQLModel, table=True):
             "ix_commitment_live_status_ref",
             "status",
             "ref",
-            "id",
             postgresql_where=text("archived_at IS NULL"),
             sqlite_where=text("archived_at IS NULL"),
         ),
@@ -106,12 +105,16 @@ class CommitmentLead(SQLModel, table=True):
 
 
 class CommitmentReleasability(SQLModel, table=True):
-    """A party whose users may see the commitment."""
+    """A party whose users may see the commitment, and from when they may see its past."""
 
     __tablename__ = "commitment_releasability"
 
     commitment_id: int = Field(foreign_key="commitment.id", primary_key=True)
     party_id: int = Field(foreign_key="party.id", primary_key=True, index=True)
+    # Notes and history before this time stay hidden from the party: releasing a record is a
+    # decision about its current content. NULL: its whole past (its own parties from the
+    # start, and releases made with release_history).
+    history_from: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
 
 
 class CommitmentContact(SQLModel, table=True):
@@ -181,7 +184,7 @@ class CommitmentPage(Schema):
     next_cursor: str | None
 
 
-ContactId = PydanticField(ge=1, le=2**31 - 1)
+ContactId = PydanticField(ge=1, le=MAX_ID)
 
 
 class LeadAssignment(SQLModel):
@@ -219,7 +222,7 @@ class CommitmentCreate(_CommitmentFields):
     due_rule: DueRule | None = None
     recurrence: Recurrence | None = None
     leads: list[LeadAssignment] = PydanticField(default_factory=list, max_length=20)
-    supporting_contacts: list[int] = PydanticField(default_factory=list, max_length=50)
+    supporting_contacts: list[Id] = PydanticField(default_factory=list, max_length=50)
     releasable_to: list[PartyCode] | None = PydanticField(
         default=None, max_length=50, description="Defaults to the commitment's own parties"
     )
@@ -240,9 +243,16 @@ class CommitmentUpdate(_CommitmentFields):
     areas: list[Slug] | None = PydanticField(default=None, max_length=20)
     parties: list[PartyCode] | None = PydanticField(default=None, min_length=1, max_length=20)
     leads: list[LeadAssignment] | None = PydanticField(default=None, max_length=20)
-    supporting_contacts: list[int] | None = PydanticField(default=None, max_length=50)
+    supporting_contacts: list[Id] | None = PydanticField(default=None, max_length=50)
     releasable_to: list[PartyCode] | None = PydanticField(default=None, min_length=1, max_length=50)
     progress_note: NoteCreate | None = PydanticField(
         default=None,
         description="A note recorded with the change; completing needs one, or earlier evidence",
+    )
+    release_history: bool = PydanticField(
+        default=False,
+        description=(
+            "Parties this change releases the commitment to see its earlier notes and history "
+            "too; by default they see them only from now on"
+        ),
     )

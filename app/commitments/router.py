@@ -15,14 +15,12 @@ from app.commitments.models import (
 )
 from app.core.conditional import IfMatchHeader, IfNoneMatchHeader, versioned_response
 from app.core.etags import IfMatch, etag_of
-from app.core.formats import Format, negotiate, table_response
-from app.core.openapi import problem_responses
+from app.core.formats import Format, negotiate, table_response, varies_by_accept
+from app.core.openapi import CONDITIONAL_IF_MATCH, problem_responses
 from app.core.responses import json_response
 from app.core.sessions import SessionDep
 from app.core.validation import Day, Ref
-from app.history import service as history
 from app.history.models import HistoryPage
-from app.progress import service as progress
 from app.progress.models import NoteCreate, NoteList, NotePublic
 from app.users.auth import AdminUser, CurrentUser, EditorUser
 
@@ -67,13 +65,15 @@ def list_commitments(
         rows = service.export_rows(
             database=request.app.state.database, filters=filters, principal=principal, sort=sort
         )
-        return table_response(
-            output=chosen,
-            headers=service.EXPORT_COLUMNS,
-            rows=rows,
-            filename="commitments",
-            title="Commitments",
-            bom=bom,
+        return varies_by_accept(
+            table_response(
+                output=chosen,
+                headers=service.EXPORT_COLUMNS,
+                rows=rows,
+                filename="commitments",
+                title="Commitments",
+                bom=bom,
+            )
         )
     page = service.list_commitments(
         session=session,
@@ -94,9 +94,10 @@ def list_commitments(
         if total:
             params["total"] = "true"
         # doseq: a filter given several times (status) must come back as several parameters.
-        next_url = request.url.replace(query=urlencode(params, doseq=True))
+        # Relative (RFC 8288 resolves it against the request): nothing from the Host header.
+        next_url = f"{request.url.path}?{urlencode(params, doseq=True)}"
         headers["Link"] = f'<{next_url}>; rel="next"'
-    return json_response(page, headers=headers)
+    return varies_by_accept(json_response(page, headers=headers))
 
 
 @router.post("", response_model=CommitmentPublic, status_code=201, responses=problem_responses(403))
@@ -180,8 +181,7 @@ def restore_commitment(
 
 @router.get("/{ref}/updates", response_model=NoteList, responses=problem_responses(404))
 def list_progress_notes(ref: Ref, principal: CurrentUser, session: SessionDep) -> Response:
-    commitment = service.get_commitment(session=session, ref=ref, principal=principal)
-    notes = progress.list_notes(session=session, commitment_id=commitment.id or 0)
+    notes = service.list_notes(session=session, ref=ref, principal=principal)
     return json_response(NoteList(ref=ref, items=notes))
 
 
@@ -190,6 +190,7 @@ def list_progress_notes(ref: Ref, principal: CurrentUser, session: SessionDep) -
     response_model=NotePublic,
     status_code=201,
     responses=problem_responses(403, 404, 409, 412, 428),
+    openapi_extra={CONDITIONAL_IF_MATCH: "the note changes a status"},
 )
 def add_progress_note(
     ref: Ref,
@@ -208,6 +209,5 @@ def add_progress_note(
 @router.get("/{ref}/history", response_model=HistoryPage, responses=problem_responses(404))
 def get_history(ref: Ref, principal: CurrentUser, session: SessionDep) -> Response:
     """Every change, field by field: old and new value, who, when, through which channel."""
-    commitment = service.get_commitment(session=session, ref=ref, principal=principal)
-    entries = history.list_history(session=session, commitment_id=commitment.id or 0)
+    entries = service.list_history(session=session, ref=ref, principal=principal)
     return json_response(HistoryPage(ref=ref, items=entries))

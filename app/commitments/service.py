@@ -1,11 +1,11 @@
 """The register's rules: filtered, keyset-paginated reads limited to what the caller may see,
 and changes that bump the version and write their history in the same transaction."""
 
+import secrets
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from datetime import date, datetime
 from typing import Any, NamedTuple
-from uuid import uuid4
 
 from sqlalchemy import (
     ColumnElement,
@@ -48,7 +48,7 @@ from app.commitments.models import (
     SourcePublic,
     search_text_of,
 )
-from app.commitments.visibility import visible_to
+from app.commitments.visibility import history_horizon, visible_to
 from app.commitments.workflow import INITIAL, allowed_next, can_move
 from app.contacts.enums import ContactKind
 from app.contacts.models import Contact, ContactRef
@@ -62,13 +62,24 @@ from app.core.errors import (
 )
 from app.core.etags import IfMatch
 from app.core.metadata import id_of
-from app.core.pagination import SortKey, after_cursor, decode_cursor, encode_cursor
+from app.core.pagination import (
+    SortKey,
+    after_cursor,
+    cursor_day,
+    cursor_flag,
+    cursor_instant,
+    cursor_text,
+    decode_cursor,
+    encode_cursor,
+)
 from app.core.security import Actor, Principal
 from app.core.time import today, utcnow
+from app.core.validation import REF_MAX_LENGTH
 from app.deadlines import service as deadlines
 from app.deadlines.models import CommitmentCycle, DueRule, Recurrence
 from app.documents.models import SourceDocument
 from app.history import service as history
+from app.history.models import HistoryEntry
 from app.history.replay import PastState, end_of, states_as_of
 from app.meetings.models import Meeting
 from app.parties.models import Party
@@ -92,38 +103,33 @@ _due_meeting = aliased(Meeting)
 # ----------------------------------------------------------------------------------- reads
 
 
-def _parse_datetime(raw: Any) -> datetime:
-    value = datetime.fromisoformat(raw)
-    if value.tzinfo is None:
-        raise ValueError("cursor timestamps carry their offset")
-    return value
-
-
 def _sort_keys(sort: CommitmentSort) -> list[SortKey]:
+    """The ordering of a sort, ending with the unique reference: the tie-breaker the caller
+    sees, where a row id would let a cursor count the commitments it may not see."""
     descending = sort.value.startswith("-")
-    row_id = SortKey(col(Commitment.id), int, descending)
+    ref = SortKey(col(Commitment.ref), cursor_text(REF_MAX_LENGTH), descending)
     match sort:
         case CommitmentSort.due_date | CommitmentSort.due_date_desc:
             # Commitments without a due date come last in both directions.
             return [
-                SortKey(_due_missing, int),
-                SortKey(col(Commitment.due_date), date.fromisoformat, descending),
-                row_id,
+                SortKey(_due_missing, cursor_flag),
+                SortKey(col(Commitment.due_date), cursor_day, descending),
+                ref,
             ]
         case CommitmentSort.ref | CommitmentSort.ref_desc:
-            return [SortKey(col(Commitment.ref), str, descending), row_id]
+            return [ref]
         case CommitmentSort.updated_at | CommitmentSort.updated_at_desc:
-            return [SortKey(col(Commitment.updated_at), _parse_datetime, descending), row_id]
+            return [SortKey(col(Commitment.updated_at), cursor_instant, descending), ref]
 
 
 def _cursor_values(sort: CommitmentSort, row: Commitment) -> list[Any]:
     match sort:
         case CommitmentSort.due_date | CommitmentSort.due_date_desc:
-            return [1 if row.due_date is None else 0, row.due_date, row.id]
+            return [1 if row.due_date is None else 0, row.due_date, row.ref]
         case CommitmentSort.ref | CommitmentSort.ref_desc:
-            return [row.ref, row.id]
+            return [row.ref]
         case CommitmentSort.updated_at | CommitmentSort.updated_at_desc:
-            return [row.updated_at.isoformat(), row.id]
+            return [row.updated_at.isoformat(), row.ref]
 
 
 def page_query() -> Select[Commitment, str, str, str, str]:
@@ -465,6 +471,20 @@ def _public(
 LINK_FIELDS = ("parties", "areas", "leads", "supporting_contacts", "releasable_to")
 
 
+def list_notes(*, session: Session, ref: str, principal: Principal) -> list[NotePublic]:
+    """The notes of a commitment the principal may see, from when it may see its past."""
+    commitment = get_commitment(session=session, ref=ref, principal=principal)
+    since = history_horizon(session=session, commitment_id=id_of(commitment), principal=principal)
+    return progress.list_notes(session=session, commitment_id=id_of(commitment), since=since)
+
+
+def list_history(*, session: Session, ref: str, principal: Principal) -> list[HistoryEntry]:
+    """The field-level history the principal may see, from when it may see the past."""
+    commitment = get_commitment(session=session, ref=ref, principal=principal)
+    since = history_horizon(session=session, commitment_id=id_of(commitment), principal=principal)
+    return history.list_history(session=session, commitment_id=id_of(commitment), since=since)
+
+
 def current_state(*, session: Session, commitment: Commitment) -> dict[str, Any]:
     """The editable fields as the history records them (codes, slugs and contact ids)."""
     public = to_public(session=session, rows=[PageRow(commitment, None, None, None, None)])[0]
@@ -529,6 +549,24 @@ def _check_may_edit(principal: Principal | None, parties: Iterable[str]) -> None
         )
 
 
+def _check_may_withdraw(
+    principal: Principal | None, old: dict[str, Any], new: dict[str, Any]
+) -> None:
+    """Taking a commitment away from another party is an administrator's decision: an editor
+    could otherwise cut an ally out of a joint record it then cannot even see."""
+    if principal is None or principal.is_admin:
+        return
+    withdrawn = (set(old["parties"]) - set(new["parties"])) | (
+        set(old["releasable_to"]) - set(new["releasable_to"])
+    )
+    others = sorted(withdrawn - {principal.party_code})
+    if others:
+        raise ForbiddenError(
+            f"Only an administrator removes another party ({', '.join(others)}) from a "
+            "commitment or from those it is releasable to."
+        )
+
+
 def _validate(
     session: Session,
     state: dict[str, Any],
@@ -567,12 +605,49 @@ def _validate(
     _check_may_edit(principal, parties)
 
 
-def _write_links(session: Session, commitment_id: int, field: str, value: Any) -> None:
-    if field in ("parties", "releasable_to"):
-        link = CommitmentParty if field == "parties" else CommitmentReleasability
-        session.execute(delete(link).where(col(link.commitment_id) == commitment_id))
+def _write_releasability(
+    session: Session, commitment_id: int, codes: Iterable[str], history_from: datetime | None
+) -> None:
+    """Release to `codes`: parties that keep access keep the past they could see; parties
+    that gain it see the past from `history_from` on (None: all of it)."""
+    wanted = set(_ids_by_key(session, Party, "code", codes, "party code(s)").values())
+    current = set(
+        session.execute(
+            select(col(CommitmentReleasability.party_id)).where(
+                col(CommitmentReleasability.commitment_id) == commitment_id
+            )
+        ).scalars()
+    )
+    if current - wanted:
+        session.execute(
+            delete(CommitmentReleasability).where(
+                col(CommitmentReleasability.commitment_id) == commitment_id,
+                col(CommitmentReleasability.party_id).in_(current - wanted),
+            )
+        )
+    for party_id in sorted(wanted - current):
+        session.add(
+            CommitmentReleasability(
+                commitment_id=commitment_id, party_id=party_id, history_from=history_from
+            )
+        )
+
+
+def _write_links(
+    session: Session,
+    commitment_id: int,
+    field: str,
+    value: Any,
+    history_from: datetime | None = None,
+) -> None:
+    if field == "releasable_to":
+        _write_releasability(session, commitment_id, value, history_from)
+    elif field == "parties":
+        session.execute(
+            delete(CommitmentParty).where(col(CommitmentParty.commitment_id) == commitment_id)
+        )
         for party_id in _ids_by_key(session, Party, "code", value, "party code(s)").values():
-            session.add(link(commitment_id=commitment_id, party_id=party_id))
+            session.add(CommitmentParty(commitment_id=commitment_id, party_id=party_id))
     elif field == "areas":
         session.execute(
             delete(CommitmentArea).where(col(CommitmentArea.commitment_id) == commitment_id)
@@ -607,8 +682,12 @@ def apply_changes(
     changes: dict[str, tuple[Any, Any]],
     actor: Actor,
     reason: str | None = None,
+    release_history: bool = False,
 ) -> None:
     """Write changed fields, bump the version and record the history, all or nothing.
+
+    A party newly released to sees the commitment's past only from now, unless
+    `release_history` releases the past too.
 
     The version bump comes first and only matches the version that was read: a writer that
     committed in between makes it match no row, and this change is refused with 412.
@@ -630,7 +709,7 @@ def apply_changes(
     commitment.version, commitment.updated_at = read_version + 1, now
     for field, (_old, new) in changes.items():
         if field in LINK_FIELDS:
-            _write_links(session, commitment_id, field, new)
+            _write_links(session, commitment_id, field, new, None if release_history else now)
         elif field in Commitment.model_fields:
             setattr(commitment, field, new)
         # Others ("archived", "cycle KEY: ...") are set by the caller and only recorded here.
@@ -669,7 +748,7 @@ def _check_transition(current: str, new: str) -> None:
 
 def _requested_state(old: dict[str, Any], request: CommitmentUpdate) -> dict[str, Any]:
     new = dict(old)
-    for field in request.model_fields_set - {"progress_note"}:
+    for field in request.model_fields_set - {"progress_note", "release_history"}:
         value = getattr(request, field)
         if field == "title" and value is None:
             raise UnprocessableError("A commitment's title cannot be removed.")
@@ -739,6 +818,7 @@ def update_commitment(
     old = current_state(session=session, commitment=commitment)
     _check_may_edit(principal, old["parties"])
     new = _requested_state(old, request)
+    _check_may_withdraw(principal, old, new)
     _validate(session, new, principal, changed=_diff(old, new).keys())
     cycle_changes = derive_deadline(session, commitment, new)
     _check_transition(old["status"], new["status"])
@@ -759,10 +839,25 @@ def update_commitment(
         )
     changes = _diff(old, new) | cycle_changes | _completion(commitment, new["status"], note)
     if note is not None:
+        horizon = history_horizon(
+            session=session, commitment_id=id_of(commitment), principal=principal
+        )
         changes |= _note_effects(
-            session, commitment, note, old["status"], new["status"], principal.actor()
+            session,
+            commitment,
+            note,
+            old["status"],
+            new["status"],
+            principal.actor(),
+            visible_since=horizon,
         )[1]
-    apply_changes(session=session, commitment=commitment, changes=changes, actor=principal.actor())
+    apply_changes(
+        session=session,
+        commitment=commitment,
+        changes=changes,
+        actor=principal.actor(),
+        release_history=request.release_history,
+    )
     return public_of(session=session, commitment=commitment)
 
 
@@ -774,9 +869,11 @@ def _note_effects(
     new_status: str,
     actor: Actor,
     cycle: CommitmentCycle | None = None,
+    visible_since: datetime | None = None,
 ) -> tuple[ProgressNote, dict[str, tuple[Any, Any]]]:
     """Insert a note; return it and the changes it makes to the commitment's progress fields."""
     as_of = request.as_of or today()
+    progress.check_note_day(as_of)
     status_change = (old_status, new_status) if old_status != new_status else None
     note = progress.insert_note(
         session=session,
@@ -786,6 +883,7 @@ def _note_effects(
         as_of=as_of,
         status_change=status_change,
         cycle_id=cycle.id if cycle else None,
+        visible_since=visible_since,
     )
     # The note itself is a change to the record: in its history, and a new version.
     changes: dict[str, tuple[Any, Any]] = {"note": (None, id_of(note))}
@@ -858,8 +956,9 @@ def add_progress_note(
             changes |= _completion(commitment, new_status, request)
         else:
             changes |= _move_cycle(session, commitment, cycle, new_status, request.as_of or today())
+    horizon = history_horizon(session=session, commitment_id=id_of(commitment), principal=principal)
     note, effects = _note_effects(
-        session, commitment, request, old_status, new_status, principal.actor(), cycle
+        session, commitment, request, old_status, new_status, principal.actor(), cycle, horizon
     )
     apply_changes(
         session=session, commitment=commitment, changes=changes | effects, actor=principal.actor()
@@ -868,6 +967,21 @@ def add_progress_note(
         progress.note_public(note, cycle.key if cycle else None),
         public_of(session=session, commitment=commitment),
     )
+
+
+# Crockford's base32: no I, L, O or U to misread when a reference is read out or typed.
+_REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def _unused_reference(session: Session) -> str:
+    """A random reference (AC-7K3M-9QX2): a sequence would tell every reader how many
+    commitments were created that it may not see."""
+    while True:
+        chars = "".join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(8))
+        ref = f"AC-{chars[:4]}-{chars[4:]}"
+        taken = session.execute(select(col(Commitment.id)).where(col(Commitment.ref) == ref))
+        if taken.first() is None:
+            return ref
 
 
 def create_commitment(
@@ -915,7 +1029,7 @@ def create_commitment(
         meeting_id = meeting.id
     now = utcnow()
     commitment = Commitment(
-        ref=f"pending-{uuid4().hex}",
+        ref=_unused_reference(session),
         title=request.title,
         description=request.description,
         status=request.status.value,
@@ -932,7 +1046,6 @@ def create_commitment(
     session.flush()
     cycle_changes = derive_deadline(session, commitment, state)
     commitment.due_date = state["due_date"]
-    commitment.ref = f"AC-{id_of(commitment):05d}"
     commitment.search_text = search_text_of(
         ref=commitment.ref, title=commitment.title, quote=commitment.quote
     )
@@ -1019,13 +1132,17 @@ def get_commitment_as_of(
     *, session: Session, ref: str, principal: Principal, on: date
 ) -> CommitmentPublic:
     """The commitment as it stood at the end of `on`, rebuilt from its history."""
-    commitment = get_commitment(
-        session=session, ref=ref, principal=principal, include_archived=True
-    )
-    state = states_as_of(session=session, until=end_of(on), commitment_ids=[id_of(commitment)]).get(
+    commitment = get_commitment(session=session, ref=ref, principal=principal)
+    until = end_of(on)
+    horizon = history_horizon(session=session, commitment_id=id_of(commitment), principal=principal)
+    state = states_as_of(session=session, until=until, commitment_ids=[id_of(commitment)]).get(
         id_of(commitment)
     )
-    if state is None or (state.get("archived", False) and not principal.is_admin):
+    if (
+        state is None
+        or (state.get("archived", False) and not principal.is_admin)
+        or (horizon is not None and until < horizon)
+    ):
         raise NotFoundError(f"Commitment {ref!r} was not in the register on {on.isoformat()}.")
     row = PageRow(*session.execute(page_query().where(col(Commitment.id) == commitment.id)).one())
     contact_ids = [*state.get("leads", {}).values(), *state.get("supporting_contacts", [])]

@@ -11,12 +11,13 @@ from app.core.etags import IfMatch
 from app.core.openapi import problem_responses
 from app.core.responses import json_response
 from app.core.sessions import SessionDep
+from app.core.validation import MAX_ID
 from app.users.auth import CurrentUser, EditorUser
 
 router = APIRouter(
     prefix="/api/v1/contacts", tags=["contacts"], responses=problem_responses(400, 401, 422, 429)
 )
-ContactId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+ContactId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 class ContactList(SQLModel):

@@ -2,6 +2,7 @@ from sqlmodel import Session, col, select
 
 from app.areas.models import AreaLead
 from app.commitments.models import Commitment, CommitmentLead
+from app.commitments.visibility import visible_to
 from app.contacts.enums import ContactKind
 from app.contacts.models import Contact, ContactCreate, ContactPublic, ContactUpdate
 from app.core.errors import ConflictError, ForbiddenError, NotFoundError, UnprocessableError
@@ -132,18 +133,26 @@ def archive_contact(
 ) -> None:
     contact, _ = _load(session, contact_id, principal)
     if_match.check(contact.version)
-    leading = session.exec(
+    # Archived commitments block nothing; those the caller may not see block without being
+    # named.
+    leading = (
         select(Commitment.ref)
         .join(CommitmentLead, col(CommitmentLead.commitment_id) == col(Commitment.id))
-        .where(col(CommitmentLead.contact_id) == contact_id, is_open())
-    ).all()
+        .where(
+            col(CommitmentLead.contact_id) == contact_id,
+            is_open(),
+            col(Commitment.archived_at).is_(None),
+        )
+    )
+    blocking = session.exec(leading.limit(1)).first() is not None
     areas = session.exec(
         select(AreaLead.area_id).where(col(AreaLead.contact_id) == contact_id)
     ).all()
-    if leading or areas:
+    if blocking or areas:
+        named = session.exec(leading.where(*visible_to(principal))).all()
         raise ConflictError(
             "This contact still leads open commitments or priority areas; name another lead first.",
-            commitments=sorted(leading),
+            commitments=sorted(named),
         )
     contact.archived_at = utcnow()
     contact.version += 1

@@ -22,7 +22,13 @@ class Settings(BaseSettings):
     public_url: str = "http://127.0.0.1:8000"
     # Cross-origin browser access is closed unless origins are listed (JSON list in the env).
     cors_origins: list[str] = Field(default_factory=list)
-    auth_failures_per_minute: int = Field(default=30, ge=1)
+    auth_failures_per_minute: int = Field(default=30, ge=1, le=100_000)
+    # Where failed authentications are counted: memory:// (per worker process) or
+    # redis://host:port/db (shared by every worker and replica).
+    rate_limit_storage: str = "memory://"
+    # Addresses (or networks) of the reverse proxies whose X-Forwarded-For and
+    # X-Forwarded-Proto are believed; from anyone else these headers are ignored.
+    trusted_proxies: list[str] = Field(default_factory=list)
 
     @field_validator("timezone")
     @classmethod

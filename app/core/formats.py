@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from enum import StrEnum
 from typing import Any
 
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 
 from app.core.errors import NotAcceptableError
 
@@ -57,6 +57,12 @@ def negotiate(accept: str | None, explicit: Format | None) -> Format:
     )
 
 
+def varies_by_accept(response: Response) -> Response:
+    """Mark a response chosen by the Accept header, so that caches keep one per type."""
+    response.headers["Vary"] = "Accept"
+    return response
+
+
 def _text(value: Any) -> str:
     if value is None:
         return ""
@@ -65,6 +71,19 @@ def _text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
+
+
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP: CSV injection).
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> str:
+    """A value as a CSV cell a spreadsheet shows as text: numbers stay numbers, and text that
+    would start a formula is prefixed with an apostrophe."""
+    text = _text(value)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return text
+    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
 
 
 def csv_lines(headers: Sequence[str], rows: Iterable[Sequence[Any]], *, bom: bool) -> Iterator[str]:
@@ -76,7 +95,7 @@ def csv_lines(headers: Sequence[str], rows: Iterable[Sequence[Any]], *, bom: boo
     for row in rows:
         buffer.seek(0)
         buffer.truncate()
-        writer.writerow([_text(value) for value in row])
+        writer.writerow([csv_cell(value) for value in row])
         yield buffer.getvalue()
 
 

@@ -42,3 +42,22 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         }
         for status in statuses
     }
+
+
+# An operation that may answer 428 only in some cases says so with this extension, and keeps
+# If-Match optional in its schema.
+CONDITIONAL_IF_MATCH = "x-if-match-when"
+
+
+def mark_required_preconditions(schema: dict[str, Any]) -> None:
+    """State If-Match as required wherever a missing one is always refused with 428.
+
+    The header stays optional to the framework, so that its absence answers 428 (RFC 6585),
+    not a 422 validation error."""
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            if "428" not in operation.get("responses", {}) or CONDITIONAL_IF_MATCH in operation:
+                continue
+            for parameter in operation.get("parameters", []):
+                if parameter.get("in") == "header" and parameter.get("name") == "If-Match":
+                    parameter["required"] = True

@@ -1,15 +1,47 @@
-"""Opaque keyset cursors: the sort keys of the last row of a page, validated on the way back."""
+"""Opaque keyset cursors: the sort keys of the last row of a page, validated on the way back.
+
+A cursor holds only values the caller has just been shown (never a row id, whose sequence
+counts the rows the caller may not see), and each value is bounded before it reaches SQL.
+"""
 
 import base64
 import binascii
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 import orjson
 from sqlalchemy import ColumnElement, SQLColumnExpression, and_, or_
 
 from app.core.errors import InvalidCursorError
+from app.core.validation import EARLIEST, LATEST, utc_instant
+
+
+def cursor_flag(raw: Any) -> int:
+    if raw not in (0, 1) or isinstance(raw, bool):
+        raise ValueError("a flag is 0 or 1")
+    return int(raw)
+
+
+def cursor_day(raw: Any) -> date:
+    day = date.fromisoformat(raw)
+    if not EARLIEST <= day <= LATEST:
+        raise ValueError("day out of range")
+    return day
+
+
+def cursor_instant(raw: Any) -> datetime:
+    return utc_instant(datetime.fromisoformat(raw))
+
+
+def cursor_text(max_length: int) -> Callable[[Any], str]:
+    def parse(raw: Any) -> str:
+        if not isinstance(raw, str) or not 0 < len(raw) <= max_length:
+            raise ValueError("text out of range")
+        return raw
+
+    return parse
 
 
 @dataclass(frozen=True)

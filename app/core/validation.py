@@ -1,14 +1,17 @@
 """Constrained types shared by the request and response schemas."""
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Annotated
 
 from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
 
 Code = Annotated[str, StringConstraints(min_length=1, max_length=16, pattern=r"^[A-Za-z0-9+-]+$")]
 Slug = Annotated[str, StringConstraints(min_length=1, max_length=80, pattern=r"^[a-z0-9-]+$")]
-Ref = Annotated[str, StringConstraints(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9-]+$")]
+REF_MAX_LENGTH = 40
+Ref = Annotated[
+    str, StringConstraints(min_length=1, max_length=REF_MAX_LENGTH, pattern=r"^[A-Za-z0-9-]+$")
+]
 
 
 def _upper(value: str) -> str:
@@ -54,4 +57,44 @@ Day = Annotated[
     date,
     BeforeValidator(_iso_only),
     Field(ge=EARLIEST, le=LATEST, json_schema_extra={"pattern": DAY_PATTERN}),
+]
+
+
+# Every id is a 32-bit serial on every backend; anything larger cannot name a row.
+MAX_ID = 2**31 - 1
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+EARLIEST_INSTANT = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST_INSTANT = datetime(2999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)
+INSTANT_PATTERN = (
+    r"^(19|2\d)\d\d-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d"
+    r"(:[0-5]\d(\.\d{1,6})?)?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)$"
+)
+
+
+def utc_instant(value: datetime) -> datetime:
+    """A timezone-aware time, in UTC, within the years 1900 to 2999 once converted."""
+    if value.tzinfo is None:
+        raise ValueError("a time carries its offset (Z or +HH:MM)")
+    try:
+        utc = value.astimezone(UTC)
+    except OverflowError as exc:
+        raise ValueError("a time must fall within the years 1900 to 2999 in UTC") from exc
+    if not EARLIEST_INSTANT <= utc <= LATEST_INSTANT:
+        raise ValueError("a time must fall within the years 1900 to 2999 in UTC")
+    return utc
+
+
+def _iso_instant_only(value: object) -> object:
+    # As for days: a number would be read as a Unix time.
+    if not isinstance(value, str | datetime):
+        raise ValueError("a time is written YYYY-MM-DDTHH:MM:SS with its offset")
+    return value
+
+
+Instant = Annotated[
+    datetime,
+    BeforeValidator(_iso_instant_only),
+    AfterValidator(utc_instant),
+    Field(json_schema_extra={"pattern": INSTANT_PATTERN}),
 ]

@@ -51,12 +51,17 @@ def record(
         )
 
 
-def list_history(*, session: Session, commitment_id: int) -> list[HistoryEntry]:
-    rows = session.exec(
-        select(CommitmentHistory)
-        .where(col(CommitmentHistory.commitment_id) == commitment_id)
-        .order_by(col(CommitmentHistory.id))
+def list_history(
+    *, session: Session, commitment_id: int, since: datetime | None = None
+) -> list[HistoryEntry]:
+    """The commitment's changes, oldest first; from `since` on, when the reader may see its
+    past only from then."""
+    statement = select(CommitmentHistory).where(
+        col(CommitmentHistory.commitment_id) == commitment_id
     )
+    if since is not None:
+        statement = statement.where(col(CommitmentHistory.changed_at) >= since)
+    rows = session.exec(statement.order_by(col(CommitmentHistory.id)))
     return [
         HistoryEntry(
             version=row.version,

@@ -9,7 +9,7 @@ from app.commitments.enums import CommitmentStatus
 from app.core.db import UTCDateTime
 from app.core.metadata import SQLModel
 from app.core.time import utcnow
-from app.core.validation import Day, LongText
+from app.core.validation import MAX_ID, Day, LongText
 
 
 class ProgressNote(SQLModel, table=True):
@@ -57,6 +57,7 @@ class NoteCreate(SQLModel):
     corrects: int | None = PydanticField(
         default=None,
         ge=1,
+        le=MAX_ID,
         description="id of an earlier note of this commitment that this one corrects",
     )
 

@@ -1,7 +1,7 @@
 """Progress notes: appended, never edited; a correction is a later note pointing at the first."""
 
 from collections import defaultdict
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from sqlmodel import Session, col, select
 
@@ -9,8 +9,23 @@ from app.commitments.enums import CommitmentStatus
 from app.core.errors import UnprocessableError
 from app.core.metadata import id_of
 from app.core.security import Actor
+from app.core.time import today
 from app.deadlines.models import CommitmentCycle
 from app.progress.models import NoteCreate, NotePublic, ProgressNote
+
+# A note reports progress as of a day: not in the future (a day's grace for the time zones),
+# nor further back than any statement the register tracks.
+NOTE_DAYS_BACK = 20 * 366
+NOTE_DAYS_AHEAD = 1
+
+
+def check_note_day(day: date) -> None:
+    now = today()
+    earliest, latest = now - timedelta(days=NOTE_DAYS_BACK), now + timedelta(days=NOTE_DAYS_AHEAD)
+    if not earliest <= day <= latest:
+        raise UnprocessableError(
+            f"A note's as_of falls between {earliest.isoformat()} and {latest.isoformat()}."
+        )
 
 
 def insert_note(
@@ -22,10 +37,15 @@ def insert_note(
     as_of: date,
     status_change: tuple[str, str] | None = None,
     cycle_id: int | None = None,
+    visible_since: datetime | None = None,
 ) -> ProgressNote:
     if request.corrects is not None:
         corrected = session.get(ProgressNote, request.corrects)
-        if corrected is None or corrected.commitment_id != commitment_id:
+        if (
+            corrected is None
+            or corrected.commitment_id != commitment_id
+            or (visible_since is not None and corrected.created_at < visible_since)
+        ):
             raise UnprocessableError(f"Note {request.corrects} is not a note of this commitment.")
     note = ProgressNote(
         commitment_id=commitment_id,
@@ -57,13 +77,19 @@ def has_evidence(*, session: Session, commitment_id: int) -> bool:
     )
 
 
-def list_notes(*, session: Session, commitment_id: int) -> list[NotePublic]:
-    rows = session.execute(
+def list_notes(
+    *, session: Session, commitment_id: int, since: datetime | None = None
+) -> list[NotePublic]:
+    """The notes, by day; only those written from `since` on, when the reader may see the
+    commitment's past only from then."""
+    statement = (
         select(ProgressNote, CommitmentCycle.key)
         .outerjoin(CommitmentCycle, col(CommitmentCycle.id) == col(ProgressNote.cycle_id))
         .where(col(ProgressNote.commitment_id) == commitment_id)
-        .order_by(col(ProgressNote.as_of), col(ProgressNote.id))
-    ).all()
+    )
+    if since is not None:
+        statement = statement.where(col(ProgressNote.created_at) >= since)
+    rows = session.execute(statement.order_by(col(ProgressNote.as_of), col(ProgressNote.id))).all()
     corrected_by: dict[int, list[int]] = defaultdict(list)
     for note, _ in rows:
         if note.corrects_id is not None:

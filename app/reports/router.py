@@ -7,7 +7,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 
 from app.commitments.filters import CommitmentFilters
-from app.core.formats import Format, negotiate, table_response
+from app.core.formats import Format, negotiate, table_response, varies_by_accept
 from app.core.openapi import problem_responses
 from app.core.responses import json_response
 from app.core.sessions import SessionDep
@@ -49,10 +49,12 @@ def _render(
 ) -> Response:
     output = negotiate(accept, explicit)
     if output is Format.json:
-        return json_response(report)
+        return varies_by_accept(json_response(report))
     headers, rows = table(report)
-    return table_response(
-        output=output, headers=headers, rows=rows, filename=filename, title=title, bom=bom
+    return varies_by_accept(
+        table_response(
+            output=output, headers=headers, rows=rows, filename=filename, title=title, bom=bom
+        )
     )
 
 
@@ -71,7 +73,7 @@ def _deadlines(
         on=as_of or today(),
         due_soon_days=due_soon_days,
         stale_days=stale_days,
-        link_base=str(request.base_url).rstrip("/"),
+        link_base=request.app.state.settings.public_url.rstrip("/"),
         include_open=include_open,
     )
 
@@ -119,7 +121,7 @@ def overdue(
         session=session,
         principal=principal,
         on=as_of or today(),
-        link_base=str(request.base_url).rstrip("/"),
+        link_base=request.app.state.settings.public_url.rstrip("/"),
     )
     return _render(
         report,

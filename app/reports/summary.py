@@ -81,11 +81,13 @@ def snapshots(
             for row, public in zip(rows, to_public(session=session, rows=rows), strict=True)
         ]
     source_only = CommitmentFilters(document=filters.document, meeting=filters.meeting, q=filters.q)
+    until = end_of(on)
     statement = page_query().where(
-        *filter_conditions(source_only, include_archived=True), *visible_to(principal)
+        *filter_conditions(source_only, include_archived=True),
+        *visible_to(principal, past_at=until),
     )
     by_id = {id_of(row[0]): PageRow(*row) for row in session.execute(statement)}
-    states = states_as_of(session=session, until=end_of(on), commitment_ids=list(by_id))
+    states = states_as_of(session=session, until=until, commitment_ids=list(by_id))
     result = [
         _snapshot(by_id[key], state)
         for key, state in states.items()

@@ -21,14 +21,6 @@ bearer = HTTPBearer(auto_error=False, description="An API token: `Authorization:
 
 
 def authenticate_request(request: Request, token: str | None, scope: TokenScope) -> Principal:
-    limiter: FailureLimiter = request.app.state.auth_failures
-    address = request.client.host if request.client else "unknown"
-    wait = limiter.retry_after(address)
-    if wait is not None:
-        raise TooManyRequestsError(
-            "Too many failed authentication attempts from this address; try again later.",
-            headers={"Retry-After": str(wait)},
-        )
     if token is None:
         raise UnauthorizedError(
             "This endpoint needs an API token: 'Authorization: Bearer <token>'.",
@@ -39,7 +31,16 @@ def authenticate_request(request: Request, token: str | None, scope: TokenScope)
         with database.transaction(write=False) as session:
             principal, stale = service.authenticate(session=session, token=token, scope=scope)
     except UnauthorizedError:
-        limiter.failed(address)
+        # Counted against the client's address (as the configured proxies report it); a
+        # valid token from the same address is never refused for it.
+        limiter: FailureLimiter = request.app.state.auth_failures
+        wait = limiter.failed(request.client.host if request.client else "unknown")
+        if wait is not None:
+            raise TooManyRequestsError(
+                "Too many failed authentication attempts from this address; try again later.",
+                headers={"Retry-After": str(wait)},
+                retry_after=wait,
+            ) from None
         raise
     if stale:
         with database.transaction() as session:

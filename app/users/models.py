@@ -9,7 +9,7 @@ from sqlmodel import Field
 from app.core.db import UTCDateTime
 from app.core.metadata import SQLModel
 from app.core.time import utcnow
-from app.core.validation import Code, PartyCode, Text
+from app.core.validation import Code, Instant, PartyCode, Text
 from app.users.enums import Role, TokenScope
 
 
@@ -63,14 +63,14 @@ class UserCreate(SQLModel):
     role: Role
     party: PartyCode | None = None
     token_label: Label | None = None
-    token_expires_at: datetime | None = None
+    token_expires_at: Instant | None = None
 
 
 class TokenCreate(SQLModel):
     model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
 
     label: Label | None = None
-    expires_at: datetime | None = None
+    expires_at: Instant | None = None
 
 
 class TokenPublic(SQLModel):

@@ -7,6 +7,7 @@ from sqlmodel import SQLModel
 from app.core.openapi import problem_responses
 from app.core.responses import json_response
 from app.core.sessions import SessionDep
+from app.core.validation import MAX_ID
 from app.users import service
 from app.users.auth import AdminUser, CurrentUser
 from app.users.models import IssuedToken, TokenCreate, TokenPublic, UserCreate, UserPublic
@@ -15,7 +16,7 @@ router = APIRouter(
     prefix="/api/v1", tags=["users"], responses=problem_responses(400, 401, 422, 429)
 )
 admin_errors = problem_responses(403, 404)
-Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
+Id = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 class UserList(SQLModel):
@@ -39,7 +40,9 @@ def create_calendar_token(
     """A read-only token for your calendar app's feed URL, shown once; it works only on
     /api/v1/calendar.ics, and replaces your earlier one."""
     issued = service.issue_calendar_token(session=session, user_id=principal.user_id)
-    url = f"{str(request.base_url).rstrip('/')}/api/v1/calendar.ics?token={issued.token}"
+    # The configured public URL, never the request's Host header, which the caller controls.
+    public_url = request.app.state.settings.public_url.rstrip("/")
+    url = f"{public_url}/api/v1/calendar.ics?token={issued.token}"
     return json_response(CalendarFeed(url=url, token=issued), status_code=201)
 
 

@@ -122,3 +122,18 @@ def test_import_refuses_a_database_that_is_not_empty(database_url: str, tmp_path
     refused = run("import", str(bad), database_url=database_url)
     assert (refused.returncode, "Traceback" in refused.stderr) == (2, False)
     assert run("import", str(tmp_path / "missing.json"), database_url=database_url).returncode == 2
+
+
+def test_a_failed_export_keeps_the_previous_backup(database_url: str, tmp_path: Path) -> None:
+    backup = tmp_path / "backup.json"
+    written = run("export", str(backup), database_url=database_url)
+    assert written.returncode == 0, written.stderr
+    good = backup.read_bytes()
+    assert json.loads(good)["format"] == "alliance-commitments-export"
+    assert backup.stat().st_mode & 0o777 == 0o600, "it holds token digests"
+    down = "postgresql+psycopg://nobody@127.0.0.1:9/none?connect_timeout=1"
+    failed = run("export", str(backup), database_url=down)
+    assert failed.returncode == 2
+    assert len(failed.stderr.strip().splitlines()) == 1
+    assert backup.read_bytes() == good
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["backup.json"], "no partial file left"

@@ -1,7 +1,10 @@
+import http.server
 import json
 import re
+import threading
 from datetime import date, timedelta
 from pathlib import Path
+from typing import ClassVar
 
 import httpx
 import jsonschema
@@ -127,3 +130,40 @@ def test_a_viewer_sees_only_what_is_releasable(server: str) -> None:
     ).json()["ref"]
     assert created in check(server, token="us-viewer").stdout
     assert created not in check(server, token="rok-viewer").stdout
+
+
+class FlakyApi(http.server.BaseHTTPRequestHandler):
+    """Answers 503 (busy) to the first request, then the report it was given."""
+
+    report: bytes = b""
+    served: ClassVar[list[int]] = []
+
+    def do_GET(self) -> None:
+        status = 503 if not self.served else 200
+        self.served.append(status)
+        body = self.report if status == 200 else b'{"type": "about:blank", "status": 503}'
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Retry-After", "0")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_a_single_503_does_not_fail_the_check(client) -> None:
+    FlakyApi.report = client.get("/api/v1/reports/deadlines").content
+    FlakyApi.served = []
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), FlakyApi)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        result = check(url, "--fail-on", "never", "--format", "json")
+    finally:
+        server.shutdown()
+    assert result.returncode == 0, result.stderr
+    assert FlakyApi.served == [503, 200]
+    assert json.loads(result.stdout)["as_of"] == json.loads(FlakyApi.report)["as_of"]

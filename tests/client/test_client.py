@@ -15,6 +15,9 @@ from app.client import (
     NotFoundError,
     RetryPolicy,
     ServerError,
+    ServiceUnavailableError,
+    StateConflictError,
+    TooManyRequestsError,
     UnauthorizedError,
     ValidationError,
 )
@@ -215,8 +218,12 @@ def test_reads_are_retried_on_connection_errors_and_503_with_backoff(flaky) -> N
     assert transport.attempts == 4, "three retries, then the error"
 
 
+def bad_gateway(request: httpx.Request) -> httpx.Response:
+    return httpx.Response(502, text="upstream went away")
+
+
 def test_writes_that_reached_the_server_are_never_resent(flaky, client: TestClient) -> None:
-    editor, transport, _ = flaky(1, unavailable)
+    editor, transport, _ = flaky(1, bad_gateway)
     with pytest.raises(ServerError):
         editor.create_commitment({"title": "Once only", "parties": ["US"]})
     assert transport.attempts == 1
@@ -281,10 +288,73 @@ def test_the_async_client_retries_the_same_way(app: FastAPI) -> None:
         ) as client:
             assert (await client.get_commitment(REF)).ref == REF
             assert (transport.attempts, len(delays)) == (3, 2)
-            transport.attempts, transport.failures = 0, 1
+            transport.attempts, transport.failures, transport.fail = 0, 1, bad_gateway
             with pytest.raises(ServerError):
                 await client.add_note(REF, {"text": "not twice"})
             assert transport.attempts == 1
             assert (await client.notes(REF)).items == []
+            transport.attempts, transport.failures, transport.fail = 0, 1, unavailable
+            await client.add_note(REF, {"text": "refused unprocessed, so sent again"})
+            assert transport.attempts == 2
+            assert len((await client.notes(REF)).items) == 1
 
     asyncio.run(scenario())
+
+
+def problem(status: int, kind: str, headers: dict[str, str] | None = None, **extra: object):
+    def answer(request: httpx.Request) -> httpx.Response:
+        body = {
+            "type": f"tag:alliance-commitments,2026:problem/{kind}",
+            "title": kind,
+            "status": status,
+            "detail": f"a {kind} problem",
+        }
+        return httpx.Response(status, json=body | extra, headers=headers or {})
+
+    return answer
+
+
+def test_errors_follow_the_problem_type_not_the_status(flaky, client: TestClient) -> None:
+    duplicate = client.post(
+        "/api/v1/users", json={"name": "us-editor", "role": "viewer", "party": "US"}
+    )
+    assert duplicate.status_code == 409
+    reader, _, _ = flaky(1, lambda request: httpx.Response(409, json=duplicate.json()))
+    with pytest.raises(StateConflictError) as conflict:
+        reader.get_commitment(REF)
+    assert not isinstance(conflict.value, InvalidTransitionError)
+    reader, _, _ = flaky(1, problem(409, "invalid-transition", allowed_next=["blocked"]))
+    with pytest.raises(InvalidTransitionError) as transition:
+        reader.get_commitment(REF)
+    assert transition.value.allowed_next == ["blocked"]
+    # A type this API does not issue falls back on the status.
+    reader, _, _ = flaky(1, lambda request: httpx.Response(409, json={"type": "about:blank"}))
+    with pytest.raises(StateConflictError):
+        reader.get_commitment(REF)
+
+
+def test_429_and_503_are_retried_after_retry_after_even_for_writes(
+    flaky, client: TestClient
+) -> None:
+    editor, transport, delays = flaky(1, problem(429, "too-many-requests", {"Retry-After": "7"}))
+    created = editor.create_commitment({"title": "Sent again after 429", "parties": ["US"]})
+    assert (transport.attempts, delays) == (2, [7.0])
+    editor, transport, delays = flaky(2, problem(503, "busy", {"Retry-After": "1"}))
+    editor.add_note(created.ref, {"text": "Sent again after 503"})
+    assert (transport.attempts, delays) == (3, [1.0, 1.0])
+    notes = client.get(f"/api/v1/commitments/{created.ref}/updates").json()["items"]
+    assert [note["text"] for note in notes] == ["Sent again after 503"]
+
+
+def test_a_retry_after_longer_than_the_policy_allows_is_not_waited_for(flaky) -> None:
+    reader, transport, delays = flaky(
+        1, problem(429, "too-many-requests", {"Retry-After": "3600"}, retry_after=3600)
+    )
+    with pytest.raises(TooManyRequestsError) as refused:
+        reader.get_commitment(REF)
+    assert refused.value.retry_after == 3600
+    assert (transport.attempts, delays) == (1, [])
+    reader, transport, _ = flaky(10, problem(503, "not-ready"))
+    with pytest.raises(ServiceUnavailableError):
+        reader.get_commitment(REF)
+    assert transport.attempts == 4

@@ -87,3 +87,34 @@ def test_a_contact_leading_open_work_cannot_be_archived(client: TestClient) -> N
     refused = client.delete(f"/api/v1/contacts/{contact['id']}", headers={"If-Match": '"1"'})
     assert refused.status_code == 409
     assert refused.json()["commitments"] == ["SCM56-RCF-13"]
+
+
+def test_archived_commitments_neither_block_nor_get_named(as_user, client: TestClient) -> None:
+    editor = as_user("us-editor")
+    contact = editor.post("/api/v1/contacts", json={"name": "J5 desk", "party": "US"}).json()
+    refs = []
+    for title in ("Led, then archived", "Led and live"):
+        made = editor.post(
+            "/api/v1/commitments",
+            json={
+                "title": title,
+                "parties": ["US"],
+                "leads": [{"party": "US", "contact_id": contact["id"]}],
+            },
+        )
+        assert made.status_code == 201, made.text
+        refs.append(made.json()["ref"])
+    archived, live = refs
+    assert (
+        client.delete(f"/api/v1/commitments/{archived}", headers={"If-Match": '"1"'}).status_code
+        == 200
+    )
+    refused = editor.delete(f"/api/v1/contacts/{contact['id']}", headers={"If-Match": '"1"'})
+    assert refused.status_code == 409
+    assert refused.json()["commitments"] == [live]
+    etag = editor.get(f"/api/v1/commitments/{live}").headers["etag"]
+    editor.patch(f"/api/v1/commitments/{live}", json={"leads": []}, headers={"If-Match": etag})
+    archived_contact = editor.delete(
+        f"/api/v1/contacts/{contact['id']}", headers={"If-Match": '"1"'}
+    )
+    assert archived_contact.status_code == 204, archived_contact.text

@@ -29,8 +29,8 @@ def test_every_filter_column_is_indexed(databases) -> None:
     }
     for needed in [
         ("commitment", ("status", "due_date")),
-        ("commitment", ("due_date", "id")),
-        ("commitment", ("updated_at", "id")),
+        ("commitment", ("due_date", "ref")),
+        ("commitment", ("updated_at", "ref")),
         ("commitment", ("document_id",)),
         ("commitment", ("meeting_id",)),
         ("commitment_party", ("party_id",)),

@@ -1,0 +1,273 @@
+"""What an attack on the running service found about commitments, as regression tests."""
+
+import base64
+import json
+import re
+from datetime import date, timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import select
+
+from app.commitments.models import Commitment
+from app.core.db import Database
+from app.history.models import CommitmentHistory
+
+PROBLEM = "application/problem+json"
+BIG = 99999999999999999999999
+FAR_INSTANT = "9999-12-31T23:59:59-14:00"
+
+
+def forged_cursor(payload: list) -> str:
+    return base64.urlsafe_b64encode(json.dumps(payload).encode()).decode().rstrip("=")
+
+
+def create(client: TestClient, **fields) -> dict:
+    body = {"title": "A commitment made for this test", "parties": ["US"]} | fields
+    response = client.post("/api/v1/commitments", json=body)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def patch(client: TestClient, ref: str, changes: dict) -> object:
+    etag = client.get(f"/api/v1/commitments/{ref}").headers["etag"]
+    return client.patch(f"/api/v1/commitments/{ref}", json=changes, headers={"If-Match": etag})
+
+
+def snapshot(client: TestClient, ref: str) -> tuple[dict, list, list]:
+    return (
+        client.get(f"/api/v1/commitments/{ref}").json(),
+        client.get(f"/api/v1/commitments/{ref}/history").json()["items"],
+        client.get(f"/api/v1/commitments/{ref}/updates").json()["items"],
+    )
+
+
+@pytest.mark.parametrize(
+    ("sort", "payload"),
+    [
+        ("ref", ["ref", "A", BIG]),
+        ("ref", ["ref", "x" * 60]),
+        ("ref", ["ref", 12]),
+        ("updated_at", ["updated_at", FAR_INSTANT, "SCM56-RCF-13"]),
+        ("updated_at", ["updated_at", "2026-01-01T00:00:00", "SCM56-RCF-13"]),
+        ("due_date", ["due_date", BIG, "2026-01-01", "SCM56-RCF-13"]),
+        ("due_date", ["due_date", 0, "9999-12-31", "SCM56-RCF-13"]),
+        ("due_date", ["due_date", True, "2026-01-01", "SCM56-RCF-13"]),
+    ],
+)
+def test_forged_cursors_are_400_never_500(as_user, sort: str, payload: list) -> None:
+    viewer = as_user("us-viewer")
+    response = viewer.get(
+        "/api/v1/commitments", params={"sort": sort, "cursor": forged_cursor(payload)}
+    )
+    assert response.status_code == 400, response.text
+    assert response.headers["content-type"] == PROBLEM
+    assert response.json()["type"].endswith("/invalid-cursor")
+
+
+def test_oversized_ids_in_bodies_are_422_and_change_nothing(as_user) -> None:
+    editor = as_user("us-editor")
+    made = create(editor)
+    before = snapshot(editor, made["ref"])
+    refused = [
+        editor.post(
+            "/api/v1/commitments",
+            json={"title": "x", "parties": ["US"], "supporting_contacts": [BIG]},
+        ),
+        patch(editor, made["ref"], {"supporting_contacts": [99999999999999999999]}),
+        patch(editor, made["ref"], {"supporting_contacts": [2**31]}),
+        patch(editor, made["ref"], {"leads": [{"party": "US", "contact_id": 2**31}]}),
+        editor.post(
+            f"/api/v1/commitments/{made['ref']}/updates",
+            json={"text": "corrects a note", "corrects": 99999999999999999999},
+        ),
+    ]
+    for response in refused:
+        assert response.status_code == 422, response.text
+        assert response.headers["content-type"] == PROBLEM
+    assert snapshot(editor, made["ref"]) == before
+
+
+def test_the_schema_states_the_bounds(client: TestClient) -> None:
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    contacts = schemas["CommitmentCreate"]["properties"]["supporting_contacts"]["items"]
+    assert (contacts["minimum"], contacts["maximum"]) == (1, 2**31 - 1)
+    corrects = schemas["NoteCreate"]["properties"]["corrects"]["anyOf"][0]
+    assert corrects["maximum"] == 2**31 - 1
+    expires = schemas["TokenCreate"]["properties"]["expires_at"]["anyOf"][0]
+    assert re.match(expires["pattern"], "2027-06-30T00:00:00Z")
+    assert not re.match(expires["pattern"], FAR_INSTANT)
+
+
+def test_a_note_as_of_far_from_today_is_refused(as_user) -> None:
+    editor = as_user("us-editor")
+    made = create(editor)
+    for day in ("2999-01-01", "1901-01-01"):
+        response = editor.post(
+            f"/api/v1/commitments/{made['ref']}/updates", json={"text": "x", "as_of": day}
+        )
+        assert response.status_code == 422, response.text
+    assert editor.get(f"/api/v1/commitments/{made['ref']}/updates").json()["items"] == []
+
+
+def test_new_references_do_not_count_the_hidden_ones(as_user) -> None:
+    us, jp = as_user("us-editor"), as_user("jp-editor")
+    first = create(jp, parties=["JP"])["ref"]
+    for _ in range(3):
+        create(us)
+    second = create(jp, parties=["JP"])["ref"]
+    for ref in (first, second):
+        assert re.fullmatch(r"AC-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}", ref), ref
+    assert first != second
+
+
+def test_cursors_carry_only_what_the_caller_was_shown(as_user) -> None:
+    viewer = as_user("rok-viewer")
+    for sort in ("ref", "-due_date", "updated_at"):
+        page = viewer.get("/api/v1/commitments", params={"sort": sort, "limit": 3}).json()
+        payload = json.loads(base64.urlsafe_b64decode(page["next_cursor"] + "=="))
+        last = page["items"][-1]
+        assert payload[0] == sort
+        assert payload[-1] == last["ref"], payload
+        # No row id: only the last row's own values, and the no-due-date flag.
+        assert not any(isinstance(value, int) and value > 1 for value in payload), payload
+
+
+def test_paging_by_every_sort_visits_each_visible_commitment_once(as_user) -> None:
+    viewer = as_user("rok-viewer")
+    everything = viewer.get("/api/v1/commitments", params={"limit": 200}).json()["items"]
+    for sort in ("ref", "-ref", "due_date", "-due_date", "updated_at", "-updated_at"):
+        seen, cursor = [], None
+        while True:
+            params = {"sort": sort, "limit": 7} | ({"cursor": cursor} if cursor else {})
+            page = viewer.get("/api/v1/commitments", params=params).json()
+            seen += [item["ref"] for item in page["items"]]
+            cursor = page["next_cursor"]
+            if cursor is None:
+                break
+        assert sorted(seen) == sorted(item["ref"] for item in everything), sort
+        assert len(seen) == len(set(seen)), sort
+
+
+def backdate_creation(database: Database, ref: str, days: int) -> date:
+    """Move a commitment's first version `days` into the past (the API only writes now)."""
+    with database.transaction() as session:
+        commitment_id = session.exec(select(Commitment.id).where(Commitment.ref == ref)).one()
+        for entry in session.exec(
+            select(CommitmentHistory).where(
+                CommitmentHistory.commitment_id == commitment_id, CommitmentHistory.version == 1
+            )
+        ):
+            entry.changed_at -= timedelta(days=days)
+            session.add(entry)
+    return date.today() - timedelta(days=days)
+
+
+def test_releasing_a_commitment_does_not_release_its_past(as_user, database: Database) -> None:
+    us, jp = as_user("us-editor"), as_user("jp-editor")
+    made = create(us, title="Earlier U.S.-only title")
+    created_on = backdate_creation(database, made["ref"], days=10)
+    note = us.post(
+        f"/api/v1/commitments/{made['ref']}/updates", json={"text": "U.S.-only deliberations"}
+    )
+    assert note.status_code == 201
+    assert patch(us, made["ref"], {"title": "Title as released"}).status_code == 200
+    assert patch(us, made["ref"], {"releasable_to": ["JP", "US"]}).status_code == 200
+
+    current, entries, notes = snapshot(jp, made["ref"])
+    assert current["title"] == "Title as released"
+    assert notes == []
+    assert all(entry["field"] != "created" for entry in entries)
+    assert "Earlier U.S.-only title" not in json.dumps(entries)
+    assert {entry["field"] for entry in entries} == {"releasable_to"}
+    today = current["updated_at"][:10]
+    before_release = (created_on + timedelta(days=2)).isoformat()
+    as_of = jp.get(f"/api/v1/commitments/{made['ref']}", params={"as_of": before_release})
+    assert as_of.status_code == 404
+    assert (
+        us.get(f"/api/v1/commitments/{made['ref']}", params={"as_of": before_release}).json()[
+            "title"
+        ]
+        == "Earlier U.S.-only title"
+    )
+    assert jp.get(f"/api/v1/commitments/{made['ref']}", params={"as_of": today}).status_code == 200
+    corrects = jp.post(
+        f"/api/v1/commitments/{made['ref']}/updates",
+        json={"text": "JP cannot correct what it cannot see", "corrects": note.json()["id"]},
+    )
+    assert corrects.status_code in (403, 422)
+    # The U.S. still sees everything.
+    _, us_entries, us_notes = snapshot(us, made["ref"])
+    assert [n["text"] for n in us_notes] == ["U.S.-only deliberations"]
+    assert any(entry["field"] == "created" for entry in us_entries)
+
+
+def test_a_release_can_include_the_past(as_user) -> None:
+    us, jp = as_user("us-editor"), as_user("jp-editor")
+    made = create(us)
+    us.post(f"/api/v1/commitments/{made['ref']}/updates", json={"text": "shared background"})
+    released = patch(us, made["ref"], {"releasable_to": ["JP", "US"], "release_history": True})
+    assert released.status_code == 200, released.text
+    _, entries, notes = snapshot(jp, made["ref"])
+    assert [n["text"] for n in notes] == ["shared background"]
+    assert any(entry["field"] == "created" for entry in entries)
+
+
+def test_past_reports_leave_out_what_was_released_later(as_user, database: Database) -> None:
+    us, jp = as_user("us-editor"), as_user("jp-editor")
+    made = create(us, title="Released today")
+    created_on = backdate_creation(database, made["ref"], days=10)
+    params = {"group_by": "status", "q": "released today"}
+    before_release = {"as_of": (created_on + timedelta(days=2)).isoformat()}
+    assert (
+        us.get("/api/v1/reports/summary", params=params | before_release).json()["totals"]["total"]
+        == 1
+    )
+    patch(us, made["ref"], {"releasable_to": ["JP", "US"]})
+    assert jp.get("/api/v1/reports/summary", params=params).json()["totals"]["total"] == 1
+    past = jp.get("/api/v1/reports/summary", params=params | before_release)
+    assert past.status_code == 200
+    assert past.json()["totals"]["total"] == 0
+
+
+def test_an_editor_cannot_cut_its_ally_out(as_user, client: TestClient) -> None:
+    rok, us = as_user("rok-editor"), as_user("us-editor")
+    made = create(us, parties=["ROK", "US"])
+    before = snapshot(us, made["ref"])
+    for changes in (
+        {"parties": ["ROK"], "releasable_to": ["ROK"]},
+        {"parties": ["ROK"]},
+    ):
+        response = patch(rok, made["ref"], changes)
+        assert response.status_code == 403, response.text
+        assert response.headers["content-type"] == PROBLEM
+    assert snapshot(us, made["ref"]) == before
+    # Widening stays open to editors; withdrawing another party is for administrators.
+    assert patch(rok, made["ref"], {"releasable_to": ["JP", "ROK", "US"]}).status_code == 200
+    assert patch(rok, made["ref"], {"releasable_to": ["ROK", "US"]}).status_code == 403
+    narrowed = patch(client, made["ref"], {"parties": ["ROK"], "releasable_to": ["ROK"]})
+    assert narrowed.status_code == 200, narrowed.text
+    entries = client.get(f"/api/v1/commitments/{made['ref']}/history").json()["items"]
+    assert any(e["field"] == "parties" and e["actor"] == "admin" for e in entries)
+
+
+def test_archived_commitments_are_hidden_from_the_past_view_too(
+    as_user, client: TestClient
+) -> None:
+    us = as_user("us-editor")
+    made = create(us)
+    etag = client.get(f"/api/v1/commitments/{made['ref']}").headers["etag"]
+    assert (
+        client.delete(f"/api/v1/commitments/{made['ref']}", headers={"If-Match": etag}).status_code
+        == 200
+    )
+    today = made["created_at"][:10]
+    for path, params in (
+        (f"/api/v1/commitments/{made['ref']}", {}),
+        (f"/api/v1/commitments/{made['ref']}", {"as_of": today}),
+        (f"/api/v1/commitments/{made['ref']}/history", {}),
+    ):
+        assert us.get(path, params=params).status_code == 404, (path, params)
+    assert (
+        client.get(f"/api/v1/commitments/{made['ref']}", params={"as_of": today}).status_code == 200
+    )
