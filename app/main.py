@@ -1,12 +1,10 @@
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 import anyio.to_thread
 from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import RedirectResponse
-from fastapi.routing import APIRoute
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app.areas.router import router as areas_router
@@ -19,7 +17,7 @@ from app.core.headers import SecurityHeaders
 from app.core.limits import BodySizeLimit
 from app.core.logging import install_redaction
 from app.core.migrations import head_revision
-from app.core.openapi import mark_required_preconditions
+from app.core.openapi import operation_id, state_preconditions_in_schema
 from app.core.problems import install_problem_handlers
 from app.core.ratelimit import FailureLimiter
 from app.core.strict_query import refuse_unknown_query_parameters
@@ -36,21 +34,6 @@ sentence it came from, with its parties, priority areas, leads, status and due d
 
 Errors are RFC 9457 `application/problem+json` documents.
 """
-
-
-def operation_id(route: APIRoute) -> str:
-    return route.name
-
-
-def _state_preconditions_in_schema(app: FastAPI) -> None:
-    generate = app.openapi
-
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            mark_required_preconditions(generate())
-        return generate()
-
-    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -73,7 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         generate_unique_id_function=operation_id,
     )
     app.state.settings = settings
-    _state_preconditions_in_schema(app)
+    state_preconditions_in_schema(app)
     app.state.database = Database(settings)
     app.state.migration_head = head_revision(settings.database_url)
     install_problem_handlers(app)

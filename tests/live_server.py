@@ -5,7 +5,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -22,12 +22,13 @@ def free_port() -> int:
 
 @contextmanager
 def live_server(
-    database_url: str, *, workers: int = 1, **env: str
+    database_url: str, *, workers: int = 1, options: Sequence[str] = (), **env: str
 ) -> Iterator[tuple[str, subprocess.Popen[str]]]:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
+    command = [COMMAND, "serve", "--host", "127.0.0.1", "--port", str(port)]
     process = subprocess.Popen(
-        [COMMAND, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)],
+        [*command, "--workers", str(workers), *options],
         env=os.environ
         | {"COMMITMENTS_DATABASE_URL": database_url, "COMMITMENTS_PUBLIC_URL": url}
         | env,

@@ -103,6 +103,22 @@ def test_first_start_creates_an_admin_and_prints_how_to_authenticate(databases) 
     assert token not in second_output, "the token is shown only once"
 
 
+def test_no_admin_is_created_where_the_output_is_a_shared_log(databases) -> None:
+    from tests.cli.test_cli import run
+
+    url = databases.blank()
+    assert run("db", "upgrade", database_url=url).returncode == 0
+    with live_server(url, options=["--no-create-admin"]) as (_, process):
+        process.terminate()
+        output = process.communicate(timeout=15)[0]
+    assert "ac_" not in output
+    assert "commitments users add NAME --role admin" in output
+    assert "admin" not in run("users", "list", database_url=url).stdout
+    with live_server(url) as (_, process):
+        process.terminate()
+        assert "ac_" in process.communicate(timeout=15)[0]
+
+
 def test_cli_users_and_tokens(database_url: str) -> None:
     from tests.cli.test_cli import run
 

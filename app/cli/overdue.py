@@ -58,7 +58,6 @@ def fetch(
     timeout: float,
 ) -> Report:
     import httpx
-    from pydantic import ValidationError as SchemaError
 
     from app.client import ApiError, CommitmentsClient, ForbiddenError, UnauthorizedError
 
@@ -75,10 +74,9 @@ def fetch(
         raise CliError(f"invalid --api-url {api_url!r}: {exc}") from exc
     except httpx.TransportError as exc:
         raise CliError(f"cannot reach the API at {api_url}: {exc}") from exc
-    except (SchemaError, ValueError) as exc:
+    except ValueError as exc:  # not JSON, or not a report (pydantic's errors are ValueErrors)
         raise CliError(f"the API at {api_url} did not answer a deadline report") from exc
-    document: Report = report.model_dump(mode="json")
-    return document
+    return report.model_dump(mode="json")
 
 
 def _label(item: Item) -> str:

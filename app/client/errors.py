@@ -5,7 +5,7 @@ where the type is not one of this API's."""
 
 from typing import Any
 
-from app.core.errors import PROBLEM_TYPE_PREFIX
+from app.core import errors as problems
 
 
 class ApiError(Exception):
@@ -86,7 +86,7 @@ class TooManyRequestsError(ApiError):
     @property
     def retry_after(self) -> int | None:
         value = self.body.get("retry_after")
-        return int(value) if isinstance(value, int) else None
+        return value if isinstance(value, int) else None
 
 
 class ServerError(ApiError):
@@ -97,23 +97,27 @@ class ServiceUnavailableError(ServerError):
     """503: busy or not ready; nothing was done, and the request can be sent again."""
 
 
+# Keyed by the server's own error classes, so a problem type cannot drift between the two.
 _BY_TYPE: dict[str, type[ApiError]] = {
-    "bad-request": BadRequestError,
-    "invalid-cursor": BadRequestError,
-    "unauthorized": UnauthorizedError,
-    "forbidden": ForbiddenError,
-    "not-found": NotFoundError,
-    "not-acceptable": NotAcceptableError,
-    "conflict": StateConflictError,
-    "invalid-transition": InvalidTransitionError,
-    "precondition-failed": ConflictError,
-    "payload-too-large": PayloadTooLargeError,
-    "validation-error": ValidationError,
-    "precondition-required": PreconditionRequiredError,
-    "too-many-requests": TooManyRequestsError,
-    "busy": ServiceUnavailableError,
-    "not-ready": ServiceUnavailableError,
-    "internal-error": ServerError,
+    problems.problem_type(server.kind): client
+    for server, client in (
+        (problems.ProblemError, BadRequestError),
+        (problems.InvalidCursorError, BadRequestError),
+        (problems.UnauthorizedError, UnauthorizedError),
+        (problems.ForbiddenError, ForbiddenError),
+        (problems.NotFoundError, NotFoundError),
+        (problems.NotAcceptableError, NotAcceptableError),
+        (problems.ConflictError, StateConflictError),
+        (problems.InvalidTransitionError, InvalidTransitionError),
+        (problems.PreconditionFailedError, ConflictError),
+        (problems.PayloadTooLargeError, PayloadTooLargeError),
+        (problems.UnprocessableError, ValidationError),
+        (problems.PreconditionRequiredError, PreconditionRequiredError),
+        (problems.TooManyRequestsError, TooManyRequestsError),
+        (problems.ServiceBusyError, ServiceUnavailableError),
+        (problems.NotReadyError, ServiceUnavailableError),
+        (problems.InternalError, ServerError),
+    )
 }
 
 
@@ -134,13 +138,9 @@ _BY_STATUS: dict[int, type[ApiError]] = {
 
 
 def error_for(status: int, body: dict[str, Any]) -> ApiError:
-    problem_type = str(body.get("type", ""))
-    kind = (
-        _BY_TYPE.get(problem_type.removeprefix(PROBLEM_TYPE_PREFIX))
-        if (problem_type.startswith(PROBLEM_TYPE_PREFIX))
-        else None
+    kind = _BY_TYPE.get(str(body.get("type"))) or _BY_STATUS.get(
+        status, ServerError if status >= 500 else ApiError
     )
-    kind = kind or _BY_STATUS.get(status, ServerError if status >= 500 else ApiError)
     return kind(
         status=status,
         type=str(body.get("type", "about:blank")),

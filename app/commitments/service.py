@@ -204,9 +204,13 @@ def get_commitment(
     principal: Principal | None,
     for_update: bool = False,
     include_archived: bool = False,
+    past_at: datetime | None = None,
 ) -> Commitment:
-    """A commitment the principal may see; one that is not releasable to them does not exist."""
-    statement = select(Commitment).where(col(Commitment.ref) == ref, *visible_to(principal))
+    """A commitment the principal may see (with `past_at`, as it stood then); one that is not
+    releasable to them does not exist."""
+    statement = select(Commitment).where(
+        col(Commitment.ref) == ref, *visible_to(principal, past_at=past_at)
+    )
     if for_update:
         statement = statement.with_for_update()
     commitment = session.exec(statement).first()
@@ -471,18 +475,24 @@ def _public(
 LINK_FIELDS = ("parties", "areas", "leads", "supporting_contacts", "releasable_to")
 
 
+def _readable_past(session: Session, ref: str, principal: Principal) -> tuple[int, datetime | None]:
+    """The id of a commitment the principal may see, and from when it may see its past."""
+    commitment_id = id_of(get_commitment(session=session, ref=ref, principal=principal))
+    return commitment_id, history_horizon(
+        session=session, commitment_id=commitment_id, principal=principal
+    )
+
+
 def list_notes(*, session: Session, ref: str, principal: Principal) -> list[NotePublic]:
     """The notes of a commitment the principal may see, from when it may see its past."""
-    commitment = get_commitment(session=session, ref=ref, principal=principal)
-    since = history_horizon(session=session, commitment_id=id_of(commitment), principal=principal)
-    return progress.list_notes(session=session, commitment_id=id_of(commitment), since=since)
+    commitment_id, since = _readable_past(session, ref, principal)
+    return progress.list_notes(session=session, commitment_id=commitment_id, since=since)
 
 
 def list_history(*, session: Session, ref: str, principal: Principal) -> list[HistoryEntry]:
     """The field-level history the principal may see, from when it may see the past."""
-    commitment = get_commitment(session=session, ref=ref, principal=principal)
-    since = history_horizon(session=session, commitment_id=id_of(commitment), principal=principal)
-    return history.list_history(session=session, commitment_id=id_of(commitment), since=since)
+    commitment_id, since = _readable_past(session, ref, principal)
+    return history.list_history(session=session, commitment_id=commitment_id, since=since)
 
 
 def current_state(*, session: Session, commitment: Commitment) -> dict[str, Any]:
@@ -839,17 +849,8 @@ def update_commitment(
         )
     changes = _diff(old, new) | cycle_changes | _completion(commitment, new["status"], note)
     if note is not None:
-        horizon = history_horizon(
-            session=session, commitment_id=id_of(commitment), principal=principal
-        )
         changes |= _note_effects(
-            session,
-            commitment,
-            note,
-            old["status"],
-            new["status"],
-            principal.actor(),
-            visible_since=horizon,
+            session, commitment, note, old["status"], new["status"], principal
         )[1]
     apply_changes(
         session=session,
@@ -867,19 +868,23 @@ def _note_effects(
     request: NoteCreate,
     old_status: str,
     new_status: str,
-    actor: Actor,
+    principal: Principal,
     cycle: CommitmentCycle | None = None,
-    visible_since: datetime | None = None,
 ) -> tuple[ProgressNote, dict[str, tuple[Any, Any]]]:
     """Insert a note; return it and the changes it makes to the commitment's progress fields."""
     as_of = request.as_of or today()
-    progress.check_note_day(as_of)
     status_change = (old_status, new_status) if old_status != new_status else None
+    # A note may correct only one its author's party may see.
+    visible_since = (
+        history_horizon(session=session, commitment_id=id_of(commitment), principal=principal)
+        if request.corrects is not None
+        else None
+    )
     note = progress.insert_note(
         session=session,
         commitment_id=id_of(commitment),
         request=request,
-        actor=actor,
+        actor=principal.actor(),
         as_of=as_of,
         status_change=status_change,
         cycle_id=cycle.id if cycle else None,
@@ -956,9 +961,8 @@ def add_progress_note(
             changes |= _completion(commitment, new_status, request)
         else:
             changes |= _move_cycle(session, commitment, cycle, new_status, request.as_of or today())
-    horizon = history_horizon(session=session, commitment_id=id_of(commitment), principal=principal)
     note, effects = _note_effects(
-        session, commitment, request, old_status, new_status, principal.actor(), cycle, horizon
+        session, commitment, request, old_status, new_status, principal, cycle
     )
     apply_changes(
         session=session, commitment=commitment, changes=changes | effects, actor=principal.actor()
@@ -1132,17 +1136,12 @@ def get_commitment_as_of(
     *, session: Session, ref: str, principal: Principal, on: date
 ) -> CommitmentPublic:
     """The commitment as it stood at the end of `on`, rebuilt from its history."""
-    commitment = get_commitment(session=session, ref=ref, principal=principal)
     until = end_of(on)
-    horizon = history_horizon(session=session, commitment_id=id_of(commitment), principal=principal)
+    commitment = get_commitment(session=session, ref=ref, principal=principal, past_at=until)
     state = states_as_of(session=session, until=until, commitment_ids=[id_of(commitment)]).get(
         id_of(commitment)
     )
-    if (
-        state is None
-        or (state.get("archived", False) and not principal.is_admin)
-        or (horizon is not None and until < horizon)
-    ):
+    if state is None or (state.get("archived", False) and not principal.is_admin):
         raise NotFoundError(f"Commitment {ref!r} was not in the register on {on.isoformat()}.")
     row = PageRow(*session.execute(page_query().where(col(Commitment.id) == commitment.id)).one())
     contact_ids = [*state.get("leads", {}).values(), *state.get("supporting_contacts", [])]

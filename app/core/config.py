@@ -30,6 +30,12 @@ class Settings(BaseSettings):
     # X-Forwarded-Proto are believed; from anyone else these headers are ignored.
     trusted_proxies: list[str] = Field(default_factory=list)
 
+    @field_validator("public_url")
+    @classmethod
+    def _without_trailing_slash(cls, value: str) -> str:
+        # Links are built as public_url + "/api/...".
+        return value.rstrip("/")
+
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:

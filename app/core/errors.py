@@ -73,3 +73,15 @@ class NotAcceptableError(ProblemError):
 
 class TooManyRequestsError(ProblemError):
     status, kind, title = 429, "too-many-requests", "Too many requests"
+
+
+class ServiceBusyError(ProblemError):
+    status, kind, title = 503, "busy", "Busy"
+
+
+class NotReadyError(ProblemError):
+    status, kind, title = 503, "not-ready", "Not ready"
+
+
+class InternalError(ProblemError):
+    status, kind, title = 500, "internal-error", "Internal server error"

@@ -3,7 +3,8 @@
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.core.problems import problem_response
+from app.core.errors import PayloadTooLargeError
+from app.core.problems import error_response
 
 
 class BodySizeLimit:
@@ -20,12 +21,7 @@ class BodySizeLimit:
             return
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
-            response = problem_response(
-                status=413,
-                kind="payload-too-large",
-                title="Request body too large",
-                detail=self._too_large(),
-            )
+            response = error_response(PayloadTooLargeError(self._too_large()))
             await response(scope, receive, send)
             return
         received = 0

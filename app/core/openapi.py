@@ -1,5 +1,7 @@
 from typing import Any
 
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict
 
 from app.core.errors import PROBLEM_MEDIA_TYPE
@@ -49,7 +51,24 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
 CONDITIONAL_IF_MATCH = "x-if-match-when"
 
 
-def mark_required_preconditions(schema: dict[str, Any]) -> None:
+def operation_id(route: APIRoute) -> str:
+    """The endpoint's own name (list_commitments), for generated clients."""
+    return route.name
+
+
+def state_preconditions_in_schema(app: FastAPI) -> None:
+    """Have the app's schema mark If-Match required where it is (see below)."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            _mark_required_preconditions(generate())
+        return app.openapi_schema or generate()
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _mark_required_preconditions(schema: dict[str, Any]) -> None:
     """State If-Match as required wherever a missing one is always refused with 428.
 
     The header stays optional to the framework, so that its absence answers 428 (RFC 6585),

@@ -10,7 +10,13 @@ from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
-from app.core.errors import PROBLEM_MEDIA_TYPE, ProblemError, problem_type
+from app.core.errors import (
+    PROBLEM_MEDIA_TYPE,
+    InternalError,
+    ProblemError,
+    ServiceBusyError,
+    problem_type,
+)
 from app.core.responses import dump_json
 
 logger = logging.getLogger(__name__)
@@ -37,6 +43,19 @@ def problem_response(
     body.update(extensions)
     return Response(
         content=dump_json(body), status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers
+    )
+
+
+def error_response(error: ProblemError, *, instance: str | None = None) -> Response:
+    """The problem document of one of the services' errors."""
+    return problem_response(
+        status=error.status,
+        kind=error.kind,
+        title=error.title,
+        detail=error.detail,
+        instance=instance,
+        headers=error.headers,
+        **error.extensions,
     )
 
 
@@ -76,15 +95,7 @@ def _allowed_methods(request: Request) -> list[str]:
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(ProblemError)
     async def _problem(request: Request, exc: ProblemError) -> Response:
-        return problem_response(
-            status=exc.status,
-            kind=exc.kind,
-            title=exc.title,
-            detail=exc.detail,
-            instance=request.url.path,
-            headers=exc.headers,
-            **exc.extensions,
-        )
+        return error_response(exc, instance=request.url.path)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
@@ -120,22 +131,14 @@ def install_problem_handlers(app: FastAPI) -> None:
         if "database is locked" not in str(exc.orig):
             return await _unexpected(request, exc)
         logger.warning("database busy on %s %s", request.method, request.url.path)
-        return problem_response(
-            status=503,
-            kind="busy",
-            title="Busy",
-            detail="The database is busy with other changes; try again in a moment.",
-            instance=request.url.path,
+        busy = ServiceBusyError(
+            "The database is busy with other changes; try again in a moment.",
             headers={"Retry-After": "1"},
         )
+        return error_response(busy, instance=request.url.path)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
         logger.exception("unhandled error on %s %s", request.method, request.url.path)
-        return problem_response(
-            status=500,
-            kind="internal-error",
-            title="Internal server error",
-            detail="The server failed to handle this request; it has been logged.",
-            instance=request.url.path,
-        )
+        failed = InternalError("The server failed to handle this request; it has been logged.")
+        return error_response(failed, instance=request.url.path)

@@ -4,9 +4,9 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.core.db import Database
+from app.core.errors import NotReadyError
 from app.core.migrations import current_revision
 from app.core.openapi import problem_responses
-from app.core.problems import problem_response
 from app.core.responses import json_response
 
 router = APIRouter(tags=["health"])
@@ -27,16 +27,11 @@ def readyz(request: Request) -> Response:
         with database.reader.connect() as connection:
             connection.execute(text("SELECT 1"))
             current = current_revision(connection)
-    except SQLAlchemyError:
-        return problem_response(
-            status=503, kind="not-ready", title="Not ready", detail="The database is unreachable."
-        )
+    except SQLAlchemyError as exc:
+        raise NotReadyError("The database is unreachable.") from exc
     if current != head:
-        return problem_response(
-            status=503,
-            kind="not-ready",
-            title="Not ready",
-            detail=f"The schema is at {current}, not {head}: run 'commitments db upgrade'.",
+        raise NotReadyError(
+            f"The schema is at {current}, not {head}: run 'commitments db upgrade'."
         )
     return json_response(
         {"status": "ready", "database": database.reader.dialect.name, "revision": current}

@@ -19,7 +19,7 @@ NOTE_DAYS_BACK = 20 * 366
 NOTE_DAYS_AHEAD = 1
 
 
-def check_note_day(day: date) -> None:
+def _check_note_day(day: date) -> None:
     now = today()
     earliest, latest = now - timedelta(days=NOTE_DAYS_BACK), now + timedelta(days=NOTE_DAYS_AHEAD)
     if not earliest <= day <= latest:
@@ -39,6 +39,9 @@ def insert_note(
     cycle_id: int | None = None,
     visible_since: datetime | None = None,
 ) -> ProgressNote:
+    """Append a note; `visible_since` limits the notes it may correct to those its author's
+    party may see."""
+    _check_note_day(as_of)
     if request.corrects is not None:
         corrected = session.get(ProgressNote, request.corrects)
         if (

@@ -73,7 +73,7 @@ def _deadlines(
         on=as_of or today(),
         due_soon_days=due_soon_days,
         stale_days=stale_days,
-        link_base=request.app.state.settings.public_url.rstrip("/"),
+        link_base=request.app.state.settings.public_url,
         include_open=include_open,
     )
 
@@ -121,7 +121,7 @@ def overdue(
         session=session,
         principal=principal,
         on=as_of or today(),
-        link_base=request.app.state.settings.public_url.rstrip("/"),
+        link_base=request.app.state.settings.public_url,
     )
     return _render(
         report,

@@ -41,8 +41,7 @@ def create_calendar_token(
     /api/v1/calendar.ics, and replaces your earlier one."""
     issued = service.issue_calendar_token(session=session, user_id=principal.user_id)
     # The configured public URL, never the request's Host header, which the caller controls.
-    public_url = request.app.state.settings.public_url.rstrip("/")
-    url = f"{public_url}/api/v1/calendar.ics?token={issued.token}"
+    url = f"{request.app.state.settings.public_url}/api/v1/calendar.ics?token={issued.token}"
     return json_response(CalendarFeed(url=url, token=issued), status_code=201)
 
 

@@ -72,6 +72,13 @@ def test_usage_connection_and_authentication_errors_exit_2_with_one_line(server:
     assert check(server, "--format", "pdf").returncode == 2
     from_env = check(server, token=None, COMMITMENTS_TOKEN=TOKENS["us-viewer"])
     assert from_env.returncode == 1
+    url_from_env = run(
+        "overdue",
+        database_url="sqlite:///unused-by-this-command.db",
+        COMMITMENTS_API_URL=server,
+        COMMITMENTS_TOKEN=TOKENS["us-viewer"],
+    )
+    assert url_from_env.returncode == 1, url_from_env.stderr
 
 
 def test_json_matches_the_documented_schema(server: str, tmp_path: Path) -> None:
