@@ -11,6 +11,7 @@ from sqlalchemy import JSON, Connection, Date, DateTime, Table, func, select, te
 
 from app.core.db import Database, UTCDateTime
 from app.core.migrations import current_revision
+from app.core.progress import SILENT, Progress
 from app.core.time import utcnow
 
 FORMAT = "alliance-commitments-export"
@@ -52,10 +53,18 @@ def _rows(connection: Connection, table: Table) -> Iterator[dict[str, Any]]:
         yield {key: _encode(value) for key, value in row.items()}
 
 
-def export(*, database: Database, target: IO[str]) -> dict[str, int]:
+def _row_total(connection: Connection) -> int:
+    return sum(
+        connection.execute(select(func.count()).select_from(table)).scalar_one()
+        for table in _tables()
+    )
+
+
+def export(*, database: Database, target: IO[str], progress: Progress = SILENT) -> dict[str, int]:
     """Write the document to `target`, a table at a time; return the row counts."""
     counts: dict[str, int] = {}
     with database.reader.connect() as connection, connection.begin():
+        progress.start(total=_row_total(connection), description="Exporting")
         header = {
             "format": FORMAT,
             "version": FORMAT_VERSION,
@@ -69,6 +78,9 @@ def export(*, database: Database, target: IO[str]) -> dict[str, int]:
             for row in _rows(connection, table):
                 target.write(("" if count == 0 else ", ") + json.dumps(row, ensure_ascii=False))
                 count += 1
+                if count % BATCH == 0:
+                    progress.advance(BATCH)
+            progress.advance(count % BATCH)
             target.write("]")
             counts[table.name] = count
         target.write("}}\n")
@@ -97,9 +109,12 @@ def load(path: Path) -> dict[str, Any]:
     return document
 
 
-def import_document(*, database: Database, document: dict[str, Any]) -> dict[str, int]:
+def import_document(
+    *, database: Database, document: dict[str, Any], progress: Progress = SILENT
+) -> dict[str, int]:
     """Insert every row, in dependency order, in one transaction; return the row counts."""
     tables = document.get("tables", {})
+    progress.start(total=sum(map(len, tables.values())), description="Importing")
     counts: dict[str, int] = {}
     with database.writer.connect() as connection, connection.begin():
         revision = current_revision(connection)
@@ -123,6 +138,7 @@ def import_document(*, database: Database, document: dict[str, Any]) -> dict[str
                     for row in rows[start : start + BATCH]
                 ]
                 connection.execute(table.insert(), batch)
+                progress.advance(len(batch))
             counts[table.name] = len(rows)
         if connection.dialect.name == "postgresql":
             for table in _tables():

@@ -2,6 +2,10 @@
 commands that only talk to the API start fast."""
 
 import sys
+import traceback
+from dataclasses import dataclass
+from importlib.metadata import version
+from typing import Annotated
 
 import typer
 
@@ -17,8 +21,43 @@ app = typer.Typer(
     help="Alliance Commitments: the register of commitments made in allied joint statements.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    add_completion=False,
+    add_completion=True,
 )
+
+
+@dataclass
+class _Options:
+    debug: bool = False
+
+
+_options = _Options()
+
+
+def _print_version(requested: bool) -> None:
+    if requested:
+        typer.echo(f"commitments {version('alliance-commitments')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def options(
+    show_version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+    debug: Annotated[
+        bool,
+        typer.Option(
+            "--debug", envvar="COMMITMENTS_DEBUG", help="On an error, print the traceback too."
+        ),
+    ] = False,
+) -> None:
+    """Alliance Commitments: the register of commitments made in allied joint statements."""
+    _options.debug = debug
+
+
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(tokens_app, name="tokens")
@@ -33,8 +72,13 @@ def main() -> None:
     try:
         app()
     except CliError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        sys.exit(2)
+        _fail(exc, str(exc))
     except Exception as exc:
-        typer.echo(f"error: {describe(exc)}", err=True)
-        sys.exit(2)
+        _fail(exc, describe(exc))
+
+
+def _fail(exc: Exception, message: str) -> None:
+    if _options.debug:
+        traceback.print_exception(exc, file=sys.stderr)
+    typer.echo(f"error: {message}", err=True)
+    sys.exit(2)

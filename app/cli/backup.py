@@ -7,6 +7,7 @@ from typing import IO, Annotated
 import typer
 
 from app.cli.errors import CliError
+from app.cli.progress import terminal_progress
 
 
 def write_atomically(file: Path, write: Callable[[IO[str]], None]) -> None:
@@ -41,9 +42,13 @@ def export(file: Annotated[Path, typer.Argument(help="Where to write the JSON do
     database = Database(get_settings())
     counts: dict[str, int] = {}
     try:
-        write_atomically(
-            file, lambda target: counts.update(run_export(database=database, target=target))
-        )
+        with terminal_progress() as progress:
+            write_atomically(
+                file,
+                lambda target: counts.update(
+                    run_export(database=database, target=target, progress=progress)
+                ),
+            )
     except OSError as exc:
         raise CliError(f"cannot write {file}: {exc.strerror}") from exc
     finally:
@@ -59,7 +64,9 @@ def import_(file: Annotated[Path, typer.Argument(help="A document written by exp
 
     database = Database(get_settings())
     try:
-        counts = import_document(database=database, document=load(file))
+        document = load(file)
+        with terminal_progress() as progress:
+            counts = import_document(database=database, document=document, progress=progress)
     except BackupError as exc:
         raise CliError(str(exc)) from exc
     finally:

@@ -4,6 +4,7 @@ from typing import Annotated
 import typer
 
 from app.cli.errors import CliError
+from app.cli.progress import terminal_progress
 
 db_app = typer.Typer(help="Schema migrations.", no_args_is_help=True)
 
@@ -93,7 +94,10 @@ def seed(
             if if_empty and session.execute(select(func.count()).select_from(Commitment)).scalar():
                 typer.echo("The register already has commitments: seeds not loaded.")
                 return
-            report = seed_register(session=session, seeds_dir=seeds_dir or settings.seeds_dir)
+            with terminal_progress() as progress:
+                report = seed_register(
+                    session=session, seeds_dir=seeds_dir or settings.seeds_dir, progress=progress
+                )
     except SeedError as exc:
         raise CliError(str(exc)) from exc
     finally:

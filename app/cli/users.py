@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 import typer
 
 from app.cli.errors import CliError
+from app.users.enums import Role
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -48,7 +49,7 @@ def print_issued(issued: "IssuedToken", api_url: str) -> None:
 @users_app.command("add")
 def add_user(
     name: str,
-    role: Annotated[str, typer.Option(help="viewer, editor or admin")],
+    role: Annotated[Role, typer.Option(help="What the user may do.")],
     party: Annotated[str | None, typer.Option(help="Party code, e.g. US or ROK")] = None,
     expires: Annotated[
         datetime | None, typer.Option(help="Token expiry (UTC), e.g. 2027-01-01")
@@ -66,7 +67,7 @@ def add_user(
     try:
         request = UserCreate(
             name=name,
-            role=role,  # type: ignore[arg-type]
+            role=role,
             party=party,
             token_expires_at=expires.replace(tzinfo=UTC) if expires else None,
         )

@@ -6,7 +6,12 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_ROOT / 'var' / 'commitments.db'}"
+# Shipped inside the package (a link to the project's seeds/ in a source checkout).
+PACKAGED_SEEDS = Path(__file__).resolve().parents[1] / "seeding" / "seeds"
+# A source checkout keeps its database in its own var/; an installed package in the working
+# directory's var/ (site-packages is no place for data).
+_DATA_HOME = PROJECT_ROOT if (PROJECT_ROOT / "pyproject.toml").is_file() else Path.cwd()
+DEFAULT_DATABASE_URL = f"sqlite:///{_DATA_HOME / 'var' / 'commitments.db'}"
 
 
 class Settings(BaseSettings):
@@ -18,7 +23,7 @@ class Settings(BaseSettings):
     worker_threads: int = Field(default=16, ge=1, le=256)
     pool_timeout_seconds: float = Field(default=10.0, gt=0)
     max_body_bytes: int = Field(default=1_000_000, ge=1024)
-    seeds_dir: Path = PROJECT_ROOT / "seeds"
+    seeds_dir: Path = PACKAGED_SEEDS
     public_url: str = "http://127.0.0.1:8000"
     # Cross-origin browser access is closed unless origins are listed (JSON list in the env).
     cors_origins: list[str] = Field(default_factory=list)

@@ -9,12 +9,15 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine
 
-from app.core.config import PROJECT_ROOT
+import app.migrations
+
+# The migrations are package data, so an installed (not editable) package finds them too.
+SCRIPT_LOCATION = Path(app.migrations.__file__).parent
 
 
 def alembic_config(database_url: str) -> Config:
-    config = Config(str(PROJECT_ROOT / "alembic.ini"))
-    config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
+    config = Config()
+    config.set_main_option("script_location", str(SCRIPT_LOCATION))
     config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
     return config
 

@@ -30,6 +30,7 @@ from app.commitments.service import (
     record_creation,
 )
 from app.core.metadata import SQLModel, id_of
+from app.core.progress import SILENT, Progress
 from app.core.security import Actor
 from app.core.time import utcnow
 from app.documents.models import SourceDocument
@@ -105,8 +106,9 @@ def read_seed_files(seeds_dir: Path) -> SeedFiles:
 
 
 class _Loader:
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, progress: Progress) -> None:
         self.session = session
+        self.progress = progress
         self.report = SeedReport()
 
     def existing(self, model: type[Row], key: str) -> dict[Any, Row]:
@@ -215,8 +217,10 @@ class _Loader:
         # One flush inserts every new commitment (and returns their ids) in a single statement,
         # and the one after it every link and history row: not a round of statements each.
         self.session.flush()
+        self.progress.start(total=len(created), description="Seeding")
         for seed, commitment, where in created:
             self.link_and_record(seed, commitment, parties, areas, where)
+            self.progress.advance()
         self.session.flush()
         return self.report
 
@@ -308,5 +312,5 @@ class _Loader:
         self.report.updated["commitment sources"] += 1
 
 
-def seed_register(*, session: Session, seeds_dir: Path) -> SeedReport:
-    return _Loader(session).load(read_seed_files(seeds_dir))
+def seed_register(*, session: Session, seeds_dir: Path, progress: Progress = SILENT) -> SeedReport:
+    return _Loader(session, progress).load(read_seed_files(seeds_dir))

@@ -1,4 +1,5 @@
 import os
+import pty
 import subprocess
 import sys
 from pathlib import Path
@@ -77,3 +78,86 @@ def test_usage_errors_exit_with_status_2() -> None:
     result = run("db", "sideways", database_url="sqlite://")
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
+
+
+def run_on_a_terminal(*args: str, database_url: str) -> tuple[int, str, str]:
+    """Run with standard error on a pseudo-terminal, as when a person types the command."""
+    primary, secondary = pty.openpty()
+    environment = os.environ | {"COMMITMENTS_DATABASE_URL": database_url, "COLUMNS": "100"}
+    with subprocess.Popen(
+        [COMMAND, *args], stdout=subprocess.PIPE, stderr=secondary, env=environment, text=True
+    ) as process:
+        os.close(secondary)
+        terminal = b""
+        while True:
+            try:
+                chunk = os.read(primary, 4096)
+            except OSError:  # the terminal closed with the process
+                break
+            if not chunk:
+                break
+            terminal += chunk
+        stdout = process.stdout.read() if process.stdout else ""
+    os.close(primary)
+    return process.wait(timeout=120), stdout, terminal.decode(errors="replace")
+
+
+def test_seed_export_and_import_draw_progress_bars_on_a_terminal_only(
+    databases, tmp_path: Path
+) -> None:
+    url = databases.blank()
+    assert run("db", "upgrade", database_url=url).returncode == 0
+    status, stdout, terminal = run_on_a_terminal("seed", database_url=url)
+    assert status == 0, terminal
+    assert "Seeding" in terminal
+    assert f"{len(seeded_commitments())} commitments created" in stdout
+
+    status, stdout, terminal = run_on_a_terminal(
+        "export", str(tmp_path / "a.json"), database_url=url
+    )
+    assert status == 0, terminal
+    assert "Exporting" in terminal
+    assert "Exported" in stdout
+
+    target = databases.blank()
+    assert run("db", "upgrade", database_url=target).returncode == 0
+    status, stdout, terminal = run_on_a_terminal(
+        "import", str(tmp_path / "a.json"), database_url=target
+    )
+    assert status == 0, terminal
+    assert "Importing" in terminal
+    assert "Imported" in stdout
+
+    piped = run("export", str(tmp_path / "b.json"), database_url=url)
+    assert piped.returncode == 0
+    assert piped.stderr == "", "no bar where nobody watches"
+
+
+def test_version_and_completion() -> None:
+    version = run("--version", database_url="sqlite://")
+    assert version.returncode == 0
+    assert version.stdout.startswith("commitments ")
+    assert version.stdout.split()[1][0].isdigit()
+    completion = run("--show-completion", "bash", database_url="sqlite://")
+    assert completion.returncode == 0
+    assert "complete" in completion.stdout
+    assert "commitments" in completion.stdout
+
+
+@pytest.mark.parametrize("switch", [("--debug",), ()])
+def test_debug_adds_the_traceback_to_the_one_line_error(switch: tuple[str, ...]) -> None:
+    nowhere = "postgresql+psycopg://nobody@127.0.0.1:1/nothing"
+    by_option = run(
+        *switch, "seed", database_url=nowhere, COMMITMENTS_DEBUG="1" if not switch else ""
+    )
+    assert by_option.returncode == 2
+    assert "Traceback (most recent call last)" in by_option.stderr
+    assert by_option.stderr.splitlines()[-1].startswith("error: OperationalError")
+
+
+def test_help_shows_the_choices_and_refuses_others(empty_database_url: str) -> None:
+    shown = run("users", "add", "--help", database_url=empty_database_url)
+    assert "viewer|editor|admin" in shown.stdout
+    refused = run("users", "add", "someone", "--role", "boss", database_url=empty_database_url)
+    assert refused.returncode == 2
+    assert "boss" in refused.stderr

@@ -1,7 +1,8 @@
 from logging.config import fileConfig
-from typing import Any
+from typing import Any, Literal
 
 from alembic import context
+from alembic.autogenerate.api import AutogenContext
 from sqlalchemy import create_engine, pool
 
 from app.core.config import get_settings
@@ -15,7 +16,7 @@ if config.config_file_name is not None and config.attributes.get("configure_logg
 url = config.get_main_option("sqlalchemy.url") or get_settings().database_url
 
 
-def render_item(type_: str, obj: object, autogen_context: Any) -> str | bool:
+def render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | Literal[False]:
     # Migrations stay free of app imports: the UTC wrapper is a plain timestamptz column.
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
