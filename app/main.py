@@ -16,16 +16,20 @@ from app.core.db import Database
 from app.core.headers import SecurityHeaders
 from app.core.limits import BodySizeLimit
 from app.core.logging import install_redaction
+from app.core.metrics import Metrics
 from app.core.migrations import head_revision
+from app.core.observability import ObserveRequests
 from app.core.openapi import operation_id, state_preconditions_in_schema
 from app.core.problems import install_problem_handlers
 from app.core.ratelimit import FailureLimiter
 from app.core.strict_query import refuse_unknown_query_parameters
+from app.core.time import today
 from app.documents.router import router as documents_router
 from app.health.router import router as health_router
 from app.meetings.router import router as meetings_router
 from app.parties.router import router as parties_router
 from app.reports.router import router as reports_router
+from app.reports.service import overdue_count
 from app.users.router import router as users_router
 
 DESCRIPTION = """
@@ -34,6 +38,23 @@ sentence it came from, with its parties, priority areas, leads, status and due d
 
 Errors are RFC 9457 `application/problem+json` documents.
 """
+
+
+def _metrics(settings: Settings, database: Database) -> Metrics | None:
+    if settings.metrics == "off":
+        return None
+    metrics = Metrics(database.reader)
+
+    def overdue_now() -> float:
+        with database.transaction(write=False) as session:
+            return overdue_count(session=session, on=today())
+
+    metrics.gauge(
+        "commitments_overdue_items",
+        "Open commitments and cycles past their due date, across the register",
+        overdue_now,
+    )
+    return metrics
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -73,6 +94,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             expose_headers=["ETag", "Link", "Location"],
         )
     app.add_middleware(SecurityHeaders)
+    app.state.metrics = _metrics(settings, app.state.database)
+    # Around everything but the proxy headers: every answer, a 413 included, has its id.
+    app.add_middleware(ObserveRequests, metrics=app.state.metrics)
     if settings.trusted_proxies:
         # Outermost, so that every other layer sees the client's address and scheme.
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)

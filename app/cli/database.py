@@ -24,7 +24,8 @@ def upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
     typer.echo(f"Database at {revision}.")
 
 
-@db_app.command()
+# "-1" is a revision, not an option.
+@db_app.command(context_settings={"ignore_unknown_options": True})
 def downgrade(revision: Annotated[str, typer.Argument(help="e.g. -1 or base")]) -> None:
     """Migrate the database down to REVISION."""
     from app.core.migrations import downgrade as run_downgrade

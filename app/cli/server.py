@@ -20,8 +20,13 @@ def serve(
     import uvicorn
 
     from app.cli.users import bootstrap
+    from app.core.config import get_settings
+    from app.core.logging import logging_config
 
+    settings = get_settings()
     bootstrap(create_admin=create_admin)
+    if workers > 1 and not reload:
+        _share_metrics_between_workers()
 
     typer.echo(f"Serving on http://{host}:{port} (API docs: http://{host}:{port}/docs)")
     uvicorn.run(
@@ -31,8 +36,22 @@ def serve(
         port=port,
         reload=reload,
         workers=None if reload else workers,
-        log_level="info",
+        log_config=logging_config(log_format=settings.log_format, level=settings.log_level),
+        # The app logs each request itself, with its id, user and duration.
+        access_log=False,
         # Forwarded headers are read by the app, from COMMITMENTS_TRUSTED_PROXIES only; uvicorn
         # would otherwise believe any from 127.0.0.1, a local proxy's and an attacker's alike.
         proxy_headers=False,
     )
+
+
+def _share_metrics_between_workers() -> None:
+    """Workers write their metrics to files in one fresh directory, read by every scrape.
+    Set before the workers start, so that each inherits it."""
+    import os
+    import tempfile
+
+    from app.core.metrics import MULTIPROCESS_DIRECTORY
+
+    if not os.environ.get(MULTIPROCESS_DIRECTORY):
+        os.environ[MULTIPROCESS_DIRECTORY] = tempfile.mkdtemp(prefix="commitments-metrics-")

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 import typer
 
 from app.cli.errors import CliError
-from app.users.enums import Role
+from app.users.enums import IssuableScope, Role
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -109,6 +109,10 @@ def revoke_token(token_id: int) -> None:
 def create_token(
     user: Annotated[str, typer.Argument(help="User name")],
     label: Annotated[str | None, typer.Option()] = None,
+    scope: Annotated[
+        IssuableScope,
+        typer.Option(help="api: what the user's role allows; metrics: /metrics only."),
+    ] = IssuableScope.api,
 ) -> None:
     """Issue another token for a user and print it (once)."""
     from app.core.config import get_settings
@@ -118,7 +122,7 @@ def create_token(
     def issue(session: "Session") -> "IssuedToken":
         user_id = service.find_user_id(session=session, name=user)
         return service.issue_token(
-            session=session, user_id=user_id, request=TokenCreate(label=label)
+            session=session, user_id=user_id, request=TokenCreate(label=label, scope=scope)
         )
 
     print_issued(_in_session(issue), get_settings().public_url)

@@ -1,5 +1,6 @@
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import Field, field_validator
@@ -34,6 +35,12 @@ class Settings(BaseSettings):
     # Addresses (or networks) of the reverse proxies whose X-Forwarded-For and
     # X-Forwarded-Proto are believed; from anyone else these headers are ignored.
     trusted_proxies: list[str] = Field(default_factory=list)
+    # Log lines as readable text, or one JSON object each for a log collector.
+    log_format: Literal["text", "json"] = "text"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # /metrics: off (not served), token (a bearer token of scope "metrics", issued by an
+    # administrator) or open (for a port only the monitoring network reaches).
+    metrics: Literal["off", "token", "open"] = "token"
 
     @field_validator("public_url")
     @classmethod

@@ -1,13 +1,20 @@
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
+from fastapi.security import HTTPAuthorizationCredentials
+from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.core.db import Database
-from app.core.errors import NotReadyError
+from app.core.errors import NotFoundError, NotReadyError
+from app.core.metrics import Metrics
 from app.core.migrations import current_revision
 from app.core.openapi import problem_responses
 from app.core.responses import json_response
+from app.users.auth import authenticate_request, bearer
+from app.users.enums import TokenScope
 
 router = APIRouter(tags=["health"])
 
@@ -36,3 +43,31 @@ def readyz(request: Request) -> Response:
     return json_response(
         {"status": "ready", "database": database.reader.dialect.name, "revision": current}
     )
+
+
+def metrics_reader(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Metrics:
+    """Metrics count what no single party may see: by default only a token of scope
+    "metrics" (issued by an administrator, good for nothing else) reads them."""
+    metrics: Metrics | None = request.app.state.metrics
+    if metrics is None:
+        raise NotFoundError("Metrics are off (COMMITMENTS_METRICS=off).")
+    if request.app.state.settings.metrics == "token":
+        authenticate_request(
+            request, credentials.credentials if credentials else None, TokenScope.metrics
+        )
+    return metrics
+
+
+@router.get(
+    "/metrics",
+    responses={
+        200: {"content": {"text/plain": {}}, "description": "Prometheus text exposition"},
+        **problem_responses(401, 404, 429),
+    },
+)
+def metrics(reader: Annotated[Metrics, Depends(metrics_reader)]) -> Response:
+    """Prometheus metrics: requests and latency by route, database pool use, overdue items."""
+    return Response(reader.exposition(), media_type=CONTENT_TYPE_LATEST)

@@ -64,11 +64,11 @@ def _links(
     return parties, leads
 
 
-def _live(principal: Principal) -> list[ColumnElement[bool]]:
+def _live(principal: Principal | None) -> list[ColumnElement[bool]]:
     return [col(Commitment.archived_at).is_(None), is_open(), *visible_to(principal)]
 
 
-def _dated(session: Session, principal: Principal, before: date | None) -> list[DatedRow]:
+def _dated(session: Session, principal: Principal | None, before: date | None) -> list[DatedRow]:
     """Open commitments and open cycles with a due date (before `before`, when given)."""
     live = _live(principal)
     plain = sa_select(
@@ -163,6 +163,12 @@ def deadline_report(
         stale=sorted(map(item, stale_rows), key=lambda i: i.ref),
         open=items if include_open else [],
     )
+
+
+def overdue_count(*, session: Session, on: date) -> int:
+    """How many commitments and cycles, across the whole register, are past due on `on`: for
+    operators' monitoring, never for a party (it counts what the party may not see)."""
+    return len(_dated(session, None, before=on))
 
 
 def overdue_report(

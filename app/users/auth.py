@@ -45,6 +45,7 @@ def authenticate_request(request: Request, token: str | None, scope: TokenScope)
     if stale:
         with database.transaction() as session:
             service.record_use(session=session, token_id=principal.token_id)
+    request.state.user = principal.name  # for the request's log line
     return principal
 
 

@@ -10,7 +10,7 @@ from app.core.db import UTCDateTime
 from app.core.metadata import SQLModel
 from app.core.time import utcnow
 from app.core.validation import Code, Instant, PartyCode, Text
-from app.users.enums import Role, TokenScope
+from app.users.enums import IssuableScope, Role, TokenScope
 
 
 class UserAccount(SQLModel, table=True):
@@ -36,7 +36,7 @@ class ApiToken(SQLModel, table=True):
     """A bearer token: only its SHA-256 is stored; the token itself is shown once."""
 
     __tablename__ = "api_token"
-    __table_args__ = (CheckConstraint("scope IN ('api', 'calendar')", name="scope"),)
+    __table_args__ = (CheckConstraint("scope IN ('api', 'calendar', 'metrics')", name="scope"),)
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="user_account.id", index=True)
@@ -71,6 +71,10 @@ class TokenCreate(SQLModel):
 
     label: Label | None = None
     expires_at: Instant | None = None
+    scope: IssuableScope = PydanticField(
+        default=IssuableScope.api,
+        description="api: the API as the user's role allows; metrics: /metrics only",
+    )
 
 
 class TokenPublic(SQLModel):

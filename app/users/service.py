@@ -146,12 +146,13 @@ def create_user(*, session: Session, request: UserCreate) -> IssuedToken:
 
 
 def issue_token(
-    *, session: Session, user_id: int, request: TokenCreate, scope: TokenScope = TokenScope.api
+    *, session: Session, user_id: int, request: TokenCreate, scope: TokenScope | None = None
 ) -> IssuedToken:
+    """A new token of the scope the request asks for (or `scope`, which overrides it)."""
     user = session.get(UserAccount, user_id)
     if user is None:
         raise NotFoundError(f"No user {user_id}.")
-    token, row = _issue(session, user, request, scope)
+    token, row = _issue(session, user, request, scope or TokenScope(request.scope))
     return IssuedToken(
         token=token, token_info=_token_public(row), user=get_user(session=session, user_id=user_id)
     )

@@ -161,3 +161,16 @@ def test_help_shows_the_choices_and_refuses_others(empty_database_url: str) -> N
     refused = run("users", "add", "someone", "--role", "boss", database_url=empty_database_url)
     assert refused.returncode == 2
     assert "boss" in refused.stderr
+
+
+def test_an_administrator_issues_a_metrics_token_from_the_command_line(
+    empty_database_url: str,
+) -> None:
+    created = run("users", "add", "ops", "--role", "admin", database_url=empty_database_url)
+    assert created.returncode == 0, created.stderr
+    issued = run("tokens", "create", "ops", "--scope", "metrics", database_url=empty_database_url)
+    assert issued.returncode == 0, issued.stderr
+    listed = run("users", "list", database_url=empty_database_url).stdout
+    assert listed.count(":active") == 2
+    refused = run("tokens", "create", "ops", "--scope", "calendar", database_url=empty_database_url)
+    assert refused.returncode == 2

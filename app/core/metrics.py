@@ -1,0 +1,89 @@
+"""Prometheus metrics: requests by route, the database pool, and gauges read when scraped.
+
+With several worker processes, each writes its counts to files in PROMETHEUS_MULTIPROC_DIR
+(set by `commitments serve`), and a scrape adds up every worker's."""
+
+import os
+from collections.abc import Callable, Iterable
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.multiprocess import MultiProcessCollector
+from prometheus_client.registry import Collector
+from sqlalchemy import Engine
+from sqlalchemy.pool import QueuePool
+
+MULTIPROCESS_DIRECTORY = "PROMETHEUS_MULTIPROC_DIR"
+
+
+class _PoolCollector(Collector):
+    """The connection pool as this process sees it at the moment of the scrape."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def collect(self) -> Iterable[Metric]:
+        pool = self.engine.pool
+        if not isinstance(pool, QueuePool):  # SQLite's per-thread pools have no counts
+            return
+        in_use = GaugeMetricFamily(
+            "commitments_db_connections_in_use",
+            "Database connections checked out of this process's pool",
+            labels=["pid"],
+        )
+        in_use.add_metric([str(os.getpid())], pool.checkedout())
+        size = GaugeMetricFamily(
+            "commitments_db_pool_size", "Connections the pool keeps open", labels=["pid"]
+        )
+        size.add_metric([str(os.getpid())], pool.size())
+        yield in_use
+        yield size
+
+
+class _ReadOnScrape(Collector):
+    def __init__(self, name: str, help_text: str, read: Callable[[], float]) -> None:
+        self.name, self.help_text, self.read = name, help_text, read
+
+    def collect(self) -> Iterable[Metric]:
+        yield GaugeMetricFamily(self.name, self.help_text, value=self.read())
+
+
+class Metrics:
+    def __init__(self, engine: Engine) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "commitments_http_requests",
+            "HTTP requests answered, by route template and status",
+            ["method", "route", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "commitments_http_request_duration_seconds",
+            "Time to answer an HTTP request, by route template",
+            ["method", "route"],
+            registry=self.registry,
+        )
+        self.collectors: list[Collector] = []
+        self._add(_PoolCollector(engine))
+
+    def _add(self, collector: Collector) -> None:
+        self.collectors.append(collector)
+        self.registry.register(collector)
+
+    def observe(self, *, method: str, route: str, status: int, seconds: float) -> None:
+        self.requests.labels(method, route, str(status)).inc()
+        self.latency.labels(method, route).observe(seconds)
+
+    def gauge(self, name: str, help_text: str, read: Callable[[], float]) -> None:
+        """A gauge whose value is read at each scrape (once, not once per worker)."""
+        self._add(_ReadOnScrape(name, help_text, read))
+
+    def exposition(self) -> bytes:
+        if not os.environ.get(MULTIPROCESS_DIRECTORY):
+            return generate_latest(self.registry)
+        # Every worker's request counts, from their files; the rest read here and now.
+        registry = CollectorRegistry()
+        MultiProcessCollector(registry)  # type: ignore[no-untyped-call]  # untyped upstream
+        for collector in self.collectors:
+            registry.register(collector)
+        return generate_latest(registry)
