@@ -1,7 +1,7 @@
 """Every table, imported once so the metadata is complete for Alembic and the app."""
 
 from app.areas.models import AreaLead, Framework, PriorityArea
-from app.commitments.models import (
+from app.commitments import (
     Commitment,
     CommitmentArea,
     CommitmentContact,

@@ -3,8 +3,7 @@ from datetime import date
 from pydantic import Field as PydanticField
 from sqlmodel import Field
 
-from app.commitments.enums import CommitmentStatus
-from app.commitments.models import LeadAssignment, LeadPublic
+from app.commitments import CommitmentStatus, LeadAssignment, LeadPublic
 from app.core.metadata import SQLModel
 
 

@@ -10,9 +10,14 @@ from app.areas.models import (
     FrameworkPublic,
     PriorityArea,
 )
-from app.commitments.enums import CommitmentStatus
-from app.commitments.models import Commitment, CommitmentArea, LeadAssignment, LeadPublic
-from app.commitments.visibility import visible_to
+from app.commitments import (
+    Commitment,
+    CommitmentArea,
+    CommitmentStatus,
+    LeadAssignment,
+    LeadPublic,
+    visible_to,
+)
 from app.contacts.enums import ContactKind
 from app.contacts.models import Contact, ContactRef
 from app.core.errors import NotFoundError, UnprocessableError

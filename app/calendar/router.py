@@ -5,7 +5,7 @@ from fastapi.responses import Response
 from fastapi.security import HTTPAuthorizationCredentials
 
 from app.calendar import service
-from app.commitments.filters import CommitmentFilters
+from app.commitments import CommitmentFilters
 from app.core.openapi import problem_responses
 from app.core.security import Principal
 from app.users.auth import authenticate_request, bearer

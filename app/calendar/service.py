@@ -5,9 +5,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from app.commitments.enums import CommitmentStatus
-from app.commitments.filters import CommitmentFilters
-from app.commitments.service import iter_all
+from app.commitments import CommitmentFilters, CommitmentStatus, iter_all
 from app.core.db import Database
 from app.core.security import Principal
 from app.core.time import utcnow

@@ -83,7 +83,7 @@ def seed(
     """Load the seed files (idempotent: never overwrites what users changed)."""
     from sqlmodel import func, select
 
-    from app.commitments.models import Commitment
+    from app.commitments import Commitment
     from app.core.config import get_settings
     from app.core.db import Database
     from app.seeding.service import SeedError, seed_register

@@ -10,9 +10,9 @@ import httpx
 from pydantic import BaseModel
 
 from app.client.errors import error_for
-from app.commitments.filters import CommitmentFilters
-from app.commitments.models import (
+from app.commitments import (
     CommitmentCreate,
+    CommitmentFilters,
     CommitmentPage,
     CommitmentPublic,
     CommitmentUpdate,

@@ -13,9 +13,9 @@ import httpx
 from app.client import calls
 from app.client.calls import Call
 from app.client.retry import RetryPolicy
-from app.commitments.filters import CommitmentFilters
-from app.commitments.models import (
+from app.commitments import (
     CommitmentCreate,
+    CommitmentFilters,
     CommitmentPage,
     CommitmentPublic,
     CommitmentUpdate,

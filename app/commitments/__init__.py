@@ -1,0 +1,125 @@
+"""The register's commitments. Other packages import from here only: these names are the
+package's contract, and its modules are free to change behind them.
+
+Names load on first use: tables of other packages refer to these ones and these to theirs,
+so importing every module here up front would import in circles."""
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+# Each exported name and the module that defines it.
+_HOME = {
+    "OPEN_STATUSES": "enums",
+    "OPEN_VALUES": "enums",
+    "STATUS_CHECK": "enums",
+    "CommitmentSort": "enums",
+    "CommitmentStatus": "enums",
+    "CommitmentFilters": "filters",
+    "filter_conditions": "filters",
+    "Commitment": "models",
+    "CommitmentArea": "models",
+    "CommitmentContact": "models",
+    "CommitmentCreate": "models",
+    "CommitmentLead": "models",
+    "CommitmentPage": "models",
+    "CommitmentParty": "models",
+    "CommitmentPublic": "models",
+    "CommitmentReleasability": "models",
+    "CommitmentUpdate": "models",
+    "LeadAssignment": "models",
+    "LeadPublic": "models",
+    "search_text_of": "models",
+    "PageRow": "queries",
+    "page_query": "queries",
+    "party_codes": "queries",
+    "readable": "queries",
+    "iter_all": "service",
+    "list_commitments": "service",
+    "past_cycles": "views",
+    "to_public": "views",
+    "visible_to": "visibility",
+    "apply_changes": "writer",
+    "cycle_changes_as_state": "writer",
+    "derive_deadline": "writer",
+    "record_creation": "writer",
+}
+
+if TYPE_CHECKING:
+    from app.commitments.enums import (
+        OPEN_STATUSES,
+        OPEN_VALUES,
+        STATUS_CHECK,
+        CommitmentSort,
+        CommitmentStatus,
+    )
+    from app.commitments.filters import CommitmentFilters, filter_conditions
+    from app.commitments.models import (
+        Commitment,
+        CommitmentArea,
+        CommitmentContact,
+        CommitmentCreate,
+        CommitmentLead,
+        CommitmentPage,
+        CommitmentParty,
+        CommitmentPublic,
+        CommitmentReleasability,
+        CommitmentUpdate,
+        LeadAssignment,
+        LeadPublic,
+        search_text_of,
+    )
+    from app.commitments.queries import PageRow, page_query, party_codes, readable
+    from app.commitments.service import iter_all, list_commitments
+    from app.commitments.views import past_cycles, to_public
+    from app.commitments.visibility import visible_to
+    from app.commitments.writer import (
+        apply_changes,
+        cycle_changes_as_state,
+        derive_deadline,
+        record_creation,
+    )
+
+__all__ = [
+    "OPEN_STATUSES",
+    "OPEN_VALUES",
+    "STATUS_CHECK",
+    "Commitment",
+    "CommitmentArea",
+    "CommitmentContact",
+    "CommitmentCreate",
+    "CommitmentFilters",
+    "CommitmentLead",
+    "CommitmentPage",
+    "CommitmentParty",
+    "CommitmentPublic",
+    "CommitmentReleasability",
+    "CommitmentSort",
+    "CommitmentStatus",
+    "CommitmentUpdate",
+    "LeadAssignment",
+    "LeadPublic",
+    "PageRow",
+    "apply_changes",
+    "cycle_changes_as_state",
+    "derive_deadline",
+    "filter_conditions",
+    "iter_all",
+    "list_commitments",
+    "page_query",
+    "party_codes",
+    "past_cycles",
+    "readable",
+    "record_creation",
+    "search_text_of",
+    "to_public",
+    "visible_to",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _HOME.get(name)
+    if module is None:
+        raise AttributeError(f"app.commitments exports no {name!r}")
+    value = getattr(import_module(f"app.commitments.{module}"), name)
+    globals()[name] = value
+    return value

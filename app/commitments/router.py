@@ -4,7 +4,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import Response
 
-from app.commitments import service
+from app.commitments import service, views
 from app.commitments.enums import CommitmentSort
 from app.commitments.filters import CommitmentFilters, filter_query_params
 from app.commitments.models import (
@@ -68,7 +68,7 @@ def list_commitments(
         return varies_by_accept(
             table_response(
                 output=chosen,
-                headers=service.EXPORT_COLUMNS,
+                headers=views.EXPORT_COLUMNS,
                 rows=rows,
                 filename="commitments",
                 title="Commitments",
@@ -129,9 +129,9 @@ def get_commitment(
     ] = None,
 ) -> Response:
     if as_of is not None:
-        past = service.get_commitment_as_of(session=session, ref=ref, principal=principal, on=as_of)
+        past = views.get_commitment_as_of(session=session, ref=ref, principal=principal, on=as_of)
         return json_response(past)
-    public = service.get_commitment_public(session=session, ref=ref, principal=principal)
+    public = views.get_commitment_public(session=session, ref=ref, principal=principal)
     return versioned_response(public, if_none_match=if_none_match)
 
 

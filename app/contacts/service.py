@@ -1,8 +1,7 @@
 from sqlmodel import Session, col, select
 
 from app.areas.models import AreaLead
-from app.commitments.models import Commitment, CommitmentLead
-from app.commitments.visibility import visible_to
+from app.commitments import Commitment, CommitmentLead, visible_to
 from app.contacts.enums import ContactKind
 from app.contacts.models import Contact, ContactCreate, ContactPublic, ContactUpdate
 from app.core.errors import ConflictError, ForbiddenError, NotFoundError, UnprocessableError

@@ -5,8 +5,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import ColumnElement, and_, or_
 from sqlmodel import col
 
-from app.commitments.enums import OPEN_VALUES
-from app.commitments.models import Commitment
+from app.commitments import OPEN_VALUES, Commitment
 
 DEFAULT_DUE_SOON_DAYS = 30
 DEFAULT_STALE_DAYS = 90

@@ -6,7 +6,7 @@ from pydantic import Field as PydanticField
 from sqlalchemy import CheckConstraint, Column, Index, UniqueConstraint
 from sqlmodel import Field
 
-from app.commitments.enums import STATUS_CHECK, CommitmentStatus
+from app.commitments import STATUS_CHECK, CommitmentStatus
 from app.core.db import UTCDateTime
 from app.core.metadata import SQLModel
 from app.core.schemas import Schema

@@ -14,8 +14,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from app.commitments.enums import CommitmentStatus
-from app.commitments.models import Commitment
+from app.commitments import Commitment, CommitmentStatus
 from app.core.errors import UnprocessableError
 from app.core.metadata import id_of
 from app.core.time import today, utcnow

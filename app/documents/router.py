@@ -2,7 +2,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 from sqlmodel import SQLModel
 
-from app.commitments.models import CommitmentPublic
+from app.commitments import CommitmentPublic
 from app.core.openapi import problem_responses
 from app.core.responses import json_response
 from app.core.sessions import SessionDep

@@ -1,10 +1,13 @@
 from sqlalchemy import Select, func
 from sqlmodel import Session, col, select
 
-from app.commitments.filters import CommitmentFilters
-from app.commitments.models import Commitment, CommitmentPublic
-from app.commitments.service import list_commitments
-from app.commitments.visibility import visible_to
+from app.commitments import (
+    Commitment,
+    CommitmentFilters,
+    CommitmentPublic,
+    list_commitments,
+    visible_to,
+)
 from app.core.errors import NotFoundError
 from app.core.security import Principal
 from app.documents.enums import DocumentKind

@@ -1,7 +1,6 @@
 from sqlmodel import Session, col, select
 
-from app.commitments.models import Commitment
-from app.commitments.service import apply_changes, derive_deadline
+from app.commitments import Commitment, apply_changes, derive_deadline
 from app.core.errors import ConflictError, NotFoundError, UnprocessableError
 from app.core.etags import IfMatch
 from app.core.metadata import id_of

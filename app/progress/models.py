@@ -5,7 +5,7 @@ from pydantic import Field as PydanticField
 from sqlalchemy import CheckConstraint, Column, Index, Text
 from sqlmodel import Field
 
-from app.commitments.enums import CommitmentStatus
+from app.commitments import CommitmentStatus
 from app.core.db import UTCDateTime
 from app.core.metadata import SQLModel
 from app.core.time import utcnow

@@ -5,7 +5,7 @@ from datetime import date, datetime, timedelta
 
 from sqlmodel import Session, col, select
 
-from app.commitments.enums import CommitmentStatus
+from app.commitments import CommitmentStatus
 from app.core.errors import UnprocessableError
 from app.core.metadata import id_of
 from app.core.security import Actor

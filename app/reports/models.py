@@ -3,7 +3,7 @@ from enum import StrEnum
 
 from pydantic import Field
 
-from app.commitments.enums import CommitmentStatus
+from app.commitments import CommitmentStatus
 from app.core.schemas import Schema
 from app.core.validation import Code
 

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 
-from app.commitments.filters import CommitmentFilters
+from app.commitments import CommitmentFilters
 from app.core.formats import Format, negotiate, table_response, varies_by_accept
 from app.core.openapi import problem_responses
 from app.core.responses import json_response

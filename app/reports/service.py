@@ -9,9 +9,7 @@ from sqlalchemy import ColumnElement, Select, null, or_
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from app.commitments.models import Commitment, CommitmentLead, CommitmentParty
-from app.commitments.service import party_codes
-from app.commitments.visibility import visible_to
+from app.commitments import Commitment, CommitmentLead, CommitmentParty, party_codes, visible_to
 from app.contacts.models import Contact
 from app.core.security import Principal
 from app.deadlines.conditions import is_open, stale_on

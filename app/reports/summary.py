@@ -9,10 +9,17 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from app.areas.models import PriorityArea
-from app.commitments.enums import OPEN_STATUSES, CommitmentStatus
-from app.commitments.filters import CommitmentFilters, filter_conditions
-from app.commitments.service import PageRow, page_query, past_cycles, to_public
-from app.commitments.visibility import visible_to
+from app.commitments import (
+    OPEN_STATUSES,
+    CommitmentFilters,
+    CommitmentStatus,
+    PageRow,
+    filter_conditions,
+    page_query,
+    past_cycles,
+    to_public,
+    visible_to,
+)
 from app.contacts.models import Contact
 from app.core.errors import ConflictError, NotFoundError
 from app.core.metadata import id_of

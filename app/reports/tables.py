@@ -3,7 +3,7 @@
 from collections.abc import Sequence
 from typing import Any
 
-from app.commitments.enums import CommitmentStatus
+from app.commitments import CommitmentStatus
 from app.reports.models import CycleReport, DeadlineReport, OverdueReport, SummaryReport
 
 Table = tuple[list[str], list[Sequence[Any]]]

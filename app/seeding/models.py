@@ -4,7 +4,7 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.commitments.enums import CommitmentStatus
+from app.commitments import CommitmentStatus
 from app.core.validation import Code, Ref, Slug
 from app.deadlines.models import DueRule, Recurrence
 from app.documents.enums import DocumentKind

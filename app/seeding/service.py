@@ -16,18 +16,16 @@ from pydantic import ValidationError
 from sqlmodel import Session, select
 
 from app.areas.models import Framework, PriorityArea
-from app.commitments.models import (
+from app.commitments import (
     Commitment,
     CommitmentArea,
     CommitmentParty,
     CommitmentReleasability,
-    search_text_of,
-)
-from app.commitments.service import (
     apply_changes,
     cycle_changes_as_state,
     derive_deadline,
     record_creation,
+    search_text_of,
 )
 from app.core.metadata import SQLModel, id_of
 from app.core.progress import SILENT, Progress

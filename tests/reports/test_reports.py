@@ -112,7 +112,7 @@ def test_the_register_as_it_stood_is_rebuilt_from_history(client: TestClient, mo
     ref = "SCM56-RCF-05"
     before = client.get(f"/api/v1/commitments/{ref}").json()
     monkeypatch.setattr(
-        "app.commitments.service.utcnow", lambda: datetime(2030, 1, 10, 12, tzinfo=UTC)
+        "app.commitments.writer.utcnow", lambda: datetime(2030, 1, 10, 12, tzinfo=UTC)
     )
     client.patch(
         f"/api/v1/commitments/{ref}",
@@ -120,7 +120,7 @@ def test_the_register_as_it_stood_is_rebuilt_from_history(client: TestClient, mo
         headers={"If-Match": f'"{before["version"]}"'},
     )
     monkeypatch.setattr(
-        "app.commitments.service.utcnow", lambda: datetime(2030, 3, 5, 9, tzinfo=UTC)
+        "app.commitments.writer.utcnow", lambda: datetime(2030, 3, 5, 9, tzinfo=UTC)
     )
     client.patch(
         f"/api/v1/commitments/{ref}",

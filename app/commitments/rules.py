@@ -1,0 +1,73 @@
+"""The rules of a change, without the database: who may edit or withdraw, the workflow,
+completion."""
+
+from collections.abc import Iterable
+from typing import Any
+
+from app.commitments.enums import CommitmentStatus
+from app.commitments.models import (
+    Commitment,
+)
+from app.commitments.workflow import allowed_next, can_move
+from app.core.errors import (
+    ForbiddenError,
+    InvalidTransitionError,
+)
+from app.core.security import Principal
+from app.core.time import today
+from app.progress.models import NoteCreate
+
+
+def check_may_edit(principal: Principal | None, parties: Iterable[str]) -> None:
+    if principal is None or principal.is_admin:
+        return
+    if principal.party_code is None or principal.party_code not in parties:
+        raise ForbiddenError(
+            f"Editors change only commitments their own party ({principal.party_code}) is part of."
+        )
+
+
+def check_may_withdraw(
+    principal: Principal | None, old: dict[str, Any], new: dict[str, Any]
+) -> None:
+    """Taking a commitment away from another party is an administrator's decision: an editor
+    could otherwise cut an ally out of a joint record it then cannot even see."""
+    if principal is None or principal.is_admin:
+        return
+    withdrawn = (set(old["parties"]) - set(new["parties"])) | (
+        set(old["releasable_to"]) - set(new["releasable_to"])
+    )
+    others = sorted(withdrawn - {principal.party_code})
+    if others:
+        raise ForbiddenError(
+            f"Only an administrator removes another party ({', '.join(others)}) from a "
+            "commitment or from those it is releasable to."
+        )
+
+
+def check_transition(current: str, new: str) -> None:
+    current_status, new_status = CommitmentStatus(current), CommitmentStatus(new)
+    if not can_move(current_status, new_status):
+        allowed = allowed_next(current_status)
+        raise InvalidTransitionError(
+            f"A commitment cannot go from {current} to {new}; "
+            f"allowed next: {', '.join(allowed) or 'none (final)'}.",
+            current_status=current,
+            allowed_next=allowed,
+        )
+
+
+def completion_change(
+    commitment: Commitment, status: str, note: NoteCreate | None
+) -> dict[str, tuple[Any, Any]]:
+    """The completion date follows the status: the completing note's day, or today."""
+    completed_on = None
+    if status == CommitmentStatus.completed.value:
+        completed_on = commitment.completed_on or (note.as_of if note and note.as_of else today())
+    if completed_on == commitment.completed_on:
+        return {}
+    return {"completed_on": (commitment.completed_on, completed_on)}
+
+
+def diff(old: dict[str, Any], new: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
+    return {field: (old[field], new[field]) for field in new if new[field] != old[field]}

@@ -1,0 +1,371 @@
+"""Writing commitments: a state checked against the register, links, the version bump and the
+history; used alike by the API, the seeds and the meetings."""
+
+import secrets
+from collections.abc import Collection, Iterable
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    delete,
+    update,
+)
+from sqlmodel import Session, col, select
+
+from app.areas.models import PriorityArea
+from app.commitments.enums import CommitmentStatus
+from app.commitments.models import (
+    Commitment,
+    CommitmentArea,
+    CommitmentContact,
+    CommitmentLead,
+    CommitmentParty,
+    CommitmentReleasability,
+    CommitmentUpdate,
+    search_text_of,
+)
+from app.commitments.queries import PageRow
+from app.commitments.rules import check_may_edit
+from app.commitments.views import to_public
+from app.contacts.models import Contact
+from app.core.errors import (
+    PreconditionFailedError,
+    UnprocessableError,
+)
+from app.core.metadata import id_of
+from app.core.security import Actor, Principal
+from app.core.time import utcnow
+from app.deadlines import service as deadlines
+from app.deadlines.models import CommitmentCycle, DueRule, Recurrence
+from app.history import service as history
+from app.parties.models import Party
+
+LINK_FIELDS = ("parties", "areas", "leads", "supporting_contacts", "releasable_to")
+
+
+def current_state(*, session: Session, commitment: Commitment) -> dict[str, Any]:
+    """The editable fields as the history records them (codes, slugs and contact ids)."""
+    public = to_public(session=session, rows=[PageRow(commitment, None, None, None, None)])[0]
+    return {
+        "title": commitment.title,
+        "description": commitment.description,
+        "status": commitment.status,
+        "due_date": commitment.due_date,
+        "due_rule": commitment.due_rule,
+        "recurrence": commitment.recurrence,
+        "parties": public.parties,
+        "areas": sorted(public.areas),
+        "leads": {lead.party: lead.contact.id for lead in public.leads},
+        "supporting_contacts": sorted(contact.id for contact in public.supporting_contacts),
+        "releasable_to": public.releasable_to,
+    }
+
+
+def _ids_by_key(
+    session: Session,
+    model: type[Party] | type[PriorityArea],
+    key: str,
+    wanted: Iterable[str],
+    what: str,
+) -> dict[str, int]:
+    wanted = set(wanted)
+    if not wanted:
+        return {}
+    column = col(getattr(model, key))
+    found = {
+        value: id_
+        for id_, value in session.execute(select(col(model.id), column).where(column.in_(wanted)))
+    }
+    missing = sorted(wanted - set(found))
+    if missing:
+        raise UnprocessableError(f"Unknown {what}: {', '.join(missing)}.")
+    return found
+
+
+def _contact_parties(session: Session, ids: Iterable[int]) -> dict[int, str]:
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    rows = session.execute(
+        select(col(Contact.id), col(Party.code))
+        .join(Party, col(Party.id) == col(Contact.party_id))
+        .where(col(Contact.id).in_(wanted), col(Contact.archived_at).is_(None))
+    )
+    found = dict(rows.all())
+    missing = sorted(wanted - set(found))
+    if missing:
+        raise UnprocessableError(f"Unknown contact id(s): {', '.join(map(str, missing))}.")
+    return found
+
+
+def validate_state(
+    session: Session,
+    state: dict[str, Any],
+    principal: Principal | None,
+    changed: Collection[str] | None = None,
+) -> None:
+    """Check a commitment's new state; of an existing one, only what changes is looked up."""
+
+    def changes(*fields: str) -> bool:
+        return changed is None or any(field in changed for field in fields)
+
+    parties = set(state["parties"])
+    if changes("parties", "releasable_to"):
+        codes = parties | set(state["releasable_to"])
+        _ids_by_key(session, Party, "code", codes, "party code(s)")
+    if changes("areas"):
+        _ids_by_key(session, PriorityArea, "slug", state["areas"], "priority area(s)")
+    if not parties <= set(state["releasable_to"]):
+        raise UnprocessableError("releasable_to must include every party of the commitment.")
+    stray = sorted(set(state["leads"]) - parties)
+    if stray:
+        raise UnprocessableError(
+            f"Leads must be for the commitment's parties, not {', '.join(stray)}."
+        )
+    if not changes("parties", "leads", "supporting_contacts"):
+        check_may_edit(principal, parties)
+        return
+    contact_parties = _contact_parties(
+        session, [*state["leads"].values(), *state["supporting_contacts"]]
+    )
+    for party, contact_id in state["leads"].items():
+        if contact_parties[contact_id] != party:
+            raise UnprocessableError(
+                f"Contact {contact_id} is on the {contact_parties[contact_id]} side, not {party}."
+            )
+    check_may_edit(principal, parties)
+
+
+def _write_releasability(
+    session: Session, commitment_id: int, codes: Iterable[str], history_from: datetime | None
+) -> None:
+    """Release to `codes`: parties that keep access keep the past they could see; parties
+    that gain it see the past from `history_from` on (None: all of it)."""
+    wanted = set(_ids_by_key(session, Party, "code", codes, "party code(s)").values())
+    current = set(
+        session.execute(
+            select(col(CommitmentReleasability.party_id)).where(
+                col(CommitmentReleasability.commitment_id) == commitment_id
+            )
+        ).scalars()
+    )
+    if current - wanted:
+        session.execute(
+            delete(CommitmentReleasability).where(
+                col(CommitmentReleasability.commitment_id) == commitment_id,
+                col(CommitmentReleasability.party_id).in_(current - wanted),
+            )
+        )
+    for party_id in sorted(wanted - current):
+        session.add(
+            CommitmentReleasability(
+                commitment_id=commitment_id, party_id=party_id, history_from=history_from
+            )
+        )
+
+
+def write_links(
+    session: Session,
+    commitment_id: int,
+    field: str,
+    value: Any,
+    history_from: datetime | None = None,
+) -> None:
+    if field == "releasable_to":
+        _write_releasability(session, commitment_id, value, history_from)
+    elif field == "parties":
+        session.execute(
+            delete(CommitmentParty).where(col(CommitmentParty.commitment_id) == commitment_id)
+        )
+        for party_id in _ids_by_key(session, Party, "code", value, "party code(s)").values():
+            session.add(CommitmentParty(commitment_id=commitment_id, party_id=party_id))
+    elif field == "areas":
+        session.execute(
+            delete(CommitmentArea).where(col(CommitmentArea.commitment_id) == commitment_id)
+        )
+        for area_id in _ids_by_key(
+            session, PriorityArea, "slug", value, "priority area(s)"
+        ).values():
+            session.add(CommitmentArea(commitment_id=commitment_id, area_id=area_id))
+    elif field == "leads":
+        session.execute(
+            delete(CommitmentLead).where(col(CommitmentLead.commitment_id) == commitment_id)
+        )
+        party_ids = _ids_by_key(session, Party, "code", value, "party code(s)")
+        for party, contact_id in value.items():
+            session.add(
+                CommitmentLead(
+                    commitment_id=commitment_id, party_id=party_ids[party], contact_id=contact_id
+                )
+            )
+    elif field == "supporting_contacts":
+        session.execute(
+            delete(CommitmentContact).where(col(CommitmentContact.commitment_id) == commitment_id)
+        )
+        for contact_id in value:
+            session.add(CommitmentContact(commitment_id=commitment_id, contact_id=contact_id))
+
+
+def apply_changes(
+    *,
+    session: Session,
+    commitment: Commitment,
+    changes: dict[str, tuple[Any, Any]],
+    actor: Actor,
+    reason: str | None = None,
+    release_history: bool = False,
+) -> None:
+    """Write changed fields, bump the version and record the history, all or nothing.
+
+    A party newly released to sees the commitment's past only from now, unless
+    `release_history` releases the past too.
+
+    The version bump comes first and only matches the version that was read: a writer that
+    committed in between makes it match no row, and this change is refused with 412.
+    """
+    if not changes:
+        return
+    commitment_id = id_of(commitment)
+    read_version, now = commitment.version, utcnow()
+    bumped = session.execute(
+        update(Commitment)
+        .where(col(Commitment.id) == commitment_id, col(Commitment.version) == read_version)
+        .values(version=read_version + 1, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if bumped.rowcount != 1:  # type: ignore[attr-defined]
+        raise PreconditionFailedError(
+            "The commitment was changed by someone else at the same time; read it again."
+        )
+    commitment.version, commitment.updated_at = read_version + 1, now
+    for field, (_old, new) in changes.items():
+        if field in LINK_FIELDS:
+            write_links(session, commitment_id, field, new, None if release_history else now)
+        elif field in Commitment.model_fields:
+            setattr(commitment, field, new)
+        # Others ("archived", "cycle KEY: ...") are set by the caller and only recorded here.
+    if "title" in changes or "quote" in changes:
+        commitment.search_text = search_text_of(
+            ref=commitment.ref, title=commitment.title, quote=commitment.quote
+        )
+    session.add(commitment)
+    session.flush()
+    history.record(
+        session=session,
+        commitment_id=commitment_id,
+        version=commitment.version,
+        changes=changes,
+        actor=actor,
+        reason=reason,
+        at=now,
+    )
+
+
+def requested_state(old: dict[str, Any], request: CommitmentUpdate) -> dict[str, Any]:
+    new = dict(old)
+    for field in request.model_fields_set - {"progress_note", "release_history"}:
+        value = getattr(request, field)
+        if field == "title" and value is None:
+            raise UnprocessableError("A commitment's title cannot be removed.")
+        if value is None and field in LINK_FIELDS:
+            raise UnprocessableError(f"Send an empty list, not null, to clear {field}.")
+        if field in ("parties", "areas", "releasable_to"):
+            value = sorted(value)
+        elif field == "leads":
+            value = {
+                lead.party: lead.contact_id for lead in sorted(value, key=lambda lead: lead.party)
+            }
+        elif field == "supporting_contacts":
+            value = sorted(set(value))
+        elif field == "status":
+            value = value.value
+        elif field in ("due_rule", "recurrence") and value is not None:
+            value = value.model_dump(mode="json")
+        new[field] = value
+    if "parties" in request.model_fields_set and "releasable_to" not in request.model_fields_set:
+        new["releasable_to"] = sorted(set(old["releasable_to"]) | set(new["parties"]))
+    fields = request.model_fields_set
+    if "due_date" in fields and request.due_date is not None:
+        if request.due_rule is not None:
+            raise UnprocessableError("Give a due_date or a due_rule, not both.")
+        new["due_rule"] = None
+    if new["due_rule"] is not None and new["recurrence"] is not None:
+        raise UnprocessableError("A recurring commitment's due dates come from its cycles.")
+    if new["recurrence"] is not None and "due_date" in fields and request.due_date is not None:
+        raise UnprocessableError("A recurring commitment's due dates come from its cycles.")
+    return new
+
+
+def derive_deadline(
+    session: Session, commitment: Commitment, state: dict[str, Any]
+) -> dict[str, tuple[Any, Any]]:
+    """Set the due date a rule or a recurrence implies; return the cycles' changes."""
+    if state["recurrence"] is not None:
+        recurrence = Recurrence.model_validate(state["recurrence"])
+        cycle_changes = deadlines.sync_cycles(
+            session=session, commitment=commitment, recurrence=recurrence
+        )
+        state["due_date"] = deadlines.earliest_open_due(session, commitment)
+        commitment.due_meeting_id = None
+        return cycle_changes
+    if state["due_rule"] is not None:
+        rule = DueRule.model_validate(state["due_rule"])
+        commitment.due_meeting_id, state["due_date"] = deadlines.ruled_due_date(
+            session, commitment, rule
+        )
+    else:
+        commitment.due_meeting_id = None
+    return {}
+
+
+def move_cycle(
+    session: Session, commitment: Commitment, cycle: CommitmentCycle, status: str, on: date
+) -> dict[str, tuple[Any, Any]]:
+    """Set a cycle's status; the commitment's due date follows its earliest open cycle."""
+    completed_on = on if status == CommitmentStatus.completed.value else None
+    changes: dict[str, tuple[Any, Any]] = {f"cycle {cycle.key}: status": (cycle.status, status)}
+    if completed_on != cycle.completed_on:
+        changes[f"cycle {cycle.key}: completed_on"] = (cycle.completed_on, completed_on)
+    cycle.status, cycle.completed_on, cycle.updated_at = status, completed_on, utcnow()
+    session.add(cycle)
+    session.flush()
+    due = deadlines.earliest_open_due(session, commitment)
+    if due != commitment.due_date:
+        changes["due_date"] = (commitment.due_date, due)
+    return changes
+
+
+# Crockford's base32: no I, L, O or U to misread when a reference is read out or typed.
+_REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def unused_reference(session: Session) -> str:
+    """A random reference (AC-7K3M-9QX2): a sequence would tell every reader how many
+    commitments were created that it may not see."""
+    while True:
+        chars = "".join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(8))
+        ref = f"AC-{chars[:4]}-{chars[4:]}"
+        taken = session.execute(select(col(Commitment.id)).where(col(Commitment.ref) == ref))
+        if taken.first() is None:
+            return ref
+
+
+def cycle_changes_as_state(changes: dict[str, tuple[Any, Any]]) -> dict[str, Any]:
+    return {field: new for field, (_old, new) in changes.items()}
+
+
+def record_creation(
+    *, session: Session, commitment: Commitment, state: dict[str, Any], actor: Actor
+) -> None:
+    """History of a new commitment: each field it starts with, from nothing."""
+    initial = {
+        field: (None, value) for field, value in state.items() if value not in (None, [], {})
+    }
+    history.record(
+        session=session,
+        commitment_id=id_of(commitment),
+        version=commitment.version,
+        changes={"created": (None, commitment.ref)} | initial,
+        actor=actor,
+        at=commitment.updated_at,
+    )
