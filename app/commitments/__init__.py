@@ -38,8 +38,9 @@ _HOME = {
     "past_cycles": "views",
     "to_public": "views",
     "visible_to": "visibility",
+    "CommitmentState": "state",
+    "Deadline": "state",
     "apply_changes": "writer",
-    "cycle_changes_as_state": "writer",
     "derive_deadline": "writer",
     "record_creation": "writer",
 }
@@ -70,11 +71,11 @@ if TYPE_CHECKING:
     )
     from app.commitments.queries import PageRow, page_query, party_codes, readable
     from app.commitments.service import iter_all, list_commitments
+    from app.commitments.state import CommitmentState, Deadline
     from app.commitments.views import past_cycles, to_public
     from app.commitments.visibility import visible_to
     from app.commitments.writer import (
         apply_changes,
-        cycle_changes_as_state,
         derive_deadline,
         record_creation,
     )
@@ -94,13 +95,14 @@ __all__ = [
     "CommitmentPublic",
     "CommitmentReleasability",
     "CommitmentSort",
+    "CommitmentState",
     "CommitmentStatus",
     "CommitmentUpdate",
+    "Deadline",
     "LeadAssignment",
     "LeadPublic",
     "PageRow",
     "apply_changes",
-    "cycle_changes_as_state",
     "derive_deadline",
     "filter_conditions",
     "iter_all",

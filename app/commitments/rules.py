@@ -2,12 +2,12 @@
 completion."""
 
 from collections.abc import Iterable
-from typing import Any
 
 from app.commitments.enums import CommitmentStatus
 from app.commitments.models import (
     Commitment,
 )
+from app.commitments.state import CommitmentState
 from app.commitments.workflow import allowed_next, can_move
 from app.core.errors import (
     ForbiddenError,
@@ -15,6 +15,7 @@ from app.core.errors import (
 )
 from app.core.security import Principal
 from app.core.time import today
+from app.history import Changes
 from app.progress.models import NoteCreate
 
 
@@ -28,14 +29,14 @@ def check_may_edit(principal: Principal | None, parties: Iterable[str]) -> None:
 
 
 def check_may_withdraw(
-    principal: Principal | None, old: dict[str, Any], new: dict[str, Any]
+    principal: Principal | None, old: CommitmentState, new: CommitmentState
 ) -> None:
     """Taking a commitment away from another party is an administrator's decision: an editor
     could otherwise cut an ally out of a joint record it then cannot even see."""
     if principal is None or principal.is_admin:
         return
-    withdrawn = (set(old["parties"]) - set(new["parties"])) | (
-        set(old["releasable_to"]) - set(new["releasable_to"])
+    withdrawn = (set(old.parties) - set(new.parties)) | (
+        set(old.releasable_to) - set(new.releasable_to)
     )
     others = sorted(withdrawn - {principal.party_code})
     if others:
@@ -57,9 +58,7 @@ def check_transition(current: str, new: str) -> None:
         )
 
 
-def completion_change(
-    commitment: Commitment, status: str, note: NoteCreate | None
-) -> dict[str, tuple[Any, Any]]:
+def completion_change(commitment: Commitment, status: str, note: NoteCreate | None) -> Changes:
     """The completion date follows the status: the completing note's day, or today."""
     completed_on = None
     if status == CommitmentStatus.completed.value:
@@ -67,7 +66,3 @@ def completion_change(
     if completed_on == commitment.completed_on:
         return {}
     return {"completed_on": (commitment.completed_on, completed_on)}
-
-
-def diff(old: dict[str, Any], new: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
-    return {field: (old[field], new[field]) for field in new if new[field] != old[field]}

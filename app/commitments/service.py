@@ -27,16 +27,14 @@ from app.commitments.rules import (
     check_may_withdraw,
     check_transition,
     completion_change,
-    diff,
 )
+from app.commitments.state import LINK_FIELDS, CommitmentState
 from app.commitments.views import public_of, to_public
 from app.commitments.visibility import history_horizon
 from app.commitments.workflow import INITIAL
 from app.commitments.writer import (
-    LINK_FIELDS,
     apply_changes,
     current_state,
-    cycle_changes_as_state,
     derive_deadline,
     move_cycle,
     record_creation,
@@ -120,18 +118,19 @@ def update_commitment(
         raise NotFoundError(f"Commitment {ref!r} is archived; restore it first.")
     if_match.check(commitment.version)
     old = current_state(session=session, commitment=commitment)
-    check_may_edit(principal, old["parties"])
+    check_may_edit(principal, old.parties)
     new = requested_state(old, request)
     check_may_withdraw(principal, old, new)
-    validate_state(session, new, principal, changed=diff(old, new).keys())
-    cycle_changes = derive_deadline(session, commitment, new)
-    check_transition(old["status"], new["status"])
+    validate_state(session, new, principal, changed=old.changes_to(new).keys())
+    derived = derive_deadline(session, commitment, new.deadline)
+    new = new.due_on(derived.due_date)
+    check_transition(old.status, new.status)
     note = request.progress_note
     if note is not None and note.cycle is not None:
         raise UnprocessableError("A note about one cycle goes to POST .../updates.")
-    if note is not None and note.status is not None and note.status.value != new["status"]:
+    if note is not None and note.status is not None and note.status.value != new.status:
         raise UnprocessableError("The note's status differs from the status being set.")
-    completing = new["status"] == CommitmentStatus.completed and old["status"] != new["status"]
+    completing = new.status == CommitmentStatus.completed and old.status != new.status
     if (
         completing
         and note is None
@@ -141,11 +140,13 @@ def update_commitment(
             "Completing a commitment needs a progress note in the same request "
             "or an earlier note with evidence.",
         )
-    changes = diff(old, new) | cycle_changes | completion_change(commitment, new["status"], note)
+    changes = (
+        old.changes_to(new)
+        | derived.cycle_changes
+        | completion_change(commitment, new.status, note)
+    )
     if note is not None:
-        changes |= _note_effects(
-            session, commitment, note, old["status"], new["status"], principal
-        )[1]
+        changes |= _note_effects(session, commitment, note, old.status, new.status, principal)[1]
     apply_changes(
         session=session,
         commitment=commitment,
@@ -211,7 +212,7 @@ def add_progress_note(
     commitment = get_commitment(session=session, ref=ref, principal=principal, for_update=True)
     if commitment.archived_at is not None:
         raise NotFoundError(f"Commitment {ref!r} is archived; restore it first.")
-    parties = current_state(session=session, commitment=commitment)["parties"]
+    parties = current_state(session=session, commitment=commitment).parties
     check_may_edit(principal, parties)
     cycle = deadlines.find_cycle(session, commitment, request.cycle) if request.cycle else None
     old_status = cycle.status if cycle else commitment.status
@@ -238,9 +239,7 @@ def add_progress_note(
     )
 
 
-def create_commitment(
-    *, session: Session, request: CommitmentCreate, principal: Principal | None, actor: Actor
-) -> CommitmentPublic:
+def _initial_state(request: CommitmentCreate) -> CommitmentState:
     if request.status not in INITIAL:
         raise UnprocessableError(
             f"A new commitment starts as one of: {', '.join(sorted(s.value for s in INITIAL))}."
@@ -249,23 +248,26 @@ def create_commitment(
         raise UnprocessableError("Give a due_date, a due_rule or a recurrence, not several.")
     if request.due_rule is not None and request.recurrence is not None:
         raise UnprocessableError("A recurring commitment's due dates come from its cycles.")
-    state: dict[str, Any] = {
-        "title": request.title,
-        "description": request.description,
-        "status": request.status.value,
-        "due_date": request.due_date,
-        "due_rule": request.due_rule.model_dump(mode="json") if request.due_rule else None,
-        "recurrence": request.recurrence.model_dump(mode="json") if request.recurrence else None,
-        "parties": sorted(request.parties),
-        "areas": sorted(request.areas),
-        "leads": {
+    return CommitmentState(
+        title=request.title,
+        description=request.description,
+        status=request.status.value,
+        due_date=request.due_date,
+        due_rule=request.due_rule.model_dump(mode="json") if request.due_rule else None,
+        recurrence=request.recurrence.model_dump(mode="json") if request.recurrence else None,
+        parties=sorted(request.parties),
+        areas=sorted(request.areas),
+        leads={
             lead.party: lead.contact_id
             for lead in sorted(request.leads, key=lambda lead: lead.party)
         },
-        "supporting_contacts": sorted(set(request.supporting_contacts)),
-        "releasable_to": sorted(request.releasable_to or request.parties),
-    }
-    validate_state(session, state, principal)
+        supporting_contacts=sorted(set(request.supporting_contacts)),
+        releasable_to=sorted(request.releasable_to or request.parties),
+    )
+
+
+def _source_ids(session: Session, request: CommitmentCreate) -> tuple[int | None, int | None]:
+    """The ids of the document and the meeting a new commitment names."""
     document_id = meeting_id = None
     if request.document:
         document = session.exec(
@@ -281,36 +283,48 @@ def create_commitment(
         if meeting is None:
             raise UnprocessableError(f"Unknown meeting {request.meeting!r}.")
         meeting_id = meeting.id
+    return document_id, meeting_id
+
+
+def create_commitment(
+    *, session: Session, request: CommitmentCreate, principal: Principal | None, actor: Actor
+) -> CommitmentPublic:
+    state = _initial_state(request)
+    validate_state(session, state, principal)
+    document_id, meeting_id = _source_ids(session, request)
     now = utcnow()
     commitment = Commitment(
         ref=unused_reference(session),
         title=request.title,
         description=request.description,
-        status=request.status.value,
+        status=state.status,
         due_date=request.due_date,
         document_id=document_id,
         meeting_id=meeting_id,
         quote=request.quote,
-        due_rule=state["due_rule"],
-        recurrence=state["recurrence"],
+        due_rule=state.due_rule,
+        recurrence=state.recurrence,
         created_at=now,
         updated_at=now,
     )
     session.add(commitment)
     session.flush()
-    cycle_changes = derive_deadline(session, commitment, state)
-    commitment.due_date = state["due_date"]
+    derived = derive_deadline(session, commitment, state.deadline)
+    state = state.due_on(derived.due_date)
+    commitment.due_date = state.due_date
     commitment.search_text = search_text_of(
         ref=commitment.ref, title=commitment.title, quote=commitment.quote
     )
+    record = state.record()
     for field in LINK_FIELDS:
-        write_links(session, id_of(commitment), field, state[field])
+        write_links(session, id_of(commitment), field, record[field])
     session.add(commitment)
     session.flush()
     record_creation(
         session=session,
         commitment=commitment,
-        state=state | cycle_changes_as_state(cycle_changes),
+        state=state,
+        cycle_changes=derived.cycle_changes,
         actor=actor,
     )
     return public_of(session=session, commitment=commitment)

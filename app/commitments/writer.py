@@ -3,6 +3,7 @@ history; used alike by the API, the seeds and the meetings."""
 
 import secrets
 from collections.abc import Collection, Iterable
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -26,6 +27,7 @@ from app.commitments.models import (
 )
 from app.commitments.queries import PageRow
 from app.commitments.rules import check_may_edit
+from app.commitments.state import LINK_FIELDS, CommitmentState, Deadline
 from app.commitments.views import to_public
 from app.contacts.models import Contact
 from app.core.errors import (
@@ -37,28 +39,28 @@ from app.core.security import Actor, Principal
 from app.core.time import utcnow
 from app.deadlines import service as deadlines
 from app.deadlines.models import CommitmentCycle, DueRule, Recurrence
+from app.history import Changes, cycle_field
 from app.history import service as history
 from app.parties.models import Party
 
-LINK_FIELDS = ("parties", "areas", "leads", "supporting_contacts", "releasable_to")
 
-
-def current_state(*, session: Session, commitment: Commitment) -> dict[str, Any]:
-    """The editable fields as the history records them (codes, slugs and contact ids)."""
+def current_state(*, session: Session, commitment: Commitment) -> CommitmentState:
+    """The commitment's editable state as the history records it."""
     public = to_public(session=session, rows=[PageRow(commitment, None, None, None, None)])[0]
-    return {
-        "title": commitment.title,
-        "description": commitment.description,
-        "status": commitment.status,
-        "due_date": commitment.due_date,
-        "due_rule": commitment.due_rule,
-        "recurrence": commitment.recurrence,
-        "parties": public.parties,
-        "areas": sorted(public.areas),
-        "leads": {lead.party: lead.contact.id for lead in public.leads},
-        "supporting_contacts": sorted(contact.id for contact in public.supporting_contacts),
-        "releasable_to": public.releasable_to,
-    }
+    return CommitmentState(
+        title=commitment.title,
+        description=commitment.description,
+        status=commitment.status,
+        due_date=commitment.due_date,
+        completed_on=commitment.completed_on,
+        due_rule=commitment.due_rule,
+        recurrence=commitment.recurrence,
+        parties=public.parties,
+        areas=sorted(public.areas),
+        leads={lead.party: lead.contact.id for lead in public.leads},
+        supporting_contacts=sorted(contact.id for contact in public.supporting_contacts),
+        releasable_to=public.releasable_to,
+    )
 
 
 def _ids_by_key(
@@ -100,7 +102,7 @@ def _contact_parties(session: Session, ids: Iterable[int]) -> dict[int, str]:
 
 def validate_state(
     session: Session,
-    state: dict[str, Any],
+    state: CommitmentState,
     principal: Principal | None,
     changed: Collection[str] | None = None,
 ) -> None:
@@ -109,15 +111,15 @@ def validate_state(
     def changes(*fields: str) -> bool:
         return changed is None or any(field in changed for field in fields)
 
-    parties = set(state["parties"])
+    parties = set(state.parties)
     if changes("parties", "releasable_to"):
-        codes = parties | set(state["releasable_to"])
+        codes = parties | set(state.releasable_to)
         _ids_by_key(session, Party, "code", codes, "party code(s)")
     if changes("areas"):
-        _ids_by_key(session, PriorityArea, "slug", state["areas"], "priority area(s)")
-    if not parties <= set(state["releasable_to"]):
+        _ids_by_key(session, PriorityArea, "slug", state.areas, "priority area(s)")
+    if not parties <= set(state.releasable_to):
         raise UnprocessableError("releasable_to must include every party of the commitment.")
-    stray = sorted(set(state["leads"]) - parties)
+    stray = sorted(set(state.leads) - parties)
     if stray:
         raise UnprocessableError(
             f"Leads must be for the commitment's parties, not {', '.join(stray)}."
@@ -125,10 +127,8 @@ def validate_state(
     if not changes("parties", "leads", "supporting_contacts"):
         check_may_edit(principal, parties)
         return
-    contact_parties = _contact_parties(
-        session, [*state["leads"].values(), *state["supporting_contacts"]]
-    )
-    for party, contact_id in state["leads"].items():
+    contact_parties = _contact_parties(session, [*state.leads.values(), *state.supporting_contacts])
+    for party, contact_id in state.leads.items():
         if contact_parties[contact_id] != party:
             raise UnprocessableError(
                 f"Contact {contact_id} is on the {contact_parties[contact_id]} side, not {party}."
@@ -261,71 +261,77 @@ def apply_changes(
     )
 
 
-def requested_state(old: dict[str, Any], request: CommitmentUpdate) -> dict[str, Any]:
-    new = dict(old)
-    for field in request.model_fields_set - {"progress_note", "release_history"}:
-        value = getattr(request, field)
-        if field == "title" and value is None:
-            raise UnprocessableError("A commitment's title cannot be removed.")
-        if value is None and field in LINK_FIELDS:
-            raise UnprocessableError(f"Send an empty list, not null, to clear {field}.")
-        if field in ("parties", "areas", "releasable_to"):
-            value = sorted(value)
-        elif field == "leads":
-            value = {
-                lead.party: lead.contact_id for lead in sorted(value, key=lambda lead: lead.party)
-            }
-        elif field == "supporting_contacts":
-            value = sorted(set(value))
-        elif field == "status":
-            value = value.value
-        elif field in ("due_rule", "recurrence") and value is not None:
-            value = value.model_dump(mode="json")
-        new[field] = value
-    if "parties" in request.model_fields_set and "releasable_to" not in request.model_fields_set:
-        new["releasable_to"] = sorted(set(old["releasable_to"]) | set(new["parties"]))
-    fields = request.model_fields_set
+def _requested_value(field: str, value: Any) -> Any:
+    """A request's value in the form the state holds."""
+    if field == "title" and value is None:
+        raise UnprocessableError("A commitment's title cannot be removed.")
+    if value is None and field in LINK_FIELDS:
+        raise UnprocessableError(f"Send an empty list, not null, to clear {field}.")
+    if field in ("parties", "areas", "releasable_to"):
+        return sorted(value)
+    if field == "leads":
+        return {lead.party: lead.contact_id for lead in sorted(value, key=lambda lead: lead.party)}
+    if field == "supporting_contacts":
+        return sorted(set(value))
+    if field == "status":
+        return value.value
+    if field in ("due_rule", "recurrence") and value is not None:
+        return value.model_dump(mode="json")
+    return value
+
+
+def requested_state(old: CommitmentState, request: CommitmentUpdate) -> CommitmentState:
+    fields = request.model_fields_set - {"progress_note", "release_history"}
+    new = replace(
+        old, **{field: _requested_value(field, getattr(request, field)) for field in fields}
+    )
+    if "parties" in fields and "releasable_to" not in fields:
+        new = replace(new, releasable_to=sorted(set(old.releasable_to) | set(new.parties)))
     if "due_date" in fields and request.due_date is not None:
         if request.due_rule is not None:
             raise UnprocessableError("Give a due_date or a due_rule, not both.")
-        new["due_rule"] = None
-    if new["due_rule"] is not None and new["recurrence"] is not None:
+        new = replace(new, due_rule=None)
+    if new.due_rule is not None and new.recurrence is not None:
         raise UnprocessableError("A recurring commitment's due dates come from its cycles.")
-    if new["recurrence"] is not None and "due_date" in fields and request.due_date is not None:
+    if new.recurrence is not None and "due_date" in fields and request.due_date is not None:
         raise UnprocessableError("A recurring commitment's due dates come from its cycles.")
     return new
 
 
+@dataclass(frozen=True)
+class DerivedDeadline:
+    due_date: date | None
+    cycle_changes: Changes
+
+
 def derive_deadline(
-    session: Session, commitment: Commitment, state: dict[str, Any]
-) -> dict[str, tuple[Any, Any]]:
-    """Set the due date a rule or a recurrence implies; return the cycles' changes."""
-    if state["recurrence"] is not None:
-        recurrence = Recurrence.model_validate(state["recurrence"])
+    session: Session, commitment: Commitment, deadline: Deadline
+) -> DerivedDeadline:
+    """The due date a rule or a recurrence implies (else the one given), and the changes to
+    the commitment's cycles; sets the meeting the date follows."""
+    if deadline.recurrence is not None:
+        recurrence = Recurrence.model_validate(deadline.recurrence)
         cycle_changes = deadlines.sync_cycles(
             session=session, commitment=commitment, recurrence=recurrence
         )
-        state["due_date"] = deadlines.earliest_open_due(session, commitment)
         commitment.due_meeting_id = None
-        return cycle_changes
-    if state["due_rule"] is not None:
-        rule = DueRule.model_validate(state["due_rule"])
-        commitment.due_meeting_id, state["due_date"] = deadlines.ruled_due_date(
-            session, commitment, rule
-        )
-    else:
+        return DerivedDeadline(deadlines.earliest_open_due(session, commitment), cycle_changes)
+    if deadline.due_rule is None:
         commitment.due_meeting_id = None
-    return {}
+        return DerivedDeadline(deadline.due_date, {})
+    rule = DueRule.model_validate(deadline.due_rule)
+    commitment.due_meeting_id, due_date = deadlines.ruled_due_date(session, commitment, rule)
+    return DerivedDeadline(due_date, {})
 
 
 def move_cycle(
     session: Session, commitment: Commitment, cycle: CommitmentCycle, status: str, on: date
-) -> dict[str, tuple[Any, Any]]:
+) -> Changes:
     """Set a cycle's status; the commitment's due date follows its earliest open cycle."""
     completed_on = on if status == CommitmentStatus.completed.value else None
-    changes: dict[str, tuple[Any, Any]] = {f"cycle {cycle.key}: status": (cycle.status, status)}
+    changes: Changes = {cycle_field(cycle.key, "status"): (cycle.status, status)}
     if completed_on != cycle.completed_on:
-        changes[f"cycle {cycle.key}: completed_on"] = (cycle.completed_on, completed_on)
+        changes[cycle_field(cycle.key, "completed_on")] = (cycle.completed_on, completed_on)
     cycle.status, cycle.completed_on, cycle.updated_at = status, completed_on, utcnow()
     session.add(cycle)
     session.flush()
@@ -350,17 +356,21 @@ def unused_reference(session: Session) -> str:
             return ref
 
 
-def cycle_changes_as_state(changes: dict[str, tuple[Any, Any]]) -> dict[str, Any]:
-    return {field: new for field, (_old, new) in changes.items()}
-
-
 def record_creation(
-    *, session: Session, commitment: Commitment, state: dict[str, Any], actor: Actor
+    *,
+    session: Session,
+    commitment: Commitment,
+    state: CommitmentState,
+    cycle_changes: Changes,
+    actor: Actor,
 ) -> None:
-    """History of a new commitment: each field it starts with, from nothing."""
+    """History of a new commitment: each field it starts with, and its cycles, from nothing."""
     initial = {
-        field: (None, value) for field, value in state.items() if value not in (None, [], {})
+        field: (None, value)
+        for field, value in state.record().items()
+        if value not in (None, [], {})
     }
+    initial |= {field: (None, new) for field, (_old, new) in cycle_changes.items()}
     history.record(
         session=session,
         commitment_id=id_of(commitment),

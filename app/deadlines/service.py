@@ -10,7 +10,6 @@ commitment's own due date is its earliest open cycle's.
 
 from collections.abc import Iterable
 from datetime import date, timedelta
-from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -21,6 +20,7 @@ from app.core.time import today, utcnow
 from app.deadlines.enums import DueState, Interval
 from app.deadlines.models import CommitmentCycle, Compliance, CyclePublic, DueRule, Recurrence
 from app.documents.models import SourceDocument
+from app.history import Changes, cycle_created, cycle_field
 from app.meetings.models import Meeting, MeetingSeries
 
 OPEN = frozenset(status.value for status in CommitmentStatus if not status.is_terminal)
@@ -142,10 +142,10 @@ def cycles_of(session: Session, commitment_ids: list[int]) -> dict[int, list[Com
 
 def sync_cycles(
     *, session: Session, commitment: Commitment, recurrence: Recurrence | None
-) -> dict[str, tuple[Any, Any]]:
+) -> Changes:
     """Create the cycles the recurrence implies and move their due dates; return the changes
-    for the commitment's history (cycle fields are named ``cycle KEY: field``)."""
-    changes: dict[str, tuple[Any, Any]] = {}
+    for the commitment's history."""
+    changes: Changes = {}
     if recurrence is None:
         return changes
     existing = {
@@ -160,12 +160,12 @@ def sync_cycles(
                     commitment_id=id_of(commitment), key=key, meeting_id=meeting_id, due_date=due
                 )
             )
-            changes[f"cycle {key}"] = (
+            changes[cycle_created(key)] = (
                 None,
                 {"due_date": due, "meeting": meeting_keys.get(meeting_id or 0)},
             )
         elif cycle.due_date != due:
-            changes[f"cycle {key}: due_date"] = (cycle.due_date, due)
+            changes[cycle_field(key, "due_date")] = (cycle.due_date, due)
             cycle.due_date, cycle.updated_at = due, utcnow()
             session.add(cycle)
     session.flush()

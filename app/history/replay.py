@@ -8,9 +8,8 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from app.core.config import get_settings
+from app.history.fields import parse_cycle_field
 from app.history.models import CommitmentHistory
-
-CYCLE_PREFIX = "cycle "
 
 
 @dataclass
@@ -42,9 +41,10 @@ def _apply(state: PastState, entry: CommitmentHistory) -> None:
     state.version = max(state.version, entry.version)
     state.changed_at = entry.changed_at
     name = entry.field
-    if name.startswith(CYCLE_PREFIX):
-        key, _, cycle_field = name.removeprefix(CYCLE_PREFIX).partition(": ")
-        if not cycle_field:
+    cycle = parse_cycle_field(name)
+    if cycle is not None:
+        key = cycle.key
+        if cycle.attribute is None:
             initial = entry.new_value or {}
             state.cycles[key] = {
                 "due_date": initial.get("due_date"),
@@ -56,7 +56,7 @@ def _apply(state: PastState, entry: CommitmentHistory) -> None:
             state.cycles.setdefault(
                 key,
                 {"due_date": None, "meeting": None, "status": "not_started", "completed_on": None},
-            )[cycle_field] = entry.new_value
+            )[cycle.attribute] = entry.new_value
         return
     state.fields[name] = entry.new_value
     if name == "status":

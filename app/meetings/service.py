@@ -1,6 +1,6 @@
 from sqlmodel import Session, col, select
 
-from app.commitments import Commitment, apply_changes, derive_deadline
+from app.commitments import Commitment, Deadline, apply_changes, derive_deadline
 from app.core.errors import ConflictError, NotFoundError, UnprocessableError
 from app.core.etags import IfMatch
 from app.core.metadata import id_of
@@ -121,14 +121,14 @@ def refresh_deadlines(
 ) -> int:
     changed = 0
     for commitment in commitments:
-        state = {
-            "due_date": commitment.due_date,
-            "due_rule": commitment.due_rule,
-            "recurrence": commitment.recurrence,
-        }
-        changes = derive_deadline(session, commitment, state)
-        if state["due_date"] != commitment.due_date:
-            changes["due_date"] = (commitment.due_date, state["due_date"])
+        derived = derive_deadline(
+            session,
+            commitment,
+            Deadline(commitment.due_date, commitment.due_rule, commitment.recurrence),
+        )
+        changes = dict(derived.cycle_changes)
+        if derived.due_date != commitment.due_date:
+            changes["due_date"] = (commitment.due_date, derived.due_date)
         if changes:
             apply_changes(
                 session=session, commitment=commitment, changes=changes, actor=actor, reason=reason

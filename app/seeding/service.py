@@ -21,8 +21,8 @@ from app.commitments import (
     CommitmentArea,
     CommitmentParty,
     CommitmentReleasability,
+    CommitmentState,
     apply_changes,
-    cycle_changes_as_state,
     derive_deadline,
     record_creation,
     search_text_of,
@@ -265,24 +265,25 @@ class _Loader:
         for slug in seed.areas:
             area = self.lookup(areas, slug, "priority area", where)
             self.session.add(CommitmentArea(commitment_id=id_of(commitment), area_id=id_of(area)))
-        state: dict[str, Any] = {
-            "title": seed.title,
-            "status": seed.status.value,
-            "due_date": seed.due_date,
-            "completed_on": seed.completed_on,
-            "due_rule": commitment.due_rule,
-            "recurrence": commitment.recurrence,
-            "parties": sorted(seed.parties),
-            "areas": sorted(seed.areas),
-            "releasable_to": sorted(seed.parties),
-        }
-        cycles = derive_deadline(self.session, commitment, state)
-        commitment.due_date = state["due_date"]
+        state = CommitmentState(
+            title=seed.title,
+            status=seed.status.value,
+            due_date=seed.due_date,
+            completed_on=seed.completed_on,
+            due_rule=commitment.due_rule,
+            recurrence=commitment.recurrence,
+            parties=sorted(seed.parties),
+            areas=sorted(seed.areas),
+            releasable_to=sorted(seed.parties),
+        )
+        derived = derive_deadline(self.session, commitment, state.deadline)
+        commitment.due_date = derived.due_date
         self.session.add(commitment)
         record_creation(
             session=self.session,
             commitment=commitment,
-            state=state | cycle_changes_as_state(cycles),
+            state=state.due_on(derived.due_date),
+            cycle_changes=derived.cycle_changes,
             actor=SEED_ACTOR,
         )
 

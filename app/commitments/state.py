@@ -1,0 +1,51 @@
+"""A commitment's editable state, typed, in the form its history records (party codes, area
+slugs, contact ids, rules as JSON), and the changes from one state to another."""
+
+from dataclasses import asdict, dataclass, field, replace
+from datetime import date
+from typing import Any
+
+from app.history import Changes
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """What decides when a commitment falls due: a date, a rule, or a recurrence."""
+
+    due_date: date | None = None
+    due_rule: dict[str, Any] | None = None
+    recurrence: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class CommitmentState:
+    title: str
+    status: str
+    description: str | None = None
+    due_date: date | None = None
+    completed_on: date | None = None
+    due_rule: dict[str, Any] | None = None
+    recurrence: dict[str, Any] | None = None
+    parties: list[str] = field(default_factory=list)
+    areas: list[str] = field(default_factory=list)
+    leads: dict[str, int] = field(default_factory=dict)
+    supporting_contacts: list[int] = field(default_factory=list)
+    releasable_to: list[str] = field(default_factory=list)
+
+    @property
+    def deadline(self) -> Deadline:
+        return Deadline(self.due_date, self.due_rule, self.recurrence)
+
+    def due_on(self, due_date: date | None) -> "CommitmentState":
+        return replace(self, due_date=due_date)
+
+    def record(self) -> dict[str, Any]:
+        """The fields by name, as the history stores them."""
+        return asdict(self)
+
+    def changes_to(self, new: "CommitmentState") -> Changes:
+        old, wanted = self.record(), new.record()
+        return {name: (old[name], value) for name, value in wanted.items() if value != old[name]}
+
+
+LINK_FIELDS = ("parties", "areas", "leads", "supporting_contacts", "releasable_to")
