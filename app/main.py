@@ -8,6 +8,7 @@ from fastapi.responses import RedirectResponse
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app.areas.router import router as areas_router
+from app.areas.router import topics_router
 from app.calendar.router import router as calendar_router
 from app.commitments.router import router as commitments_router
 from app.contacts.router import router as contacts_router
@@ -105,6 +106,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         commitments_router,
         documents_router,
         areas_router,
+        topics_router,
         parties_router,
         meetings_router,
         contacts_router,

@@ -1,13 +1,15 @@
 """Every table, imported once so the metadata is complete for Alembic and the app."""
 
-from app.areas.models import AreaLead, Framework, PriorityArea
+from app.areas.models import AreaLead, Framework, PriorityArea, Topic
 from app.commitments import (
     Commitment,
     CommitmentArea,
     CommitmentContact,
+    CommitmentCounterpart,
     CommitmentLead,
     CommitmentParty,
     CommitmentReleasability,
+    CommitmentTopic,
 )
 from app.contacts.models import Contact
 from app.core.metadata import metadata
@@ -25,11 +27,13 @@ __all__ = [
     "Commitment",
     "CommitmentArea",
     "CommitmentContact",
+    "CommitmentCounterpart",
     "CommitmentCycle",
     "CommitmentHistory",
     "CommitmentLead",
     "CommitmentParty",
     "CommitmentReleasability",
+    "CommitmentTopic",
     "Contact",
     "Framework",
     "Meeting",
@@ -39,6 +43,7 @@ __all__ = [
     "PriorityArea",
     "ProgressNote",
     "SourceDocument",
+    "Topic",
     "UserAccount",
     "metadata",
 ]

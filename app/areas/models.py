@@ -29,6 +29,23 @@ class PriorityArea(SQLModel, table=True):
     position: int = 0
 
 
+class Topic(SQLModel, table=True):
+    """A thematic tag (DPRK, extended deterrence, ...): unlike a framework's priority areas,
+    no framework, date or leads come with it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(max_length=80, unique=True)
+    name: str = Field(max_length=200)
+    description: str | None = None
+
+
+class TopicPublic(SQLModel):
+    slug: str
+    name: str
+    description: str | None
+    commitment_count: int
+
+
 class AreaLead(SQLModel, table=True):
     """The point of contact who leads a priority area for one party."""
 

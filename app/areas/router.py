@@ -3,7 +3,7 @@ from fastapi.responses import Response
 from sqlmodel import SQLModel
 
 from app.areas import service
-from app.areas.models import AreaDetail, AreaLeadsUpdate, AreaPublic
+from app.areas.models import AreaDetail, AreaLeadsUpdate, AreaPublic, TopicPublic
 from app.core.openapi import problem_responses
 from app.core.responses import json_response
 from app.core.sessions import SessionDep
@@ -37,3 +37,19 @@ def set_area_leads(
     """Name the area's lead point of contact for each party (replaces the current ones)."""
     detail = service.set_leads(session=session, slug=slug, leads=request.leads, principal=principal)
     return json_response(detail)
+
+
+topics_router = APIRouter(
+    prefix="/api/v1/topics", tags=["areas"], responses=problem_responses(400, 401, 422, 429)
+)
+
+
+class TopicList(SQLModel):
+    items: list[TopicPublic]
+
+
+@topics_router.get("", response_model=TopicList)
+def list_topics(principal: CurrentUser, session: SessionDep) -> Response:
+    """Thematic topics (a tag family apart from the frameworks' priority areas), with how many
+    commitments you may see carry each."""
+    return json_response(TopicList(items=service.list_topics(session=session, principal=principal)))

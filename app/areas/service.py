@@ -9,11 +9,14 @@ from app.areas.models import (
     Framework,
     FrameworkPublic,
     PriorityArea,
+    Topic,
+    TopicPublic,
 )
 from app.commitments import (
     Commitment,
     CommitmentArea,
     CommitmentStatus,
+    CommitmentTopic,
     LeadAssignment,
     LeadPublic,
     visible_to,
@@ -173,3 +176,24 @@ def set_leads(
     session.add_all(rows)
     session.flush()
     return get_area(session=session, slug=slug, principal=principal)
+
+
+def list_topics(*, session: Session, principal: Principal) -> list[TopicPublic]:
+    """Every topic, with how many live commitments the principal may see carry it."""
+    counted = (
+        select(col(CommitmentTopic.topic_id), func.count())
+        .join(Commitment, col(Commitment.id) == col(CommitmentTopic.commitment_id))
+        .where(col(Commitment.archived_at).is_(None), *visible_to(principal))
+        .group_by(col(CommitmentTopic.topic_id))
+    )
+    counts = dict(session.execute(counted).all())
+    topics = session.exec(select(Topic).order_by(col(Topic.slug))).all()
+    return [
+        TopicPublic(
+            slug=topic.slug,
+            name=topic.name,
+            description=topic.description,
+            commitment_count=counts.get(topic.id, 0),
+        )
+        for topic in topics
+    ]

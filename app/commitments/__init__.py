@@ -19,6 +19,9 @@ _HOME = {
     "Commitment": "models",
     "CommitmentArea": "models",
     "CommitmentContact": "models",
+    "CommitmentCounterpart": "models",
+    "CommitmentTopic": "models",
+    "CommitmentKind": "enums",
     "CommitmentCreate": "models",
     "CommitmentLead": "models",
     "CommitmentPage": "models",
@@ -43,6 +46,11 @@ _HOME = {
     "apply_changes": "writer",
     "derive_deadline": "writer",
     "record_creation": "writer",
+    "check_kind": "rules",
+    "default_kind": "rules",
+    "check_organizations": "links",
+    "check_framework_dates": "links",
+    "link_state": "writer",
 }
 
 if TYPE_CHECKING:
@@ -50,35 +58,36 @@ if TYPE_CHECKING:
         OPEN_STATUSES,
         OPEN_VALUES,
         STATUS_CHECK,
+        CommitmentKind,
         CommitmentSort,
         CommitmentStatus,
     )
     from app.commitments.filters import CommitmentFilters, filter_conditions
+    from app.commitments.links import check_framework_dates, check_organizations
     from app.commitments.models import (
         Commitment,
         CommitmentArea,
         CommitmentContact,
+        CommitmentCounterpart,
         CommitmentCreate,
         CommitmentLead,
         CommitmentPage,
         CommitmentParty,
         CommitmentPublic,
         CommitmentReleasability,
+        CommitmentTopic,
         CommitmentUpdate,
         LeadAssignment,
         LeadPublic,
         search_text_of,
     )
     from app.commitments.queries import PageRow, page_query, party_codes, readable
+    from app.commitments.rules import check_kind, default_kind
     from app.commitments.service import iter_all, list_commitments
     from app.commitments.state import CommitmentState, Deadline
     from app.commitments.views import past_cycles, to_public
     from app.commitments.visibility import visible_to
-    from app.commitments.writer import (
-        apply_changes,
-        derive_deadline,
-        record_creation,
-    )
+    from app.commitments.writer import apply_changes, derive_deadline, link_state, record_creation
 
 __all__ = [
     "OPEN_STATUSES",
@@ -87,8 +96,10 @@ __all__ = [
     "Commitment",
     "CommitmentArea",
     "CommitmentContact",
+    "CommitmentCounterpart",
     "CommitmentCreate",
     "CommitmentFilters",
+    "CommitmentKind",
     "CommitmentLead",
     "CommitmentPage",
     "CommitmentParty",
@@ -97,15 +108,21 @@ __all__ = [
     "CommitmentSort",
     "CommitmentState",
     "CommitmentStatus",
+    "CommitmentTopic",
     "CommitmentUpdate",
     "Deadline",
     "LeadAssignment",
     "LeadPublic",
     "PageRow",
     "apply_changes",
+    "check_framework_dates",
+    "check_kind",
+    "check_organizations",
+    "default_kind",
     "derive_deadline",
     "filter_conditions",
     "iter_all",
+    "link_state",
     "list_commitments",
     "page_query",
     "party_codes",

@@ -37,3 +37,17 @@ OPEN_VALUES = [status.value for status in CommitmentStatus if status in OPEN_STA
 LIVE_AND_OPEN = (
     "archived_at IS NULL AND status IN (" + ", ".join(f"'{v}'" for v in OPEN_VALUES) + ")"
 )
+
+
+class CommitmentKind(StrEnum):
+    """What kind of undertaking a commitment is (docs/extraction-guide.md)."""
+
+    pledge = "pledge"  # one party undertakes to act
+    joint_undertaking = "joint_undertaking"  # several parties undertake together
+    request = "request"  # one party asks another to act
+    establishment = "establishment"  # something was created and now exists to be tracked
+    recurring = "recurring"  # an obligation that comes back on a schedule
+    reaffirmation = "reaffirmation"  # an existing commitment restated, no new action
+
+
+KIND_CHECK = "kind IN (" + ", ".join(f"'{kind.value}'" for kind in CommitmentKind) + ")"

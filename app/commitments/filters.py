@@ -6,9 +6,15 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import ColumnElement, not_
 from sqlmodel import col, select
 
-from app.areas.models import PriorityArea
-from app.commitments.enums import CommitmentStatus
-from app.commitments.models import Commitment, CommitmentArea, CommitmentParty
+from app.areas.models import PriorityArea, Topic
+from app.commitments.enums import CommitmentKind, CommitmentStatus
+from app.commitments.models import (
+    Commitment,
+    CommitmentArea,
+    CommitmentCounterpart,
+    CommitmentParty,
+    CommitmentTopic,
+)
 from app.core.time import today
 from app.core.validation import Code, Day, PartyCode, Slug, Text
 from app.deadlines.conditions import due_soon_on, overdue_on, stale_on
@@ -24,7 +30,15 @@ class CommitmentFilters(BaseModel):
 
     status: list[CommitmentStatus] = Field(default_factory=list, description="Any of these")
     area: Slug | None = Field(default=None, description="Priority area slug")
-    party: PartyCode | None = Field(default=None, description="Party code, e.g. US or ROK")
+    party: PartyCode | None = Field(
+        default=None, description="An obligor's party code, e.g. US or ROK (as obligor=)"
+    )
+    obligor: PartyCode | None = Field(default=None, description="Party that must act")
+    counterpart: PartyCode | None = Field(
+        default=None, description="Party the commitment is addressed to or benefits"
+    )
+    kind: list[CommitmentKind] = Field(default_factory=list, description="Any of these kinds")
+    topic: Slug | None = Field(default=None, description="Topic slug, e.g. dprk")
     document: Slug | None = Field(default=None, description="Source document slug")
     meeting: Code | None = Field(default=None, description="Meeting key, e.g. SCM-56")
     due_before: Day | None = Field(default=None, description="Due strictly before this date")
@@ -50,6 +64,20 @@ def _like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+def _linked_to_party(
+    link: type[CommitmentParty] | type[CommitmentCounterpart], code: str | None
+) -> ColumnElement[bool]:
+    party_id = select(col(Party.id)).where(col(Party.code) == code)
+    return (
+        select(col(link.commitment_id))
+        .where(
+            col(link.commitment_id) == col(Commitment.id),
+            col(link.party_id) == party_id.scalar_subquery(),
+        )
+        .exists()
+    )
+
+
 def filter_conditions(
     filters: CommitmentFilters, *, include_archived: bool = False
 ) -> list[ColumnElement[bool]]:
@@ -61,13 +89,19 @@ def filter_conditions(
         conditions.append(col(Commitment.status).in_([s.value for s in filters.status]))
     # Correlated EXISTS, probed per candidate through the links' primary keys: an IN list
     # would be built whole, every commitment of the party or area, for each query on SQLite.
-    if filters.party:
-        party_id = select(col(Party.id)).where(col(Party.code) == filters.party)
-        members = select(col(CommitmentParty.commitment_id)).where(
-            col(CommitmentParty.commitment_id) == col(Commitment.id),
-            col(CommitmentParty.party_id) == party_id.scalar_subquery(),
+    if filters.kind:
+        conditions.append(col(Commitment.kind).in_([kind.value for kind in filters.kind]))
+    for code in {filters.party, filters.obligor} - {None}:
+        conditions.append(_linked_to_party(CommitmentParty, code))
+    if filters.counterpart:
+        conditions.append(_linked_to_party(CommitmentCounterpart, filters.counterpart))
+    if filters.topic:
+        topic_id = select(col(Topic.id)).where(col(Topic.slug) == filters.topic)
+        on_topic = select(col(CommitmentTopic.commitment_id)).where(
+            col(CommitmentTopic.commitment_id) == col(Commitment.id),
+            col(CommitmentTopic.topic_id) == topic_id.scalar_subquery(),
         )
-        conditions.append(members.exists())
+        conditions.append(on_topic.exists())
     if filters.area:
         area_id = select(col(PriorityArea.id)).where(col(PriorityArea.slug) == filters.area)
         in_area = select(col(CommitmentArea.commitment_id)).where(

@@ -4,15 +4,33 @@ from typing import Any
 from pydantic import ConfigDict, model_validator
 from pydantic import Field as PydanticField
 from sqlalchemy import JSON, CheckConstraint, Column, Index, Text, text
+from sqlalchemy import false as sql_false
 from sqlmodel import Field
 
-from app.commitments.enums import LIVE_AND_OPEN, STATUS_CHECK, CommitmentStatus
+from app.commitments.enums import (
+    KIND_CHECK,
+    LIVE_AND_OPEN,
+    STATUS_CHECK,
+    CommitmentKind,
+    CommitmentStatus,
+)
 from app.contacts.models import ContactRef
 from app.core.db import UTCDateTime
 from app.core.metadata import SQLModel
 from app.core.schemas import Schema
 from app.core.time import utcnow
-from app.core.validation import MAX_ID, Code, Day, Id, LongText, PartyCode, Ref, Slug, Title
+from app.core.validation import (
+    MAX_ID,
+    Code,
+    Day,
+    Id,
+    LongText,
+    OrganizationCode,
+    PartyCode,
+    Ref,
+    Slug,
+    Title,
+)
 from app.core.validation import Text as CleanText
 from app.deadlines.enums import DueState
 from app.deadlines.models import Compliance, CyclePublic, DueRule, Recurrence
@@ -22,6 +40,7 @@ from app.progress.models import NoteCreate
 class Commitment(SQLModel, table=True):
     __table_args__ = (
         CheckConstraint(STATUS_CHECK, name="status"),
+        CheckConstraint(KIND_CHECK, name="kind"),
         CheckConstraint("version >= 1", name="version_positive"),
         Index("ix_commitment_status_due_date", "status", "due_date"),
         Index("ix_commitment_due_date_ref", "due_date", "ref"),
@@ -49,6 +68,15 @@ class Commitment(SQLModel, table=True):
     title: str = Field(max_length=300)
     description: str | None = Field(default=None, sa_column=Column(Text))
     status: str = Field(default=CommitmentStatus.not_started.value, max_length=20)
+    kind: str = Field(
+        default=CommitmentKind.pledge.value,
+        max_length=24,
+        sa_column_kwargs={"server_default": CommitmentKind.pledge.value},
+    )
+    # Framework areas on a commitment older than the framework: placed there on purpose.
+    brought_under_framework: bool = Field(
+        default=False, sa_column_kwargs={"server_default": sql_false()}
+    )
     # The effective due date: fixed, or computed from due_rule (NULL while its meeting is
     # undated), or for a recurring commitment the earliest open cycle's.
     due_date: date | None = None
@@ -81,10 +109,32 @@ class Commitment(SQLModel, table=True):
 
 
 class CommitmentParty(SQLModel, table=True):
+    """An obligor: a party that must act, narrowed to one of its organizations when the
+    statement names one (the U.S. Congress, not the U.S. Government)."""
+
     __tablename__ = "commitment_party"
 
     commitment_id: int = Field(foreign_key="commitment.id", primary_key=True)
     party_id: int = Field(foreign_key="party.id", primary_key=True, index=True)
+    organization_id: int | None = Field(default=None, foreign_key="organization.id")
+
+
+class CommitmentCounterpart(SQLModel, table=True):
+    """A party (or one of its organizations) the commitment is addressed to or benefits.
+    Being named gives it no access: releasability is a list of its own."""
+
+    __tablename__ = "commitment_counterpart"
+
+    commitment_id: int = Field(foreign_key="commitment.id", primary_key=True)
+    party_id: int = Field(foreign_key="party.id", primary_key=True, index=True)
+    organization_id: int | None = Field(default=None, foreign_key="organization.id")
+
+
+class CommitmentTopic(SQLModel, table=True):
+    __tablename__ = "commitment_topic"
+
+    commitment_id: int = Field(foreign_key="commitment.id", primary_key=True)
+    topic_id: int = Field(foreign_key="topic.id", primary_key=True, index=True)
 
 
 class CommitmentArea(SQLModel, table=True):
@@ -144,6 +194,13 @@ class SourcePublic(Schema):
     locator: Locator
 
 
+class PartyRef(Schema):
+    """A party, narrowed to one of its organizations when the statement names one."""
+
+    party: Code
+    organization: str | None = None
+
+
 class LeadPublic(Schema):
     party: Code
     contact: ContactRef
@@ -154,8 +211,15 @@ class CommitmentPublic(Schema):
     title: str
     description: str | None
     source: SourcePublic
-    parties: list[Code]
+    kind: CommitmentKind
+    parties: list[Code] = PydanticField(description="The obligors' parties")
+    obligors: list[PartyRef] = PydanticField(description="Who must act")
+    counterparts: list[PartyRef] = PydanticField(
+        description="To whom the commitment is addressed, or whom it benefits; no access implied"
+    )
     areas: list[Slug]
+    brought_under_framework: bool
+    topics: list[Slug]
     status: CommitmentStatus
     due_date: date | None
     due_state: DueState
@@ -187,6 +251,13 @@ class CommitmentPage(Schema):
 ContactId = PydanticField(ge=1, le=MAX_ID)
 
 
+class PartyRefIn(SQLModel):
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+
+    party: PartyCode
+    organization: OrganizationCode | None = None
+
+
 class LeadAssignment(SQLModel):
     model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
 
@@ -205,18 +276,42 @@ class _CommitmentFields(SQLModel):
     @model_validator(mode="after")
     def _no_repeats(self) -> "_CommitmentFields":
         _unique(getattr(self, "parties", None), "parties")
+        for name in ("obligors", "counterparts"):
+            refs = getattr(self, name, None)
+            _unique([ref.party for ref in refs] if refs else None, f"{name} (one per party)")
         _unique(getattr(self, "areas", None), "areas")
+        _unique(getattr(self, "topics", None), "topics")
         _unique(getattr(self, "releasable_to", None), "releasable_to")
         leads = getattr(self, "leads", None)
         _unique([lead.party for lead in leads] if leads else None, "leads (one per party)")
         return self
 
 
+OBLIGORS = "Who must act: parties, each optionally narrowed to one of its organizations"
+PARTIES = "The obligors' party codes: a shorthand for obligors without organizations"
+COUNTERPARTS = "Whom it is addressed to or benefits; naming them releases nothing to them"
+
+
 class CommitmentCreate(_CommitmentFields):
     title: Title
-    parties: list[PartyCode] = PydanticField(min_length=1, max_length=20)
+    kind: CommitmentKind | None = PydanticField(
+        default=None,
+        description="Default: pledge for one obligor, joint_undertaking for several, "
+        "recurring with a recurrence",
+    )
+    parties: list[PartyCode] | None = PydanticField(
+        default=None, min_length=1, max_length=20, description=PARTIES
+    )
+    obligors: list[PartyRefIn] | None = PydanticField(
+        default=None, min_length=1, max_length=20, description=OBLIGORS
+    )
+    counterparts: list[PartyRefIn] = PydanticField(
+        default_factory=list, max_length=20, description=COUNTERPARTS
+    )
     description: LongText | None = None
     areas: list[Slug] = PydanticField(default_factory=list, max_length=20)
+    brought_under_framework: bool = False
+    topics: list[Slug] = PydanticField(default_factory=list, max_length=20)
     status: CommitmentStatus = CommitmentStatus.not_started
     due_date: Day | None = None
     due_rule: DueRule | None = None
@@ -230,9 +325,21 @@ class CommitmentCreate(_CommitmentFields):
     meeting: Code | None = None
     quote: CleanText | None = PydanticField(default=None, max_length=5000)
 
+    @model_validator(mode="after")
+    def _obligors_once(self) -> "CommitmentCreate":
+        if (self.parties is None) == (self.obligors is None):
+            raise ValueError("give the obligors, or their parties, once")
+        return self
+
 
 class CommitmentUpdate(_CommitmentFields):
     """Only the fields present are changed; `null` clears an optional one."""
+
+    @model_validator(mode="after")
+    def _obligors_once(self) -> "CommitmentUpdate":
+        if self.parties is not None and self.obligors is not None:
+            raise ValueError("give the obligors, or their parties, once")
+        return self
 
     title: Title | None = None
     description: LongText | None = None
@@ -240,8 +347,19 @@ class CommitmentUpdate(_CommitmentFields):
     due_date: Day | None = PydanticField(default=None, description="Replaces any due_rule")
     due_rule: DueRule | None = PydanticField(default=None, description="Replaces any due_date")
     recurrence: Recurrence | None = None
+    kind: CommitmentKind | None = None
     areas: list[Slug] | None = PydanticField(default=None, max_length=20)
-    parties: list[PartyCode] | None = PydanticField(default=None, min_length=1, max_length=20)
+    brought_under_framework: bool | None = None
+    topics: list[Slug] | None = PydanticField(default=None, max_length=20)
+    parties: list[PartyCode] | None = PydanticField(
+        default=None, min_length=1, max_length=20, description=PARTIES
+    )
+    obligors: list[PartyRefIn] | None = PydanticField(
+        default=None, min_length=1, max_length=20, description=OBLIGORS
+    )
+    counterparts: list[PartyRefIn] | None = PydanticField(
+        default=None, max_length=20, description=COUNTERPARTS
+    )
     leads: list[LeadAssignment] | None = PydanticField(default=None, max_length=20)
     supporting_contacts: list[Id] | None = PydanticField(default=None, max_length=50)
     releasable_to: list[PartyCode] | None = PydanticField(default=None, min_length=1, max_length=50)

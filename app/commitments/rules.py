@@ -1,9 +1,9 @@
 """The rules of a change, without the database: who may edit or withdraw, the workflow,
 completion."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sized
 
-from app.commitments.enums import CommitmentStatus
+from app.commitments.enums import CommitmentKind, CommitmentStatus
 from app.commitments.models import (
     Commitment,
 )
@@ -12,6 +12,7 @@ from app.commitments.workflow import allowed_next, can_move
 from app.core.errors import (
     ForbiddenError,
     InvalidTransitionError,
+    UnprocessableError,
 )
 from app.core.security import Principal
 from app.core.time import today
@@ -66,3 +67,34 @@ def completion_change(commitment: Commitment, status: str, note: NoteCreate | No
     if completed_on == commitment.completed_on:
         return {}
     return {"completed_on": (commitment.completed_on, completed_on)}
+
+
+def check_kind(state: CommitmentState) -> None:
+    """Who owes what to whom must fit the kind: a request has an addressee, a joint
+    undertaking several obligors, a pledge one; nobody is both obligor and counterpart."""
+    both = sorted(set(state.parties) & set(state.counterparts))
+    if both:
+        raise UnprocessableError(
+            f"{', '.join(both)} cannot be both obligor and counterpart of one commitment."
+        )
+    kind = CommitmentKind(state.kind)
+    if kind is CommitmentKind.request and not state.counterparts:
+        raise UnprocessableError("A request needs the counterparts it is addressed to.")
+    if kind is CommitmentKind.joint_undertaking and len(state.parties) < 2:
+        raise UnprocessableError("A joint undertaking needs two obligors or more.")
+    if kind is CommitmentKind.pledge and len(state.parties) != 1:
+        raise UnprocessableError("A pledge has one obligor; several make a joint_undertaking.")
+
+
+def default_kind(parties: Sized, recurring: bool) -> CommitmentKind:
+    if recurring:
+        return CommitmentKind.recurring
+    return CommitmentKind.joint_undertaking if len(parties) > 1 else CommitmentKind.pledge
+
+
+def follow_obligors(kind: str, parties: Sized) -> str:
+    """A pledge with a second obligor becomes a joint undertaking, and back; other kinds say
+    more than the count of obligors and stay."""
+    if kind in (CommitmentKind.pledge, CommitmentKind.joint_undertaking):
+        return default_kind(parties, recurring=False).value
+    return kind

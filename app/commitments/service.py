@@ -27,21 +27,24 @@ from app.commitments.rules import (
     check_may_withdraw,
     check_transition,
     completion_change,
+    default_kind,
 )
-from app.commitments.state import LINK_FIELDS, CommitmentState
-from app.commitments.views import public_of, to_public
+from app.commitments.state import CommitmentState
+from app.commitments.views import export_row, public_of, to_public
 from app.commitments.visibility import history_horizon
 from app.commitments.workflow import INITIAL
 from app.commitments.writer import (
     apply_changes,
     current_state,
     derive_deadline,
+    link_state,
     move_cycle,
+    party_refs,
     record_creation,
     requested_state,
+    statement_date,
     unused_reference,
     validate_state,
-    write_links,
 )
 from app.core.db import Database
 from app.core.errors import (
@@ -121,7 +124,13 @@ def update_commitment(
     check_may_edit(principal, old.parties)
     new = requested_state(old, request)
     check_may_withdraw(principal, old, new)
-    validate_state(session, new, principal, changed=old.changes_to(new).keys())
+    validate_state(
+        session,
+        new,
+        principal,
+        changed=old.changes_to(new).keys(),
+        issued_on=statement_date(session, commitment.document_id),
+    )
     derived = derive_deadline(session, commitment, new.deadline)
     new = new.due_on(derived.due_date)
     check_transition(old.status, new.status)
@@ -248,21 +257,33 @@ def _initial_state(request: CommitmentCreate) -> CommitmentState:
         raise UnprocessableError("Give a due_date, a due_rule or a recurrence, not several.")
     if request.due_rule is not None and request.recurrence is not None:
         raise UnprocessableError("A recurring commitment's due dates come from its cycles.")
+    if request.obligors is not None:
+        parties, obligor_organizations = party_refs(request.obligors)
+    else:
+        parties, obligor_organizations = sorted(request.parties or []), {}
+    counterparts, counterpart_organizations = party_refs(request.counterparts)
+    kind = request.kind or default_kind(parties, recurring=request.recurrence is not None)
     return CommitmentState(
         title=request.title,
+        kind=kind.value,
         description=request.description,
         status=request.status.value,
         due_date=request.due_date,
         due_rule=request.due_rule.model_dump(mode="json") if request.due_rule else None,
         recurrence=request.recurrence.model_dump(mode="json") if request.recurrence else None,
-        parties=sorted(request.parties),
+        parties=parties,
+        obligor_organizations=obligor_organizations,
+        counterparts=counterparts,
+        counterpart_organizations=counterpart_organizations,
         areas=sorted(request.areas),
+        brought_under_framework=request.brought_under_framework,
+        topics=sorted(request.topics),
         leads={
             lead.party: lead.contact_id
             for lead in sorted(request.leads, key=lambda lead: lead.party)
         },
         supporting_contacts=sorted(set(request.supporting_contacts)),
-        releasable_to=sorted(request.releasable_to or request.parties),
+        releasable_to=sorted(request.releasable_to or parties),
     )
 
 
@@ -290,14 +311,16 @@ def create_commitment(
     *, session: Session, request: CommitmentCreate, principal: Principal | None, actor: Actor
 ) -> CommitmentPublic:
     state = _initial_state(request)
-    validate_state(session, state, principal)
     document_id, meeting_id = _source_ids(session, request)
+    validate_state(session, state, principal, issued_on=statement_date(session, document_id))
     now = utcnow()
     commitment = Commitment(
         ref=unused_reference(session),
         title=request.title,
         description=request.description,
         status=state.status,
+        kind=state.kind,
+        brought_under_framework=state.brought_under_framework,
         due_date=request.due_date,
         document_id=document_id,
         meeting_id=meeting_id,
@@ -315,9 +338,7 @@ def create_commitment(
     commitment.search_text = search_text_of(
         ref=commitment.ref, title=commitment.title, quote=commitment.quote
     )
-    record = state.record()
-    for field in LINK_FIELDS:
-        write_links(session, id_of(commitment), field, record[field])
+    link_state(session, id_of(commitment), state)
     session.add(commitment)
     session.flush()
     record_creation(
@@ -389,22 +410,5 @@ def export_rows(
     *, database: Database, filters: CommitmentFilters, principal: Principal, sort: CommitmentSort
 ) -> Iterator[list[Any]]:
     """Every matching commitment as a row of EXPORT_COLUMNS."""
-    for c in iter_all(database=database, filters=filters, principal=principal, sort=sort):
-        yield [
-            c.ref,
-            c.title,
-            c.status.value,
-            c.due_date,
-            c.due_state.value,
-            c.parties,
-            c.areas,
-            [f"{lead.party}: {lead.contact.name}" for lead in c.leads],
-            c.releasable_to,
-            c.source.document,
-            c.source.meeting,
-            c.source.quote,
-            c.percent_complete,
-            c.last_note_on,
-            c.version,
-            c.updated_at.isoformat(),
-        ]
+    for commitment in iter_all(database=database, filters=filters, principal=principal, sort=sort):
+        yield export_row(commitment)

@@ -21,13 +21,20 @@ class Deadline:
 class CommitmentState:
     title: str
     status: str
+    kind: str = "pledge"
     description: str | None = None
     due_date: date | None = None
     completed_on: date | None = None
     due_rule: dict[str, Any] | None = None
     recurrence: dict[str, Any] | None = None
+    # The obligors: their parties, and the organization named for some of them.
     parties: list[str] = field(default_factory=list)
+    obligor_organizations: dict[str, str] = field(default_factory=dict)
+    counterparts: list[str] = field(default_factory=list)
+    counterpart_organizations: dict[str, str] = field(default_factory=dict)
     areas: list[str] = field(default_factory=list)
+    brought_under_framework: bool = False
+    topics: list[str] = field(default_factory=list)
     leads: dict[str, int] = field(default_factory=dict)
     supporting_contacts: list[int] = field(default_factory=list)
     releasable_to: list[str] = field(default_factory=list)
@@ -48,4 +55,14 @@ class CommitmentState:
         return {name: (old[name], value) for name, value in wanted.items() if value != old[name]}
 
 
-LINK_FIELDS = ("parties", "areas", "leads", "supporting_contacts", "releasable_to")
+LINK_FIELDS = (
+    "parties",
+    "obligor_organizations",
+    "counterparts",
+    "counterpart_organizations",
+    "areas",
+    "topics",
+    "leads",
+    "supporting_contacts",
+    "releasable_to",
+)

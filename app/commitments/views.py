@@ -3,8 +3,9 @@ history."""
 
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, NamedTuple
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
@@ -24,18 +25,21 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped
 from sqlmodel import Session, col, select
 
-from app.areas.models import PriorityArea
-from app.commitments.enums import CommitmentStatus
+from app.areas.models import PriorityArea, Topic
+from app.commitments.enums import CommitmentKind, CommitmentStatus
 from app.commitments.models import (
     Commitment,
     CommitmentArea,
     CommitmentContact,
+    CommitmentCounterpart,
     CommitmentLead,
     CommitmentParty,
     CommitmentPublic,
     CommitmentReleasability,
+    CommitmentTopic,
     LeadPublic,
     Locator,
+    PartyRef,
     SourcePublic,
 )
 from app.commitments.queries import PageRow, get_commitment, hidden_from, not_found, page_query
@@ -51,7 +55,7 @@ from app.core.time import today
 from app.deadlines import service as deadlines
 from app.deadlines.models import CommitmentCycle, DueRule, Recurrence
 from app.history.replay import PastState, end_of, states_as_of
-from app.parties.models import Party
+from app.parties.models import Organization, Party
 
 _BY_REF = page_query().where(col(Commitment.ref) == bindparam("ref"))
 
@@ -73,14 +77,29 @@ def public_of(*, session: Session, commitment: Commitment) -> CommitmentPublic:
     return to_public(session=session, rows=[PageRow(*row) for row in rows])[0]
 
 
-class Links(NamedTuple):
-    """What a page of commitments links to, per commitment id."""
+@dataclass
+class Linked:
+    """What one commitment links to, in its public form."""
 
-    parties: dict[int, list[str]]
-    releasable: dict[int, list[str]]
-    areas: dict[int, list[str]]
-    leads: dict[int, list[LeadPublic]]
-    supporting: dict[int, list[ContactRef]]
+    obligors: list[PartyRef] = field(default_factory=list)
+    counterparts: list[PartyRef] = field(default_factory=list)
+    areas: list[str] = field(default_factory=list)
+    topics: list[str] = field(default_factory=list)
+    leads: list[LeadPublic] = field(default_factory=list)
+    supporting: list[ContactRef] = field(default_factory=list)
+    releasable: list[str] = field(default_factory=list)
+
+    def sort(self) -> None:
+        self.obligors.sort(key=lambda ref: ref.party)
+        self.counterparts.sort(key=lambda ref: ref.party)
+        self.topics.sort()
+        self.releasable.sort()
+        self.leads.sort(key=lambda lead: lead.party)
+        self.supporting.sort(key=lambda contact: (contact.name, contact.id))
+
+
+def party_refs_of(codes: list[str], organizations: dict[str, str]) -> list[PartyRef]:
+    return [PartyRef(party=code, organization=organizations.get(code)) for code in sorted(codes)]
 
 
 def _no(kind: type[Integer] | type[String]) -> ColumnElement[Any]:
@@ -97,20 +116,47 @@ def _links_statement(in_ids: IdsIn) -> CompoundSelect[Any]:
         return literal_column(f"'{kind}'", String)
 
     def by_party(
-        link: type[CommitmentParty] | type[CommitmentReleasability], kind: str
+        link: type[CommitmentParty] | type[CommitmentCounterpart], kind: str
     ) -> Select[Any]:
+        # The organization's code rides in the name column.
         return (
             sa_select(
                 col(link.commitment_id),
                 tagged(kind),
                 col(Party.code),
                 _no(Integer),
-                _no(String),
+                col(Organization.code),
                 _no(String),
             )
             .join(Party, col(Party.id) == col(link.party_id))
+            .outerjoin(Organization, col(Organization.id) == col(link.organization_id))
             .where(in_ids(col(link.commitment_id)))
         )
+
+    releasable = (
+        sa_select(
+            col(CommitmentReleasability.commitment_id),
+            tagged("releasable"),
+            col(Party.code),
+            _no(Integer),
+            _no(String),
+            _no(String),
+        )
+        .join(Party, col(Party.id) == col(CommitmentReleasability.party_id))
+        .where(in_ids(col(CommitmentReleasability.commitment_id)))
+    )
+    topics = (
+        sa_select(
+            col(CommitmentTopic.commitment_id),
+            tagged("topic"),
+            col(Topic.slug),
+            _no(Integer),
+            _no(String),
+            _no(String),
+        )
+        .join(Topic, col(Topic.id) == col(CommitmentTopic.topic_id))
+        .where(in_ids(col(CommitmentTopic.commitment_id)))
+    )
 
     areas = (
         sa_select(
@@ -151,7 +197,9 @@ def _links_statement(in_ids: IdsIn) -> CompoundSelect[Any]:
     )
     return union_all(
         by_party(CommitmentParty, "party"),
-        by_party(CommitmentReleasability, "releasable"),
+        by_party(CommitmentCounterpart, "counterpart"),
+        releasable,
+        topics,
         areas,
         leads,
         supporting,
@@ -169,43 +217,37 @@ LINKS = {
 }
 
 
-def links_of(session: Session, ids: list[int]) -> Links:
-    parties: dict[int, list[str]] = defaultdict(list)
-    releasable: dict[int, list[str]] = defaultdict(list)
-    areas: dict[int, list[tuple[int, str]]] = defaultdict(list)
-    leads: dict[int, list[LeadPublic]] = defaultdict(list)
-    supporting: dict[int, list[ContactRef]] = defaultdict(list)
+def links_of(session: Session, ids: list[int]) -> dict[int, Linked]:
+    linked: dict[int, Linked] = defaultdict(Linked)
+    area_positions: dict[int, list[tuple[int, str]]] = defaultdict(list)
     connection = session.connection()
     links = LINKS[connection.dialect.name]
     for commitment_id, kind, code, number, name, contact_kind in connection.execute(
         links, {"ids": ids}
     ):
+        found = linked[commitment_id]
         match kind:
             case "party":
-                parties[commitment_id].append(code)
+                found.obligors.append(PartyRef(party=code, organization=name))
+            case "counterpart":
+                found.counterparts.append(PartyRef(party=code, organization=name))
             case "releasable":
-                releasable[commitment_id].append(code)
+                found.releasable.append(code)
             case "area":
-                areas[commitment_id].append((number, code))
+                area_positions[commitment_id].append((number, code))
+            case "topic":
+                found.topics.append(code)
             case "lead":
                 contact = ContactRef(id=number, name=name, kind=ContactKind(contact_kind))
-                leads[commitment_id].append(LeadPublic(party=code, contact=contact))
+                found.leads.append(LeadPublic(party=code, contact=contact))
             case _:
                 contact = ContactRef(id=number, name=name, kind=ContactKind(contact_kind))
-                supporting[commitment_id].append(contact)
-    for codes in (*parties.values(), *releasable.values()):
-        codes.sort()
-    for found in leads.values():
-        found.sort(key=lambda lead: lead.party)
-    for contacts in supporting.values():
-        contacts.sort(key=lambda contact: (contact.name, contact.id))
-    return Links(
-        parties=parties,
-        releasable=releasable,
-        areas=defaultdict(list, {key: [slug for _, slug in sorted(v)] for key, v in areas.items()}),
-        leads=leads,
-        supporting=supporting,
-    )
+                found.supporting.append(contact)
+    for commitment_id, positions in area_positions.items():
+        linked[commitment_id].areas = [slug for _, slug in sorted(positions)]
+    for found in linked.values():
+        found.sort()
+    return linked
 
 
 def to_public(*, session: Session, rows: Sequence[PageRow]) -> list[CommitmentPublic]:
@@ -218,15 +260,7 @@ def to_public(*, session: Session, rows: Sequence[PageRow]) -> list[CommitmentPu
     recurring = [id_of(row.commitment) for row in rows if row.commitment.recurrence is not None]
     cycles = deadlines.cycles_with_meetings(session, recurring)
     return [
-        public_view(
-            row,
-            links.parties[key],
-            links.areas[key],
-            links.leads[key],
-            links.supporting[key],
-            links.releasable[key],
-            cycles.get(key, []),
-        )
+        public_view(row, links[key], cycles.get(key, []))
         for row in rows
         for key in [id_of(row.commitment)]
     ]
@@ -237,13 +271,7 @@ def contact_ref(contact: Contact) -> ContactRef:
 
 
 def public_view(
-    row: PageRow,
-    parties: list[str],
-    areas: list[str],
-    leads: list[LeadPublic],
-    supporting: list[ContactRef],
-    releasable: list[str],
-    cycles: list[tuple[CommitmentCycle, str | None]],
+    row: PageRow, linked: Linked, cycles: list[tuple[CommitmentCycle, str | None]]
 ) -> CommitmentPublic:
     commitment = row.commitment
     cycle_rows = [cycle for cycle, _ in cycles]
@@ -263,8 +291,13 @@ def public_view(
                 after=commitment.context_after,
             ),
         ),
-        parties=parties,
-        areas=areas,
+        kind=CommitmentKind(commitment.kind),
+        parties=[ref.party for ref in linked.obligors],
+        obligors=linked.obligors,
+        counterparts=linked.counterparts,
+        areas=linked.areas,
+        brought_under_framework=commitment.brought_under_framework,
+        topics=linked.topics,
         status=CommitmentStatus(commitment.status),
         due_date=commitment.due_date,
         due_state=deadlines.due_state(commitment, cycle_rows),
@@ -273,9 +306,9 @@ def public_view(
         recurrence=Recurrence.model_validate(commitment.recurrence) if recurring else None,
         cycles=[deadlines.cycle_public(cycle, key) for cycle, key in cycles],
         compliance=deadlines.compliance(cycle_rows, today()) if recurring else None,
-        leads=leads,
-        supporting_contacts=supporting,
-        releasable_to=releasable,
+        leads=linked.leads,
+        supporting_contacts=linked.supporting,
+        releasable_to=linked.releasable,
         percent_complete=commitment.percent_complete,
         last_note_on=commitment.last_note_on,
         completed_on=commitment.completed_on,
@@ -329,6 +362,8 @@ def get_commitment_as_of(
             "title": state.get("title", commitment.title),
             "description": state.get("description"),
             "status": state.get("status", commitment.status),
+            "kind": state.get("kind", commitment.kind),
+            "brought_under_framework": state.get("brought_under_framework", False),
             "due_date": _as_date(state.get("due_date")),
             "due_rule": state.get("due_rule"),
             "recurrence": state.get("recurrence"),
@@ -340,17 +375,26 @@ def get_commitment_as_of(
             "archived_at": state.changed_at if state.get("archived", False) else None,
         }
     )
-    public = public_view(
-        row._replace(commitment=past),
-        state.get("parties", []),
-        state.get("areas", []),
-        [
+    linked = Linked(
+        obligors=party_refs_of(state.get("parties", []), state.get("obligor_organizations", {})),
+        counterparts=party_refs_of(
+            state.get("counterparts", []), state.get("counterpart_organizations", {})
+        ),
+        areas=state.get("areas", []),
+        topics=state.get("topics", []),
+        leads=[
             LeadPublic(party=party, contact=contact_ref(contacts[contact_id]))
             for party, contact_id in sorted(state.get("leads", {}).items())
             if contact_id in contacts
         ],
-        [contact_ref(contacts[i]) for i in state.get("supporting_contacts", []) if i in contacts],
-        state.get("releasable_to", []),
+        supporting=[
+            contact_ref(contacts[i]) for i in state.get("supporting_contacts", []) if i in contacts
+        ],
+        releasable=state.get("releasable_to", []),
+    )
+    public = public_view(
+        row._replace(commitment=past),
+        linked,
         [(cycle, state.cycles[cycle.key].get("meeting")) for cycle in cycles],
     )
     if public.compliance is not None:
@@ -361,11 +405,16 @@ def get_commitment_as_of(
 EXPORT_COLUMNS = [
     "ref",
     "title",
+    "kind",
     "status",
     "due_date",
     "due_state",
     "parties",
+    "obligors",
+    "counterparts",
     "areas",
+    "brought_under_framework",
+    "topics",
     "leads",
     "releasable_to",
     "document",
@@ -376,3 +425,34 @@ EXPORT_COLUMNS = [
     "version",
     "updated_at",
 ]
+
+
+def _named(refs: list[PartyRef]) -> list[str]:
+    return [f"{r.party} ({r.organization})" if r.organization else r.party for r in refs]
+
+
+def export_row(c: CommitmentPublic) -> list[Any]:
+    """A commitment as a row of EXPORT_COLUMNS."""
+    return [
+        c.ref,
+        c.title,
+        c.kind.value,
+        c.status.value,
+        c.due_date,
+        c.due_state.value,
+        c.parties,
+        _named(c.obligors),
+        _named(c.counterparts),
+        c.areas,
+        c.brought_under_framework,
+        c.topics,
+        [f"{lead.party}: {lead.contact.name}" for lead in c.leads],
+        c.releasable_to,
+        c.source.document,
+        c.source.meeting,
+        c.source.quote,
+        c.percent_complete,
+        c.last_note_on,
+        c.version,
+        c.updated_at.isoformat(),
+    ]

@@ -4,29 +4,30 @@ history; used alike by the API, the seeds and the meetings."""
 import secrets
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import (
-    delete,
     update,
 )
 from sqlmodel import Session, col, select
 
-from app.areas.models import PriorityArea
+from app.areas.models import PriorityArea, Topic
 from app.commitments.enums import CommitmentStatus
+from app.commitments.links import (
+    check_framework_dates,
+    check_organizations,
+    ids_by_key,
+    write_links,
+)
 from app.commitments.models import (
     Commitment,
-    CommitmentArea,
-    CommitmentContact,
-    CommitmentLead,
-    CommitmentParty,
-    CommitmentReleasability,
     CommitmentUpdate,
+    PartyRefIn,
     search_text_of,
 )
 from app.commitments.queries import PageRow
-from app.commitments.rules import check_may_edit
+from app.commitments.rules import check_kind, check_may_edit, follow_obligors
 from app.commitments.state import LINK_FIELDS, CommitmentState, Deadline
 from app.commitments.views import to_public
 from app.contacts.models import Contact
@@ -39,9 +40,17 @@ from app.core.security import Actor, Principal
 from app.core.time import utcnow
 from app.deadlines import service as deadlines
 from app.deadlines.models import CommitmentCycle, DueRule, Recurrence
+from app.documents.models import SourceDocument
 from app.history import Changes, cycle_field
 from app.history import service as history
 from app.parties.models import Party
+
+
+def link_state(session: Session, commitment_id: int, state: CommitmentState) -> None:
+    """Write every link of a new commitment's state."""
+    record = state.record()
+    for field in LINK_FIELDS:
+        write_links(session, commitment_id, field, record[field])
 
 
 def current_state(*, session: Session, commitment: Commitment) -> CommitmentState:
@@ -49,6 +58,7 @@ def current_state(*, session: Session, commitment: Commitment) -> CommitmentStat
     public = to_public(session=session, rows=[PageRow(commitment, None, None, None, None)])[0]
     return CommitmentState(
         title=commitment.title,
+        kind=commitment.kind,
         description=commitment.description,
         status=commitment.status,
         due_date=commitment.due_date,
@@ -56,32 +66,18 @@ def current_state(*, session: Session, commitment: Commitment) -> CommitmentStat
         due_rule=commitment.due_rule,
         recurrence=commitment.recurrence,
         parties=public.parties,
+        obligor_organizations={o.party: o.organization for o in public.obligors if o.organization},
+        counterparts=[c.party for c in public.counterparts],
+        counterpart_organizations={
+            c.party: c.organization for c in public.counterparts if c.organization
+        },
         areas=sorted(public.areas),
+        brought_under_framework=commitment.brought_under_framework,
+        topics=sorted(public.topics),
         leads={lead.party: lead.contact.id for lead in public.leads},
         supporting_contacts=sorted(contact.id for contact in public.supporting_contacts),
         releasable_to=public.releasable_to,
     )
-
-
-def _ids_by_key(
-    session: Session,
-    model: type[Party] | type[PriorityArea],
-    key: str,
-    wanted: Iterable[str],
-    what: str,
-) -> dict[str, int]:
-    wanted = set(wanted)
-    if not wanted:
-        return {}
-    column = col(getattr(model, key))
-    found = {
-        value: id_
-        for id_, value in session.execute(select(col(model.id), column).where(column.in_(wanted)))
-    }
-    missing = sorted(wanted - set(found))
-    if missing:
-        raise UnprocessableError(f"Unknown {what}: {', '.join(missing)}.")
-    return found
 
 
 def _contact_parties(session: Session, ids: Iterable[int]) -> dict[int, str]:
@@ -105,105 +101,48 @@ def validate_state(
     state: CommitmentState,
     principal: Principal | None,
     changed: Collection[str] | None = None,
+    issued_on: date | None = None,
 ) -> None:
-    """Check a commitment's new state; of an existing one, only what changes is looked up."""
+    """Check a commitment's new state; of an existing one, only what changes is looked up.
+    `issued_on` is the date of the commitment's statement."""
 
     def changes(*fields: str) -> bool:
         return changed is None or any(field in changed for field in fields)
 
     parties = set(state.parties)
-    if changes("parties", "releasable_to"):
-        codes = parties | set(state.releasable_to)
-        _ids_by_key(session, Party, "code", codes, "party code(s)")
+    if changes("parties", "releasable_to", "counterparts"):
+        codes = parties | set(state.releasable_to) | set(state.counterparts)
+        ids_by_key(session, Party, "code", codes, "party code(s)")
+    if changes("obligor_organizations", "counterpart_organizations", "parties", "counterparts"):
+        check_organizations(session, state.obligor_organizations)
+        check_organizations(session, state.counterpart_organizations)
     if changes("areas"):
-        _ids_by_key(session, PriorityArea, "slug", state.areas, "priority area(s)")
+        ids_by_key(session, PriorityArea, "slug", state.areas, "priority area(s)")
+    if changes("topics"):
+        ids_by_key(session, Topic, "slug", state.topics, "topic(s)")
+    if changes("areas", "brought_under_framework"):
+        check_framework_dates(session, state, issued_on)
     if not parties <= set(state.releasable_to):
-        raise UnprocessableError("releasable_to must include every party of the commitment.")
+        raise UnprocessableError("releasable_to must include every obligor's party.")
     stray = sorted(set(state.leads) - parties)
     if stray:
         raise UnprocessableError(
             f"Leads must be for the commitment's parties, not {', '.join(stray)}."
         )
-    if not changes("parties", "leads", "supporting_contacts"):
-        check_may_edit(principal, parties)
-        return
+    if changes("parties", "leads", "supporting_contacts"):
+        _check_contacts(session, state)
+    check_may_edit(principal, parties)
+    if changes("kind", "parties", "counterparts"):
+        check_kind(state)
+
+
+def _check_contacts(session: Session, state: CommitmentState) -> None:
     contact_parties = _contact_parties(session, [*state.leads.values(), *state.supporting_contacts])
     for party, contact_id in state.leads.items():
         if contact_parties[contact_id] != party:
             raise UnprocessableError(
                 f"Contact {contact_id} is on the {contact_parties[contact_id]} side, not {party}."
             )
-    check_may_edit(principal, parties)
-
-
-def _write_releasability(
-    session: Session, commitment_id: int, codes: Iterable[str], history_from: datetime | None
-) -> None:
-    """Release to `codes`: parties that keep access keep the past they could see; parties
-    that gain it see the past from `history_from` on (None: all of it)."""
-    wanted = set(_ids_by_key(session, Party, "code", codes, "party code(s)").values())
-    current = set(
-        session.execute(
-            select(col(CommitmentReleasability.party_id)).where(
-                col(CommitmentReleasability.commitment_id) == commitment_id
-            )
-        ).scalars()
-    )
-    if current - wanted:
-        session.execute(
-            delete(CommitmentReleasability).where(
-                col(CommitmentReleasability.commitment_id) == commitment_id,
-                col(CommitmentReleasability.party_id).in_(current - wanted),
-            )
-        )
-    for party_id in sorted(wanted - current):
-        session.add(
-            CommitmentReleasability(
-                commitment_id=commitment_id, party_id=party_id, history_from=history_from
-            )
-        )
-
-
-def write_links(
-    session: Session,
-    commitment_id: int,
-    field: str,
-    value: Any,
-    history_from: datetime | None = None,
-) -> None:
-    if field == "releasable_to":
-        _write_releasability(session, commitment_id, value, history_from)
-    elif field == "parties":
-        session.execute(
-            delete(CommitmentParty).where(col(CommitmentParty.commitment_id) == commitment_id)
-        )
-        for party_id in _ids_by_key(session, Party, "code", value, "party code(s)").values():
-            session.add(CommitmentParty(commitment_id=commitment_id, party_id=party_id))
-    elif field == "areas":
-        session.execute(
-            delete(CommitmentArea).where(col(CommitmentArea.commitment_id) == commitment_id)
-        )
-        for area_id in _ids_by_key(
-            session, PriorityArea, "slug", value, "priority area(s)"
-        ).values():
-            session.add(CommitmentArea(commitment_id=commitment_id, area_id=area_id))
-    elif field == "leads":
-        session.execute(
-            delete(CommitmentLead).where(col(CommitmentLead.commitment_id) == commitment_id)
-        )
-        party_ids = _ids_by_key(session, Party, "code", value, "party code(s)")
-        for party, contact_id in value.items():
-            session.add(
-                CommitmentLead(
-                    commitment_id=commitment_id, party_id=party_ids[party], contact_id=contact_id
-                )
-            )
-    elif field == "supporting_contacts":
-        session.execute(
-            delete(CommitmentContact).where(col(CommitmentContact.commitment_id) == commitment_id)
-        )
-        for contact_id in value:
-            session.add(CommitmentContact(commitment_id=commitment_id, contact_id=contact_id))
 
 
 def apply_changes(
@@ -265,10 +204,12 @@ def _requested_value(field: str, value: Any) -> Any:
     """A request's value in the form the state holds."""
     if field == "title" and value is None:
         raise UnprocessableError("A commitment's title cannot be removed.")
-    if value is None and field in LINK_FIELDS:
-        raise UnprocessableError(f"Send an empty list, not null, to clear {field}.")
-    if field in ("parties", "areas", "releasable_to"):
+    if value is None and field in (*LINK_FIELDS, "obligors", "kind", "brought_under_framework"):
+        raise UnprocessableError(f"{field} cannot be null.")
+    if field in ("parties", "areas", "topics", "releasable_to"):
         return sorted(value)
+    if field == "kind":
+        return value.value
     if field == "leads":
         return {lead.party: lead.contact_id for lead in sorted(value, key=lambda lead: lead.party)}
     if field == "supporting_contacts":
@@ -280,11 +221,52 @@ def _requested_value(field: str, value: Any) -> Any:
     return value
 
 
+def party_refs(refs: list[PartyRefIn]) -> tuple[list[str], dict[str, str]]:
+    """Parties and the organizations named for some of them, in the state's form."""
+    return (
+        sorted(ref.party for ref in refs),
+        {
+            ref.party: ref.organization
+            for ref in sorted(refs, key=lambda r: r.party)
+            if ref.organization
+        },
+    )
+
+
+def _with_parties(
+    old: CommitmentState, new: CommitmentState, request: CommitmentUpdate
+) -> CommitmentState:
+    """Obligors and counterparts: given whole, or (obligors) as party codes only, which keeps
+    the organizations named for the parties that stay."""
+    if request.obligors is not None:
+        parties, organizations = party_refs(request.obligors)
+        new = replace(new, parties=parties, obligor_organizations=organizations)
+    elif request.parties is not None:
+        kept = {p: o for p, o in old.obligor_organizations.items() if p in new.parties}
+        new = replace(new, obligor_organizations=kept)
+    if request.counterparts is not None:
+        parties, organizations = party_refs(request.counterparts)
+        new = replace(new, counterparts=parties, counterpart_organizations=organizations)
+    return new
+
+
 def requested_state(old: CommitmentState, request: CommitmentUpdate) -> CommitmentState:
-    fields = request.model_fields_set - {"progress_note", "release_history"}
+    fields = request.model_fields_set - {
+        "progress_note",
+        "release_history",
+        "obligors",
+        "counterparts",
+    }
     new = replace(
         old, **{field: _requested_value(field, getattr(request, field)) for field in fields}
     )
+    for field in ("obligors", "counterparts"):
+        if field in request.model_fields_set and getattr(request, field) is None:
+            raise UnprocessableError(f"{field} cannot be null.")
+    new = _with_parties(old, new, request)
+    if "kind" not in fields and new.parties != old.parties:
+        new = replace(new, kind=follow_obligors(new.kind, new.parties))
+    fields |= {"parties"} if request.obligors is not None else set()
     if "parties" in fields and "releasable_to" not in fields:
         new = replace(new, releasable_to=sorted(set(old.releasable_to) | set(new.parties)))
     if "due_date" in fields and request.due_date is not None:
@@ -368,7 +350,7 @@ def record_creation(
     initial = {
         field: (None, value)
         for field, value in state.record().items()
-        if value not in (None, [], {})
+        if value not in (None, [], {}, False)
     }
     initial |= {field: (None, new) for field, (_old, new) in cycle_changes.items()}
     history.record(
@@ -379,3 +361,10 @@ def record_creation(
         actor=actor,
         at=commitment.updated_at,
     )
+
+
+def statement_date(session: Session, document_id: int | None) -> date | None:
+    if document_id is None:
+        return None
+    document = session.get(SourceDocument, document_id)
+    return document.issued_on if document else None

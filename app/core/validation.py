@@ -19,6 +19,11 @@ def _upper(value: str) -> str:
 
 
 PartyCode = Annotated[Code, AfterValidator(_upper)]
+OrganizationCode = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9-]+$"),
+    AfterValidator(_upper),
+]
 
 
 # PostgreSQL refuses NUL in text; other control characters (but tab and line ends) have no

@@ -1,13 +1,21 @@
 """The shape of the seed files in ``seeds/``: validated before anything is written."""
 
 from datetime import date
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from app.commitments import CommitmentStatus
+from app.commitments import CommitmentKind, CommitmentStatus
 from app.core.validation import Code, Ref, Slug
 from app.deadlines.models import DueRule, Recurrence
 from app.documents.enums import DocumentKind
+
+PartyRefSeed = Annotated[str, Field(pattern=r"^[A-Z0-9+-]{1,16}(/[A-Z0-9-]{1,32})?$")]
+
+
+def split_ref(ref: str) -> tuple[str, str | None]:
+    party, _, organization = ref.partition("/")
+    return party, organization or None
 
 
 class SeedModel(BaseModel):
@@ -60,6 +68,7 @@ class ReferenceSeed(SeedModel):
     organizations: list[OrganizationSeed]
     frameworks: list[FrameworkSeed]
     areas: list[AreaSeed]
+    topics: list[AreaSeed] = []
     meeting_series: list[MeetingSeriesSeed]
     meetings: list[MeetingSeed]
 
@@ -85,14 +94,35 @@ class CommitmentSeed(SeedModel):
     paragraph: int = Field(ge=1)
     before: str
     after: str
-    parties: list[Code] = Field(min_length=1)
-    areas: list[Slug]
+    kind: CommitmentKind | None = None
+    # Obligors and counterparts: "ROK", or a party narrowed to an organization, "US/US-CONGRESS".
+    # `parties` is the older shorthand for obligors without organizations.
+    parties: list[Code] | None = None
+    obligors: list[PartyRefSeed] | None = None
+    counterparts: list[PartyRefSeed] = []
+    areas: list[Slug] = []
+    brought_under_framework: bool = False
+    topics: list[Slug] = []
     status: CommitmentStatus = CommitmentStatus.not_started
     due_date: date | None = None
     completed_on: date | None = None
     due_rule: DueRule | None = None
     recurrence: Recurrence | None = None
     meeting: Code | None = None
+
+    @model_validator(mode="after")
+    def _obligors_once(self) -> "CommitmentSeed":
+        if (self.parties is None) == (self.obligors is None):
+            raise ValueError("give obligors (or parties), once")
+        return self
+
+    def obligor_refs(self) -> list[tuple[str, str | None]]:
+        if self.obligors is None:
+            return [(code, None) for code in self.parties or []]
+        return [split_ref(ref) for ref in self.obligors]
+
+    def counterpart_refs(self) -> list[tuple[str, str | None]]:
+        return [split_ref(ref) for ref in self.counterparts]
 
 
 class DocumentFileSeed(SeedModel):

@@ -9,24 +9,28 @@ source (quote and locator), which no one edits, follows the seed files.
 import tomllib
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import ValidationError
 from sqlmodel import Session, select
 
-from app.areas.models import Framework, PriorityArea
+from app.areas.models import Framework, PriorityArea, Topic
 from app.commitments import (
     Commitment,
-    CommitmentArea,
-    CommitmentParty,
-    CommitmentReleasability,
     CommitmentState,
     apply_changes,
+    check_framework_dates,
+    check_kind,
+    check_organizations,
+    default_kind,
     derive_deadline,
+    link_state,
     record_creation,
     search_text_of,
 )
+from app.core.errors import ProblemError
 from app.core.metadata import SQLModel, id_of
 from app.core.progress import SILENT, Progress
 from app.core.security import Actor
@@ -108,6 +112,7 @@ class _Loader:
         self.session = session
         self.progress = progress
         self.report = SeedReport()
+        self.issued_on: dict[int | None, date | None] = {None: None}
 
     def existing(self, model: type[Row], key: str) -> dict[Any, Row]:
         rows = self.session.execute(select(model)).scalars()
@@ -167,6 +172,7 @@ class _Loader:
                 )
                 self.add("documents", documents[document_seed.slug])
         self.session.flush()
+        self.issued_on |= {document.id: document.issued_on for document in documents.values()}
 
         areas = self.existing(PriorityArea, "slug")
         frameworks = self.existing(Framework, "slug")
@@ -195,6 +201,11 @@ class _Loader:
             if area.slug not in areas:
                 areas[area.slug] = PriorityArea(**area.model_dump(), position=position)
                 self.add("priority areas", areas[area.slug])
+        topics = self.existing(Topic, "slug")
+        for topic in reference.topics:
+            if topic.slug not in topics:
+                topics[topic.slug] = Topic(**topic.model_dump())
+                self.add("topics", topics[topic.slug])
         self.session.flush()
 
         commitments = self.existing(Commitment, "ref")
@@ -217,7 +228,7 @@ class _Loader:
         self.session.flush()
         self.progress.start(total=len(created), description="Seeding")
         for seed, commitment, where in created:
-            self.link_and_record(seed, commitment, parties, areas, where)
+            self.link_and_record(seed, commitment, where)
             self.progress.advance()
         self.session.flush()
         return self.report
@@ -247,35 +258,36 @@ class _Loader:
         self.add("commitments", commitment)
         return commitment
 
-    def link_and_record(
-        self,
-        seed: CommitmentSeed,
-        commitment: Commitment,
-        parties: dict[str, Party],
-        areas: dict[str, PriorityArea],
-        where: str,
-    ) -> None:
-        for code in seed.parties:
-            party_id = id_of(self.lookup(parties, code, "party", where))
-            commitment_id = id_of(commitment)
-            self.session.add(CommitmentParty(commitment_id=commitment_id, party_id=party_id))
-            self.session.add(
-                CommitmentReleasability(commitment_id=commitment_id, party_id=party_id)
-            )
-        for slug in seed.areas:
-            area = self.lookup(areas, slug, "priority area", where)
-            self.session.add(CommitmentArea(commitment_id=id_of(commitment), area_id=id_of(area)))
+    def link_and_record(self, seed: CommitmentSeed, commitment: Commitment, where: str) -> None:
+        obligors, counterparts = seed.obligor_refs(), seed.counterpart_refs()
+        parties = sorted(party for party, _ in obligors)
         state = CommitmentState(
             title=seed.title,
             status=seed.status.value,
+            kind=(seed.kind or default_kind(parties, recurring=seed.recurrence is not None)).value,
             due_date=seed.due_date,
             completed_on=seed.completed_on,
             due_rule=commitment.due_rule,
             recurrence=commitment.recurrence,
-            parties=sorted(seed.parties),
+            parties=parties,
+            obligor_organizations={party: org for party, org in obligors if org},
+            counterparts=sorted(party for party, _ in counterparts),
+            counterpart_organizations={party: org for party, org in counterparts if org},
             areas=sorted(seed.areas),
-            releasable_to=sorted(seed.parties),
+            brought_under_framework=seed.brought_under_framework,
+            topics=sorted(seed.topics),
+            releasable_to=parties,
         )
+        try:
+            check_kind(state)
+            check_organizations(self.session, state.obligor_organizations)
+            check_organizations(self.session, state.counterpart_organizations)
+            check_framework_dates(self.session, state, self.issued_on[commitment.document_id])
+            link_state(self.session, id_of(commitment), state)
+        except ProblemError as exc:
+            raise SeedError(f"{where}: {exc.detail}") from exc
+        commitment.kind = state.kind
+        commitment.brought_under_framework = state.brought_under_framework
         derived = derive_deadline(self.session, commitment, state.deadline)
         commitment.due_date = derived.due_date
         self.session.add(commitment)

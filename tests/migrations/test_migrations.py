@@ -74,3 +74,58 @@ def test_metrics_tokens_go_when_migrating_below_their_revision(databases) -> Non
     upgrade(url)
     assert drift(engine) == []
     engine.dispose()
+
+
+def test_parties_become_obligors_with_kinds_and_old_framework_areas_flagged(databases) -> None:
+    url = databases.blank()
+    upgrade(url, "0007")
+    engine = create_engine(url)
+    statements = [
+        "INSERT INTO party (id, code, name) VALUES (1, 'US', 'U.S.'), (2, 'ROK', 'ROK')",
+        "INSERT INTO source_document (id, slug, title, publisher, kind, issued_on, language, "
+        "sha256) VALUES (1, 'old', 'Old', 'P', 'news_article', '2018-10-20', 'en', '"
+        + "0" * 64
+        + "')",
+        "INSERT INTO framework (id, slug, name, version, adopted_on) "
+        "VALUES (1, 'rcf', 'RCF', 1, '2024-10-30')",
+        "INSERT INTO priority_area (id, slug, name, framework_id, position) "
+        "VALUES (1, 'maritime-security', 'Maritime', 1, 0)",
+    ]
+    for ref, parties, recurrence in (
+        ("A-1", [1], None),
+        ("A-2", [1, 2], None),
+        ("A-3", [2], "'{}'"),
+    ):
+        statements.append(
+            "INSERT INTO commitment (ref, title, status, version, search_text, created_at, "
+            f"updated_at, document_id, recurrence) VALUES ('{ref}', '{ref}', 'not_started', 1, "
+            f"'', '2024-01-01', '2024-01-01', 1, {recurrence or 'NULL'})"
+        )
+        statements += [
+            "INSERT INTO commitment_party (commitment_id, party_id) "
+            f"SELECT id, {party} FROM commitment WHERE ref = '{ref}'"
+            for party in parties
+        ]
+    statements.append(
+        "INSERT INTO commitment_area (commitment_id, area_id) "
+        "SELECT id, 1 FROM commitment WHERE ref = 'A-2'"
+    )
+    with engine.begin() as connection:
+        for statement in statements:
+            connection.execute(text(statement))
+    upgrade(url)
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text("SELECT ref, kind, brought_under_framework FROM commitment ORDER BY ref")
+        ).all()
+        obligors = connection.execute(text("SELECT count(*) FROM commitment_party")).scalar_one()
+    assert [(ref, kind, bool(flag)) for ref, kind, flag in rows] == [
+        ("A-1", "pledge", False),
+        ("A-2", "joint_undertaking", True),
+        ("A-3", "recurring", False),
+    ]
+    assert obligors == 4
+    downgrade(url, "0007")
+    upgrade(url)
+    assert drift(engine) == []
+    engine.dispose()

@@ -178,7 +178,7 @@ def test_csv_is_rfc_4180_with_a_header_and_round_trips_korean(client: TestClient
     assert b"\r\n" in raw
     table = rows(raw.decode("utf-8"))
     header, body = table[0], table[1:]
-    assert header[:3] == ["ref", "title", "status"]
+    assert header[:4] == ["ref", "title", "kind", "status"]
     assert len(body) == client.get("/api/v1/commitments?total=true").json()["total"]
     assert (
         dict(zip(header, next(r for r in body if r[0] == created["ref"]), strict=True))["title"]

@@ -151,7 +151,7 @@ def test_a_corrected_locator_in_the_seeds_reaches_the_register(
     [
         (
             lambda text: text.replace('parties = ["ROK", "US"]', 'parties = ["ROK", "XX"]', 1),
-            "unknown party 'XX'",
+            r"SEN24-01: Unknown party code\(s\): XX",
         ),
         (lambda text: text.replace('status = "in_progress"', 'status = "done"', 1), "status"),
         (lambda text: text + "\n[[commitments]]\nref = 'BROKEN'\n", "commitments"),
