@@ -51,6 +51,7 @@ _HOME = {
     "check_organizations": "links",
     "check_framework_dates": "links",
     "link_state": "writer",
+    "current_state": "writer",
 }
 
 if TYPE_CHECKING:
@@ -118,6 +119,7 @@ __all__ = [
     "check_framework_dates",
     "check_kind",
     "check_organizations",
+    "current_state",
     "default_kind",
     "derive_deadline",
     "filter_conditions",

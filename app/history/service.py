@@ -75,3 +75,27 @@ def list_history(
         )
         for row in rows
     ]
+
+
+def unchanged_since(
+    *, session: Session, commitment_id: int, channel: Channel, values: Mapping[str, Any]
+) -> set[str]:
+    """Of `values` (field: current value), the fields whose latest recorded change came
+    through `channel` and set the value they still hold; or that no change ever recorded."""
+    latest: dict[str, tuple[str, Any]] = {}
+    for field, by, new_value in session.execute(
+        select(
+            col(CommitmentHistory.field),
+            col(CommitmentHistory.channel),
+            col(CommitmentHistory.new_value),
+        )
+        .where(col(CommitmentHistory.commitment_id) == commitment_id)
+        .order_by(col(CommitmentHistory.id))
+    ):
+        latest[field] = (by, new_value)
+    return {
+        field
+        for field, value in values.items()
+        if field not in latest
+        or (latest[field][0] == channel.value and latest[field][1] == _json(value))
+    }

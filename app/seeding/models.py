@@ -67,7 +67,8 @@ class ReferenceSeed(SeedModel):
     parties: list[PartySeed]
     organizations: list[OrganizationSeed]
     frameworks: list[FrameworkSeed]
-    areas: list[AreaSeed]
+    # Areas outside any framework (thematic tags are topics now).
+    areas: list[AreaSeed] = []
     topics: list[AreaSeed] = []
     meeting_series: list[MeetingSeriesSeed]
     meetings: list[MeetingSeed]
@@ -100,6 +101,8 @@ class CommitmentSeed(SeedModel):
     parties: list[Code] | None = None
     obligors: list[PartyRefSeed] | None = None
     counterparts: list[PartyRefSeed] = []
+    # Parties it is released to besides its obligors: an explicit decision, like the API's.
+    releasable_to: list[Code] = []
     areas: list[Slug] = []
     brought_under_framework: bool = False
     topics: list[Slug] = []
@@ -120,6 +123,12 @@ class CommitmentSeed(SeedModel):
         if self.obligors is None:
             return [(code, None) for code in self.parties or []]
         return [split_ref(ref) for ref in self.obligors]
+
+    def obligor_parties(self) -> list[str]:
+        return sorted(party for party, _ in self.obligor_refs())
+
+    def releasable_parties(self) -> list[str]:
+        return sorted(set(self.obligor_parties()) | set(self.releasable_to))
 
     def counterpart_refs(self) -> list[tuple[str, str | None]]:
         return [split_ref(ref) for ref in self.counterparts]

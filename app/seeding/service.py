@@ -8,7 +8,7 @@ source (quote and locator), which no one edits, follows the seed files.
 
 import tomllib
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
@@ -24,6 +24,7 @@ from app.commitments import (
     check_framework_dates,
     check_kind,
     check_organizations,
+    current_state,
     default_kind,
     derive_deadline,
     link_state,
@@ -37,6 +38,7 @@ from app.core.security import Actor
 from app.core.time import utcnow
 from app.documents.models import SourceDocument
 from app.history.enums import Channel
+from app.history.service import unchanged_since
 from app.meetings.models import Meeting, MeetingSeries
 from app.parties.models import Organization, Party
 from app.seeding.models import CommitmentSeed, DocumentFileSeed, ReferenceSeed
@@ -223,6 +225,7 @@ class _Loader:
                     created.append((seed, self.new_commitment(seed, document, made_at), where))
                 else:
                     self.refresh_source(existing, seed)
+                    self.correct(existing, seed, where)
         # One flush inserts every new commitment (and returns their ids) in a single statement,
         # and the one after it every link and history row: not a round of statements each.
         self.session.flush()
@@ -258,17 +261,20 @@ class _Loader:
         self.add("commitments", commitment)
         return commitment
 
-    def link_and_record(self, seed: CommitmentSeed, commitment: Commitment, where: str) -> None:
+    def seeded_state(self, seed: CommitmentSeed, commitment: Commitment) -> CommitmentState:
+        """The state the seed gives a commitment (its due date as the seed states it)."""
         obligors, counterparts = seed.obligor_refs(), seed.counterpart_refs()
         parties = sorted(party for party, _ in obligors)
-        state = CommitmentState(
+        recurrence = seed.recurrence.model_dump(mode="json") if seed.recurrence else None
+        return CommitmentState(
             title=seed.title,
             status=seed.status.value,
-            kind=(seed.kind or default_kind(parties, recurring=seed.recurrence is not None)).value,
+            kind=(seed.kind or default_kind(parties, recurring=recurrence is not None)).value,
+            description=commitment.description,
             due_date=seed.due_date,
             completed_on=seed.completed_on,
-            due_rule=commitment.due_rule,
-            recurrence=commitment.recurrence,
+            due_rule=seed.due_rule.model_dump(mode="json") if seed.due_rule else None,
+            recurrence=recurrence,
             parties=parties,
             obligor_organizations={party: org for party, org in obligors if org},
             counterparts=sorted(party for party, _ in counterparts),
@@ -276,13 +282,22 @@ class _Loader:
             areas=sorted(seed.areas),
             brought_under_framework=seed.brought_under_framework,
             topics=sorted(seed.topics),
-            releasable_to=parties,
+            releasable_to=seed.releasable_parties(),
         )
+
+    def check(self, state: CommitmentState, commitment: Commitment, where: str) -> None:
         try:
             check_kind(state)
             check_organizations(self.session, state.obligor_organizations)
             check_organizations(self.session, state.counterpart_organizations)
             check_framework_dates(self.session, state, self.issued_on[commitment.document_id])
+        except ProblemError as exc:
+            raise SeedError(f"{where}: {exc.detail}") from exc
+
+    def link_and_record(self, seed: CommitmentSeed, commitment: Commitment, where: str) -> None:
+        state = self.seeded_state(seed, commitment)
+        self.check(state, commitment, where)
+        try:
             link_state(self.session, id_of(commitment), state)
         except ProblemError as exc:
             raise SeedError(f"{where}: {exc.detail}") from exc
@@ -298,6 +313,39 @@ class _Loader:
             cycle_changes=derived.cycle_changes,
             actor=SEED_ACTOR,
         )
+
+    def correct(self, commitment: Commitment, seed: CommitmentSeed, where: str) -> None:
+        """Bring a seeded commitment in line with corrected seeds: each field the seeds
+        changed, unless a user has changed it since (then the user's value stays)."""
+        wanted = self.seeded_state(seed, commitment)
+        self.check(wanted, commitment, where)
+        current = current_state(session=self.session, commitment=commitment)
+        proposed = current.changes_to(wanted)
+        if wanted.due_rule or wanted.recurrence:
+            proposed.pop("due_date", None)  # it follows the rule or the cycles, below
+        seeds_own = unchanged_since(
+            session=self.session,
+            commitment_id=id_of(commitment),
+            channel=Channel.seed,
+            values={field: old for field, (old, _new) in proposed.items()},
+        )
+        changes = {field: change for field, change in proposed.items() if field in seeds_own}
+        if not changes:
+            return
+        corrected = replace(current, **{field: new for field, (_old, new) in changes.items()})
+        if "due_rule" in changes or "recurrence" in changes or "due_date" in changes:
+            derived = derive_deadline(self.session, commitment, corrected.deadline)
+            changes |= derived.cycle_changes
+            if derived.due_date != commitment.due_date:
+                changes["due_date"] = (commitment.due_date, derived.due_date)
+        apply_changes(
+            session=self.session,
+            commitment=commitment,
+            changes=changes,
+            actor=SEED_ACTOR,
+            reason="the seed files were corrected",
+        )
+        self.report.updated["commitments"] += 1
 
     def refresh_source(self, commitment: Commitment, seed: CommitmentSeed) -> None:
         source = {

@@ -351,10 +351,10 @@ def test_releasability_hides_commitments_everywhere(as_user, client: TestClient)
 
 def test_editors_change_only_their_own_partys_commitments(as_user) -> None:
     japan = as_user("jp-editor")
-    _, etag = current(japan, "SCM56-FS-09")  # U.S., ROK and Japan
+    _, etag = current(japan, "ADMM18-02")  # U.S., ROK and Japan
     assert (
         japan.patch(
-            "/api/v1/commitments/SCM56-FS-09",
+            "/api/v1/commitments/ADMM18-02",
             json={"due_date": "2027-01-01"},
             headers={"If-Match": etag},
         ).status_code

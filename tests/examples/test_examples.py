@@ -27,6 +27,6 @@ def test_the_examples_run_against_a_server(database_url: str) -> None:
     assert "SCM56-RCF-13: Identify points of contact for the framework" in weekly.stdout
     assert "| Maritime Security |" in weekly.stdout
     assert readiness.returncode == 0, readiness.stderr
-    assert "Before SCM-57 (2025-11-04): 4 due, 1 on time" in readiness.stdout
+    assert "Before SCM-57 (2025-11-04): 5 due, 2 on time" in readiness.stdout
     assert "SCM56-RCF-14" in readiness.stdout
     assert "SCM-58: date to be determined" in readiness.stdout

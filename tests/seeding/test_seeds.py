@@ -150,7 +150,7 @@ def test_a_corrected_locator_in_the_seeds_reaches_the_register(
     ("edit", "message"),
     [
         (
-            lambda text: text.replace('parties = ["ROK", "US"]', 'parties = ["ROK", "XX"]', 1),
+            lambda text: text.replace('obligors = ["ROK/ROK-MND"]', 'obligors = ["XX"]', 1),
             r"SEN24-01: Unknown party code\(s\): XX",
         ),
         (lambda text: text.replace('status = "in_progress"', 'status = "done"', 1), "status"),
@@ -170,3 +170,85 @@ def test_a_broken_seed_file_is_named_and_nothing_is_written(
         seed_register(session=session, seeds_dir=seeds)
     assert snapshot(database) == {}
     database.dispose()
+
+
+def test_corrected_seeds_reach_an_existing_register_but_not_over_a_users_change(
+    database_url: str, tmp_path: Path
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from app.main import create_app
+    from tests.conftest import bearer
+
+    settings = Settings(database_url=database_url, seeds_dir=SEEDS_DIR)
+    with TestClient(create_app(settings), headers=bearer("admin")) as client:
+        etag = client.get("/api/v1/commitments/SEN24-03").headers["etag"]
+        renamed = client.patch(
+            "/api/v1/commitments/SEN24-03",
+            json={"title": "A desk officer's title"},
+            headers={"If-Match": etag},
+        )
+        assert renamed.status_code == 200
+    seeds = tmp_path / "seeds"
+    shutil.copytree(SEEDS_DIR, seeds)
+    path = seeds / "documents" / "mnd-2024-05-31-us-senators.toml"
+    text = path.read_text()
+    for ref in ("SEN24-02", "SEN24-03"):
+        start = text.index(f'ref = "{ref}"')
+        block = text[start:]
+        block = re.sub(r"^topics = .*$", 'topics = ["dprk"]', block, count=1, flags=re.M)
+        block = block.replace('counterparts = ["US/US-CONGRESS"]', 'counterparts = ["JP"]', 1)
+        block = block.replace('title = "', 'title = "Corrected: ', 1)
+        text = text[:start] + block
+    path.write_text(text)
+    database = Database(settings)
+    with database.session() as session:
+        report = seed_register(session=session, seeds_dir=seeds)
+        session.commit()
+    assert report.updated["commitments"] == 2
+    with TestClient(create_app(settings), headers=bearer("admin")) as client:
+        for ref in ("SEN24-02", "SEN24-03"):
+            item = client.get(f"/api/v1/commitments/{ref}").json()
+            assert item["topics"] == ["dprk"]
+            assert item["counterparts"] == [{"party": "JP", "organization": None}]
+            # Naming Japan as counterpart releases nothing to it.
+            assert item["releasable_to"] == ["ROK", "US"]
+            history = client.get(f"/api/v1/commitments/{ref}/history").json()["items"]
+            corrected = [entry for entry in history if entry["field"] == "counterparts"]
+            assert corrected[-1]["channel"] == "seed"
+        assert client.get("/api/v1/commitments/SEN24-02").json()["title"].startswith("Corrected")
+        assert client.get("/api/v1/commitments/SEN24-03").json()["title"] == (
+            "A desk officer's title"
+        )
+    with database.session() as session:
+        again = seed_register(session=session, seeds_dir=seeds)
+        session.commit()
+    assert not again.changed
+    database.dispose()
+
+
+def test_the_seeded_register_follows_the_extraction_guide() -> None:
+    reference = seed_files().reference
+    adopted = {
+        area.slug: framework.adopted_on
+        for framework in reference.frameworks
+        for area in framework.areas
+    }
+    issued = {file.document.slug: file.document.issued_on for file in seed_files().documents}
+    for slug, seed in seeded_commitments():
+        issued_on = issued[slug]
+        obligors, counterparts = seed.obligor_parties(), [p for p, _ in seed.counterpart_refs()]
+        assert seed.kind is not None, f"{seed.ref}: every seeded commitment states its kind"
+        # Releasable to its obligors and to parties added explicitly, never to a counterpart
+        # merely because it is named.
+        assert set(seed.releasable_parties()) == set(obligors) | set(seed.releasable_to)
+        if seed.kind.value == "request":
+            assert counterparts, f"{seed.ref}: a request names whom it asks"
+        assert not set(obligors) & set(counterparts), seed.ref
+        for area in seed.areas:
+            too_old = adopted.get(area) is not None and adopted[area] > issued_on
+            assert not too_old or seed.brought_under_framework, f"{seed.ref}: {area}"
+        if seed.status.value == "completed":
+            assert seed.completed_on is not None, f"{seed.ref}: completed without a date"
+        # Thematic tags are topics: every area a seed names belongs to a framework.
+        assert all(area in adopted for area in seed.areas), seed.ref
