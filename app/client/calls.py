@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from app.client.errors import error_for
 from app.commitments import (
+    AssessmentIn,
     CommitmentCreate,
     CommitmentFilters,
     CommitmentPage,
@@ -107,6 +108,18 @@ def update_commitment(
         f"/api/v1/commitments/{commitment.ref}",
         model(CommitmentPublic),
         json=_body(changes, CommitmentUpdate),
+        headers=_if_match(commitment.version),
+    )
+
+
+def assess(
+    commitment: CommitmentPublic, party: str, assessment: AssessmentIn | Mapping[str, Any]
+) -> Call[CommitmentPublic]:
+    return Call(
+        "PUT",
+        f"/api/v1/commitments/{commitment.ref}/assessments/{party}",
+        model(CommitmentPublic),
+        json=_body(assessment, AssessmentIn),
         headers=_if_match(commitment.version),
     )
 

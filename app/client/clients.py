@@ -14,6 +14,7 @@ from app.client import calls
 from app.client.calls import Call
 from app.client.retry import RetryPolicy
 from app.commitments import (
+    AssessmentIn,
     CommitmentCreate,
     CommitmentFilters,
     CommitmentPage,
@@ -107,6 +108,15 @@ class CommitmentsClient:
     ) -> CommitmentPublic:
         """Sends If-Match from `commitment`: a ConflictError if it changed since."""
         return self._run(calls.update_commitment(commitment, changes))
+
+    def assess(
+        self,
+        commitment: CommitmentPublic,
+        party: str,
+        assessment: AssessmentIn | Mapping[str, Any],
+    ) -> CommitmentPublic:
+        """Record one obligor's assessment (If-Match from `commitment`)."""
+        return self._run(calls.assess(commitment, party, assessment))
 
     def add_note(
         self, commitment: CommitmentPublic | str, note: NoteCreate | Mapping[str, Any]
@@ -233,6 +243,14 @@ class AsyncCommitmentsClient:
         self, commitment: CommitmentPublic, changes: CommitmentUpdate | Mapping[str, Any]
     ) -> CommitmentPublic:
         return await self._run(calls.update_commitment(commitment, changes))
+
+    async def assess(
+        self,
+        commitment: CommitmentPublic,
+        party: str,
+        assessment: AssessmentIn | Mapping[str, Any],
+    ) -> CommitmentPublic:
+        return await self._run(calls.assess(commitment, party, assessment))
 
     async def add_note(
         self, commitment: CommitmentPublic | str, note: NoteCreate | Mapping[str, Any]

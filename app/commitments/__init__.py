@@ -17,6 +17,8 @@ _HOME = {
     "CommitmentFilters": "filters",
     "filter_conditions": "filters",
     "Commitment": "models",
+    "AssessmentIn": "models",
+    "AssessmentPublic": "models",
     "CommitmentArea": "models",
     "CommitmentContact": "models",
     "CommitmentCounterpart": "models",
@@ -66,6 +68,8 @@ if TYPE_CHECKING:
     from app.commitments.filters import CommitmentFilters, filter_conditions
     from app.commitments.links import check_framework_dates, check_organizations
     from app.commitments.models import (
+        AssessmentIn,
+        AssessmentPublic,
         Commitment,
         CommitmentArea,
         CommitmentContact,
@@ -94,6 +98,8 @@ __all__ = [
     "OPEN_STATUSES",
     "OPEN_VALUES",
     "STATUS_CHECK",
+    "AssessmentIn",
+    "AssessmentPublic",
     "Commitment",
     "CommitmentArea",
     "CommitmentContact",

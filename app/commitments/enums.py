@@ -51,3 +51,13 @@ class CommitmentKind(StrEnum):
 
 
 KIND_CHECK = "kind IN (" + ", ".join(f"'{kind.value}'" for kind in CommitmentKind) + ")"
+
+
+class Completion(StrEnum):
+    """How far an obligor has got, on the Open Government Partnership's scale."""
+
+    no_evidence = "no_evidence"
+    not_started = "not_started"
+    limited = "limited"
+    substantial = "substantial"
+    complete = "complete"

@@ -1,5 +1,5 @@
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import ConfigDict, model_validator
 from pydantic import Field as PydanticField
@@ -13,6 +13,7 @@ from app.commitments.enums import (
     STATUS_CHECK,
     CommitmentKind,
     CommitmentStatus,
+    Completion,
 )
 from app.contacts.models import ContactRef
 from app.core.db import UTCDateTime
@@ -98,6 +99,11 @@ class Commitment(SQLModel, table=True):
     last_note_on: date | None = Field(default=None, index=True)
     percent_complete: int | None = None
     completed_on: date | None = None
+    # The latest assessment of each obligor, by party code (AssessmentPublic without the
+    # party); earlier ones are in the history.
+    assessments: dict[str, Any] | None = Field(
+        default=None, sa_column=Column(JSON(none_as_null=True))
+    )
     version: int = 1
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False)
@@ -201,6 +207,36 @@ class PartyRef(Schema):
     organization: str | None = None
 
 
+class AssessmentIn(SQLModel):
+    """One obligor's delivery, assessed apart from the commitment's workflow status."""
+
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+
+    compliance: Literal[-1, 0, 1] | None = PydanticField(
+        default=None, description="G20 Research Group scale: -1 no action, 0 partial, +1 full"
+    )
+    completion: Completion | None = PydanticField(
+        default=None, description="Open Government Partnership completion level"
+    )
+    assessed_on: Day | None = PydanticField(default=None, description="Default: today")
+    evidence: LongText | None = None
+
+    @model_validator(mode="after")
+    def _says_something(self) -> "AssessmentIn":
+        if self.compliance is None and self.completion is None:
+            raise ValueError("give a compliance score, a completion level or both")
+        return self
+
+
+class AssessmentPublic(Schema):
+    party: Code
+    compliance: int | None
+    completion: Completion | None
+    assessed_on: date
+    assessed_by: str
+    evidence: str | None
+
+
 class LeadPublic(Schema):
     party: Code
     contact: ContactRef
@@ -220,6 +256,9 @@ class CommitmentPublic(Schema):
     areas: list[Slug]
     brought_under_framework: bool
     topics: list[Slug]
+    assessments: list[AssessmentPublic] = PydanticField(
+        description="The latest assessment of each obligor that has one"
+    )
     status: CommitmentStatus
     due_date: date | None
     due_state: DueState

@@ -8,6 +8,7 @@ from app.commitments import service, views
 from app.commitments.enums import CommitmentSort
 from app.commitments.filters import CommitmentFilters, filter_query_params
 from app.commitments.models import (
+    AssessmentIn,
     CommitmentCreate,
     CommitmentPage,
     CommitmentPublic,
@@ -19,7 +20,7 @@ from app.core.formats import Format, negotiate, table_response, varies_by_accept
 from app.core.openapi import CONDITIONAL_IF_MATCH, problem_responses
 from app.core.responses import json_response
 from app.core.sessions import SessionDep
-from app.core.validation import Day, Ref
+from app.core.validation import Day, PartyCode, Ref
 from app.history.models import HistoryPage
 from app.progress.models import NoteCreate, NoteList, NotePublic
 from app.users.auth import AdminUser, CurrentUser, EditorUser
@@ -211,3 +212,30 @@ def get_history(ref: Ref, principal: CurrentUser, session: SessionDep) -> Respon
     """Every change, field by field: old and new value, who, when, through which channel."""
     entries = service.list_history(session=session, ref=ref, principal=principal)
     return json_response(HistoryPage(ref=ref, items=entries))
+
+
+@router.put(
+    "/{ref}/assessments/{party}",
+    response_model=CommitmentPublic,
+    responses=problem_responses(403, 404, 412, 428),
+)
+def assess_obligor(
+    ref: Ref,
+    party: PartyCode,
+    request: AssessmentIn,
+    principal: EditorUser,
+    session: SessionDep,
+    if_match: IfMatchHeader = None,
+) -> Response:
+    """Assess one obligor's delivery (compliance -1/0/+1, completion level, evidence), apart
+    from the workflow status: a bilateral commitment can show one side done and the other not.
+    Needs If-Match."""
+    public = service.assess_obligor(
+        session=session,
+        ref=ref,
+        party=party,
+        request=request,
+        principal=principal,
+        if_match=IfMatch(if_match),
+    )
+    return versioned_response(public)

@@ -2,6 +2,7 @@
 and changes that bump the version and write their history in the same transaction."""
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -10,6 +11,7 @@ from sqlmodel import Session, col, select
 from app.commitments.enums import CommitmentSort, CommitmentStatus
 from app.commitments.filters import CommitmentFilters
 from app.commitments.models import (
+    AssessmentIn,
     Commitment,
     CommitmentCreate,
     CommitmentPage,
@@ -412,3 +414,40 @@ def export_rows(
     """Every matching commitment as a row of EXPORT_COLUMNS."""
     for commitment in iter_all(database=database, filters=filters, principal=principal, sort=sort):
         yield export_row(commitment)
+
+
+def assess_obligor(
+    *,
+    session: Session,
+    ref: str,
+    party: str,
+    request: AssessmentIn,
+    principal: Principal,
+    if_match: IfMatch,
+) -> CommitmentPublic:
+    """Record one obligor's assessment; the one it replaces stays in the history."""
+    commitment = get_commitment(session=session, ref=ref, principal=principal, for_update=True)
+    if commitment.archived_at is not None:
+        raise NotFoundError(f"Commitment {ref!r} is archived; restore it first.")
+    if_match.check(commitment.version)
+    old = current_state(session=session, commitment=commitment)
+    check_may_edit(principal, old.parties)
+    if party not in old.parties:
+        raise UnprocessableError(
+            f"{party} is not an obligor of {ref}; obligors: {', '.join(old.parties)}."
+        )
+    assessment = {
+        "compliance": request.compliance,
+        "completion": request.completion.value if request.completion else None,
+        "assessed_on": (request.assessed_on or today()).isoformat(),
+        "assessed_by": principal.name,
+        "evidence": request.evidence,
+    }
+    new = replace(old, assessments={**old.assessments, party: assessment})
+    apply_changes(
+        session=session,
+        commitment=commitment,
+        changes=old.changes_to(new),
+        actor=principal.actor(),
+    )
+    return public_of(session=session, commitment=commitment)

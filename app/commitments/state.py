@@ -35,6 +35,7 @@ class CommitmentState:
     areas: list[str] = field(default_factory=list)
     brought_under_framework: bool = False
     topics: list[str] = field(default_factory=list)
+    assessments: dict[str, dict[str, Any]] = field(default_factory=dict)
     leads: dict[str, int] = field(default_factory=dict)
     supporting_contacts: list[int] = field(default_factory=list)
     releasable_to: list[str] = field(default_factory=list)

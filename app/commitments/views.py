@@ -28,6 +28,7 @@ from sqlmodel import Session, col, select
 from app.areas.models import PriorityArea, Topic
 from app.commitments.enums import CommitmentKind, CommitmentStatus
 from app.commitments.models import (
+    AssessmentPublic,
     Commitment,
     CommitmentArea,
     CommitmentContact,
@@ -96,6 +97,13 @@ class Linked:
         self.releasable.sort()
         self.leads.sort(key=lambda lead: lead.party)
         self.supporting.sort(key=lambda contact: (contact.name, contact.id))
+
+
+def assessments_of(assessments: dict[str, Any] | None) -> list[AssessmentPublic]:
+    return [
+        AssessmentPublic(party=party, **assessment)
+        for party, assessment in sorted((assessments or {}).items())
+    ]
 
 
 def party_refs_of(codes: list[str], organizations: dict[str, str]) -> list[PartyRef]:
@@ -298,6 +306,7 @@ def public_view(
         areas=linked.areas,
         brought_under_framework=commitment.brought_under_framework,
         topics=linked.topics,
+        assessments=assessments_of(commitment.assessments),
         status=CommitmentStatus(commitment.status),
         due_date=commitment.due_date,
         due_state=deadlines.due_state(commitment, cycle_rows),
@@ -363,6 +372,7 @@ def get_commitment_as_of(
             "description": state.get("description"),
             "status": state.get("status", commitment.status),
             "kind": state.get("kind", commitment.kind),
+            "assessments": state.get("assessments"),
             "brought_under_framework": state.get("brought_under_framework", False),
             "due_date": _as_date(state.get("due_date")),
             "due_rule": state.get("due_rule"),

@@ -74,6 +74,7 @@ def current_state(*, session: Session, commitment: Commitment) -> CommitmentStat
         areas=sorted(public.areas),
         brought_under_framework=commitment.brought_under_framework,
         topics=sorted(public.topics),
+        assessments=dict(commitment.assessments or {}),
         leads={lead.party: lead.contact.id for lead in public.leads},
         supporting_contacts=sorted(contact.id for contact in public.supporting_contacts),
         releasable_to=public.releasable_to,

@@ -1,4 +1,6 @@
-"""What "overdue" and "due soon" mean, as SQL conditions for a given day."""
+"""What "open", "overdue", "due soon" and "stale" mean on a given day: each rule as an SQL
+condition for queries and, beside it, as a Python predicate for what is rebuilt in memory (a
+past day's register); tests/deadlines/test_conditions.py holds them to the same answers."""
 
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -15,9 +17,17 @@ def is_open() -> ColumnElement[bool]:
     return col(Commitment.status).in_(OPEN_VALUES)
 
 
+def open_status(status: str) -> bool:
+    return status in OPEN_VALUES
+
+
 def overdue_on(day: date) -> ColumnElement[bool]:
     """Due before `day` and not completed, cancelled or superseded."""
     return and_(is_open(), col(Commitment.due_date) < day)
+
+
+def overdue(status: str, due_date: date | None, day: date) -> bool:
+    return open_status(status) and due_date is not None and due_date < day
 
 
 def due_soon_on(day: date, days: int = DEFAULT_DUE_SOON_DAYS) -> ColumnElement[bool]:
@@ -26,6 +36,14 @@ def due_soon_on(day: date, days: int = DEFAULT_DUE_SOON_DAYS) -> ColumnElement[b
         is_open(),
         col(Commitment.due_date) >= day,
         col(Commitment.due_date) <= day + timedelta(days=days),
+    )
+
+
+def due_soon(status: str, due_date: date | None, day: date, days: int) -> bool:
+    return (
+        open_status(status)
+        and due_date is not None
+        and day <= due_date <= day + timedelta(days=days)
     )
 
 
@@ -42,6 +60,17 @@ def stale_on(day: date, days: int) -> ColumnElement[bool]:
             ),
         ),
     )
+
+
+def stale(
+    status: str, last_note_on: date | None, created_at: datetime, day: date, days: int
+) -> bool:
+    since = day - timedelta(days=days)
+    if not open_status(status):
+        return False
+    if last_note_on is not None:
+        return last_note_on < since
+    return created_at < _start_of(since)
 
 
 def _start_of(day: date) -> datetime:

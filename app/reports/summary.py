@@ -3,7 +3,7 @@
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -24,6 +24,7 @@ from app.contacts.models import Contact
 from app.core.errors import ConflictError, NotFoundError
 from app.core.metadata import id_of
 from app.core.security import Principal
+from app.deadlines.conditions import due_soon, overdue, stale
 from app.history.replay import PastState, end_of, local_date, states_as_of
 from app.meetings.models import Meeting
 from app.reports.models import (
@@ -48,6 +49,10 @@ class Snapshot:
     status: str
     due_date: date | None
     parties: list[str]
+    kind: str
+    counterparts: list[str]
+    topics: list[str]
+    assessments: dict[str, Any]
     areas: list[str]
     leads: dict[str, int]
     last_note_on: date | None
@@ -79,6 +84,13 @@ def snapshots(
                 status=public.status.value,
                 due_date=public.due_date,
                 parties=public.parties,
+                kind=public.kind.value,
+                counterparts=[ref.party for ref in public.counterparts],
+                topics=public.topics,
+                assessments={
+                    a.party: a.model_dump(mode="json", exclude={"party"})
+                    for a in public.assessments
+                },
                 areas=public.areas,
                 leads={lead.party: lead.contact.id for lead in public.leads},
                 last_note_on=public.last_note_on,
@@ -109,6 +121,10 @@ def _snapshot(row: PageRow, state: PastState) -> Snapshot:
         status=state.get("status", "not_started"),
         due_date=_date(state.get("due_date")),
         parties=state.get("parties", []),
+        kind=state.get("kind", row.commitment.kind),
+        counterparts=state.get("counterparts", []),
+        topics=state.get("topics", []),
+        assessments=state.get("assessments") or {},
         areas=state.get("areas", []),
         leads=state.get("leads", {}),
         last_note_on=_date(state.get("last_note_on")),
@@ -119,15 +135,11 @@ def _snapshot(row: PageRow, state: PastState) -> Snapshot:
 
 
 def _overdue(s: Snapshot, on: date) -> bool:
-    return s.status in OPEN and s.due_date is not None and s.due_date < on
+    return overdue(s.status, s.due_date, on)
 
 
 def _due_soon(s: Snapshot, on: date, days: int) -> bool:
-    return (
-        s.status in OPEN
-        and s.due_date is not None
-        and on <= s.due_date <= on + timedelta(days=days)
-    )
+    return due_soon(s.status, s.due_date, on, days)
 
 
 def _matches(s: Snapshot, f: CommitmentFilters, on: date) -> bool:
@@ -137,16 +149,16 @@ def _matches(s: Snapshot, f: CommitmentFilters, on: date) -> bool:
         not f.status or s.status in {status.value for status in f.status},
         f.area is None or f.area in s.areas,
         f.party is None or f.party in s.parties,
+        f.obligor is None or f.obligor in s.parties,
+        f.counterpart is None or f.counterpart in s.counterparts,
+        not f.kind or s.kind in {kind.value for kind in f.kind},
+        f.topic is None or f.topic in s.topics,
         f.due_before is None or (s.due_date is not None and s.due_date < f.due_before),
         f.due_after is None or (s.due_date is not None and s.due_date > f.due_after),
         f.overdue is None or _overdue(s, day) == f.overdue,
         f.due_within_days is None or _due_soon(s, day, f.due_within_days),
         f.stale_days is None
-        or (
-            s.status in OPEN
-            and (s.last_note_on or local_date(s.row.commitment.created_at))
-            < day - timedelta(days=f.stale_days)
-        ),
+        or stale(s.status, s.last_note_on, s.row.commitment.created_at, day, f.stale_days),
     ]
     return all(checks)
 
@@ -165,14 +177,31 @@ def _tally(items: Iterable[Snapshot], on: date, due_soon_days: int) -> Tally:
     )
 
 
+def _by_assessment(s: Snapshot) -> list[tuple[str | None, str]]:
+    """One group per obligor and its completion level: "US: substantial"."""
+    groups: list[tuple[str | None, str]] = []
+    for party in s.parties:
+        level = (s.assessments.get(party) or {}).get("completion") or "not_assessed"
+        groups.append((f"{party}:{level}", f"{party}: {level}"))
+    return groups or [(None, "(no obligor)")]
+
+
 def _group_keys(
     session: Session, group_by: GroupBy, items: list[Snapshot]
 ) -> Callable[[Snapshot], list[tuple[str | None, str]]]:
     """(key, label) of the groups each commitment belongs to."""
     if group_by is GroupBy.status:
         return lambda s: [(s.status, s.status)]
-    if group_by is GroupBy.party:
+    if group_by in (GroupBy.party, GroupBy.obligor):
         return lambda s: [(code, code) for code in s.parties] or [(None, "(no party)")]
+    if group_by is GroupBy.kind:
+        return lambda s: [(s.kind, s.kind)]
+    if group_by is GroupBy.counterpart:
+        return lambda s: [(c, c) for c in s.counterparts] or [(None, "(no counterpart)")]
+    if group_by is GroupBy.topic:
+        return lambda s: [(t, t) for t in s.topics] or [(None, "(no topic)")]
+    if group_by is GroupBy.assessment:
+        return _by_assessment
     if group_by is GroupBy.document:
         return lambda s: [(s.row.document_slug, s.row.document_title or "(no source document)")]
     if group_by is GroupBy.meeting:

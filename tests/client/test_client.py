@@ -358,3 +358,20 @@ def test_a_retry_after_longer_than_the_policy_allows_is_not_waited_for(flaky) ->
     with pytest.raises(ServiceUnavailableError):
         reader.get_commitment(REF)
     assert transport.attempts == 4
+
+
+def test_who_owes_whom_and_assessments_through_the_client(sync_client: CommitmentsClient) -> None:
+    from app.commitments import AssessmentIn, CommitmentFilters, CommitmentKind
+
+    requests = list(sync_client.iter_commitments(CommitmentFilters(kind=[CommitmentKind.request])))
+    assert requests
+    assert all(c.kind is CommitmentKind.request and c.counterparts for c in requests)
+    commitment = sync_client.get_commitment(REF)
+    assessed = sync_client.assess(
+        commitment, "US", AssessmentIn(compliance=0, completion="limited")
+    )
+    assert [(a.party, a.completion) for a in assessed.assessments] == [("US", "limited")]
+    with pytest.raises(ConflictError):
+        sync_client.assess(commitment, "US", {"compliance": 1})  # the version read is stale
+    by_kind = sync_client.summary("kind")
+    assert "request" in {group.key for group in by_kind.groups}
