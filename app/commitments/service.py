@@ -110,6 +110,20 @@ def list_history(*, session: Session, ref: str, principal: Principal) -> list[Hi
     return history.list_history(session=session, commitment_id=commitment_id, since=since)
 
 
+def _to_change(
+    session: Session, ref: str, principal: Principal, if_match: IfMatch
+) -> tuple[Commitment, CommitmentState]:
+    """A live commitment the principal may change, locked, at the version it read, and its
+    state."""
+    commitment = get_commitment(session=session, ref=ref, principal=principal, for_update=True)
+    if commitment.archived_at is not None:
+        raise NotFoundError(f"Commitment {ref!r} is archived; restore it first.")
+    if_match.check(commitment.version)
+    state = current_state(session=session, commitment=commitment)
+    check_may_edit(principal, state.parties)
+    return commitment, state
+
+
 def update_commitment(
     *,
     session: Session,
@@ -118,12 +132,7 @@ def update_commitment(
     principal: Principal,
     if_match: IfMatch,
 ) -> CommitmentPublic:
-    commitment = get_commitment(session=session, ref=ref, principal=principal, for_update=True)
-    if commitment.archived_at is not None:
-        raise NotFoundError(f"Commitment {ref!r} is archived; restore it first.")
-    if_match.check(commitment.version)
-    old = current_state(session=session, commitment=commitment)
-    check_may_edit(principal, old.parties)
+    commitment, old = _to_change(session, ref, principal, if_match)
     new = requested_state(old, request)
     check_may_withdraw(principal, old, new)
     validate_state(
@@ -426,12 +435,7 @@ def assess_obligor(
     if_match: IfMatch,
 ) -> CommitmentPublic:
     """Record one obligor's assessment; the one it replaces stays in the history."""
-    commitment = get_commitment(session=session, ref=ref, principal=principal, for_update=True)
-    if commitment.archived_at is not None:
-        raise NotFoundError(f"Commitment {ref!r} is archived; restore it first.")
-    if_match.check(commitment.version)
-    old = current_state(session=session, commitment=commitment)
-    check_may_edit(principal, old.parties)
+    commitment, old = _to_change(session, ref, principal, if_match)
     if party not in old.parties:
         raise UnprocessableError(
             f"{party} is not an obligor of {ref}; obligors: {', '.join(old.parties)}."
