@@ -46,18 +46,19 @@ def test_a_rule_follows_the_next_meeting_after_the_commitment_was_made(client: T
 
 def test_the_annual_commitment_has_a_cycle_per_scm_after_its_adoption(client: TestClient) -> None:
     body = get(client, ANNUAL)
-    assert body["recurrence"] == {"series": "SCM", "every": None, "start": None, "offset_days": 0}
+    # "each year before the SCM": the day before each one.
+    assert body["recurrence"] == {"series": "SCM", "every": None, "start": None, "offset_days": -1}
     cycles = {c["key"]: c for c in body["cycles"]}
     assert list(cycles) == ["SCM-57", "SCM-58"]
     assert (cycles["SCM-57"]["due_date"], cycles["SCM-57"]["due_state"]) == (
-        "2025-11-04",
+        "2025-11-03",
         "scheduled",
     )
     assert (cycles["SCM-58"]["due_date"], cycles["SCM-58"]["due_state"]) == (
         None,
         "to_be_determined",
     )
-    assert body["due_date"] == "2025-11-04"
+    assert body["due_date"] == "2025-11-03"
     assert body["compliance"] == {
         "cycles_due": 1,
         "completed_on_time": 0,
@@ -156,7 +157,7 @@ def test_a_cycle_completed_on_time_stays_green_while_the_next_goes_red(client: T
     assert (ANNUAL, "SCM-57") not in overdue
     cycles = {c["key"]: c for c in get(client, ANNUAL)["cycles"]}
     assert (cycles["SCM-57"]["status"], cycles["SCM-57"]["on_time"]) == ("completed", True)
-    assert cycles["SCM-58"]["due_date"] == (today() - timedelta(days=3)).isoformat()
+    assert cycles["SCM-58"]["due_date"] == (today() - timedelta(days=4)).isoformat()
     assert get(client, ANNUAL)["compliance"] == {
         "cycles_due": 2,
         "completed_on_time": 1,
