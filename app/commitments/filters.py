@@ -64,18 +64,43 @@ def _like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _linked_to_party(
-    link: type[CommitmentParty] | type[CommitmentCounterpart], code: str | None
+def _linked(
+    link_commitment: Any, link_target: Any, target: Any, key: Any, value: str
 ) -> ColumnElement[bool]:
-    party_id = select(col(Party.id)).where(col(Party.code) == code)
+    """The commitment links (through `link_target`) to the row whose `key` is `value`.
+
+    A correlated EXISTS, probed per candidate through the link's primary key: an IN list would
+    be built whole, every commitment of the party or area, for each query on SQLite."""
+    wanted = select(target).where(key == value).scalar_subquery()
     return (
-        select(col(link.commitment_id))
-        .where(
-            col(link.commitment_id) == col(Commitment.id),
-            col(link.party_id) == party_id.scalar_subquery(),
-        )
+        select(link_commitment)
+        .where(link_commitment == col(Commitment.id), link_target == wanted)
         .exists()
     )
+
+
+def _link_conditions(filters: CommitmentFilters) -> list[ColumnElement[bool]]:
+    party, area, topic = (
+        (col(Party.id), col(Party.code)),
+        (col(PriorityArea.id), col(PriorityArea.slug)),
+        (col(Topic.id), col(Topic.slug)),
+    )
+    obligor = (col(CommitmentParty.commitment_id), col(CommitmentParty.party_id), *party)
+    counterpart = (
+        col(CommitmentCounterpart.commitment_id),
+        col(CommitmentCounterpart.party_id),
+        *party,
+    )
+    in_area = (col(CommitmentArea.commitment_id), col(CommitmentArea.area_id), *area)
+    on_topic = (col(CommitmentTopic.commitment_id), col(CommitmentTopic.topic_id), *topic)
+    wanted = [
+        (obligor, filters.party),
+        (obligor, filters.obligor),
+        (counterpart, filters.counterpart),
+        (in_area, filters.area),
+        (on_topic, filters.topic),
+    ]
+    return [_linked(*columns, value) for columns, value in wanted if value]
 
 
 def filter_conditions(
@@ -87,28 +112,9 @@ def filter_conditions(
         conditions.append(col(Commitment.archived_at).is_(None))
     if filters.status:
         conditions.append(col(Commitment.status).in_([s.value for s in filters.status]))
-    # Correlated EXISTS, probed per candidate through the links' primary keys: an IN list
-    # would be built whole, every commitment of the party or area, for each query on SQLite.
     if filters.kind:
         conditions.append(col(Commitment.kind).in_([kind.value for kind in filters.kind]))
-    for code in {filters.party, filters.obligor} - {None}:
-        conditions.append(_linked_to_party(CommitmentParty, code))
-    if filters.counterpart:
-        conditions.append(_linked_to_party(CommitmentCounterpart, filters.counterpart))
-    if filters.topic:
-        topic_id = select(col(Topic.id)).where(col(Topic.slug) == filters.topic)
-        on_topic = select(col(CommitmentTopic.commitment_id)).where(
-            col(CommitmentTopic.commitment_id) == col(Commitment.id),
-            col(CommitmentTopic.topic_id) == topic_id.scalar_subquery(),
-        )
-        conditions.append(on_topic.exists())
-    if filters.area:
-        area_id = select(col(PriorityArea.id)).where(col(PriorityArea.slug) == filters.area)
-        in_area = select(col(CommitmentArea.commitment_id)).where(
-            col(CommitmentArea.commitment_id) == col(Commitment.id),
-            col(CommitmentArea.area_id) == area_id.scalar_subquery(),
-        )
-        conditions.append(in_area.exists())
+    conditions += _link_conditions(filters)
     if filters.document:
         document_id = select(col(SourceDocument.id)).where(
             col(SourceDocument.slug) == filters.document
