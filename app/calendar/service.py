@@ -9,7 +9,7 @@ from app.commitments import CommitmentFilters, CommitmentStatus, iter_all
 from app.core.db import Database
 from app.core.security import Principal
 from app.core.time import utcnow
-from app.deadlines.service import OPEN
+from app.deadlines.conditions import open_status
 
 PRODUCT = "-//Alliance Commitments//Register//EN"
 TODO_STATUS = {
@@ -53,7 +53,7 @@ def entries(
                 url,
             )
         for cycle in c.cycles:
-            if cycle.due_date is not None and cycle.status.value in OPEN:
+            if cycle.due_date is not None and open_status(cycle.status.value):
                 yield Entry(
                     f"{c.ref}.{cycle.key}@alliance-commitments",
                     f"{c.ref} ({cycle.key}): {c.title}",

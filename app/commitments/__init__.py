@@ -33,6 +33,7 @@ _HOME = {
     "CommitmentUpdate": "models",
     "LeadAssignment": "models",
     "LeadPublic": "models",
+    "PartyRefIn": "models",
     "search_text_of": "models",
     "PageRow": "queries",
     "page_query": "queries",
@@ -53,6 +54,7 @@ _HOME = {
     "check_organizations": "links",
     "check_framework_dates": "links",
     "link_state": "writer",
+    "party_refs": "writer",
     "current_state": "writer",
 }
 
@@ -84,6 +86,7 @@ if TYPE_CHECKING:
         CommitmentUpdate,
         LeadAssignment,
         LeadPublic,
+        PartyRefIn,
         search_text_of,
     )
     from app.commitments.queries import PageRow, page_query, party_codes, readable
@@ -92,7 +95,14 @@ if TYPE_CHECKING:
     from app.commitments.state import CommitmentState, Deadline
     from app.commitments.views import past_cycles, to_public
     from app.commitments.visibility import visible_to
-    from app.commitments.writer import apply_changes, derive_deadline, link_state, record_creation
+    from app.commitments.writer import (
+        apply_changes,
+        current_state,
+        derive_deadline,
+        link_state,
+        party_refs,
+        record_creation,
+    )
 
 __all__ = [
     "OPEN_STATUSES",
@@ -121,6 +131,7 @@ __all__ = [
     "LeadAssignment",
     "LeadPublic",
     "PageRow",
+    "PartyRefIn",
     "apply_changes",
     "check_framework_dates",
     "check_kind",
@@ -134,6 +145,7 @@ __all__ = [
     "list_commitments",
     "page_query",
     "party_codes",
+    "party_refs",
     "past_cycles",
     "readable",
     "record_creation",

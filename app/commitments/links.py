@@ -18,6 +18,7 @@ from app.commitments.models import (
     CommitmentReleasability,
     CommitmentTopic,
 )
+from app.commitments.state import CommitmentState
 from app.core.errors import UnprocessableError
 from app.parties.models import Organization, Party
 
@@ -65,7 +66,7 @@ def check_organizations(session: Session, organizations: Mapping[str, str]) -> N
             )
 
 
-def check_framework_dates(session: Session, state: Any, issued_on: date | None) -> None:
+def check_framework_dates(session: Session, state: CommitmentState, issued_on: date | None) -> None:
     """A framework's areas reach commitments made once it exists; an older commitment is
     placed under it only deliberately, flagged brought_under_framework."""
     if issued_on is None or state.brought_under_framework or not state.areas:

@@ -44,7 +44,6 @@ from app.commitments.writer import (
     party_refs,
     record_creation,
     requested_state,
-    statement_date,
     unused_reference,
     validate_state,
 )
@@ -140,7 +139,7 @@ def update_commitment(
         new,
         principal,
         changed=old.changes_to(new).keys(),
-        issued_on=statement_date(session, commitment.document_id),
+        document_id=commitment.document_id,
     )
     derived = derive_deadline(session, commitment, new.deadline)
     new = new.due_on(derived.due_date)
@@ -323,7 +322,7 @@ def create_commitment(
 ) -> CommitmentPublic:
     state = _initial_state(request)
     document_id, meeting_id = _source_ids(session, request)
-    validate_state(session, state, principal, issued_on=statement_date(session, document_id))
+    validate_state(session, state, principal, document_id=document_id)
     now = utcnow()
     commitment = Commitment(
         ref=unused_reference(session),

@@ -26,10 +26,9 @@ from app.commitments.models import (
     PartyRefIn,
     search_text_of,
 )
-from app.commitments.queries import PageRow
 from app.commitments.rules import check_kind, check_may_edit, follow_obligors
 from app.commitments.state import LINK_FIELDS, CommitmentState, Deadline
-from app.commitments.views import to_public
+from app.commitments.views import links_of
 from app.contacts.models import Contact
 from app.core.errors import (
     PreconditionFailedError,
@@ -55,7 +54,7 @@ def link_state(session: Session, commitment_id: int, state: CommitmentState) -> 
 
 def current_state(*, session: Session, commitment: Commitment) -> CommitmentState:
     """The commitment's editable state as the history records it."""
-    public = to_public(session=session, rows=[PageRow(commitment, None, None, None, None)])[0]
+    linked = links_of(session, [id_of(commitment)])[id_of(commitment)]
     return CommitmentState(
         title=commitment.title,
         kind=commitment.kind,
@@ -65,19 +64,19 @@ def current_state(*, session: Session, commitment: Commitment) -> CommitmentStat
         completed_on=commitment.completed_on,
         due_rule=commitment.due_rule,
         recurrence=commitment.recurrence,
-        parties=public.parties,
-        obligor_organizations={o.party: o.organization for o in public.obligors if o.organization},
-        counterparts=[c.party for c in public.counterparts],
+        parties=[o.party for o in linked.obligors],
+        obligor_organizations={o.party: o.organization for o in linked.obligors if o.organization},
+        counterparts=[c.party for c in linked.counterparts],
         counterpart_organizations={
-            c.party: c.organization for c in public.counterparts if c.organization
+            c.party: c.organization for c in linked.counterparts if c.organization
         },
-        areas=sorted(public.areas),
+        areas=sorted(linked.areas),
         brought_under_framework=commitment.brought_under_framework,
-        topics=sorted(public.topics),
+        topics=linked.topics,
         assessments=dict(commitment.assessments or {}),
-        leads={lead.party: lead.contact.id for lead in public.leads},
-        supporting_contacts=sorted(contact.id for contact in public.supporting_contacts),
-        releasable_to=public.releasable_to,
+        leads={lead.party: lead.contact.id for lead in linked.leads},
+        supporting_contacts=sorted(contact.id for contact in linked.supporting),
+        releasable_to=linked.releasable,
     )
 
 
@@ -102,10 +101,10 @@ def validate_state(
     state: CommitmentState,
     principal: Principal | None,
     changed: Collection[str] | None = None,
-    issued_on: date | None = None,
+    document_id: int | None = None,
 ) -> None:
     """Check a commitment's new state; of an existing one, only what changes is looked up.
-    `issued_on` is the date of the commitment's statement."""
+    `document_id` names the commitment's statement, whose date the framework areas need."""
 
     def changes(*fields: str) -> bool:
         return changed is None or any(field in changed for field in fields)
@@ -122,7 +121,7 @@ def validate_state(
     if changes("topics"):
         ids_by_key(session, Topic, "slug", state.topics, "topic(s)")
     if changes("areas", "brought_under_framework"):
-        check_framework_dates(session, state, issued_on)
+        check_framework_dates(session, state, statement_date(session, document_id))
     if not parties <= set(state.releasable_to):
         raise UnprocessableError("releasable_to must include every obligor's party.")
     stray = sorted(set(state.leads) - parties)
@@ -150,7 +149,7 @@ def apply_changes(
     *,
     session: Session,
     commitment: Commitment,
-    changes: dict[str, tuple[Any, Any]],
+    changes: Changes,
     actor: Actor,
     reason: str | None = None,
     release_history: bool = False,
@@ -267,7 +266,8 @@ def requested_state(old: CommitmentState, request: CommitmentUpdate) -> Commitme
     new = _with_parties(old, new, request)
     if "kind" not in fields and new.parties != old.parties:
         new = replace(new, kind=follow_obligors(new.kind, new.parties))
-    fields |= {"parties"} if request.obligors is not None else set()
+    if request.obligors is not None:
+        fields.add("parties")
     if "parties" in fields and "releasable_to" not in fields:
         new = replace(new, releasable_to=sorted(set(old.releasable_to) | set(new.parties)))
     if "due_date" in fields and request.due_date is not None:

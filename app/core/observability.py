@@ -51,7 +51,6 @@ class ObserveRequests:
             return
         request_id = _request_id(scope)
         context = REQUEST_ID.set(request_id)
-        scope.setdefault("state", {})["request_id"] = request_id
         started = time.perf_counter()
         status = 500
 
@@ -91,6 +90,6 @@ class ObserveRequests:
                 "path": path,
                 "status": status,
                 "duration_ms": round(seconds * 1000, 2),
-                "user": scope["state"].get("user"),
+                "user": scope.get("state", {}).get("user"),
             },
         )

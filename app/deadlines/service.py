@@ -17,13 +17,13 @@ from app.commitments import Commitment, CommitmentStatus
 from app.core.errors import UnprocessableError
 from app.core.metadata import id_of
 from app.core.time import today, utcnow
+from app.deadlines.conditions import open_status
 from app.deadlines.enums import DueState, Interval
 from app.deadlines.models import CommitmentCycle, Compliance, CyclePublic, DueRule, Recurrence
 from app.documents.models import SourceDocument
 from app.history import Changes, cycle_created, cycle_field
 from app.meetings.models import Meeting, MeetingSeries
 
-OPEN = frozenset(status.value for status in CommitmentStatus if not status.is_terminal)
 # Interval cycles are kept this far ahead of today.
 HORIZON = timedelta(days=366)
 
@@ -176,14 +176,14 @@ def earliest_open_due(session: Session, commitment: Commitment) -> date | None:
     open_dates = [
         cycle.due_date
         for cycle in cycles_of(session, [id_of(commitment)])[id_of(commitment)]
-        if cycle.status in OPEN and cycle.due_date is not None
+        if open_status(cycle.status) and cycle.due_date is not None
     ]
     return min(open_dates, default=None)
 
 
 def due_state(commitment: Commitment, cycles: list[CommitmentCycle]) -> DueState:
     if commitment.recurrence is not None:
-        open_cycles = [c for c in cycles if c.status in OPEN]
+        open_cycles = [c for c in cycles if open_status(c.status)]
         if not open_cycles:
             return DueState.none
         return DueState.scheduled if commitment.due_date else DueState.to_be_determined
@@ -215,13 +215,13 @@ def compliance(cycles: list[CommitmentCycle], on: date) -> Compliance:
     on_time = [
         c for c in completed if c.completed_on and c.due_date and c.completed_on <= c.due_date
     ]
-    missed = [c for c in due if c.status in OPEN]
+    missed = [c for c in due if open_status(c.status)]
     return Compliance(
         cycles_due=len(due),
         completed_on_time=len(on_time),
         completed_late=len(completed) - len(on_time),
         missed=len(missed),
-        open=len([c for c in cycles if c.status in OPEN]),
+        open=len([c for c in cycles if open_status(c.status)]),
     )
 
 

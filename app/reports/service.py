@@ -9,12 +9,18 @@ from sqlalchemy import ColumnElement, Select, null, or_
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from app.commitments import Commitment, CommitmentLead, CommitmentParty, party_codes, visible_to
+from app.commitments import (
+    OPEN_VALUES,
+    Commitment,
+    CommitmentLead,
+    CommitmentParty,
+    party_codes,
+    visible_to,
+)
 from app.contacts.models import Contact
 from app.core.security import Principal
 from app.deadlines.conditions import is_open, stale_on
 from app.deadlines.models import CommitmentCycle
-from app.deadlines.service import OPEN
 from app.parties.models import Party
 from app.reports.models import (
     DeadlineItem,
@@ -83,7 +89,7 @@ def _dated(session: Session, principal: Principal | None, before: date | None) -
             col(CommitmentCycle.key),
         )
         .join(CommitmentCycle, col(CommitmentCycle.commitment_id) == col(Commitment.id))
-        .where(*live, col(CommitmentCycle.status).in_(OPEN))
+        .where(*live, col(CommitmentCycle.status).in_(OPEN_VALUES))
         .where(col(CommitmentCycle.due_date).is_not(None))
     )
     if before is not None:

@@ -10,7 +10,6 @@ from sqlmodel import Session, col, select
 
 from app.areas.models import PriorityArea
 from app.commitments import (
-    OPEN_STATUSES,
     CommitmentFilters,
     CommitmentStatus,
     PageRow,
@@ -24,7 +23,7 @@ from app.contacts.models import Contact
 from app.core.errors import ConflictError, NotFoundError
 from app.core.metadata import id_of
 from app.core.security import Principal
-from app.deadlines.conditions import due_soon, overdue, stale
+from app.deadlines.conditions import due_soon, open_status, overdue, stale
 from app.history.replay import PastState, end_of, local_date, states_as_of
 from app.meetings.models import Meeting
 from app.reports.models import (
@@ -37,8 +36,6 @@ from app.reports.models import (
     SummaryReport,
     Tally,
 )
-
-OPEN = {status.value for status in OPEN_STATUSES}
 
 
 @dataclass
@@ -268,7 +265,7 @@ def _compliance(items: list[CycleItem]) -> Compliance:
 def _outcome(status: str, due: date, completed_on: date | None) -> Outcome:
     if status == CommitmentStatus.completed.value:
         return Outcome.on_time if completed_on is not None and completed_on <= due else Outcome.late
-    if status in OPEN:
+    if open_status(status):
         return Outcome.not_done
     return Outcome.withdrawn
 

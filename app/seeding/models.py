@@ -5,7 +5,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from app.commitments import CommitmentKind, CommitmentStatus
+from app.commitments import CommitmentKind, CommitmentStatus, PartyRefIn
 from app.core.validation import Code, Ref, Slug
 from app.deadlines.models import DueRule, Recurrence
 from app.documents.enums import DocumentKind
@@ -13,9 +13,9 @@ from app.documents.enums import DocumentKind
 PartyRefSeed = Annotated[str, Field(pattern=r"^[A-Z0-9+-]{1,16}(/[A-Z0-9-]{1,32})?$")]
 
 
-def split_ref(ref: str) -> tuple[str, str | None]:
+def party_ref(ref: str) -> PartyRefIn:
     party, _, organization = ref.partition("/")
-    return party, organization or None
+    return PartyRefIn(party=party, organization=organization or None)
 
 
 class SeedModel(BaseModel):
@@ -119,19 +119,19 @@ class CommitmentSeed(SeedModel):
             raise ValueError("give obligors (or parties), once")
         return self
 
-    def obligor_refs(self) -> list[tuple[str, str | None]]:
+    def obligor_refs(self) -> list[PartyRefIn]:
         if self.obligors is None:
-            return [(code, None) for code in self.parties or []]
-        return [split_ref(ref) for ref in self.obligors]
+            return [PartyRefIn(party=code) for code in self.parties or []]
+        return [party_ref(ref) for ref in self.obligors]
 
     def obligor_parties(self) -> list[str]:
-        return sorted(party for party, _ in self.obligor_refs())
+        return sorted(ref.party for ref in self.obligor_refs())
 
     def releasable_parties(self) -> list[str]:
         return sorted(set(self.obligor_parties()) | set(self.releasable_to))
 
-    def counterpart_refs(self) -> list[tuple[str, str | None]]:
-        return [split_ref(ref) for ref in self.counterparts]
+    def counterpart_refs(self) -> list[PartyRefIn]:
+        return [party_ref(ref) for ref in self.counterparts]
 
 
 class DocumentFileSeed(SeedModel):

@@ -8,6 +8,8 @@ source (quote and locator), which no one edits, follows the seed files.
 
 import tomllib
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -28,6 +30,7 @@ from app.commitments import (
     default_kind,
     derive_deadline,
     link_state,
+    party_refs,
     record_creation,
     search_text_of,
 )
@@ -37,6 +40,7 @@ from app.core.progress import SILENT, Progress
 from app.core.security import Actor
 from app.core.time import utcnow
 from app.documents.models import SourceDocument
+from app.history import Changes
 from app.history.enums import Channel
 from app.history.service import unchanged_since
 from app.meetings.models import Meeting, MeetingSeries
@@ -224,7 +228,6 @@ class _Loader:
                 if existing is None:
                     created.append((seed, self.new_commitment(seed, document, made_at), where))
                 else:
-                    self.refresh_source(existing, seed)
                     self.correct(existing, seed, where)
         # One flush inserts every new commitment (and returns their ids) in a single statement,
         # and the one after it every link and history row: not a round of statements each.
@@ -263,8 +266,8 @@ class _Loader:
 
     def seeded_state(self, seed: CommitmentSeed, commitment: Commitment) -> CommitmentState:
         """The state the seed gives a commitment (its due date as the seed states it)."""
-        obligors, counterparts = seed.obligor_refs(), seed.counterpart_refs()
-        parties = sorted(party for party, _ in obligors)
+        parties, obligor_organizations = party_refs(seed.obligor_refs())
+        counterparts, counterpart_organizations = party_refs(seed.counterpart_refs())
         recurrence = seed.recurrence.model_dump(mode="json") if seed.recurrence else None
         return CommitmentState(
             title=seed.title,
@@ -276,31 +279,34 @@ class _Loader:
             due_rule=seed.due_rule.model_dump(mode="json") if seed.due_rule else None,
             recurrence=recurrence,
             parties=parties,
-            obligor_organizations={party: org for party, org in obligors if org},
-            counterparts=sorted(party for party, _ in counterparts),
-            counterpart_organizations={party: org for party, org in counterparts if org},
+            obligor_organizations=obligor_organizations,
+            counterparts=counterparts,
+            counterpart_organizations=counterpart_organizations,
             areas=sorted(seed.areas),
             brought_under_framework=seed.brought_under_framework,
             topics=sorted(seed.topics),
             releasable_to=seed.releasable_parties(),
         )
 
-    def check(self, state: CommitmentState, commitment: Commitment, where: str) -> None:
+    @contextmanager
+    def naming(self, where: str) -> Iterator[None]:
+        """A refusal of the register's rules, as an error naming the seed."""
         try:
-            check_kind(state)
-            check_organizations(self.session, state.obligor_organizations)
-            check_organizations(self.session, state.counterpart_organizations)
-            check_framework_dates(self.session, state, self.issued_on[commitment.document_id])
+            yield
         except ProblemError as exc:
             raise SeedError(f"{where}: {exc.detail}") from exc
 
+    def check(self, state: CommitmentState, commitment: Commitment) -> None:
+        check_kind(state)
+        check_organizations(self.session, state.obligor_organizations)
+        check_organizations(self.session, state.counterpart_organizations)
+        check_framework_dates(self.session, state, self.issued_on[commitment.document_id])
+
     def link_and_record(self, seed: CommitmentSeed, commitment: Commitment, where: str) -> None:
         state = self.seeded_state(seed, commitment)
-        self.check(state, commitment, where)
-        try:
+        with self.naming(where):
+            self.check(state, commitment)
             link_state(self.session, id_of(commitment), state)
-        except ProblemError as exc:
-            raise SeedError(f"{where}: {exc.detail}") from exc
         commitment.kind = state.kind
         commitment.brought_under_framework = state.brought_under_framework
         derived = derive_deadline(self.session, commitment, state.deadline)
@@ -315,10 +321,29 @@ class _Loader:
         )
 
     def correct(self, commitment: Commitment, seed: CommitmentSeed, where: str) -> None:
-        """Bring a seeded commitment in line with corrected seeds: each field the seeds
-        changed, unless a user has changed it since (then the user's value stays)."""
+        """Bring a seeded commitment in line with corrected seeds, in one change: its source
+        locator, and each field the seeds changed unless a user has changed it since (then
+        the user's value stays)."""
+        source = self.source_changes(commitment, seed)
+        corrections = self.state_changes(commitment, seed, where)
+        if not source and not corrections:
+            return
+        apply_changes(
+            session=self.session,
+            commitment=commitment,
+            changes=source | corrections,
+            actor=SEED_ACTOR,
+            reason="the seed files were corrected",
+        )
+        if source:
+            self.report.updated["commitment sources"] += 1
+        if corrections:
+            self.report.updated["commitments"] += 1
+
+    def state_changes(self, commitment: Commitment, seed: CommitmentSeed, where: str) -> Changes:
         wanted = self.seeded_state(seed, commitment)
-        self.check(wanted, commitment, where)
+        with self.naming(where):
+            self.check(wanted, commitment)
         current = current_state(session=self.session, commitment=commitment)
         proposed = current.changes_to(wanted)
         if wanted.due_rule or wanted.recurrence:
@@ -330,45 +355,27 @@ class _Loader:
             values={field: old for field, (old, _new) in proposed.items()},
         )
         changes = {field: change for field, change in proposed.items() if field in seeds_own}
-        if not changes:
-            return
-        corrected = replace(current, **{field: new for field, (_old, new) in changes.items()})
-        if "due_rule" in changes or "recurrence" in changes or "due_date" in changes:
+        if {"due_rule", "recurrence", "due_date"} & changes.keys():
+            corrected = replace(current, **{field: new for field, (_old, new) in changes.items()})
             derived = derive_deadline(self.session, commitment, corrected.deadline)
             changes |= derived.cycle_changes
             if derived.due_date != commitment.due_date:
                 changes["due_date"] = (commitment.due_date, derived.due_date)
-        apply_changes(
-            session=self.session,
-            commitment=commitment,
-            changes=changes,
-            actor=SEED_ACTOR,
-            reason="the seed files were corrected",
-        )
-        self.report.updated["commitments"] += 1
+        return changes
 
-    def refresh_source(self, commitment: Commitment, seed: CommitmentSeed) -> None:
+    @staticmethod
+    def source_changes(commitment: Commitment, seed: CommitmentSeed) -> Changes:
         source = {
             "quote": seed.quote,
             "paragraph": seed.paragraph,
             "context_before": seed.before,
             "context_after": seed.after,
         }
-        changes = {
+        return {
             name: (getattr(commitment, name), value)
             for name, value in source.items()
             if getattr(commitment, name) != value
         }
-        if not changes:
-            return
-        apply_changes(
-            session=self.session,
-            commitment=commitment,
-            changes=changes,
-            actor=SEED_ACTOR,
-            reason="the seed files changed",
-        )
-        self.report.updated["commitment sources"] += 1
 
 
 def seed_register(*, session: Session, seeds_dir: Path, progress: Progress = SILENT) -> SeedReport:

@@ -51,6 +51,16 @@ def test_no_other_package_reaches_inside() -> None:
 def test_every_exported_name_is_the_one_its_module_defines() -> None:
     homes = app.commitments._HOME
     assert sorted(homes) == sorted(app.commitments.__all__)
+    # Type checkers read the names from the TYPE_CHECKING imports: they must list them all.
+    init = ast.parse((APP / "commitments" / "__init__.py").read_text(encoding="utf-8"))
+    typed = {
+        alias.name
+        for node in ast.walk(init)
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(PACKAGE + ".")
+        for alias in node.names
+        if homes.get(alias.name) == (node.module or "").rsplit(".", 1)[1]
+    }
+    assert typed == set(homes)
     for name, module in homes.items():
         assert getattr(app.commitments, name) is getattr(
             import_module(f"{PACKAGE}.{module}"), name

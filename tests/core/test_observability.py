@@ -109,3 +109,18 @@ def test_text_logs_stay_readable_with_the_request_id(database_url: str) -> None:
     assert "[r-9] GET /api/v1/commitments 200" in request
     assert request[:4].isdigit()
     assert "Z " in request
+
+
+def test_probes_and_scrapes_are_logged_only_at_debug(
+    anonymous: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="app.requests"):
+        anonymous.get("/healthz")
+        anonymous.get("/readyz")
+        anonymous.get("/api/v1/parties")
+    assert [record.path for record in request_lines(caplog)] == ["/api/v1/parties"]
+    caplog.clear()
+    with caplog.at_level(logging.DEBUG, logger="app.requests"):
+        anonymous.get("/healthz")
+    (probe,) = request_lines(caplog)
+    assert probe.levelno == logging.DEBUG

@@ -154,6 +154,10 @@ def test_a_corrected_locator_in_the_seeds_reaches_the_register(
             r"SEN24-01: Unknown party code\(s\): XX",
         ),
         (lambda text: text.replace('status = "in_progress"', 'status = "done"', 1), "status"),
+        (
+            lambda text: text.replace("areas = []", 'areas = ["maritime-security"]', 1),
+            "SEN24-01: maritime-security is an area of the Regional Cooperation Framework",
+        ),
         (lambda text: text + "\n[[commitments]]\nref = 'BROKEN'\n", "commitments"),
         (lambda text: text.replace("[document]", "[document", 1), "not valid TOML"),
     ],
