@@ -12,9 +12,15 @@ def seed_files() -> SeedFiles:
     return read_seed_files(SEEDS_DIR)
 
 
-def seeded_commitments() -> list[tuple[str, CommitmentSeed]]:
-    """(document slug, commitment) for every seeded commitment."""
-    return [(f.document.slug, c) for f in seed_files().documents for c in f.commitments]
+def seeded_commitments(*, archived: bool = False) -> list[tuple[str, CommitmentSeed]]:
+    """(document slug, commitment) for every seeded commitment the register lists (with
+    `archived`, the archived records too)."""
+    return [
+        (f.document.slug, c)
+        for f in seed_files().documents
+        for c in f.commitments
+        if archived or c.archived_because is None
+    ]
 
 
 def refs_where(predicate: object) -> list[str]:

@@ -48,17 +48,14 @@ def due_soon(status: str, due_date: date | None, day: date, days: int) -> bool:
 
 
 def stale_on(day: date, days: int) -> ColumnElement[bool]:
-    """Open, and no progress note (nor creation) in the `days` before `day`."""
+    """Open, and no progress note nor creation in the `days` before `day` (a note dated
+    before the commitment entered the register, such as a statement's own evidence, does not
+    make a new entry stale)."""
     since = day - timedelta(days=days)
     return and_(
         is_open(),
-        or_(
-            col(Commitment.last_note_on) < since,
-            and_(
-                col(Commitment.last_note_on).is_(None),
-                col(Commitment.created_at) < _start_of(since),
-            ),
-        ),
+        col(Commitment.created_at) < _start_of(since),
+        or_(col(Commitment.last_note_on).is_(None), col(Commitment.last_note_on) < since),
     )
 
 
@@ -66,11 +63,9 @@ def stale(
     status: str, last_note_on: date | None, created_at: datetime, day: date, days: int
 ) -> bool:
     since = day - timedelta(days=days)
-    if not open_status(status):
+    if not open_status(status) or created_at >= _start_of(since):
         return False
-    if last_note_on is not None:
-        return last_note_on < since
-    return created_at < _start_of(since)
+    return last_note_on is None or last_note_on < since
 
 
 def _start_of(day: date) -> datetime:

@@ -68,6 +68,23 @@ def insert_note(
     return note
 
 
+def has_note(*, session: Session, commitment_id: int, author: Actor, text: str) -> bool:
+    """Whether `author` already wrote this note on the commitment."""
+    return (
+        session.exec(
+            select(ProgressNote.id).where(
+                col(ProgressNote.commitment_id) == commitment_id,
+                col(ProgressNote.author_id) == author.user_id
+                if author.user_id is not None
+                else col(ProgressNote.author_id).is_(None),
+                col(ProgressNote.author_name) == author.name,
+                col(ProgressNote.text) == text,
+            )
+        ).first()
+        is not None
+    )
+
+
 def has_evidence(*, session: Session, commitment_id: int) -> bool:
     return (
         session.exec(

@@ -10,6 +10,11 @@ from app.core.validation import Code, Ref, Slug
 from app.deadlines.models import DueRule, Recurrence
 from app.documents.enums import DocumentKind
 
+# What a statement can show about a commitment on its own date.
+STATUSES_SHOWN_BY_A_STATEMENT = frozenset(
+    {CommitmentStatus.not_started, CommitmentStatus.in_progress, CommitmentStatus.completed}
+)
+
 PartyRefSeed = Annotated[str, Field(pattern=r"^[A-Z0-9+-]{1,16}(/[A-Z0-9-]{1,32})?$")]
 
 
@@ -88,6 +93,13 @@ class DocumentSeed(SeedModel):
     summary: str | None = None
 
 
+class EvidenceSeed(SeedModel):
+    """The sentence of the statement that shows a commitment under way or done."""
+
+    quote: str = Field(min_length=1, max_length=2000)
+    paragraph: int = Field(ge=1)
+
+
 class CommitmentSeed(SeedModel):
     ref: Ref
     title: str = Field(max_length=300)
@@ -112,11 +124,32 @@ class CommitmentSeed(SeedModel):
     due_rule: DueRule | None = None
     recurrence: Recurrence | None = None
     meeting: Code | None = None
+    # Seeded status follows one rule: not started, unless the statement shows progress or
+    # completion; then it names the sentence that shows it (a reaffirmation is in force).
+    evidence: EvidenceSeed | None = None
+    # A record the extraction guide does not count as a commitment: kept, archived, with why.
+    archived_because: str | None = Field(default=None, min_length=1, max_length=300)
 
     @model_validator(mode="after")
     def _obligors_once(self) -> "CommitmentSeed":
         if (self.parties is None) == (self.obligors is None):
             raise ValueError("give obligors (or parties), once")
+        return self
+
+    @model_validator(mode="after")
+    def _status_shown_by_the_statement(self) -> "CommitmentSeed":
+        if self.status not in STATUSES_SHOWN_BY_A_STATEMENT:
+            raise ValueError(f"a statement cannot show status {self.status.value}")
+        if self.status == CommitmentStatus.completed and self.completed_on is None:
+            raise ValueError("a completed commitment gives its completed_on")
+        in_force = (
+            self.kind == CommitmentKind.reaffirmation
+            and self.status == CommitmentStatus.in_progress
+        )
+        if self.status != CommitmentStatus.not_started and self.evidence is None and not in_force:
+            raise ValueError(
+                f"status {self.status.value} needs the evidence sentence that shows it"
+            )
         return self
 
     def obligor_refs(self) -> list[PartyRefIn]:

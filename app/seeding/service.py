@@ -45,13 +45,16 @@ from app.history.enums import Channel
 from app.history.service import unchanged_since
 from app.meetings.models import Meeting, MeetingSeries
 from app.parties.models import Organization, Party
-from app.seeding.models import CommitmentSeed, DocumentFileSeed, ReferenceSeed
+from app.progress import service as progress_notes
+from app.progress.models import NoteCreate
+from app.seeding.models import CommitmentSeed, DocumentFileSeed, EvidenceSeed, ReferenceSeed
 
 REFERENCE_FILE = "reference.toml"
 DOCUMENTS_DIR = "documents"
 
 Row = TypeVar("Row", bound=SQLModel)
 SEED_ACTOR = Actor(name="seed", channel=Channel.seed)
+SEEDS_CORRECTED = "the seed files were corrected"
 
 
 class SeedError(Exception):
@@ -91,24 +94,32 @@ def _read(path: Path) -> dict[str, Any]:
         raise SeedError(f"{path}: not valid TOML: {exc}") from exc
 
 
-def _first_error(path: Path, exc: ValidationError) -> SeedError:
+def _first_error(path: Path, exc: ValidationError, data: dict[str, Any]) -> SeedError:
+    """The first error, located; in a commitment, named by its ref as well."""
     error = exc.errors()[0]
     location = ".".join(str(part) for part in error["loc"])
+    match error["loc"]:
+        case ("commitments", int(index), *_) if isinstance(data.get("commitments"), list):
+            entry = data["commitments"][index]
+            if isinstance(entry, dict) and isinstance(entry.get("ref"), str):
+                location += f" ({entry['ref']})"
     return SeedError(f"{path}: {location}: {error['msg']}")
 
 
 def read_seed_files(seeds_dir: Path) -> SeedFiles:
     reference_path = seeds_dir / REFERENCE_FILE
+    data = _read(reference_path)
     try:
-        reference = ReferenceSeed.model_validate(_read(reference_path))
+        reference = ReferenceSeed.model_validate(data)
     except ValidationError as exc:
-        raise _first_error(reference_path, exc) from exc
+        raise _first_error(reference_path, exc, data) from exc
     documents = []
     for path in sorted((seeds_dir / DOCUMENTS_DIR).glob("*.toml")):
+        data = _read(path)
         try:
-            documents.append(DocumentFileSeed.model_validate(_read(path)))
+            documents.append(DocumentFileSeed.model_validate(data))
         except ValidationError as exc:
-            raise _first_error(path, exc) from exc
+            raise _first_error(path, exc, data) from exc
     documents.sort(key=lambda d: (d.document.issued_on, d.document.slug))
     return SeedFiles(reference=reference, documents=documents)
 
@@ -119,6 +130,7 @@ class _Loader:
         self.progress = progress
         self.report = SeedReport()
         self.issued_on: dict[int | None, date | None] = {None: None}
+        self.document_titles: dict[int | None, str] = {}
 
     def existing(self, model: type[Row], key: str) -> dict[Any, Row]:
         rows = self.session.execute(select(model)).scalars()
@@ -179,6 +191,7 @@ class _Loader:
                 self.add("documents", documents[document_seed.slug])
         self.session.flush()
         self.issued_on |= {document.id: document.issued_on for document in documents.values()}
+        self.document_titles = {document.id: document.title for document in documents.values()}
 
         areas = self.existing(PriorityArea, "slug")
         frameworks = self.existing(Framework, "slug")
@@ -319,26 +332,91 @@ class _Loader:
             cycle_changes=derived.cycle_changes,
             actor=SEED_ACTOR,
         )
+        changes = self.evidence_changes(seed, commitment) | self.archiving(
+            commitment, archived=seed.archived_because is not None
+        )
+        apply_changes(
+            session=self.session,
+            commitment=commitment,
+            changes=changes,
+            actor=SEED_ACTOR,
+            reason=seed.archived_because,
+        )
+
+    @staticmethod
+    def archiving(commitment: Commitment, *, archived: bool) -> Changes:
+        was_archived = commitment.archived_at is not None
+        if was_archived == archived:
+            return {}
+        commitment.archived_at = utcnow() if archived else None
+        return {"archived": (was_archived, archived)}
+
+    def evidence_note(self, evidence: EvidenceSeed, commitment: Commitment) -> str:
+        title = self.document_titles[commitment.document_id]
+        where = f"paragraph {evidence.paragraph} of {title}"
+        return f"The statement shows it, {where}: “{evidence.quote}”"
+
+    def evidence_changes(self, seed: CommitmentSeed, commitment: Commitment) -> Changes:
+        """The sentence that shows a seeded status, as a progress note of the seed (once), and
+        the change it makes to the commitment, like any note."""
+        if seed.evidence is None:
+            return {}
+        text = self.evidence_note(seed.evidence, commitment)
+        commitment_id = id_of(commitment)
+        if progress_notes.has_note(
+            session=self.session, commitment_id=commitment_id, author=SEED_ACTOR, text=text
+        ):
+            return {}
+        as_of = seed.completed_on or self.issued_on[commitment.document_id] or utcnow().date()
+        note = progress_notes.insert_note(
+            session=self.session,
+            commitment_id=commitment_id,
+            request=NoteCreate(text=text),
+            actor=SEED_ACTOR,
+            as_of=as_of,
+        )
+        self.report.created["evidence notes"] += 1
+        changes: Changes = {"note": (None, id_of(note))}
+        if commitment.last_note_on is None or as_of > commitment.last_note_on:
+            changes["last_note_on"] = (commitment.last_note_on, as_of)
+        return changes
 
     def correct(self, commitment: Commitment, seed: CommitmentSeed, where: str) -> None:
         """Bring a seeded commitment in line with corrected seeds, in one change: its source
         locator, and each field the seeds changed unless a user has changed it since (then
         the user's value stays)."""
         source = self.source_changes(commitment, seed)
-        corrections = self.state_changes(commitment, seed, where)
-        if not source and not corrections:
+        corrections = self.state_changes(commitment, seed, where) | self.archive_correction(
+            commitment, seed
+        )
+        evidence = self.evidence_changes(seed, commitment)
+        if not source and not corrections and not evidence:
             return
         apply_changes(
             session=self.session,
             commitment=commitment,
-            changes=source | corrections,
+            changes=source | corrections | evidence,
             actor=SEED_ACTOR,
-            reason="the seed files were corrected",
+            reason=seed.archived_because if "archived" in corrections else SEEDS_CORRECTED,
         )
         if source:
             self.report.updated["commitment sources"] += 1
         if corrections:
             self.report.updated["commitments"] += 1
+
+    def archive_correction(self, commitment: Commitment, seed: CommitmentSeed) -> Changes:
+        """Archive what the seeds no longer count as a commitment (or restore it), unless a
+        user archived or restored it since."""
+        archived = seed.archived_because is not None
+        if (commitment.archived_at is not None) == archived:
+            return {}
+        seeds_own = unchanged_since(
+            session=self.session,
+            commitment_id=id_of(commitment),
+            channel=Channel.seed,
+            values={"archived": not archived},
+        )
+        return self.archiving(commitment, archived=archived) if seeds_own else {}
 
     def state_changes(self, commitment: Commitment, seed: CommitmentSeed, where: str) -> Changes:
         wanted = self.seeded_state(seed, commitment)

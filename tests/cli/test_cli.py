@@ -29,7 +29,7 @@ def test_migrate_seed_and_check_from_an_empty_database(databases) -> None:
     assert "No drift" in check.stdout
     seeded = run("seed", database_url=url)
     assert seeded.returncode == 0, seeded.stderr
-    assert f"{len(seeded_commitments())} commitments created" in seeded.stdout
+    assert f"{len(seeded_commitments(archived=True))} commitments created" in seeded.stdout
     again = run("seed", database_url=url)
     assert "nothing changed" in again.stdout
     skipped = run("seed", "--if-empty", database_url=url)
@@ -110,7 +110,7 @@ def test_seed_export_and_import_draw_progress_bars_on_a_terminal_only(
     status, stdout, terminal = run_on_a_terminal("seed", database_url=url)
     assert status == 0, terminal
     assert "Seeding" in terminal
-    assert f"{len(seeded_commitments())} commitments created" in stdout
+    assert f"{len(seeded_commitments(archived=True))} commitments created" in stdout
 
     status, stdout, terminal = run_on_a_terminal(
         "export", str(tmp_path / "a.json"), database_url=url

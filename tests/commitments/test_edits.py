@@ -4,7 +4,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 PROBLEM = "application/problem+json"
-REF = "SCM56-RCF-13"  # U.S. and ROK, in progress, due 2025-11-04
+REF = "SCM56-RCF-13"  # U.S. and ROK, not started, due 2025-11-04
 
 
 def current(client: TestClient, ref: str = REF) -> tuple[dict, str]:
@@ -127,7 +127,7 @@ def test_patch_changes_fields_bumps_the_version_and_records_each_field(as_user) 
         "due_date": ("2025-11-04", "2026-12-31"),
         # A fixed date replaces the rule that followed the next SCM.
         "due_rule": ({"series": "SCM", "occurrence": "next", "offset_days": 0}, None),
-        "status": ("in_progress", "at_risk"),
+        "status": ("not_started", "at_risk"),
         "areas": (["regional-security-cooperation"], ["information-sharing"]),
     }
     assert {e["actor"] for e in latest} == {"us-editor"}
@@ -175,7 +175,7 @@ def test_completing_needs_a_note_now_or_earlier_evidence(as_user) -> None:
     )
     assert with_note.status_code == 200, with_note.text
     notes = editor.get(f"/api/v1/commitments/{REF}/updates").json()["items"]
-    assert [(n["status_from"], n["status_to"]) for n in notes] == [("in_progress", "completed")]
+    assert [(n["status_from"], n["status_to"]) for n in notes] == [("not_started", "completed")]
 
 
 def test_earlier_evidence_allows_completing_without_a_new_note(as_user) -> None:

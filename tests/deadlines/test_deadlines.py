@@ -3,9 +3,14 @@ from datetime import date, timedelta
 from fastapi.testclient import TestClient
 
 from app.core.time import today
+from tests.seed_data import refs_where
 
 ANNUAL = "SCM56-RCF-14"  # at least one project or initiative each year before the SCM
 CONTACTS = "SCM56-RCF-13"  # identify points of contact: due at the next SCM after SCM-56
+# Under way by its statement's words, with that sentence as its first note.
+SHOWN_BY_ITS_STATEMENT = refs_where(
+    lambda _slug, c: c.evidence is not None and c.status.value == "in_progress"
+)[0]
 
 
 def get(client: TestClient, ref: str) -> dict:
@@ -133,6 +138,7 @@ def test_moving_an_scm_changes_which_commitments_are_overdue(client: TestClient,
 
 
 def test_a_cycle_completed_on_time_stays_green_while_the_next_goes_red(client: TestClient) -> None:
+    before = get(client, ANNUAL)["status"]
     completed = client.post(
         f"/api/v1/commitments/{ANNUAL}/updates",
         json={
@@ -147,7 +153,7 @@ def test_a_cycle_completed_on_time_stays_green_while_the_next_goes_red(client: T
     assert completed.status_code == 201, completed.text
     assert completed.json()["cycle"] == "SCM-57"
     after = get(client, ANNUAL)
-    assert after["status"] == "in_progress", "the commitment itself stays open"
+    assert after["status"] == before, "the commitment itself stays open"
     assert after["due_date"] is None
     assert after["due_state"] == "to_be_determined"
     assert not {(ANNUAL, "SCM-57"), (ANNUAL, "SCM-58")} & overdue_refs(client)
@@ -388,3 +394,20 @@ def test_the_deadline_report_can_leave_out_the_open_list(client: TestClient) -> 
     assert lean["open"] == []
     for section in ("overdue", "due_soon", "stale"):
         assert lean[section] == full[section]
+
+
+def test_a_note_dated_before_the_entry_does_not_make_a_new_commitment_stale(
+    client: TestClient,
+) -> None:
+    # The seeds give some commitments the statement's own sentence as a note dated years
+    # ago; entered today, they are not stale until the limit has passed since their entry.
+    shown = client.get(f"/api/v1/commitments/{SHOWN_BY_ITS_STATEMENT}").json()
+    assert shown["last_note_on"] is not None
+    assert date.fromisoformat(shown["last_note_on"]) < today() - timedelta(days=90)
+    fresh = client.get("/api/v1/commitments", params={"stale_days": 90, "limit": 200}).json()
+    assert SHOWN_BY_ITS_STATEMENT not in {item["ref"] for item in fresh["items"]}
+    later = (today() + timedelta(days=91)).isoformat()
+    aged = client.get(
+        "/api/v1/commitments", params={"stale_days": 90, "as_of": later, "limit": 200}
+    ).json()
+    assert SHOWN_BY_ITS_STATEMENT in {item["ref"] for item in aged["items"]}

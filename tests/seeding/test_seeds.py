@@ -29,14 +29,14 @@ def paragraphs(path: Path) -> list[str]:
 
 
 def test_the_seeds_hold_forty_to_sixty_commitments_with_unique_refs() -> None:
-    refs = [c.ref for _, c in seeded_commitments()]
+    refs = [c.ref for _, c in seeded_commitments(archived=True)]
     assert 40 <= len(refs) <= 60
     assert len(set(refs)) == len(refs)
     assert len(seed_files().documents) == 4
 
 
 def test_the_framework_commitments_to_name_contacts_and_present_projects_are_seeded() -> None:
-    quotes = [c.quote for _, c in seeded_commitments()]
+    quotes = [c.quote for _, c in seeded_commitments(archived=True)]
     assert any("identify points of contact" in quote for quote in quotes)
     assert any("at least one project or initiative each year before the SCM" in q for q in quotes)
 
@@ -53,6 +53,9 @@ def test_every_quote_appears_verbatim_at_its_locator_in_its_source_statement() -
             preceding, following = paragraph.split(quote)
             assert preceding.rstrip().endswith(commitment.before), commitment.ref
             assert following.lstrip().startswith(commitment.after), commitment.ref
+            if commitment.evidence is not None:
+                shown_in = text[commitment.evidence.paragraph - 1]
+                assert shown_in.count(normalized(commitment.evidence.quote)) == 1, commitment.ref
 
 
 @needs_sources
@@ -87,7 +90,7 @@ def test_seeding_twice_changes_nothing(empty_database_url: str) -> None:
     with database.session() as session:
         second = seed_register(session=session, seeds_dir=SEEDS_DIR)
         session.commit()
-    assert first.created["commitments"] == len(seeded_commitments())
+    assert first.created["commitments"] == len(seeded_commitments(archived=True))
     assert not second.changed
     assert snapshot(database) == before
     database.dispose()
@@ -154,6 +157,18 @@ def test_a_corrected_locator_in_the_seeds_reaches_the_register(
             r"SEN24-01: Unknown party code\(s\): XX",
         ),
         (lambda text: text.replace('status = "in_progress"', 'status = "done"', 1), "status"),
+        (
+            lambda text: text.replace('status = "not_started"', 'status = "completed"', 1),
+            r"\(SEN24-01\): Value error, a completed commitment gives its completed_on",
+        ),
+        (
+            lambda text: re.sub(r"^evidence = .*\n", "", text, count=1, flags=re.M),
+            r"\(SEN24-07\): Value error, status in_progress needs the evidence sentence",
+        ),
+        (
+            lambda text: text.replace('status = "not_started"', 'status = "blocked"', 1),
+            r"\(SEN24-01\): Value error, a statement cannot show status blocked",
+        ),
         (
             lambda text: text.replace("areas = []", 'areas = ["maritime-security"]', 1),
             "SEN24-01: maritime-security is an area of the Regional Cooperation Framework",
@@ -239,7 +254,7 @@ def test_the_seeded_register_follows_the_extraction_guide() -> None:
         for area in framework.areas
     }
     issued = {file.document.slug: file.document.issued_on for file in seed_files().documents}
-    for slug, seed in seeded_commitments():
+    for slug, seed in seeded_commitments(archived=True):
         issued_on = issued[slug]
         obligors, counterparts = seed.obligor_parties(), [p for p, _ in seed.counterpart_refs()]
         assert seed.kind is not None, f"{seed.ref}: every seeded commitment states its kind"
@@ -256,3 +271,103 @@ def test_the_seeded_register_follows_the_extraction_guide() -> None:
             assert seed.completed_on is not None, f"{seed.ref}: completed without a date"
         # Thematic tags are topics: every area a seed names belongs to a framework.
         assert all(area in adopted for area in seed.areas), seed.ref
+
+
+def test_records_the_guide_does_not_count_are_archived_with_the_reason(client, as_user) -> None:
+    archived = {
+        c.ref: c.archived_because
+        for _, c in seeded_commitments(archived=True)
+        if c.archived_because
+    }
+    assert archived
+    listed = client.get("/api/v1/commitments", params={"limit": 200}).json()["items"]
+    assert not {item["ref"] for item in listed} & archived.keys()
+    for ref, reason in archived.items():
+        assert client.get(f"/api/v1/commitments/{ref}").json()["archived"] is True
+        assert as_user("rok-viewer").get(f"/api/v1/commitments/{ref}").status_code == 404
+        history = client.get(f"/api/v1/commitments/{ref}/history").json()["items"]
+        archiving = [entry for entry in history if entry["field"] == "archived"]
+        assert [(e["new_value"], e["channel"], e["reason"]) for e in archiving] == [
+            (True, "seed", reason)
+        ]
+
+
+def test_a_seeded_status_comes_with_the_sentence_that_shows_it(client) -> None:
+    shown = [(slug, c) for slug, c in seeded_commitments(archived=True) if c.evidence is not None]
+    assert any(c.status.value == "completed" for _, c in shown)
+    issued = {file.document.slug: file.document.issued_on for file in seed_files().documents}
+    for slug, seed in shown:
+        assert seed.evidence is not None
+        notes = client.get(f"/api/v1/commitments/{seed.ref}/updates").json()["items"]
+        evidence = [note for note in notes if seed.evidence.quote in note["text"]]
+        assert len(evidence) == 1, seed.ref
+        assert evidence[0]["author"] == "seed"
+        assert evidence[0]["as_of"] == (seed.completed_on or issued[slug]).isoformat()
+        assert f"paragraph {seed.evidence.paragraph}" in evidence[0]["text"]
+    for _slug, seed in seeded_commitments(archived=True):
+        if seed.status.value == "not_started":
+            assert client.get(f"/api/v1/commitments/{seed.ref}/updates").json()["items"] == []
+
+
+def rewrite_block(path: Path, ref: str, edit) -> None:
+    text = path.read_text()
+    start = text.index(f'ref = "{ref}"')
+    end = text.find("[[commitments]]", start)
+    end = len(text) if end == -1 else end
+    path.write_text(text[:start] + edit(text[start:end]) + text[end:])
+
+
+def test_corrected_seeds_archive_restore_and_add_evidence_but_respect_a_users_restore(
+    database_url: str, tmp_path: Path
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from app.main import create_app
+    from tests.conftest import bearer
+
+    settings = Settings(database_url=database_url, seeds_dir=SEEDS_DIR)
+    earlier = tmp_path / "earlier"
+    shutil.copytree(SEEDS_DIR, earlier)
+    senators = earlier / "documents" / "mnd-2024-05-31-us-senators.toml"
+    rewrite_block(
+        senators, "SEN24-05", lambda b: re.sub(r"^archived_because = .*\n", "", b, flags=re.M)
+    )
+    # Before the status rule: SEN24-09 ("committed to continuous cooperation") not started.
+    rewrite_block(
+        senators,
+        "SEN24-09",
+        lambda b: re.sub(r"^evidence = .*\n", "", b, flags=re.M).replace(
+            'status = "in_progress"', 'status = "not_started"'
+        ),
+    )
+    database = Database(settings)
+
+    def seed_from(seeds: Path) -> None:
+        with database.session() as session:
+            seed_register(session=session, seeds_dir=seeds)
+            session.commit()
+
+    seed_from(earlier)  # the seeds no longer archive SEN24-05: it is restored
+    with TestClient(create_app(settings), headers=bearer("admin")) as client:
+        assert client.get("/api/v1/commitments/SEN24-05").json()["archived"] is False
+    seed_from(SEEDS_DIR)  # archived again; SEN24-09 under way, with its sentence, once
+    seed_from(SEEDS_DIR)
+    with TestClient(create_app(settings), headers=bearer("admin")) as client:
+        assert client.get("/api/v1/commitments/SEN24-05").json()["archived"] is True
+        assert client.get("/api/v1/commitments/SEN24-09").json()["status"] == "in_progress"
+        notes = client.get("/api/v1/commitments/SEN24-09/updates").json()["items"]
+        assert [note["author"] for note in notes] == ["seed"]
+        restored = client.post("/api/v1/commitments/SEN24-05/restore")
+        assert restored.status_code == 200
+    seed_from(SEEDS_DIR)  # a user's restore stands
+    with TestClient(create_app(settings), headers=bearer("admin")) as client:
+        item = client.get("/api/v1/commitments/SEN24-05").json()
+        assert item["archived"] is False
+        history = client.get("/api/v1/commitments/SEN24-05/history").json()["items"]
+        assert [(e["new_value"], e["channel"]) for e in history if e["field"] == "archived"] == [
+            (True, "seed"),
+            (False, "seed"),
+            (True, "seed"),
+            (False, "api"),
+        ]
+    database.dispose()
