@@ -12,6 +12,7 @@ import typer
 from app.cli.backup import export, import_
 from app.cli.database import db_app, seed
 from app.cli.errors import CliError, describe
+from app.cli.extraction import extract_eval
 from app.cli.overdue import overdue
 from app.cli.server import serve
 from app.cli.users import tokens_app, users_app
@@ -66,6 +67,7 @@ app.command()(serve)
 app.command()(overdue)
 app.command()(export)
 app.command(name="import")(import_)
+app.command(name="extract-eval")(extract_eval)
 
 
 def main() -> None:

@@ -27,21 +27,30 @@ class SeedModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+# Names a statement may use for a party or an organization, besides its own name: the
+# gazetteer that proposes obligors and counterparts from a new statement's text.
+Aliases = list[Annotated[str, Field(min_length=2, max_length=80)]]
+
+
 class PartySeed(SeedModel):
     code: Code
     name: str
+    aliases: Aliases = []
 
 
 class OrganizationSeed(SeedModel):
     code: str = Field(max_length=32)
     party: Code
     name: str
+    aliases: Aliases = []
 
 
 class AreaSeed(SeedModel):
     slug: Slug
     name: str
     description: str | None = None
+    # Words that suggest the tag for a new statement's sentence.
+    keywords: Aliases = []
 
 
 class FrameworkSeed(SeedModel):
@@ -91,6 +100,8 @@ class DocumentSeed(SeedModel):
     meeting: Code | None = None
     url: str | None = None
     summary: str | None = None
+    # The parties whose statement it is: "both sides", "we" in it stand for them.
+    parties: list[Code] = []
 
 
 class EvidenceSeed(SeedModel):

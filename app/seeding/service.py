@@ -185,7 +185,9 @@ class _Loader:
             document_seed = file.document
             if document_seed.slug not in documents:
                 documents[document_seed.slug] = SourceDocument(
-                    **document_seed.model_dump(exclude={"source_file", "meeting", "kind"}),
+                    **document_seed.model_dump(
+                        exclude={"source_file", "meeting", "kind", "parties"}
+                    ),
                     kind=document_seed.kind.value,
                 )
                 self.add("documents", documents[document_seed.slug])
@@ -213,17 +215,21 @@ class _Loader:
             for position, area in enumerate(framework_seed.areas):
                 if area.slug not in areas:
                     areas[area.slug] = PriorityArea(
-                        **area.model_dump(), framework_id=framework.id, position=position
+                        **area.model_dump(exclude={"keywords"}),
+                        framework_id=framework.id,
+                        position=position,
                     )
                     self.add("priority areas", areas[area.slug])
         for position, area in enumerate(reference.areas):
             if area.slug not in areas:
-                areas[area.slug] = PriorityArea(**area.model_dump(), position=position)
+                areas[area.slug] = PriorityArea(
+                    **area.model_dump(exclude={"keywords"}), position=position
+                )
                 self.add("priority areas", areas[area.slug])
         topics = self.existing(Topic, "slug")
         for topic in reference.topics:
             if topic.slug not in topics:
-                topics[topic.slug] = Topic(**topic.model_dump())
+                topics[topic.slug] = Topic(**topic.model_dump(exclude={"keywords"}))
                 self.add("topics", topics[topic.slug])
         self.session.flush()
 

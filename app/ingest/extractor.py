@@ -1,0 +1,254 @@
+"""Proposes candidate commitments from a statement's paragraphs, by the extraction guide."""
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from datetime import date
+
+from app.commitments import CommitmentKind, CommitmentStatus
+from app.ingest import rules
+from app.ingest.sentences import Span, sentence_spans
+from app.ingest.vocabulary import Name, Tag, Vocabulary
+
+CONTEXT_WORDS = 6
+WORDS = re.compile(r"\S+")
+
+
+@dataclass(frozen=True)
+class Scored:
+    slug: str
+    score: float
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """One proposed commitment, with the reasons for each of its parts."""
+
+    paragraph: int
+    start: int
+    end: int
+    quote: str
+    before: str
+    after: str
+    kind: CommitmentKind
+    status: CommitmentStatus
+    obligors: list[str]
+    counterparts: list[str]
+    topics: list[Scored]
+    areas: list[Scored]
+    timing: rules.Timing
+    confidence: float
+    reasons: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Statement:
+    paragraphs: list[str]
+    parties: list[str]
+    issued_on: date
+
+
+def _context(paragraph: str, start: int, end: int) -> tuple[str, str]:
+    before = " ".join(WORDS.findall(paragraph[:start])[-CONTEXT_WORDS:])
+    after = " ".join(WORDS.findall(paragraph[end:])[:CONTEXT_WORDS])
+    return before, after
+
+
+@dataclass(frozen=True)
+class Clause:
+    span: Span
+    # A second undertaking coordinated with the one before ("..., and strengthen ..."): it
+    # shares that one's verb and subject.
+    continues: bool
+
+
+def clauses(sentence: str, offset: int) -> Iterator[Clause]:
+    """A sentence's clauses: cut at semicolons, before a second main verb that undertakes,
+    and before a second coordinated undertaking."""
+    cuts = [(m.start(), m.end(), False) for m in rules.CLAUSE_BREAK.finditer(sentence)]
+    cuts += [(m.start(), m.end(), False) for m in rules.SECOND_VERB.finditer(sentence)]
+    cuts += [(m.start(), m.end(), True) for m in rules.SECOND_UNDERTAKING.finditer(sentence)]
+    start, continues = 0, False
+    for cut_start, cut_end, next_continues in sorted(cuts):
+        if cut_start > start:
+            yield Clause(Span(offset + start, offset + cut_start), continues)
+        start, continues = max(start, cut_end), next_continues
+    if start < len(sentence):
+        yield Clause(Span(offset + start, offset + len(sentence)), continues)
+
+
+def _names(vocabulary: Vocabulary, text: str) -> list[Name]:
+    return [name for _, name in vocabulary.named_in(text)]
+
+
+def _party_codes(names: list[Name]) -> list[str]:
+    return sorted({name.party for name in names})
+
+
+# Where a subject's own words end and its objects begin ("Minister Shin conveyed
+# appreciation for the U.S. Congress's support": the Congress is not the subject).
+OBJECT_START = re.compile(r"\b(to|for|with|from|on|of|about|toward|towards)\b")
+COUNT_WORDS = {"two": 2, "three": 3, "four": 4}
+
+
+def _subject_names(subject: str, vocabulary: Vocabulary) -> list[str]:
+    cut = OBJECT_START.search(subject)
+    return _party_codes(_names(vocabulary, subject[: cut.start()] if cut else subject))
+
+
+def _joint_parties(
+    subject: str, earlier: str, statement: Statement, vocabulary: Vocabulary
+) -> set[str]:
+    """The issuing parties, and for "both sides" or "the three ministers" as many of the
+    parties named most recently before as the words count."""
+    parties = set(statement.parties)
+    match = rules.THE_N.search(subject)
+    wanted = COUNT_WORDS[match.group(1).lower()] if match else 2 if "both" in subject.lower() else 0
+    for _, name in reversed(vocabulary.named_in(earlier)):
+        if len(parties) >= wanted:
+            break
+        parties.add(name.party)
+    return parties
+
+
+def who(
+    subject: str, rest: str, earlier: str, statement: Statement, vocabulary: Vocabulary
+) -> tuple[list[str], list[str], list[str]]:
+    """Obligors, counterparts and the reasons: joint language binds the issuing parties (and
+    as many parties named just before as "both sides" or "the three ..." count); a named
+    subject binds itself; anything else, the issuing parties."""
+    named_subject = _subject_names(subject, vocabulary)
+    if rules.JOINT.search(subject):
+        obligors = _joint_parties(subject, earlier, statement, vocabulary)
+        reason = "obligors: joint language"
+    elif named_subject:
+        obligors = set(named_subject)
+        reason = f"obligors: named as the subject ({', '.join(named_subject)})"
+    else:
+        obligors = set(statement.parties)
+        reason = "obligors: no named subject, the issuing parties"
+    counterparts = sorted(set(_party_codes(_names(vocabulary, rest))) - obligors)
+    return sorted(obligors), counterparts, [reason]
+
+
+def scored(tags: list[Tag], text: str, issued_on: date) -> list[Scored]:
+    lowered = text.lower()
+    result = []
+    for tag in tags:
+        if tag.framework_adopted_on and tag.framework_adopted_on > issued_on.isoformat():
+            continue  # the framework did not exist yet
+        hits = sum(1 for keyword in tag.keywords if keyword.lower() in lowered)
+        if hits:
+            result.append(Scored(tag.slug, round(min(1.0, 0.5 + 0.25 * (hits - 1)), 2)))
+    return sorted(result, key=lambda item: (-item.score, item.slug))
+
+
+def propose_clause(
+    statement: Statement,
+    vocabulary: Vocabulary,
+    number: int,
+    span: Span,
+    intro: str | None,
+    sentence_start: int,
+) -> Proposal | None:
+    paragraph = statement.paragraphs[number - 1]
+    clause = paragraph[span.start : span.end].strip(" ,;-•")
+    if not clause:
+        return None
+    start = paragraph.index(clause, span.start)
+    found = rules.first_cue(clause, list_item=intro is not None)
+    refusal = rules.not_a_commitment(clause, found[1].start() if found else None)
+    if found is None or refusal is not None:
+        return None
+    cue, match = found
+    subject, rest = clause[: match.start()], clause[match.end() :]
+    if not subject.strip():
+        subject = paragraph[sentence_start:start]  # the sentence's subject, before this verb
+    if cue is rules.UNDER_WAY and intro is not None:
+        subject = intro  # the list's introduction names who acts
+    recent = statement.paragraphs[max(0, number - 3) : number - 1]
+    earlier = " ".join([*recent, paragraph[:start]])
+    obligors, counterparts, reasons = who(subject, rest, earlier, statement, vocabulary)
+    timing = rules.timing_of(clause, statement.issued_on)
+    kind = rules.kind_of(cue, clause, len(obligors), timing)
+    reasons = [f"cue: {cue.name} ({match.group(0)!r})", f"kind: {kind.value}", *reasons]
+    if timing.reason:
+        reasons.append(f"timing: {timing.reason}")
+    before, after = _context(paragraph, start, start + len(clause))
+    confidence = cue.strength - (0.15 if not subject.strip() and cue is not rules.UNDER_WAY else 0)
+    return Proposal(
+        paragraph=number,
+        start=start,
+        end=start + len(clause),
+        quote=clause,
+        before=before,
+        after=after,
+        kind=kind,
+        status=rules.status_of(cue, clause, intro),
+        obligors=obligors,
+        counterparts=counterparts,
+        topics=scored(vocabulary.topics, clause, statement.issued_on),
+        areas=scored(vocabulary.areas, clause, statement.issued_on),
+        timing=timing,
+        confidence=round(max(0.1, confidence), 2),
+        reasons=reasons,
+    )
+
+
+def _list_item(paragraph: str) -> bool:
+    return bool(rules.UNDER_WAY.pattern.match(paragraph.lstrip("-•* "))) or paragraph[:1] in "-•*"
+
+
+def _continued(
+    previous: Proposal, statement: Statement, vocabulary: Vocabulary, span: Span
+) -> Proposal:
+    """The second of two coordinated undertakings: the first one's verb, subject and kind;
+    its own counterparts, topics and areas."""
+    paragraph = statement.paragraphs[previous.paragraph - 1]
+    clause = paragraph[span.start : span.end].strip(" ,;")
+    start = paragraph.index(clause, span.start)
+    before, after = _context(paragraph, start, start + len(clause))
+    named = set(_party_codes(_names(vocabulary, clause)))
+    return replace(
+        previous,
+        start=start,
+        end=start + len(clause),
+        quote=clause,
+        before=before,
+        after=after,
+        counterparts=sorted(named - set(previous.obligors)),
+        topics=scored(vocabulary.topics, clause, statement.issued_on),
+        areas=scored(vocabulary.areas, clause, statement.issued_on),
+        reasons=[*previous.reasons, "a second undertaking of the same verb and subject"],
+    )
+
+
+def _sentence_proposals(
+    statement: Statement, vocabulary: Vocabulary, number: int, sentence: Span, intro: str | None
+) -> Iterator[Proposal]:
+    paragraph = statement.paragraphs[number - 1]
+    previous: Proposal | None = None
+    for clause in clauses(paragraph[sentence.start : sentence.end], sentence.start):
+        proposal = propose_clause(statement, vocabulary, number, clause.span, intro, sentence.start)
+        if proposal is None and clause.continues and previous is not None:
+            proposal = _continued(previous, statement, vocabulary, clause.span)
+        if proposal is not None:
+            previous = proposal
+            yield proposal
+
+
+def propose(statement: Statement, vocabulary: Vocabulary) -> list[Proposal]:
+    """Every candidate commitment of the statement, in the order of the text. The sentence
+    that introduces a list ("... by:") is not proposed itself: its items are."""
+    proposals: list[Proposal] = []
+    intro: str | None = None
+    for number, paragraph in enumerate(statement.paragraphs, start=1):
+        if intro is not None and not _list_item(paragraph):
+            intro = None
+        sentences = sentence_spans(paragraph)
+        introduces = paragraph.endswith(":") and bool(sentences)
+        for sentence in sentences[:-1] if introduces else sentences:
+            proposals += _sentence_proposals(statement, vocabulary, number, sentence, intro)
+        if introduces:
+            intro = paragraph[sentences[-1].start : sentences[-1].end]
+    return proposals

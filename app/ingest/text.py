@@ -1,0 +1,85 @@
+"""A statement's text as given (plain, Markdown or a saved web page) into paragraphs.
+
+Each paragraph is the given text with its whitespace collapsed, so that every quote taken
+from it can be found verbatim (whitespace-normalized) in what the user gave. Markup is
+dropped, never rewritten: a curly quote or a footnote marker stays as it was.
+"""
+
+import re
+from enum import StrEnum
+
+from bs4 import BeautifulSoup, Tag
+
+WHITESPACE = re.compile(r"\s+")
+# Marks that end a sentence or a quotation (closing quotes: U+201D, U+2019).
+TERMINAL = (".", "!", "?", ":", ";", '"', "\u201d", "'", "\u2019", ")")
+MARKDOWN_PREFIX = re.compile(r"^\s{0,3}(#{1,6}\s+|>\s?|[-*+]\s+|\d{1,3}[.)]\s+)")
+MARKDOWN_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+MARKDOWN_EMPHASIS = re.compile(r"(\*\*|__|\*|_|`)(?=\S)(.+?)(?<=\S)\1")
+# Elements of a saved web page that are not the statement.
+NOT_THE_STATEMENT = (
+    "script", "style", "noscript", "template", "nav", "header", "footer", "aside", "form",
+    "iframe", "svg", "button", "select",
+)  # fmt: skip
+BLOCKS = ("p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "td", "th", "dd", "dt")
+
+
+class TextFormat(StrEnum):
+    plain = "text/plain"
+    markdown = "text/markdown"
+    html = "text/html"
+
+
+def collapse(text: str) -> str:
+    """Whitespace (non-breaking spaces included) collapsed to single spaces."""
+    return WHITESPACE.sub(" ", text.replace("\u00a0", " ")).strip()
+
+
+def _wrapped(previous: str, line: str) -> bool:
+    """Whether `line` continues `previous`, hard-wrapped mid-sentence."""
+    return not previous.endswith(TERMINAL) and line[:1].islower()
+
+
+def _join_lines(lines: list[str]) -> list[str]:
+    paragraphs: list[str] = []
+    for line in (collapse(line) for line in lines):
+        if not line:
+            continue
+        if paragraphs and _wrapped(paragraphs[-1], line):
+            paragraphs[-1] = f"{paragraphs[-1]} {line}"
+        else:
+            paragraphs.append(line)
+    return paragraphs
+
+
+def _markdown_line(line: str) -> str:
+    line = MARKDOWN_PREFIX.sub("", line)
+    line = MARKDOWN_LINK.sub(r"\1", line)
+    return MARKDOWN_EMPHASIS.sub(r"\2", line)
+
+
+def _html_paragraphs(html: str) -> list[str]:
+    soup = BeautifulSoup(html, "html.parser")
+    for element in soup.find_all(NOT_THE_STATEMENT):
+        element.decompose()
+    for line_break in soup.find_all("br"):
+        line_break.replace_with(" ")
+    root = soup.find("main") or soup.find("article") or soup.body or soup
+    paragraphs = []
+    for block in root.find_all(BLOCKS) if isinstance(root, Tag) else []:
+        if block.find(BLOCKS):
+            continue  # its inner blocks are paragraphs of their own
+        text = collapse(block.get_text())
+        if text:
+            paragraphs.append(text)
+    return paragraphs
+
+
+def paragraphs_of(text: str, text_format: TextFormat) -> list[str]:
+    """The statement's paragraphs, in order, each with its whitespace collapsed."""
+    if text_format == TextFormat.html:
+        return _html_paragraphs(text)
+    lines = text.splitlines()
+    if text_format == TextFormat.markdown:
+        lines = [_markdown_line(line) for line in lines]
+    return _join_lines(lines)
