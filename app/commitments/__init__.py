@@ -55,6 +55,7 @@ _HOME = {
     "check_framework_dates": "links",
     "link_state": "writer",
     "party_refs": "writer",
+    "state_of_new": "writer",
     "current_state": "writer",
 }
 
@@ -102,6 +103,7 @@ if TYPE_CHECKING:
         link_state,
         party_refs,
         record_creation,
+        state_of_new,
     )
 
 __all__ = [
@@ -150,6 +152,7 @@ __all__ = [
     "readable",
     "record_creation",
     "search_text_of",
+    "state_of_new",
     "to_public",
     "visible_to",
 ]

@@ -29,7 +29,6 @@ from app.commitments.rules import (
     check_may_withdraw,
     check_transition,
     completion_change,
-    default_kind,
 )
 from app.commitments.state import CommitmentState
 from app.commitments.views import export_row, public_of, to_public
@@ -41,9 +40,9 @@ from app.commitments.writer import (
     derive_deadline,
     link_state,
     move_cycle,
-    party_refs,
     record_creation,
     requested_state,
+    state_of_new,
     unused_reference,
     validate_state,
 )
@@ -258,7 +257,8 @@ def add_progress_note(
     )
 
 
-def _initial_state(request: CommitmentCreate) -> CommitmentState:
+def _check_new(request: CommitmentCreate) -> None:
+    """What a new commitment over the API may not be (seeds may start completed)."""
     if request.status not in INITIAL:
         raise UnprocessableError(
             f"A new commitment starts as one of: {', '.join(sorted(s.value for s in INITIAL))}."
@@ -267,34 +267,6 @@ def _initial_state(request: CommitmentCreate) -> CommitmentState:
         raise UnprocessableError("Give a due_date, a due_rule or a recurrence, not several.")
     if request.due_rule is not None and request.recurrence is not None:
         raise UnprocessableError("A recurring commitment's due dates come from its cycles.")
-    if request.obligors is not None:
-        parties, obligor_organizations = party_refs(request.obligors)
-    else:
-        parties, obligor_organizations = sorted(request.parties or []), {}
-    counterparts, counterpart_organizations = party_refs(request.counterparts)
-    kind = request.kind or default_kind(parties, recurring=request.recurrence is not None)
-    return CommitmentState(
-        title=request.title,
-        kind=kind.value,
-        description=request.description,
-        status=request.status.value,
-        due_date=request.due_date,
-        due_rule=request.due_rule.model_dump(mode="json") if request.due_rule else None,
-        recurrence=request.recurrence.model_dump(mode="json") if request.recurrence else None,
-        parties=parties,
-        obligor_organizations=obligor_organizations,
-        counterparts=counterparts,
-        counterpart_organizations=counterpart_organizations,
-        areas=sorted(request.areas),
-        brought_under_framework=request.brought_under_framework,
-        topics=sorted(request.topics),
-        leads={
-            lead.party: lead.contact_id
-            for lead in sorted(request.leads, key=lambda lead: lead.party)
-        },
-        supporting_contacts=sorted(set(request.supporting_contacts)),
-        releasable_to=sorted(request.releasable_to or parties),
-    )
 
 
 def _source_ids(session: Session, request: CommitmentCreate) -> tuple[int | None, int | None]:
@@ -320,7 +292,8 @@ def _source_ids(session: Session, request: CommitmentCreate) -> tuple[int | None
 def create_commitment(
     *, session: Session, request: CommitmentCreate, principal: Principal | None, actor: Actor
 ) -> CommitmentPublic:
-    state = _initial_state(request)
+    _check_new(request)
+    state = state_of_new(request)
     document_id, meeting_id = _source_ids(session, request)
     validate_state(session, state, principal, document_id=document_id)
     now = utcnow()

@@ -50,7 +50,7 @@ from app.contacts.models import Contact, ContactRef
 from app.core.errors import (
     NotFoundError,
 )
-from app.core.metadata import id_of
+from app.core.metadata import SQLModel, id_of
 from app.core.security import Principal
 from app.core.time import today
 from app.deadlines import service as deadlines
@@ -141,42 +141,49 @@ def _links_statement(in_ids: IdsIn) -> CompoundSelect[Any]:
             .where(in_ids(col(link.commitment_id)))
         )
 
-    releasable = (
-        sa_select(
-            col(CommitmentReleasability.commitment_id),
-            tagged("releasable"),
-            col(Party.code),
-            _no(Integer),
-            _no(String),
-            _no(String),
+    def named(
+        commitment_id: int,
+        kind: str,
+        name: str,
+        joined: type[SQLModel],
+        on: ColumnElement[bool],
+        position: int | None = None,
+    ) -> Select[Any]:
+        """A link that reads as one name (and a position, for areas) of the joined table."""
+        return (
+            sa_select(
+                col(commitment_id),
+                tagged(kind),
+                col(name),
+                _no(Integer) if position is None else col(position),
+                _no(String),
+                _no(String),
+            )
+            .join(joined, on)
+            .where(in_ids(col(commitment_id)))
         )
-        .join(Party, col(Party.id) == col(CommitmentReleasability.party_id))
-        .where(in_ids(col(CommitmentReleasability.commitment_id)))
-    )
-    topics = (
-        sa_select(
-            col(CommitmentTopic.commitment_id),
-            tagged("topic"),
-            col(Topic.slug),
-            _no(Integer),
-            _no(String),
-            _no(String),
-        )
-        .join(Topic, col(Topic.id) == col(CommitmentTopic.topic_id))
-        .where(in_ids(col(CommitmentTopic.commitment_id)))
-    )
 
-    areas = (
-        sa_select(
-            col(CommitmentArea.commitment_id),
-            tagged("area"),
-            col(PriorityArea.slug),
-            col(PriorityArea.position),
-            _no(String),
-            _no(String),
-        )
-        .join(PriorityArea, col(PriorityArea.id) == col(CommitmentArea.area_id))
-        .where(in_ids(col(CommitmentArea.commitment_id)))
+    releasable = named(
+        CommitmentReleasability.commitment_id,
+        "releasable",
+        Party.code,
+        Party,
+        col(Party.id) == col(CommitmentReleasability.party_id),
+    )
+    topics = named(
+        CommitmentTopic.commitment_id,
+        "topic",
+        Topic.slug,
+        Topic,
+        col(Topic.id) == col(CommitmentTopic.topic_id),
+    )
+    areas = named(
+        CommitmentArea.commitment_id,
+        "area",
+        PriorityArea.slug,
+        PriorityArea,
+        col(PriorityArea.id) == col(CommitmentArea.area_id),
+        position=PriorityArea.position,
     )
     leads = (
         sa_select(

@@ -22,11 +22,12 @@ from app.commitments.links import (
 )
 from app.commitments.models import (
     Commitment,
+    CommitmentCreate,
     CommitmentUpdate,
     PartyRefIn,
     search_text_of,
 )
-from app.commitments.rules import check_kind, check_may_edit, follow_obligors
+from app.commitments.rules import check_kind, check_may_edit, default_kind, follow_obligors
 from app.commitments.state import LINK_FIELDS, CommitmentState, Deadline
 from app.commitments.views import links_of
 from app.contacts.models import Contact
@@ -230,6 +231,38 @@ def party_refs(refs: list[PartyRefIn]) -> tuple[list[str], dict[str, str]]:
             for ref in sorted(refs, key=lambda r: r.party)
             if ref.organization
         },
+    )
+
+
+def state_of_new(request: CommitmentCreate) -> CommitmentState:
+    """The state a new commitment starts in, from its request: the API's and the seeds'."""
+    if request.obligors is not None:
+        parties, obligor_organizations = party_refs(request.obligors)
+    else:
+        parties, obligor_organizations = sorted(request.parties or []), {}
+    counterparts, counterpart_organizations = party_refs(request.counterparts)
+    kind = request.kind or default_kind(parties, recurring=request.recurrence is not None)
+    return CommitmentState(
+        title=request.title,
+        kind=kind.value,
+        description=request.description,
+        status=request.status.value,
+        due_date=request.due_date,
+        due_rule=request.due_rule.model_dump(mode="json") if request.due_rule else None,
+        recurrence=request.recurrence.model_dump(mode="json") if request.recurrence else None,
+        parties=parties,
+        obligor_organizations=obligor_organizations,
+        counterparts=counterparts,
+        counterpart_organizations=counterpart_organizations,
+        areas=sorted(request.areas),
+        brought_under_framework=request.brought_under_framework,
+        topics=sorted(request.topics),
+        leads={
+            lead.party: lead.contact_id
+            for lead in sorted(request.leads, key=lambda lead: lead.party)
+        },
+        supporting_contacts=sorted(set(request.supporting_contacts)),
+        releasable_to=sorted(request.releasable_to or parties),
     )
 
 

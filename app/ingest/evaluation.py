@@ -17,11 +17,7 @@ def vocabulary_of(reference: ReferenceSeed) -> Vocabulary:
     names = [Name(p.code, None, [p.name, *p.aliases]) for p in reference.parties]
     names += [Name(o.party, o.code, [o.name, *o.aliases]) for o in reference.organizations]
     areas = [
-        Tag(
-            area.slug,
-            area.keywords,
-            framework.adopted_on.isoformat() if framework.adopted_on else None,
-        )
+        Tag(area.slug, area.keywords, framework.adopted_on)
         for framework in reference.frameworks
         for area in framework.areas
     ]
@@ -89,7 +85,8 @@ def score_statement(file: DocumentFileSeed, text: str, vocabulary: Vocabulary) -
         if proposal.paragraph <= len(paragraphs)
         and _overlap(paragraphs[proposal.paragraph - 1], seed, proposal)
     ]
-    best = {m.seed.ref: m for m in sorted(matches, key=lambda m: -m.proposal.confidence)}
+    # The most confident proposal for each seed: later entries win.
+    best = {m.seed.ref: m for m in sorted(matches, key=lambda m: m.proposal.confidence)}
     return Score(
         name=file.document.slug,
         seeded=len(seeds),

@@ -11,6 +11,8 @@ from app.ingest.sentences import Span, sentence_spans
 from app.ingest.vocabulary import Name, Tag, Vocabulary
 
 CONTEXT_WORDS = 6
+# Less sure of a proposal whose obligors no words in the text name.
+ASSUMED_OBLIGORS = 0.15
 WORDS = re.compile(r"\S+")
 
 
@@ -111,13 +113,22 @@ def _joint_parties(
     return parties
 
 
+@dataclass(frozen=True)
+class Parties:
+    obligors: list[str]
+    counterparts: list[str]
+    reason: str
+    assumed: bool  # no joint language and no named subject: the issuing parties, by default
+
+
 def who(
     subject: str, rest: str, earlier: str, statement: Statement, vocabulary: Vocabulary
-) -> tuple[list[str], list[str], list[str]]:
-    """Obligors, counterparts and the reasons: joint language binds the issuing parties (and
-    as many parties named just before as "both sides" or "the three ..." count); a named
-    subject binds itself; anything else, the issuing parties."""
+) -> Parties:
+    """Obligors and counterparts: joint language binds the issuing parties (and as many
+    parties named just before as "both sides" or "the three ..." count); a named subject
+    binds itself; anything else, the issuing parties, assumed."""
     named_subject = _subject_names(subject, vocabulary)
+    assumed = False
     if rules.JOINT.search(subject):
         obligors = _joint_parties(subject, earlier, statement, vocabulary)
         reason = "obligors: joint language"
@@ -125,17 +136,26 @@ def who(
         obligors = set(named_subject)
         reason = f"obligors: named as the subject ({', '.join(named_subject)})"
     else:
-        obligors = set(statement.parties)
+        obligors, assumed = set(statement.parties), True
         reason = "obligors: no named subject, the issuing parties"
     counterparts = sorted(set(_party_codes(_names(vocabulary, rest))) - obligors)
-    return sorted(obligors), counterparts, [reason]
+    return Parties(sorted(obligors), counterparts, reason, assumed)
+
+
+def _located(paragraph: str, span: Span) -> tuple[str, int, str, str]:
+    """The clause of `span` without its joining punctuation, where it starts, and the words
+    before and after it."""
+    clause = paragraph[span.start : span.end].strip(" ,;-•")
+    start = paragraph.index(clause, span.start) if clause else span.start
+    before, after = _context(paragraph, start, start + len(clause))
+    return clause, start, before, after
 
 
 def scored(tags: list[Tag], text: str, issued_on: date) -> list[Scored]:
     lowered = text.lower()
     result = []
     for tag in tags:
-        if tag.framework_adopted_on and tag.framework_adopted_on > issued_on.isoformat():
+        if tag.framework_adopted_on and tag.framework_adopted_on > issued_on:
             continue  # the framework did not exist yet
         hits = sum(1 for keyword in tag.keywords if keyword.lower() in lowered)
         if hits:
@@ -152,11 +172,8 @@ def propose_clause(
     sentence_start: int,
 ) -> Proposal | None:
     paragraph = statement.paragraphs[number - 1]
-    clause = paragraph[span.start : span.end].strip(" ,;-•")
-    if not clause:
-        return None
-    start = paragraph.index(clause, span.start)
-    found = rules.first_cue(clause, list_item=intro is not None)
+    clause, start, before, after = _located(paragraph, span)
+    found = rules.first_cue(clause, list_item=intro is not None) if clause else None
     refusal = rules.not_a_commitment(clause, found[1].start() if found else None)
     if found is None or refusal is not None:
         return None
@@ -167,15 +184,13 @@ def propose_clause(
     if cue is rules.UNDER_WAY and intro is not None:
         subject = intro  # the list's introduction names who acts
     recent = statement.paragraphs[max(0, number - 3) : number - 1]
-    earlier = " ".join([*recent, paragraph[:start]])
-    obligors, counterparts, reasons = who(subject, rest, earlier, statement, vocabulary)
+    parties = who(subject, rest, " ".join([*recent, paragraph[:start]]), statement, vocabulary)
     timing = rules.timing_of(clause, statement.issued_on)
-    kind = rules.kind_of(cue, clause, len(obligors), timing)
-    reasons = [f"cue: {cue.name} ({match.group(0)!r})", f"kind: {kind.value}", *reasons]
+    kind = rules.kind_of(cue, len(parties.obligors), timing)
+    reasons = [f"cue: {cue.name} ({match.group(0)!r})", f"kind: {kind.value}", parties.reason]
     if timing.reason:
         reasons.append(f"timing: {timing.reason}")
-    before, after = _context(paragraph, start, start + len(clause))
-    confidence = cue.strength - (0.15 if not subject.strip() and cue is not rules.UNDER_WAY else 0)
+    confidence = cue.strength - (ASSUMED_OBLIGORS if parties.assumed else 0)
     return Proposal(
         paragraph=number,
         start=start,
@@ -185,18 +200,14 @@ def propose_clause(
         after=after,
         kind=kind,
         status=rules.status_of(cue, clause, intro),
-        obligors=obligors,
-        counterparts=counterparts,
+        obligors=parties.obligors,
+        counterparts=parties.counterparts,
         topics=scored(vocabulary.topics, clause, statement.issued_on),
         areas=scored(vocabulary.areas, clause, statement.issued_on),
         timing=timing,
-        confidence=round(max(0.1, confidence), 2),
+        confidence=round(confidence, 2),
         reasons=reasons,
     )
-
-
-def _list_item(paragraph: str) -> bool:
-    return bool(rules.UNDER_WAY.pattern.match(paragraph.lstrip("-•* "))) or paragraph[:1] in "-•*"
 
 
 def _continued(
@@ -204,10 +215,7 @@ def _continued(
 ) -> Proposal:
     """The second of two coordinated undertakings: the first one's verb, subject and kind;
     its own counterparts, topics and areas."""
-    paragraph = statement.paragraphs[previous.paragraph - 1]
-    clause = paragraph[span.start : span.end].strip(" ,;")
-    start = paragraph.index(clause, span.start)
-    before, after = _context(paragraph, start, start + len(clause))
+    clause, start, before, after = _located(statement.paragraphs[previous.paragraph - 1], span)
     named = set(_party_codes(_names(vocabulary, clause)))
     return replace(
         previous,
@@ -221,6 +229,10 @@ def _continued(
         areas=scored(vocabulary.areas, clause, statement.issued_on),
         reasons=[*previous.reasons, "a second undertaking of the same verb and subject"],
     )
+
+
+def _list_item(paragraph: str) -> bool:
+    return bool(rules.UNDER_WAY.pattern.match(paragraph.lstrip("-•* "))) or paragraph[:1] in "-•*"
 
 
 def _sentence_proposals(

@@ -97,8 +97,10 @@ EACH = re.compile(
     re.IGNORECASE,
 )
 QUARTERLY = re.compile(r"\bquarterly\b", re.IGNORECASE)
-BEFORE_MEETING = re.compile(r"\bbefore (the|each|every) (next )?(SCM|MCM|KIDD|NCG|2\+2)\b")
-AT_NEXT = re.compile(r"\b(at|by) the next (SCM|MCM|KIDD|NCG|2\+2)\b")
+BEFORE_MEETING = re.compile(
+    r"\bbefore (the|each|every) (next )?(?P<series>SCM|MCM|KIDD|NCG|2\+2)\b"
+)
+AT_NEXT = re.compile(r"\b(at|by) the next (?P<series>SCM|MCM|KIDD|NCG|2\+2)\b")
 
 
 @dataclass(frozen=True)
@@ -116,7 +118,8 @@ def _end_of_month(year: int, month: int) -> date:
 def timing_of(clause: str, issued_on: date) -> Timing:
     """A due date, due rule or recurrence from the clause's timing cues; none without one."""
     series = SERIES.search(clause)
-    offset = -1 if BEFORE_MEETING.search(clause) else 0
+    before = BEFORE_MEETING.search(clause)
+    offset = -1 if before else 0
     if EACH.search(clause):
         if series and not QUARTERLY.search(clause):
             rule = {"series": series.group(1), "offset_days": offset}
@@ -124,8 +127,8 @@ def timing_of(clause: str, issued_on: date) -> Timing:
         every = "quarter" if QUARTERLY.search(clause) else "year"
         start = issued_on.isoformat()
         return Timing(recurrence={"every": every, "start": start}, reason=f"every {every}")
-    if (match := AT_NEXT.search(clause)) or (series and BEFORE_MEETING.search(clause)):
-        name = match.group(2) if match else series.group(1) if series else ""
+    if meeting := AT_NEXT.search(clause) or before:
+        name = meeting.group("series")
         rule = {"series": name, "occurrence": "next", "offset_days": offset}
         return Timing(due_rule=rule, reason=f"due with the next {name}")
     if match := BY_MONTH.search(clause):
@@ -158,7 +161,7 @@ def first_cue(clause: str, *, list_item: bool) -> tuple[Cue, re.Match[str]] | No
     return cue, match
 
 
-def kind_of(cue: Cue, clause: str, obligor_count: int, timing: Timing) -> CommitmentKind:
+def kind_of(cue: Cue, obligor_count: int, timing: Timing) -> CommitmentKind:
     if cue is REQUEST:
         return CommitmentKind.request
     if cue is REAFFIRMATION:

@@ -3,6 +3,7 @@ gazetteer) and the words that suggest a topic or an area, from the reference dat
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cached_property
 
 # Names that contain a party's name but are not that party ("North Korea" is not the ROK).
@@ -32,7 +33,7 @@ class Name:
 class Tag:
     slug: str
     keywords: list[str]
-    framework_adopted_on: str | None = None  # ISO date, for a framework's areas
+    framework_adopted_on: date | None = None  # for a framework's areas
 
 
 @dataclass(frozen=True)

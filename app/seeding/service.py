@@ -11,7 +11,6 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -21,18 +20,18 @@ from sqlmodel import Session, select
 from app.areas.models import Framework, PriorityArea, Topic
 from app.commitments import (
     Commitment,
+    CommitmentCreate,
     CommitmentState,
     apply_changes,
     check_framework_dates,
     check_kind,
     check_organizations,
     current_state,
-    default_kind,
     derive_deadline,
     link_state,
-    party_refs,
     record_creation,
     search_text_of,
+    state_of_new,
 )
 from app.core.errors import ProblemError
 from app.core.metadata import SQLModel, id_of
@@ -129,8 +128,7 @@ class _Loader:
         self.session = session
         self.progress = progress
         self.report = SeedReport()
-        self.issued_on: dict[int | None, date | None] = {None: None}
-        self.document_titles: dict[int | None, str] = {}
+        self.documents: dict[int | None, SourceDocument] = {}
 
     def existing(self, model: type[Row], key: str) -> dict[Any, Row]:
         rows = self.session.execute(select(model)).scalars()
@@ -192,8 +190,7 @@ class _Loader:
                 )
                 self.add("documents", documents[document_seed.slug])
         self.session.flush()
-        self.issued_on |= {document.id: document.issued_on for document in documents.values()}
-        self.document_titles = {document.id: document.title for document in documents.values()}
+        self.documents = {document.id: document for document in documents.values()}
 
         areas = self.existing(PriorityArea, "slug")
         frameworks = self.existing(Framework, "slug")
@@ -284,28 +281,24 @@ class _Loader:
         return commitment
 
     def seeded_state(self, seed: CommitmentSeed, commitment: Commitment) -> CommitmentState:
-        """The state the seed gives a commitment (its due date as the seed states it)."""
-        parties, obligor_organizations = party_refs(seed.obligor_refs())
-        counterparts, counterpart_organizations = party_refs(seed.counterpart_refs())
-        recurrence = seed.recurrence.model_dump(mode="json") if seed.recurrence else None
-        return CommitmentState(
+        """The state the seed gives a commitment (its due date as the seed states it): a new
+        commitment's, as the API makes it, completed where the statement shows it done."""
+        request = CommitmentCreate(
             title=seed.title,
-            status=seed.status.value,
-            kind=(seed.kind or default_kind(parties, recurring=recurrence is not None)).value,
+            kind=seed.kind,
+            obligors=seed.obligor_refs(),
+            counterparts=seed.counterpart_refs(),
             description=commitment.description,
-            due_date=seed.due_date,
-            completed_on=seed.completed_on,
-            due_rule=seed.due_rule.model_dump(mode="json") if seed.due_rule else None,
-            recurrence=recurrence,
-            parties=parties,
-            obligor_organizations=obligor_organizations,
-            counterparts=counterparts,
-            counterpart_organizations=counterpart_organizations,
-            areas=sorted(seed.areas),
+            areas=seed.areas,
             brought_under_framework=seed.brought_under_framework,
-            topics=sorted(seed.topics),
+            topics=seed.topics,
+            status=seed.status,
+            due_date=seed.due_date,
+            due_rule=seed.due_rule,
+            recurrence=seed.recurrence,
             releasable_to=seed.releasable_parties(),
         )
+        return replace(state_of_new(request), completed_on=seed.completed_on)
 
     @contextmanager
     def naming(self, where: str) -> Iterator[None]:
@@ -314,16 +307,19 @@ class _Loader:
             yield
         except ProblemError as exc:
             raise SeedError(f"{where}: {exc.detail}") from exc
+        except ValidationError as exc:
+            raise SeedError(f"{where}: {exc.errors()[0]['msg']}") from exc
 
     def check(self, state: CommitmentState, commitment: Commitment) -> None:
         check_kind(state)
         check_organizations(self.session, state.obligor_organizations)
         check_organizations(self.session, state.counterpart_organizations)
-        check_framework_dates(self.session, state, self.issued_on[commitment.document_id])
+        issued_on = self.documents[commitment.document_id].issued_on
+        check_framework_dates(self.session, state, issued_on)
 
     def link_and_record(self, seed: CommitmentSeed, commitment: Commitment, where: str) -> None:
-        state = self.seeded_state(seed, commitment)
         with self.naming(where):
+            state = self.seeded_state(seed, commitment)
             self.check(state, commitment)
             link_state(self.session, id_of(commitment), state)
         commitment.kind = state.kind
@@ -358,7 +354,7 @@ class _Loader:
         return {"archived": (was_archived, archived)}
 
     def evidence_note(self, evidence: EvidenceSeed, commitment: Commitment) -> str:
-        title = self.document_titles[commitment.document_id]
+        title = self.documents[commitment.document_id].title
         where = f"paragraph {evidence.paragraph} of {title}"
         return f"The statement shows it, {where}: “{evidence.quote}”"
 
@@ -373,7 +369,7 @@ class _Loader:
             session=self.session, commitment_id=commitment_id, author=SEED_ACTOR, text=text
         ):
             return {}
-        as_of = seed.completed_on or self.issued_on[commitment.document_id] or utcnow().date()
+        as_of = seed.completed_on or self.documents[commitment.document_id].issued_on
         note = progress_notes.insert_note(
             session=self.session,
             commitment_id=commitment_id,
@@ -425,8 +421,8 @@ class _Loader:
         return self.archiving(commitment, archived=archived) if seeds_own else {}
 
     def state_changes(self, commitment: Commitment, seed: CommitmentSeed, where: str) -> Changes:
-        wanted = self.seeded_state(seed, commitment)
         with self.naming(where):
+            wanted = self.seeded_state(seed, commitment)
             self.check(wanted, commitment)
         current = current_state(session=self.session, commitment=commitment)
         proposed = current.changes_to(wanted)

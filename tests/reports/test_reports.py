@@ -54,6 +54,19 @@ def test_each_group_matches_the_list_filtered_to_it(client: TestClient) -> None:
     }
 
 
+@pytest.mark.parametrize("dimension", ["kind", "obligor", "counterpart", "topic"])
+def test_who_owes_whom_groups_match_the_list_filtered_to_them(
+    client: TestClient, dimension: str
+) -> None:
+    groups = client.get("/api/v1/reports/summary", params={"group_by": dimension}).json()["groups"]
+    keyed = [group for group in groups if group["key"] is not None]
+    assert keyed
+    for group in keyed:
+        params = {dimension: group["key"], "total": True}
+        total = client.get("/api/v1/commitments", params=params).json()["total"]
+        assert group["total"] == total, (dimension, group["key"])
+
+
 def test_completed_share_and_status_groups(client: TestClient) -> None:
     report = client.get("/api/v1/reports/summary", params={"group_by": "status"}).json()
     completed = sum(c.status.value == "completed" for _, c in seeded_commitments())

@@ -134,10 +134,9 @@ def test_a_corrected_locator_in_the_seeds_reaches_the_register(
     seeds = tmp_path / "seeds"
     shutil.copytree(SEEDS_DIR, seeds)
     path = seeds / "documents" / "kdd-2018-10-admm-plus.toml"
-    block_start = path.read_text().index('ref = "ADMM18-09"')
-    text = path.read_text()
-    head, block = text[:block_start], text[block_start:]
-    path.write_text(head + re.sub(r"paragraph = \d+", "paragraph = 99", block, count=1))
+    rewrite_block(
+        path, "ADMM18-09", lambda b: re.sub(r"paragraph = \d+", "paragraph = 99", b, count=1)
+    )
     database = Database(Settings(database_url=database_url))
     with database.session() as session:
         report = seed_register(session=session, seeds_dir=seeds)
@@ -211,15 +210,14 @@ def test_corrected_seeds_reach_an_existing_register_but_not_over_a_users_change(
     seeds = tmp_path / "seeds"
     shutil.copytree(SEEDS_DIR, seeds)
     path = seeds / "documents" / "mnd-2024-05-31-us-senators.toml"
-    text = path.read_text()
-    for ref in ("SEN24-02", "SEN24-03"):
-        start = text.index(f'ref = "{ref}"')
-        block = text[start:]
+
+    def correct(block: str) -> str:
         block = re.sub(r"^topics = .*$", 'topics = ["dprk"]', block, count=1, flags=re.M)
         block = block.replace('counterparts = ["US/US-CONGRESS"]', 'counterparts = ["JP"]', 1)
-        block = block.replace('title = "', 'title = "Corrected: ', 1)
-        text = text[:start] + block
-    path.write_text(text)
+        return block.replace('title = "', 'title = "Corrected: ', 1)
+
+    for ref in ("SEN24-02", "SEN24-03"):
+        rewrite_block(path, ref, correct)
     database = Database(settings)
     with database.session() as session:
         report = seed_register(session=session, seeds_dir=seeds)
