@@ -27,6 +27,7 @@ from app.core.strict_query import refuse_unknown_query_parameters
 from app.core.time import today
 from app.documents.router import router as documents_router
 from app.health.router import router as health_router
+from app.ingest.router import router as ingest_router
 from app.meetings.router import router as meetings_router
 from app.parties.router import router as parties_router
 from app.reports.router import router as reports_router
@@ -105,6 +106,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         health_router,
         commitments_router,
         documents_router,
+        ingest_router,
         areas_router,
         topics_router,
         parties_router,

@@ -14,8 +14,9 @@ from app.commitments import (
 from app.contacts.models import Contact
 from app.core.metadata import metadata
 from app.deadlines.models import CommitmentCycle
-from app.documents.models import SourceDocument
+from app.documents.models import DocumentParty, SourceDocument
 from app.history.models import CommitmentHistory
+from app.ingest.models import Candidate
 from app.meetings.models import Meeting, MeetingSeries
 from app.parties.models import Organization, Party
 from app.progress.models import ProgressNote
@@ -24,6 +25,7 @@ from app.users.models import ApiToken, UserAccount
 __all__ = [
     "ApiToken",
     "AreaLead",
+    "Candidate",
     "Commitment",
     "CommitmentArea",
     "CommitmentContact",
@@ -35,6 +37,7 @@ __all__ = [
     "CommitmentReleasability",
     "CommitmentTopic",
     "Contact",
+    "DocumentParty",
     "Framework",
     "Meeting",
     "MeetingSeries",

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
-from bench.commands import Timing, overdue_command, seeding, stack_imports
+from bench.commands import Timing, ingesting, overdue_command, seeding, stack_imports
 from bench.datasets import Dataset, ensure, issue_tokens
 from bench.http import Comparison, compare
 from bench.scans import Scan, scans
@@ -181,6 +181,7 @@ def main() -> None:
     print("commands...", flush=True)
     timings = [overdue_command(ci_register.url, issue_tokens(ci_register.url)["admin"])]
     timings += seeding(sqlite_url) + seeding(arguments.pg_url)
+    timings += ingesting(sqlite_url) + ingesting(arguments.pg_url)
     imports = stack_imports()
     report = [
         "# Benchmark results",

@@ -4,6 +4,7 @@ from pydantic import Field as PydanticField
 from sqlmodel import Field
 
 from app.commitments import CommitmentStatus, LeadAssignment, LeadPublic
+from app.core.db import names_column
 from app.core.metadata import SQLModel
 
 
@@ -27,6 +28,8 @@ class PriorityArea(SQLModel, table=True):
     description: str | None = None
     framework_id: int | None = Field(default=None, foreign_key="framework.id", index=True)
     position: int = 0
+    # Words in a statement that suggest the area (the extractor's suggestions).
+    keywords: list[str] = Field(default_factory=list, sa_column=names_column())
 
 
 class Topic(SQLModel, table=True):
@@ -37,6 +40,7 @@ class Topic(SQLModel, table=True):
     slug: str = Field(max_length=80, unique=True)
     name: str = Field(max_length=200)
     description: str | None = None
+    keywords: list[str] = Field(default_factory=list, sa_column=names_column())
 
 
 class TopicPublic(SQLModel):

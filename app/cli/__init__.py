@@ -13,6 +13,7 @@ from app.cli.backup import export, import_
 from app.cli.database import db_app, seed
 from app.cli.errors import CliError, describe
 from app.cli.extraction import extract_eval
+from app.cli.ingest import ingest
 from app.cli.overdue import overdue
 from app.cli.server import serve
 from app.cli.users import tokens_app, users_app
@@ -68,6 +69,7 @@ app.command()(overdue)
 app.command()(export)
 app.command(name="import")(import_)
 app.command(name="extract-eval")(extract_eval)
+app.command()(ingest)
 
 
 def main() -> None:

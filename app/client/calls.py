@@ -19,6 +19,15 @@ from app.commitments import (
     CommitmentUpdate,
 )
 from app.history.models import HistoryPage
+from app.ingest.models import (
+    BulkDecision,
+    CandidateEdits,
+    CandidateList,
+    CandidatePublic,
+    Decision,
+    DocumentUpload,
+    TakenIn,
+)
 from app.progress.models import NoteCreate, NoteList, NotePublic
 from app.reports.models import CycleReport, DeadlineReport, GroupBy, OverdueReport, SummaryReport
 from app.users.models import UserPublic
@@ -190,3 +199,58 @@ def cycle(meeting: str, as_of: date | None) -> Call[CycleReport]:
 def report_text(path: str, output: str, params: Mapping[str, Any]) -> Call[str]:
     """A report (or the commitment list) as CSV or Markdown text."""
     return Call("GET", path, text, params=dict(params) | {"format": output})
+
+
+def take_in(upload: DocumentUpload | Mapping[str, Any]) -> Call[TakenIn]:
+    """A statement to take in; the same text again answers its document (`created` false)."""
+    return Call("POST", "/api/v1/documents", model(TakenIn), json=_body(upload, DocumentUpload))
+
+
+def candidates(
+    slug: str, state: str | None, kind: str | None, min_confidence: float | None
+) -> Call[CandidateList]:
+    given = {"state": state, "kind": kind, "min_confidence": min_confidence}
+    params = {name: value for name, value in given.items() if value is not None}
+    return Call("GET", f"/api/v1/documents/{slug}/candidates", model(CandidateList), params=params)
+
+
+def accept(
+    slug: str, number: int, edits: CandidateEdits | Mapping[str, Any] | None
+) -> Call[Decision]:
+    return Call(
+        "POST",
+        f"/api/v1/documents/{slug}/candidates/{number}/accept",
+        model(Decision),
+        json=_body(edits or {}, CandidateEdits),
+    )
+
+
+def accept_many(slug: str, numbers: list[int]) -> Call[BulkDecision]:
+    return Call(
+        "POST",
+        f"/api/v1/documents/{slug}/candidates/accept",
+        model(BulkDecision),
+        json={"numbers": numbers},
+    )
+
+
+def reject(slug: str, number: int, reason: str) -> Call[CandidatePublic]:
+    return Call(
+        "POST",
+        f"/api/v1/documents/{slug}/candidates/{number}/reject",
+        model(CandidatePublic),
+        json={"reason": reason},
+    )
+
+
+def merge(slug: str, number: int, ref: str) -> Call[Decision]:
+    return Call(
+        "POST",
+        f"/api/v1/documents/{slug}/candidates/{number}/merge",
+        model(Decision),
+        json={"ref": ref},
+    )
+
+
+def re_extract(slug: str) -> Call[CandidateList]:
+    return Call("POST", f"/api/v1/documents/{slug}/candidates/extract", model(CandidateList))

@@ -23,6 +23,15 @@ from app.commitments import (
 )
 from app.deadlines.conditions import DEFAULT_DUE_SOON_DAYS, DEFAULT_STALE_DAYS
 from app.history.models import HistoryPage
+from app.ingest.models import (
+    BulkDecision,
+    CandidateEdits,
+    CandidateList,
+    CandidatePublic,
+    Decision,
+    DocumentUpload,
+    TakenIn,
+)
 from app.progress.models import NoteCreate, NoteList, NotePublic
 from app.reports.models import CycleReport, DeadlineReport, GroupBy, OverdueReport, SummaryReport
 from app.users.models import UserPublic
@@ -157,6 +166,37 @@ class CommitmentsClient:
         """A report, or the commitment list, as CSV or Markdown (path: /api/v1/reports/...)."""
         return self._run(calls.report_text(path, output, params))
 
+    def take_in(self, upload: DocumentUpload | Mapping[str, Any]) -> TakenIn:
+        """Take a statement in and get its candidate commitments."""
+        return self._run(calls.take_in(upload))
+
+    def candidates(
+        self,
+        slug: str,
+        *,
+        state: str | None = None,
+        kind: str | None = None,
+        min_confidence: float | None = None,
+    ) -> CandidateList:
+        return self._run(calls.candidates(slug, state, kind, min_confidence))
+
+    def accept(
+        self, slug: str, number: int, edits: CandidateEdits | Mapping[str, Any] | None = None
+    ) -> Decision:
+        return self._run(calls.accept(slug, number, edits))
+
+    def accept_many(self, slug: str, numbers: list[int]) -> BulkDecision:
+        return self._run(calls.accept_many(slug, numbers))
+
+    def reject(self, slug: str, number: int, reason: str) -> CandidatePublic:
+        return self._run(calls.reject(slug, number, reason))
+
+    def merge(self, slug: str, number: int, ref: str) -> Decision:
+        return self._run(calls.merge(slug, number, ref))
+
+    def re_extract(self, slug: str) -> CandidateList:
+        return self._run(calls.re_extract(slug))
+
     def close(self) -> None:
         if self._owned:
             self._http.close()
@@ -289,6 +329,36 @@ class AsyncCommitmentsClient:
 
     async def report_text(self, path: str, output: str = "csv", **params: Any) -> str:
         return await self._run(calls.report_text(path, output, params))
+
+    async def take_in(self, upload: DocumentUpload | Mapping[str, Any]) -> TakenIn:
+        return await self._run(calls.take_in(upload))
+
+    async def candidates(
+        self,
+        slug: str,
+        *,
+        state: str | None = None,
+        kind: str | None = None,
+        min_confidence: float | None = None,
+    ) -> CandidateList:
+        return await self._run(calls.candidates(slug, state, kind, min_confidence))
+
+    async def accept(
+        self, slug: str, number: int, edits: CandidateEdits | Mapping[str, Any] | None = None
+    ) -> Decision:
+        return await self._run(calls.accept(slug, number, edits))
+
+    async def accept_many(self, slug: str, numbers: list[int]) -> BulkDecision:
+        return await self._run(calls.accept_many(slug, numbers))
+
+    async def reject(self, slug: str, number: int, reason: str) -> CandidatePublic:
+        return await self._run(calls.reject(slug, number, reason))
+
+    async def merge(self, slug: str, number: int, ref: str) -> Decision:
+        return await self._run(calls.merge(slug, number, ref))
+
+    async def re_extract(self, slug: str) -> CandidateList:
+        return await self._run(calls.re_extract(slug))
 
     async def aclose(self) -> None:
         if self._owned:

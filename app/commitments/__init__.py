@@ -4,14 +4,16 @@ package's contract, and its modules are free to change behind them.
 Names load on first use: tables of other packages refer to these ones and these to theirs,
 so importing every module here up front would import in circles."""
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from app.core.exports import lazy_exports
 
 # Each exported name and the module that defines it.
 _HOME = {
     "OPEN_STATUSES": "enums",
     "OPEN_VALUES": "enums",
     "STATUS_CHECK": "enums",
+    "KIND_CHECK": "enums",
     "CommitmentSort": "enums",
     "CommitmentStatus": "enums",
     "CommitmentFilters": "filters",
@@ -37,9 +39,13 @@ _HOME = {
     "search_text_of": "models",
     "PageRow": "queries",
     "page_query": "queries",
+    "get_commitment": "queries",
     "party_codes": "queries",
     "readable": "queries",
     "iter_all": "service",
+    "create_commitment": "service",
+    "add_progress_note": "service",
+    "Locator": "models",
     "list_commitments": "service",
     "past_cycles": "views",
     "to_public": "views",
@@ -61,6 +67,7 @@ _HOME = {
 
 if TYPE_CHECKING:
     from app.commitments.enums import (
+        KIND_CHECK,
         OPEN_STATUSES,
         OPEN_VALUES,
         STATUS_CHECK,
@@ -87,12 +94,24 @@ if TYPE_CHECKING:
         CommitmentUpdate,
         LeadAssignment,
         LeadPublic,
+        Locator,
         PartyRefIn,
         search_text_of,
     )
-    from app.commitments.queries import PageRow, page_query, party_codes, readable
+    from app.commitments.queries import (
+        PageRow,
+        get_commitment,
+        page_query,
+        party_codes,
+        readable,
+    )
     from app.commitments.rules import check_kind, default_kind
-    from app.commitments.service import iter_all, list_commitments
+    from app.commitments.service import (
+        add_progress_note,
+        create_commitment,
+        iter_all,
+        list_commitments,
+    )
     from app.commitments.state import CommitmentState, Deadline
     from app.commitments.views import past_cycles, to_public
     from app.commitments.visibility import visible_to
@@ -107,6 +126,7 @@ if TYPE_CHECKING:
     )
 
 __all__ = [
+    "KIND_CHECK",
     "OPEN_STATUSES",
     "OPEN_VALUES",
     "STATUS_CHECK",
@@ -132,16 +152,20 @@ __all__ = [
     "Deadline",
     "LeadAssignment",
     "LeadPublic",
+    "Locator",
     "PageRow",
     "PartyRefIn",
+    "add_progress_note",
     "apply_changes",
     "check_framework_dates",
     "check_kind",
     "check_organizations",
+    "create_commitment",
     "current_state",
     "default_kind",
     "derive_deadline",
     "filter_conditions",
+    "get_commitment",
     "iter_all",
     "link_state",
     "list_commitments",
@@ -158,10 +182,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _HOME.get(name)
-    if module is None:
-        raise AttributeError(f"app.commitments exports no {name!r}")
-    value = getattr(import_module(f"app.commitments.{module}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(__name__, _HOME)

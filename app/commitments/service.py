@@ -17,6 +17,7 @@ from app.commitments.models import (
     CommitmentPage,
     CommitmentPublic,
     CommitmentUpdate,
+    Locator,
     search_text_of,
 )
 from app.commitments.queries import (
@@ -290,8 +291,15 @@ def _source_ids(session: Session, request: CommitmentCreate) -> tuple[int | None
 
 
 def create_commitment(
-    *, session: Session, request: CommitmentCreate, principal: Principal | None, actor: Actor
+    *,
+    session: Session,
+    request: CommitmentCreate,
+    principal: Principal | None,
+    actor: Actor,
+    locator: Locator | None = None,
 ) -> CommitmentPublic:
+    """A new commitment; `locator` places its quote in its statement (a reviewed candidate
+    knows where it is, a request over the API does not)."""
     _check_new(request)
     state = state_of_new(request)
     document_id, meeting_id = _source_ids(session, request)
@@ -308,6 +316,9 @@ def create_commitment(
         document_id=document_id,
         meeting_id=meeting_id,
         quote=request.quote,
+        paragraph=locator.paragraph if locator else None,
+        context_before=locator.before if locator else None,
+        context_after=locator.after if locator else None,
         due_rule=state.due_rule,
         recurrence=state.recurrence,
         created_at=now,

@@ -6,7 +6,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, TypeDecorator, create_engine, event
+from sqlalchemy import JSON, Column, DateTime, Engine, TypeDecorator, create_engine, event, text
 from sqlalchemy.engine import Dialect
 from sqlmodel import Session
 
@@ -122,3 +122,9 @@ class Database:
 
     def dispose(self) -> None:
         self.reader.dispose()
+
+
+def names_column() -> Column[Any]:
+    """A list of names or words (aliases, keywords), empty unless given: JSON on every
+    backend."""
+    return Column(JSON, nullable=False, server_default=text("'[]'"))

@@ -67,6 +67,10 @@ class PayloadTooLargeError(ProblemError):
     status, kind, title = 413, "payload-too-large", "Request body too large"
 
 
+class UnsupportedMediaTypeError(ProblemError):
+    status, kind, title = 415, "unsupported-media-type", "Unsupported media type"
+
+
 class NotAcceptableError(ProblemError):
     status, kind, title = 406, "not-acceptable", "Not acceptable"
 

@@ -15,6 +15,7 @@ _DESCRIPTIONS = {
     409: "Conflict with the current state",
     412: "If-Match does not match the current version",
     413: "Request body too large",
+    415: "The body's media type or character set is not one this operation reads",
     422: "Invalid input",
     428: "If-Match header required",
     429: "Too many failed authentication attempts from this address",
@@ -56,13 +57,40 @@ def operation_id(route: APIRoute) -> str:
     return route.name
 
 
+# Models of request bodies an endpoint reads itself (a body in one of several media types):
+# the framework does not see them, so the schema gets them here.
+_BODY_MODELS: list[type[BaseModel]] = []
+
+
+def body_in_media_types(model: type[BaseModel], text_types: list[str]) -> dict[str, Any]:
+    """The `openapi_extra` of an endpoint whose body is the model as JSON, or text in one of
+    `text_types` (its fields then come as query parameters)."""
+    _BODY_MODELS.append(model)
+    content: dict[str, Any] = {
+        "application/json": {"schema": {"$ref": f"#/components/schemas/{model.__name__}"}}
+    }
+    content |= {media_type: {"schema": {"type": "string"}} for media_type in text_types}
+    return {"requestBody": {"required": True, "content": content}}
+
+
+def _add_body_models(schema: dict[str, Any]) -> None:
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    for model in _BODY_MODELS:
+        model_schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        components.update(model_schema.pop("$defs", {}))
+        components[model.__name__] = model_schema
+
+
 def state_preconditions_in_schema(app: FastAPI) -> None:
-    """Have the app's schema mark If-Match required where it is (see below)."""
+    """Have the app's schema mark If-Match required where it is (see below), and describe the
+    bodies endpoints read themselves."""
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            _mark_required_preconditions(generate())
+            schema = generate()
+            _mark_required_preconditions(schema)
+            _add_body_models(schema)
         return app.openapi_schema or generate()
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -9,3 +9,17 @@ class DocumentKind(StrEnum):
     communique = "communique"
     compilation = "compilation"
     news_article = "news_article"
+
+
+class DocumentAccess(StrEnum):
+    """Who may read a statement: a published one, everyone who signs in; one taken in for
+    review, the users of its issuing parties (and admins)."""
+
+    public = "public"
+    issuers = "issuers"
+
+
+class TextFormat(StrEnum):
+    plain = "text/plain"
+    markdown = "text/markdown"
+    html = "text/html"

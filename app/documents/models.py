@@ -1,18 +1,25 @@
-from datetime import date
+from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint
+from pydantic import Field as PydanticField
+from sqlalchemy import JSON, CheckConstraint, Column, Text
 from sqlmodel import Field
 
+from app.commitments import CommitmentPublic
+from app.core.db import UTCDateTime
 from app.core.metadata import SQLModel
-from app.documents.enums import DocumentKind
+from app.documents.enums import DocumentAccess, DocumentKind, TextFormat
+
+
+def _one_of(column: str, values: type[DocumentKind | DocumentAccess | TextFormat]) -> str:
+    return f"{column} IN (" + ", ".join(f"'{v.value}'" for v in values) + ")"
 
 
 class SourceDocument(SQLModel, table=True):
     __tablename__ = "source_document"
     __table_args__ = (
-        CheckConstraint(
-            "kind IN (" + ", ".join(f"'{k.value}'" for k in DocumentKind) + ")", name="kind"
-        ),
+        CheckConstraint(_one_of("kind", DocumentKind), name="kind"),
+        CheckConstraint(_one_of("access", DocumentAccess), name="access"),
+        CheckConstraint(_one_of("text_format", TextFormat), name="text_format"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -23,8 +30,32 @@ class SourceDocument(SQLModel, table=True):
     issued_on: date
     language: str = Field(max_length=16)
     url: str | None = Field(default=None, max_length=500)
-    sha256: str = Field(max_length=64)
+    # Of the text as given, for a statement taken in over the API; of the source file for
+    # the seeded ones.
+    sha256: str = Field(max_length=64, index=True)
     summary: str | None = Field(default=None)
+    access: str = Field(
+        default=DocumentAccess.public.value,
+        max_length=10,
+        sa_column_kwargs={"server_default": DocumentAccess.public.value},
+    )
+    meeting_id: int | None = Field(default=None, foreign_key="meeting.id", index=True)
+    # The text as the user gave it, its format, and its paragraphs (whitespace collapsed)
+    # that candidates' locators count in. None for the seeded statements.
+    text: str | None = Field(default=None, sa_column=Column(Text))
+    text_format: str | None = Field(default=None, max_length=20)
+    paragraphs: list[str] | None = Field(default=None, sa_column=Column(JSON(none_as_null=True)))
+    created_by: str | None = Field(default=None, max_length=100)
+    created_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+
+
+class DocumentParty(SQLModel, table=True):
+    """A party that issued the statement: its users review the statement's candidates."""
+
+    __tablename__ = "document_party"
+
+    document_id: int = Field(foreign_key="source_document.id", primary_key=True)
+    party_id: int = Field(foreign_key="party.id", primary_key=True, index=True)
 
 
 class DocumentPublic(SQLModel):
@@ -37,4 +68,22 @@ class DocumentPublic(SQLModel):
     url: str | None
     sha256: str
     summary: str | None
+    access: DocumentAccess
+    parties: list[str]
+    meeting: str | None
+    text_format: TextFormat | None
+    created_by: str | None
+    created_at: datetime | None
     commitment_count: int
+
+
+class DocumentDetail(DocumentPublic):
+    paragraphs: list[str] | None = PydanticField(
+        description="The text's paragraphs, whitespace collapsed, that locators count in; "
+        "null for a statement seeded without its text"
+    )
+    commitments: list[CommitmentPublic]
+
+
+class DocumentList(SQLModel):
+    items: list[DocumentPublic]

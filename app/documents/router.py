@@ -1,14 +1,12 @@
 from fastapi import APIRouter
 from fastapi.responses import Response
-from sqlmodel import SQLModel
 
-from app.commitments import CommitmentPublic
 from app.core.openapi import problem_responses
 from app.core.responses import json_response
 from app.core.sessions import SessionDep
 from app.core.validation import Slug
 from app.documents import service
-from app.documents.models import DocumentPublic
+from app.documents.models import DocumentDetail, DocumentList
 from app.users.auth import CurrentUser
 
 router = APIRouter(
@@ -16,21 +14,14 @@ router = APIRouter(
 )
 
 
-class DocumentDetail(DocumentPublic):
-    commitments: list[CommitmentPublic]
-
-
-class DocumentList(SQLModel):
-    items: list[DocumentPublic]
-
-
 @router.get("", response_model=DocumentList)
 def list_documents(principal: CurrentUser, session: SessionDep) -> Response:
+    """The statements the caller may read: every published one, and those its party took in
+    for review."""
     documents = service.list_documents(session=session, principal=principal)
     return json_response(DocumentList(items=documents))
 
 
 @router.get("/{slug}", response_model=DocumentDetail, responses=problem_responses(404))
 def get_document(slug: Slug, principal: CurrentUser, session: SessionDep) -> Response:
-    document, commitments = service.get_document(session=session, slug=slug, principal=principal)
-    return json_response(DocumentDetail(**document.model_dump(), commitments=commitments))
+    return json_response(service.get_document(session=session, slug=slug, principal=principal))

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 
 from app.commitments import CommitmentKind, CommitmentStatus
+from app.core.progress import SILENT, Progress
 from app.ingest import rules
 from app.ingest.sentences import Span, sentence_spans
 from app.ingest.vocabulary import Name, Tag, Vocabulary
@@ -66,9 +67,11 @@ class Clause:
 
 def clauses(sentence: str, offset: int) -> Iterator[Clause]:
     """A sentence's clauses: cut at semicolons, before a second main verb that undertakes,
-    and before a second coordinated undertaking."""
+    before a second subject with its own modal, and before a second coordinated
+    undertaking."""
     cuts = [(m.start(), m.end(), False) for m in rules.CLAUSE_BREAK.finditer(sentence)]
     cuts += [(m.start(), m.end(), False) for m in rules.SECOND_VERB.finditer(sentence)]
+    cuts += [(m.start(), m.end(), False) for m in rules.SECOND_SUBJECT.finditer(sentence)]
     cuts += [(m.start(), m.end(), True) for m in rules.SECOND_UNDERTAKING.finditer(sentence)]
     start, continues = 0, False
     for cut_start, cut_end, next_continues in sorted(cuts):
@@ -249,12 +252,16 @@ def _sentence_proposals(
             yield proposal
 
 
-def propose(statement: Statement, vocabulary: Vocabulary) -> list[Proposal]:
+def propose(
+    statement: Statement, vocabulary: Vocabulary, progress: Progress = SILENT
+) -> list[Proposal]:
     """Every candidate commitment of the statement, in the order of the text. The sentence
     that introduces a list ("... by:") is not proposed itself: its items are."""
     proposals: list[Proposal] = []
     intro: str | None = None
+    progress.start(total=len(statement.paragraphs), description="Reading the statement")
     for number, paragraph in enumerate(statement.paragraphs, start=1):
+        progress.advance()
         if intro is not None and not _list_item(paragraph):
             intro = None
         sentences = sentence_spans(paragraph)

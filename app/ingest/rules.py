@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from app.commitments import CommitmentKind, CommitmentStatus
+from app.deadlines.enums import Interval
+from app.deadlines.models import DueRule, Recurrence
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,12 @@ SECOND_UNDERTAKING = re.compile(
     r"continue|work|pursue|establish|conduct|identify|present|share|improve|advance|bolster|"
     r"foster|ensure|maintain|implement|modernize|evolve|hold|seek)\b)"
 )
+# A second clause with its own subject and modal ("..., and the ROK will expand ..."): two
+# undertakings, by different obligors.
+SECOND_SUBJECT = re.compile(
+    r", (?:and|while|whereas) (?=(?:the |both |each )?[A-Z][\w.'\u2019-]*(?: [\w.'\u2019-]+){0,5} "
+    r"(?:will|shall|intends? to|plans? to|commits? to|pledges? to|agreed to)\b)"
+)
 CLAUSE_BREAK = re.compile(r";\s+")
 
 MONTHS = {name.lower(): number for number, name in enumerate(calendar.month_name) if name}
@@ -106,13 +114,21 @@ AT_NEXT = re.compile(r"\b(at|by) the next (?P<series>SCM|MCM|KIDD|NCG|2\+2)\b")
 @dataclass(frozen=True)
 class Timing:
     due_date: date | None = None
-    due_rule: dict[str, object] | None = None
-    recurrence: dict[str, object] | None = None
+    due_rule: DueRule | None = None
+    recurrence: Recurrence | None = None
     reason: str | None = None
 
 
 def _end_of_month(year: int, month: int) -> date:
     return date(year, month, calendar.monthrange(year, month)[1])
+
+
+# A deadline year this far from the statement is a number, not a deadline ("by 1950 tons").
+YEARS_AHEAD = 50
+
+
+def _plausible(year: int, issued_on: date) -> bool:
+    return issued_on.year <= year <= issued_on.year + YEARS_AHEAD
 
 
 def timing_of(clause: str, issued_on: date) -> Timing:
@@ -122,19 +138,20 @@ def timing_of(clause: str, issued_on: date) -> Timing:
     offset = -1 if before else 0
     if EACH.search(clause):
         if series and not QUARTERLY.search(clause):
-            rule = {"series": series.group(1), "offset_days": offset}
-            return Timing(recurrence=rule, reason=f"recurring with each {series.group(1)}")
-        every = "quarter" if QUARTERLY.search(clause) else "year"
-        start = issued_on.isoformat()
-        return Timing(recurrence={"every": every, "start": start}, reason=f"every {every}")
+            recurrence = Recurrence(series=series.group(1), offset_days=offset)
+            return Timing(recurrence=recurrence, reason=f"recurring with each {series.group(1)}")
+        every = Interval.quarter if QUARTERLY.search(clause) else Interval.year
+        return Timing(
+            recurrence=Recurrence(every=every, start=issued_on), reason=f"every {every.value}"
+        )
     if meeting := AT_NEXT.search(clause) or before:
         name = meeting.group("series")
-        rule = {"series": name, "occurrence": "next", "offset_days": offset}
+        rule = DueRule(series=name, occurrence="next", offset_days=offset)
         return Timing(due_rule=rule, reason=f"due with the next {name}")
-    if match := BY_MONTH.search(clause):
+    if (match := BY_MONTH.search(clause)) and _plausible(int(match.group(4)), issued_on):
         month, year = MONTHS[match.group(3).lower()], int(match.group(4))
         return Timing(due_date=_end_of_month(year, month), reason=f"by {match.group(3)} {year}")
-    if match := BY_YEAR.search(clause):
+    if (match := BY_YEAR.search(clause)) and _plausible(int(match.group(3)), issued_on):
         return Timing(due_date=date(int(match.group(3)), 12, 31), reason=f"by {match.group(3)}")
     if LATER_THIS_YEAR.search(clause):
         return Timing(due_date=date(issued_on.year, 12, 31), reason="later this year")

@@ -6,13 +6,19 @@ dropped, never rewritten: a curly quote or a footnote marker stays as it was.
 """
 
 import re
-from enum import StrEnum
 
 from bs4 import BeautifulSoup, Tag
+
+from app.documents.enums import TextFormat
 
 WHITESPACE = re.compile(r"\s+")
 # Marks that end a sentence or a quotation (closing quotes: U+201D, U+2019).
 TERMINAL = (".", "!", "?", ":", ";", '"', "\u201d", "'", "\u2019", ")")
+BULLET = re.compile(r"^([-*+•]|\d{1,3}[.)])\s")
+# A line cut mid-sentence: it ends in a comma or a word no sentence ends with.
+OPEN_ENDING = re.compile(
+    r"(,|\b(?:the|a|an|and|or|of|to|by|in|on|for|with|at|from|that|its|their|will))$"
+)
 MARKDOWN_PREFIX = re.compile(r"^\s{0,3}(#{1,6}\s+|>\s?|[-*+]\s+|\d{1,3}[.)]\s+)")
 MARKDOWN_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 MARKDOWN_EMPHASIS = re.compile(r"(\*\*|__|\*|_|`)(?=\S)(.+?)(?<=\S)\1")
@@ -24,31 +30,34 @@ NOT_THE_STATEMENT = (
 BLOCKS = ("p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "td", "th", "dd", "dt")
 
 
-class TextFormat(StrEnum):
-    plain = "text/plain"
-    markdown = "text/markdown"
-    html = "text/html"
-
-
 def collapse(text: str) -> str:
     """Whitespace (non-breaking spaces included) collapsed to single spaces."""
     return WHITESPACE.sub(" ", text.replace("\u00a0", " ")).strip()
 
 
-def _wrapped(previous: str, line: str) -> bool:
-    """Whether `line` continues `previous`, hard-wrapped mid-sentence."""
-    return not previous.endswith(TERMINAL) and line[:1].islower()
+def _wrapped(previous: str, line: str, *, same_block: bool) -> bool:
+    """Whether `line` continues `previous`, hard-wrapped mid-sentence: a sentence left open
+    and a line that reads on ("... by" / "2027, and ..."). Without a blank line between them,
+    an open sentence ending in a small word or a comma reads on whatever comes next."""
+    if previous.endswith(TERMINAL) or BULLET.match(line):
+        return False
+    if line[:1].islower() or line[:1].isdigit():
+        return True
+    return same_block and bool(OPEN_ENDING.search(previous))
 
 
 def _join_lines(lines: list[str]) -> list[str]:
     paragraphs: list[str] = []
+    same_block = False
     for line in (collapse(line) for line in lines):
         if not line:
+            same_block = False
             continue
-        if paragraphs and _wrapped(paragraphs[-1], line):
+        if paragraphs and _wrapped(paragraphs[-1], line, same_block=same_block):
             paragraphs[-1] = f"{paragraphs[-1]} {line}"
         else:
             paragraphs.append(line)
+        same_block = True
     return paragraphs
 
 

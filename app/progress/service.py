@@ -134,3 +134,8 @@ def note_public(
         corrected_by=corrected_by or [],
         created_at=note.created_at,
     )
+
+
+def statement_evidence(*, quote: str, paragraph: int, document_title: str) -> str:
+    """A note's text recording what a statement's sentence shows of a commitment."""
+    return f"The statement shows it, paragraph {paragraph} of {document_title}: “{quote}”"

@@ -38,7 +38,7 @@ from app.core.metadata import SQLModel, id_of
 from app.core.progress import SILENT, Progress
 from app.core.security import Actor
 from app.core.time import utcnow
-from app.documents.models import SourceDocument
+from app.documents.models import DocumentParty, SourceDocument
 from app.history import Changes
 from app.history.enums import Channel
 from app.history.service import unchanged_since
@@ -130,9 +130,11 @@ class _Loader:
         self.report = SeedReport()
         self.documents: dict[int | None, SourceDocument] = {}
 
+    def existing_rows(self, model: type[Row]) -> list[Row]:
+        return list(self.session.execute(select(model)).scalars())
+
     def existing(self, model: type[Row], key: str) -> dict[Any, Row]:
-        rows = self.session.execute(select(model)).scalars()
-        return {getattr(row, key): row for row in rows}
+        return {getattr(row, key): row for row in self.existing_rows(model)}
 
     def add(self, kind: str, row: SQLModel) -> None:
         self.session.add(row)
@@ -191,6 +193,7 @@ class _Loader:
                 self.add("documents", documents[document_seed.slug])
         self.session.flush()
         self.documents = {document.id: document for document in documents.values()}
+        self.issuers(files, documents, parties, meetings)
 
         areas = self.existing(PriorityArea, "slug")
         frameworks = self.existing(Framework, "slug")
@@ -228,6 +231,7 @@ class _Loader:
             if topic.slug not in topics:
                 topics[topic.slug] = Topic(**topic.model_dump(exclude={"keywords"}))
                 self.add("topics", topics[topic.slug])
+        self.gazetteer(reference, parties, organizations, areas, topics)
         self.session.flush()
 
         commitments = self.existing(Commitment, "ref")
@@ -254,6 +258,53 @@ class _Loader:
             self.progress.advance()
         self.session.flush()
         return self.report
+
+    def issuers(
+        self,
+        files: SeedFiles,
+        documents: dict[str, SourceDocument],
+        parties: dict[str, Party],
+        meetings: dict[str, Meeting],
+    ) -> None:
+        """Each statement's issuing parties and meeting, where the register lacks them."""
+        issued = {(row.document_id, row.party_id) for row in self.existing_rows(DocumentParty)}
+        for file in files.documents:
+            document = documents[file.document.slug]
+            where = file.document.slug
+            if document.meeting_id is None and file.document.meeting:
+                meeting = self.lookup(meetings, file.document.meeting, "meeting", where)
+                document.meeting_id = meeting.id
+                self.session.add(document)
+            for code in file.document.parties:
+                party = self.lookup(parties, code, "party", where)
+                if (document.id, party.id) not in issued:
+                    self.add(
+                        "issuing parties",
+                        DocumentParty(document_id=id_of(document), party_id=id_of(party)),
+                    )
+
+    def gazetteer(
+        self,
+        reference: ReferenceSeed,
+        parties: dict[str, Party],
+        organizations: dict[str, Organization],
+        areas: dict[str, PriorityArea],
+        topics: dict[str, Topic],
+    ) -> None:
+        """The names and words the extractor reads, as the reference data gives them now."""
+        named: list[tuple[Party | Organization | PriorityArea | Topic, str, list[str]]] = [
+            *((parties[p.code], "aliases", p.aliases) for p in reference.parties),
+            *((organizations[o.code], "aliases", o.aliases) for o in reference.organizations),
+            *((topics[t.slug], "keywords", t.keywords) for t in reference.topics),
+            *(
+                (areas[a.slug], "keywords", a.keywords)
+                for a in [*reference.areas, *(a for f in reference.frameworks for a in f.areas)]
+            ),
+        ]
+        for row, column, words in named:
+            if getattr(row, column) != list(words):
+                setattr(row, column, list(words))
+                self.session.add(row)
 
     def new_commitment(
         self, seed: CommitmentSeed, document: SourceDocument, meeting: Meeting | None
@@ -354,9 +405,11 @@ class _Loader:
         return {"archived": (was_archived, archived)}
 
     def evidence_note(self, evidence: EvidenceSeed, commitment: Commitment) -> str:
-        title = self.documents[commitment.document_id].title
-        where = f"paragraph {evidence.paragraph} of {title}"
-        return f"The statement shows it, {where}: “{evidence.quote}”"
+        return progress_notes.statement_evidence(
+            quote=evidence.quote,
+            paragraph=evidence.paragraph,
+            document_title=self.documents[commitment.document_id].title,
+        )
 
     def evidence_changes(self, seed: CommitmentSeed, commitment: Commitment) -> Changes:
         """The sentence that shows a seeded status, as a progress note of the seed (once), and

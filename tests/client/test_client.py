@@ -375,3 +375,62 @@ def test_who_owes_whom_and_assessments_through_the_client(sync_client: Commitmen
         sync_client.assess(commitment, "US", {"compliance": 1})  # the version read is stale
     by_kind = sync_client.summary("kind")
     assert "request" in {group.key for group in by_kind.groups}
+
+
+def test_a_statement_reviewed_through_the_client(sync_client: CommitmentsClient) -> None:
+    from app.ingest.enums import CandidateState
+    from tests.ingest.statements import JOINT_STATEMENT
+
+    taken = sync_client.take_in(
+        {
+            "title": "Client statement",
+            "publisher": "Ministry",
+            "issued_on": "2026-11-02",
+            "parties": ["US", "ROK"],
+            "text": JOINT_STATEMENT,
+        }
+    )
+    slug = taken.document.slug
+    numbers = {c.quote.split()[1]: c.number for c in taken.candidates}
+    decision = sync_client.accept(slug, numbers["United"], {"title": "Deploy assets"})
+    assert decision.commitment.title == "Deploy assets"
+    assert decision.candidate.state is CandidateState.accepted
+    rejected = sync_client.reject(slug, numbers["two"], "Already tracked elsewhere.")
+    assert rejected.decision_reason == "Already tracked elsewhere."
+    merged = sync_client.merge(slug, numbers["ROK"], decision.commitment.ref)
+    assert merged.candidate.commitment == decision.commitment.ref
+    with pytest.raises(StateConflictError):
+        sync_client.accept(slug, numbers["two"])
+    again = sync_client.re_extract(slug)
+    assert [c.state for c in again.items] == [c.state for c in sync_client.candidates(slug).items]
+    assert sync_client.candidates(slug, state="rejected").items[0].number == numbers["two"]
+    with pytest.raises(NotFoundError):
+        sync_client.candidates("no-such-statement")
+
+
+def test_the_async_client_reviews_a_statement(app: FastAPI) -> None:
+    from tests.ingest.statements import JOINT_STATEMENT
+
+    async def review() -> tuple[int, str, int]:
+        transport = httpx.ASGITransport(app=app)
+        async with AsyncCommitmentsClient(
+            "http://test", TOKENS["rok-editor"], transport=transport
+        ) as client:
+            taken = await client.take_in(
+                {
+                    "title": "Async statement",
+                    "publisher": "Ministry",
+                    "issued_on": "2026-11-03",
+                    "parties": ["US", "ROK"],
+                    "text": JOINT_STATEMENT,
+                }
+            )
+            slug = taken.document.slug
+            numbers = {c.quote.split()[1]: c.number for c in taken.candidates}
+            decided = await client.accept_many(slug, [numbers["ROK"]])
+            rejected = await client.reject(slug, numbers["two"], "Not ours to track.")
+            await client.re_extract(slug)
+            accepted = await client.candidates(slug, state="accepted")
+            return len(decided.items), rejected.state.value, len(accepted.items)
+
+    assert asyncio.run(review()) == (1, "rejected", 1)

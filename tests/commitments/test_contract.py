@@ -4,6 +4,8 @@ import ast
 from importlib import import_module
 from pathlib import Path
 
+import pytest
+
 import app.commitments
 from app.core.config import PROJECT_ROOT
 
@@ -48,20 +50,23 @@ def test_no_other_package_reaches_inside() -> None:
     assert unexported == []
 
 
-def test_every_exported_name_is_the_one_its_module_defines() -> None:
-    homes = app.commitments._HOME
-    assert sorted(homes) == sorted(app.commitments.__all__)
+@pytest.mark.parametrize("package", [PACKAGE, "app.documents"])
+def test_every_exported_name_is_the_one_its_module_defines(package: str) -> None:
+    exporter = import_module(package)
+    homes = exporter._HOME
+    assert sorted(homes) == sorted(exporter.__all__)
     # Type checkers read the names from the TYPE_CHECKING imports: they must list them all.
-    init = ast.parse((APP / "commitments" / "__init__.py").read_text(encoding="utf-8"))
+    init_path = APP / package.split(".")[1] / "__init__.py"
+    init = ast.parse(init_path.read_text(encoding="utf-8"))
     typed = {
         alias.name
         for node in ast.walk(init)
-        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(PACKAGE + ".")
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(package + ".")
         for alias in node.names
         if homes.get(alias.name) == (node.module or "").rsplit(".", 1)[1]
     }
     assert typed == set(homes)
     for name, module in homes.items():
-        assert getattr(app.commitments, name) is getattr(
-            import_module(f"{PACKAGE}.{module}"), name
-        ), name
+        assert getattr(exporter, name) is getattr(import_module(f"{package}.{module}"), name), name
+    with pytest.raises(AttributeError, match="exports no"):
+        exporter.no_such_name  # noqa: B018

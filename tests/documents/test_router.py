@@ -28,3 +28,17 @@ def test_unknown_document_is_404(client: TestClient) -> None:
     response = client.get("/api/v1/documents/no-such-document")
     assert response.status_code == 404
     assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_seeded_statements_are_published_with_their_issuing_parties_and_meeting(
+    as_user,
+) -> None:
+    files = {f.document.slug: f.document for f in seed_files().documents}
+    items = as_user("jp-editor").get("/api/v1/documents").json()["items"]
+    assert {item["slug"] for item in items} == set(files)
+    for item in items:
+        seed = files[item["slug"]]
+        assert item["access"] == "public"
+        assert item["parties"] == sorted(seed.parties)
+        assert item["meeting"] == seed.meeting
+        assert item["text_format"] is None

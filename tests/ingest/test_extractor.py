@@ -6,10 +6,11 @@ from pathlib import Path
 import pytest
 
 from app.commitments import CommitmentKind, CommitmentStatus
+from app.documents import TextFormat
 from app.ingest.evaluation import vocabulary_of
 from app.ingest.extractor import Proposal, Statement, propose
 from app.ingest.sentences import sentence_spans
-from app.ingest.text import TextFormat, paragraphs_of
+from app.ingest.text import paragraphs_of
 from app.seeding.service import read_seed_files
 from tests.conftest import SEEDS_DIR
 
@@ -35,6 +36,19 @@ def test_hard_wrapped_lines_join_and_headings_stay_apart() -> None:
         "JOINT STATEMENT",
         "Both sides will hold consultations on maritime security.",
         "They met.",
+    ]
+
+
+def test_a_line_cut_before_a_number_or_after_a_small_word_reads_on() -> None:
+    text = (
+        "Both sides will finish the study by\n2027, as agreed.\n\n"
+        "The ROK will host the\nDialogue.\nA Heading Line\n\nThe next paragraph.\n"
+    )
+    assert paragraphs_of(text, TextFormat.plain) == [
+        "Both sides will finish the study by 2027, as agreed.",
+        "The ROK will host the Dialogue.",
+        "A Heading Line",
+        "The next paragraph.",
     ]
 
 
@@ -153,6 +167,23 @@ def test_two_coordinated_undertakings_are_two_candidates() -> None:
     assert [p.counterparts for p in found] == [["ASEAN"], ["PIF"]]
 
 
+def test_a_second_subject_with_its_own_modal_is_a_second_candidate_of_its_own() -> None:
+    found = proposals(
+        "The United States will deploy new assets by 2027, and Japan will expand its exercises."
+    )
+    assert [(p.quote, p.obligors) for p in found] == [
+        ("The United States will deploy new assets by 2027", ["US"]),
+        ("Japan will expand its exercises.", ["JP"]),
+    ]
+    assert found[0].timing.due_date == date(2027, 12, 31)
+    assert found[1].timing.due_date is None
+
+
+def test_two_subjects_of_one_verb_stay_one_joint_candidate() -> None:
+    found = only("The Secretary and the Minister will convene the Dialogue in Seoul.")
+    assert found.obligors == ["ROK", "US"]
+
+
 def test_a_remark_then_a_pledge_in_one_sentence_yields_the_pledge() -> None:
     found = only(
         "The delegation noted the value of the alliance, and pledged support for new funding.",
@@ -170,7 +201,7 @@ def test_a_remark_then_a_pledge_in_one_sentence_yields_the_pledge() -> None:
         (
             "Both sides will present the plan at the next SCM.",
             None,
-            {"series": "SCM", "occurrence": "next", "offset_days": 0},
+            {"series": "SCM"},
             None,
         ),
         (
@@ -186,13 +217,19 @@ def test_a_remark_then_a_pledge_in_one_sentence_yields_the_pledge() -> None:
             {"every": "quarter", "start": "2026-03-02"},
         ),
         ("Both sides will deepen cooperation.", None, None, None),
+        ("Both sides will deliver the aid by 9999.", None, None, None),
+        ("Both sides will finish what began by 1950.", None, None, None),
     ],
 )
 def test_timing_cues_become_dates_rules_or_cycles_and_none_is_invented(
     sentence: str, due_date: date | None, due_rule: dict | None, recurrence: dict | None
 ) -> None:
     timing = only(sentence).timing
-    assert (timing.due_date, timing.due_rule, timing.recurrence) == (
+    dumped = [
+        rule.model_dump(mode="json", exclude_defaults=True) if rule else None
+        for rule in (timing.due_rule, timing.recurrence)
+    ]
+    assert (timing.due_date, *dumped) == (
         due_date,
         due_rule,
         recurrence,

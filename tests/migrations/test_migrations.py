@@ -129,3 +129,46 @@ def test_parties_become_obligors_with_kinds_and_old_framework_areas_flagged(data
     upgrade(url)
     assert drift(engine) == []
     engine.dispose()
+
+
+def test_statements_taken_in_go_below_their_revision_and_the_seeded_stay_published(
+    databases,
+) -> None:
+    from app.core.config import Settings
+    from app.core.db import Database
+    from app.ingest.models import DocumentUpload
+    from app.ingest.service import take_in
+    from tests.ingest.statements import JOINT_STATEMENT
+
+    url = databases.blank()
+    upgrade(url)
+    seed(url)
+    database = Database(Settings(database_url=url))
+    upload = DocumentUpload.model_validate(
+        {
+            "title": "Joint statement",
+            "publisher": "Ministry",
+            "issued_on": "2026-11-01",
+            "parties": ["US", "ROK"],
+            "text": JOINT_STATEMENT,
+        }
+    )
+    with database.transaction() as session:
+        take_in(session=session, upload=upload, principal=None, actor_name="test")
+    database.dispose()
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        documents = connection.execute(text("SELECT count(*) FROM source_document")).scalar_one()
+        assert connection.execute(text("SELECT count(*) FROM candidate")).scalar_one() > 0
+    downgrade(url, "0009")
+    assert "candidate" not in inspect(engine).get_table_names()
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM source_document")).scalar_one() == (
+            documents
+        )
+    upgrade(url)
+    with engine.connect() as connection:
+        access = connection.execute(text("SELECT DISTINCT access FROM source_document")).scalars()
+        assert set(access) == {"public"}
+    assert drift(engine) == []
+    engine.dispose()
