@@ -12,6 +12,7 @@ from app.areas.router import topics_router
 from app.calendar.router import router as calendar_router
 from app.commitments.router import router as commitments_router
 from app.contacts.router import router as contacts_router
+from app.core.cache import ResponseCache
 from app.core.config import Settings, get_settings
 from app.core.db import Database
 from app.core.headers import SecurityHeaders
@@ -81,6 +82,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     state_preconditions_in_schema(app)
     app.state.database = Database(settings)
+    budget = settings.response_cache_mb * 1024 * 1024
+    app.state.response_cache = ResponseCache(budget) if budget else None
     app.state.migration_head = head_revision(settings.database_url)
     install_problem_handlers(app)
     app.state.auth_failures = FailureLimiter(

@@ -12,6 +12,7 @@ from app.commitments import (
     CommitmentTopic,
 )
 from app.contacts.models import Contact
+from app.core.changes import RegisterState
 from app.core.metadata import metadata
 from app.deadlines.models import CommitmentCycle
 from app.documents.models import DocumentParty, SourceDocument
@@ -45,6 +46,7 @@ __all__ = [
     "Party",
     "PriorityArea",
     "ProgressNote",
+    "RegisterState",
     "SourceDocument",
     "Topic",
     "UserAccount",

@@ -24,9 +24,10 @@ class BackupError(Exception):
 
 
 def _tables() -> list[Table]:
-    from app.models import metadata
+    """The register's tables; not its change counter, which belongs to the database."""
+    from app.models import RegisterState, metadata
 
-    return list(metadata.sorted_tables)
+    return [table for table in metadata.sorted_tables if table.name != RegisterState.__tablename__]
 
 
 def _encode(value: Any) -> Any:

@@ -8,6 +8,7 @@ from app.calendar import service
 from app.commitments import CommitmentFilters
 from app.core.openapi import problem_responses
 from app.core.security import Principal
+from app.core.sessions import SessionDep
 from app.users.auth import authenticate_request, bearer
 from app.users.enums import TokenScope
 
@@ -18,6 +19,7 @@ router = APIRouter(
 
 def calendar_principal(
     request: Request,
+    session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     token: Annotated[
         str | None,
@@ -26,9 +28,9 @@ def calendar_principal(
 ) -> Principal:
     """Calendar apps cannot send headers: a calendar token in the URL works here, and only here."""
     if credentials is None and token is not None:
-        return authenticate_request(request, token, TokenScope.calendar)
+        return authenticate_request(request, session, token, TokenScope.calendar)
     return authenticate_request(
-        request, credentials.credentials if credentials else None, TokenScope.api
+        request, session, credentials.credentials if credentials else None, TokenScope.api
     )
 
 

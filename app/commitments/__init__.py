@@ -50,6 +50,7 @@ _HOME = {
     "past_cycles": "views",
     "to_public": "views",
     "visible_to": "visibility",
+    "audience_of": "visibility",
     "CommitmentState": "state",
     "Deadline": "state",
     "apply_changes": "writer",
@@ -114,7 +115,7 @@ if TYPE_CHECKING:
     )
     from app.commitments.state import CommitmentState, Deadline
     from app.commitments.views import past_cycles, to_public
-    from app.commitments.visibility import visible_to
+    from app.commitments.visibility import audience_of, visible_to
     from app.commitments.writer import (
         apply_changes,
         current_state,
@@ -157,6 +158,7 @@ __all__ = [
     "PartyRefIn",
     "add_progress_note",
     "apply_changes",
+    "audience_of",
     "check_framework_dates",
     "check_kind",
     "check_organizations",

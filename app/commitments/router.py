@@ -14,11 +14,13 @@ from app.commitments.models import (
     CommitmentPublic,
     CommitmentUpdate,
 )
+from app.commitments.visibility import audience_of
+from app.core.cache import Rendered, cached
 from app.core.conditional import IfMatchHeader, IfNoneMatchHeader, versioned_response
 from app.core.etags import IfMatch, etag_of
 from app.core.formats import Format, negotiate, table_response, varies_by_accept
 from app.core.openapi import CONDITIONAL_IF_MATCH, problem_responses
-from app.core.responses import json_response
+from app.core.responses import dump_json, json_response
 from app.core.sessions import SessionDep
 from app.core.validation import Day, PartyCode, Ref
 from app.history.models import HistoryPage
@@ -59,8 +61,10 @@ def list_commitments(
     ] = None,
     bom: Annotated[bool, Query(description="Start CSV with a byte order mark")] = False,
     accept: Annotated[str | None, Header(include_in_schema=False)] = None,
+    if_none_match: IfNoneMatchHeader = None,
 ) -> Response:
-    """A page of commitments; as CSV or Markdown, every matching one (streamed)."""
+    """A page of commitments; as CSV or Markdown, every matching one (streamed). A page has a
+    strong ETag: If-None-Match answers 304 while the page is unchanged."""
     chosen = negotiate(accept, output)
     if chosen is not Format.json:
         rows = service.export_rows(
@@ -76,29 +80,46 @@ def list_commitments(
                 bom=bom,
             )
         )
-    page = service.list_commitments(
-        session=session,
-        filters=filters,
-        principal=principal,
-        sort=sort,
-        limit=limit,
-        cursor=cursor,
-        with_total=total,
-    )
-    headers = {}
-    if page.next_cursor:
-        params = filter_query_params(filters) | {
-            "sort": sort.value,
-            "limit": limit,
-            "cursor": page.next_cursor,
-        }
-        if total:
-            params["total"] = "true"
-        # doseq: a filter given several times (status) must come back as several parameters.
-        # Relative (RFC 8288 resolves it against the request): nothing from the Host header.
-        next_url = f"{request.url.path}?{urlencode(params, doseq=True)}"
-        headers["Link"] = f'<{next_url}>; rel="next"'
-    return varies_by_accept(json_response(page, headers=headers))
+
+    def render() -> Rendered:
+        page = service.list_commitments(
+            session=session,
+            filters=filters,
+            principal=principal,
+            sort=sort,
+            limit=limit,
+            cursor=cursor,
+            with_total=total,
+        )
+        return Rendered.of(
+            dump_json(page), headers=_next_link(request, page, filters, sort, limit, total)
+        )
+
+    rendered = cached(request, session, audience_of(principal), render)
+    return varies_by_accept(rendered.response(if_none_match=if_none_match))
+
+
+def _next_link(
+    request: Request,
+    page: CommitmentPage,
+    filters: CommitmentFilters,
+    sort: CommitmentSort,
+    limit: int,
+    total: bool,
+) -> dict[str, str]:
+    if not page.next_cursor:
+        return {}
+    params = filter_query_params(filters) | {
+        "sort": sort.value,
+        "limit": limit,
+        "cursor": page.next_cursor,
+    }
+    if total:
+        params["total"] = "true"
+    # doseq: a filter given several times (status) must come back as several parameters.
+    # Relative (RFC 8288 resolves it against the request): nothing from the Host header.
+    next_url = f"{request.url.path}?{urlencode(params, doseq=True)}"
+    return {"Link": f'<{next_url}>; rel="next"'}
 
 
 @router.post("", response_model=CommitmentPublic, status_code=201, responses=problem_responses(403))
@@ -120,6 +141,7 @@ def create_commitment(
     responses={304: {"description": "Not modified"}, **problem_responses(404)},
 )
 def get_commitment(
+    request: Request,
     ref: Ref,
     principal: CurrentUser,
     session: SessionDep,
@@ -132,8 +154,13 @@ def get_commitment(
     if as_of is not None:
         past = views.get_commitment_as_of(session=session, ref=ref, principal=principal, on=as_of)
         return json_response(past)
-    public = views.get_commitment_public(session=session, ref=ref, principal=principal)
-    return versioned_response(public, if_none_match=if_none_match)
+
+    def render() -> Rendered:
+        public = views.get_commitment_public(session=session, ref=ref, principal=principal)
+        return Rendered.of(dump_json(public), version=public.version)
+
+    rendered = cached(request, session, audience_of(principal), render)
+    return rendered.response(if_none_match=if_none_match)
 
 
 @router.patch(

@@ -49,3 +49,13 @@ def history_horizon(
             col(CommitmentReleasability.party_id) == principal.party_id,
         )
     ).scalar()
+
+
+def audience_of(principal: Principal | None) -> str:
+    """Who reads exactly the commitments this principal reads: `visible_to` as a key, for
+    answers kept in memory (app.core.cache). Keep the two in step."""
+    if principal is None or principal.is_admin:
+        return "everything"
+    if principal.party_id is None:
+        return "nothing"
+    return f"party:{principal.party_id}"

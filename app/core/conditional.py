@@ -5,8 +5,8 @@ from typing import Annotated, Protocol
 from fastapi import Header
 from fastapi.responses import Response
 
-from app.core.etags import etag_of, matches_if_none_match
-from app.core.responses import json_response
+from app.core.cache import Rendered
+from app.core.responses import dump_json
 
 
 class Versioned(Protocol):
@@ -15,7 +15,12 @@ class Versioned(Protocol):
 
 IfMatchHeader = Annotated[
     str | None,
-    Header(alias="If-Match", max_length=200, description='The ETag last read, e.g. "3"'),
+    Header(
+        alias="If-Match",
+        max_length=200,
+        description='The ETag last read (e.g. "3.9f86d081884c7d659a2feaa0"), or the version '
+        'read as "3"',
+    ),
 ]
 IfNoneMatchHeader = Annotated[str | None, Header(alias="If-None-Match", max_length=200)]
 
@@ -23,8 +28,6 @@ IfNoneMatchHeader = Annotated[str | None, Header(alias="If-None-Match", max_leng
 def versioned_response(
     model: Versioned, *, status_code: int = 200, if_none_match: str | None = None
 ) -> Response:
-    """The model as JSON with its ETag, or 304 when the client already has this version."""
-    etag = etag_of(model.version)
-    if matches_if_none_match(if_none_match, etag):
-        return Response(status_code=304, headers={"ETag": etag})
-    return json_response(model, status_code=status_code, headers={"ETag": etag})
+    """The model as JSON with its ETag, or 304 when the client already has this very body."""
+    rendered = Rendered.of(dump_json(model), version=model.version)
+    return rendered.response(if_none_match=if_none_match, status_code=status_code)

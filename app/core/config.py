@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     # /metrics: off (not served), token (a bearer token of scope "metrics", issued by an
     # administrator) or open (for a port only the monitoring network reaches).
     metrics: Literal["off", "token", "open"] = "token"
+    # Rendered lists, commitments and reports kept in memory per process while the register
+    # is unchanged (app.core.cache); 0 turns it off.
+    response_cache_mb: int = Field(default=64, ge=0, le=65_536)
 
     @field_validator("public_url")
     @classmethod

@@ -10,9 +10,11 @@ from sqlalchemy import JSON, Column, DateTime, Engine, TypeDecorator, create_eng
 from sqlalchemy.engine import Dialect
 from sqlmodel import Session
 
+from app.core.changes import track_changes
 from app.core.config import Settings
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+CONNECTION_RECYCLE_SECONDS = 1800
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -84,8 +86,10 @@ class Database:
         self.url = settings.database_url
         # Every request thread can hold a connection, plus room for CLI and health checks.
         pool_size = settings.worker_threads + 4
+        # No ping before each checkout: a dropped connection is found by the request's first
+        # statement and that statement retried (app.users.auth); old ones are replaced.
         options: dict[str, Any] = {
-            "pool_pre_ping": True,
+            "pool_recycle": CONNECTION_RECYCLE_SECONDS,
             "pool_timeout": settings.pool_timeout_seconds,
         }
         if settings.is_sqlite:
@@ -100,6 +104,7 @@ class Database:
         self.reader = create_engine(self.url, **options)
         if settings.is_sqlite:
             _configure_sqlite(self.reader)
+        track_changes(self.reader)
         self.writer = self.reader.execution_options(sqlite_begin_immediate=True)
 
     def session(self, *, write: bool = True) -> Session:

@@ -1,5 +1,11 @@
-"""Strong entity tags derived from a record's version counter (RFC 9110 section 8.8.3), and
-the If-Match precondition that guards every change (RFC 9110 section 13.1.1, RFC 6585)."""
+"""Entity tags of versioned records (RFC 9110 section 8.8.3), and the If-Match precondition
+that guards every change (RFC 9110 section 13.1.1, RFC 6585).
+
+A record's representation is tagged "<version>.<hash of the body>" (app.core.cache): the
+body also shows what the record does not own (a lead contact's name, whether it is overdue
+today), and its tag changes with it. If-Match guards the record's own state, so it compares
+the version: a tag read before a lead contact was renamed still allows the change, one read
+before another change of the record does not. "<version>" alone is accepted too."""
 
 from dataclasses import dataclass
 
@@ -8,6 +14,13 @@ from app.core.errors import PreconditionFailedError, PreconditionRequiredError
 
 def etag_of(version: int) -> str:
     return f'"{version}"'
+
+
+def _version_of(tag: str) -> str:
+    """The version a record's tag was read at: '"7.3f2a"' -> '"7"'."""
+    if tag.startswith('"') and "." in tag:
+        return tag.split(".", 1)[0] + '"'
+    return tag
 
 
 def _listed(header: str) -> list[str]:
@@ -34,7 +47,7 @@ class IfMatch:
             )
         current = etag_of(version)
         # Strong comparison: a weak tag never matches for If-Match.
-        if not any(tag in ("*", current) for tag in _listed(self.header)):
+        if not any(tag == "*" or _version_of(tag) == current for tag in _listed(self.header)):
             raise PreconditionFailedError(
                 f"It changed since you read it; it is now at version {version}.",
                 headers={"ETag": current},

@@ -13,6 +13,7 @@ from app.core.metrics import Metrics
 from app.core.migrations import current_revision
 from app.core.openapi import problem_responses
 from app.core.responses import json_response
+from app.core.sessions import SessionDep
 from app.users.auth import authenticate_request, bearer
 from app.users.enums import TokenScope
 
@@ -47,6 +48,7 @@ def readyz(request: Request) -> Response:
 
 def metrics_reader(
     request: Request,
+    session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Metrics:
     """Metrics count what no single party may see: by default only a token of scope
@@ -56,7 +58,7 @@ def metrics_reader(
         raise NotFoundError("Metrics are off (COMMITMENTS_METRICS=off).")
     if request.app.state.settings.metrics == "token":
         authenticate_request(
-            request, credentials.credentials if credentials else None, TokenScope.metrics
+            request, session, credentials.credentials if credentials else None, TokenScope.metrics
         )
     return metrics
 

@@ -1,11 +1,14 @@
 """Accounts and their tokens."""
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, update
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, func, select
 
+from app.core.changes import UNCHANGED, changes_now
 from app.core.errors import ConflictError, NotFoundError, UnauthorizedError, UnprocessableError
 from app.core.metadata import id_of
 from app.core.security import (
@@ -181,9 +184,34 @@ def disable_user(*, session: Session, user_id: int) -> UserPublic:
     return get_user(session=session, user_id=user_id)
 
 
-# Built once: every request runs it, and building it costs more than running it.
+@dataclass(frozen=True)
+class Authenticated:
+    """Who a token stands for; whether its last use is worth recording; and the register's
+    change counter, read in the same statement (the response cache compares against it)."""
+
+    principal: Principal
+    stale: bool
+    register_changes: int
+
+
+# Built once: every request runs it, and building it costs more than running it. Plain
+# columns, not entities: the request needs a handful of values, not tracked objects.
 _TOKEN = (
-    select(ApiToken, UserAccount, Party.code)
+    sa_select(
+        col(ApiToken.id),
+        col(ApiToken.token_hash),
+        col(ApiToken.scope),
+        col(ApiToken.revoked_at),
+        col(ApiToken.expires_at),
+        col(ApiToken.last_used_at),
+        col(UserAccount.id),
+        col(UserAccount.name),
+        col(UserAccount.role),
+        col(UserAccount.party_id),
+        col(UserAccount.disabled_at),
+        col(Party.code),
+        changes_now(),
+    )
     .join(UserAccount, col(UserAccount.id) == col(ApiToken.user_id))
     .outerjoin(Party, col(Party.id) == col(UserAccount.party_id))
     .where(col(ApiToken.token_hash) == bindparam("digest"))
@@ -192,8 +220,8 @@ _TOKEN = (
 
 def authenticate(
     *, session: Session, token: str, scope: TokenScope = TokenScope.api
-) -> tuple[Principal, bool]:
-    """The principal a token stands for, and whether its last use is worth recording."""
+) -> Authenticated:
+    """The principal a token stands for, refused unless the token is live and of `scope`."""
     refused = UnauthorizedError(
         "Missing, unknown, revoked or expired token.", headers={"WWW-Authenticate": "Bearer"}
     )
@@ -203,31 +231,34 @@ def authenticate(
     row = session.execute(_TOKEN, {"digest": digest}).first()
     if row is None:
         raise refused
-    api_token, user, party_code = row
+    (token_id, token_hash, token_scope, revoked_at, expires_at, last_used_at) = row[:6]
+    (user_id, name, role, party_id, disabled_at, party_code, changes) = row[6:]
     now = utcnow()
     if (
-        not digests_match(api_token.token_hash, digest)
-        or api_token.revoked_at is not None
-        or (api_token.expires_at is not None and api_token.expires_at <= now)
-        or user.disabled_at is not None
-        or api_token.scope != scope.value
+        not digests_match(token_hash, digest)
+        or revoked_at is not None
+        or (expires_at is not None and expires_at <= now)
+        or disabled_at is not None
+        or token_scope != scope.value
     ):
         raise refused
     principal = Principal(
-        user_id=id_of(user),
-        name=user.name,
-        role=Role(user.role),
-        party_id=user.party_id,
+        user_id=user_id,
+        name=name,
+        role=Role(role),
+        party_id=party_id,
         party_code=party_code,
-        token_id=id_of(api_token),
+        token_id=token_id,
     )
-    stale = api_token.last_used_at is None or now - api_token.last_used_at > LAST_USED_RESOLUTION
-    return principal, stale
+    stale = last_used_at is None or now - last_used_at > LAST_USED_RESOLUTION
+    return Authenticated(principal, stale, changes or 0)
 
 
 def record_use(*, session: Session, token_id: int) -> None:
+    """When a token was last used: nothing a reader of the register is shown changes."""
     session.execute(
-        update(ApiToken).where(col(ApiToken.id) == token_id).values(last_used_at=utcnow())
+        update(ApiToken).where(col(ApiToken.id) == token_id).values(last_used_at=utcnow()),
+        execution_options={UNCHANGED: True},
     )
 
 

@@ -34,7 +34,7 @@ def test_create_read_update_archive(as_user) -> None:
     assert editor.patch(url, json={"position": "Deputy Director"}).status_code == 428
     updated = editor.patch(url, json={"position": "Deputy Director"}, headers={"If-Match": '"1"'})
     assert updated.json()["position"] == "Deputy Director"
-    assert updated.headers["etag"] == '"2"'
+    assert updated.headers["etag"].startswith('"2.')
     assert editor.patch(url, json={"email": None}, headers={"If-Match": '"1"'}).status_code == 412
     assert editor.delete(url, headers={"If-Match": '"2"'}).status_code == 204
     assert editor.get(url).status_code == 404

@@ -172,3 +172,26 @@ def test_statements_taken_in_go_below_their_revision_and_the_seeded_stay_publish
         assert set(access) == {"public"}
     assert drift(engine) == []
     engine.dispose()
+
+
+def test_the_change_counter_starts_at_zero_counts_a_seeding_and_goes_below_its_revision(
+    databases,
+) -> None:
+    url = databases.blank()
+    upgrade(url, "0010")
+    engine = create_engine(url)
+    assert "register_state" not in inspect(engine).get_table_names()
+    upgrade(url)
+    counter = text("SELECT id, changes FROM register_state")
+    with engine.connect() as connection:
+        assert connection.execute(counter).all() == [(1, 0)]
+    seed(url)  # one transaction
+    with engine.connect() as connection:
+        assert connection.execute(counter).all() == [(1, 1)]
+    downgrade(url, "0010")
+    assert "register_state" not in inspect(engine).get_table_names()
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM commitment")).scalar_one() > 0
+    upgrade(url)
+    assert drift(engine) == []
+    engine.dispose()

@@ -1,0 +1,139 @@
+"""Rendered answers kept in memory while nothing changed, with entity tags that are always
+right.
+
+A rendered answer is kept under what it depends on: who may read it (the caller's
+audience), the request's path and normalized query, the register's change counter (read in
+the authentication statement, so checking costs nothing more) and the day in the
+configured time zone (what is overdue changes at midnight). A write anywhere, through this
+process, another worker or the command line, raises the counter in its own transaction, so
+the next request looks under a new key and renders afresh. Entries are dropped least
+recently used first once their bodies pass the byte budget.
+
+Entity tags hash the body itself: whatever the body depends on (a renamed lead contact, the
+passing of a day), a different body has a different tag, so If-None-Match never answers a
+wrong 304. Tags of a versioned record start with its version ("7.3f2a...") so that If-Match
+can still be checked against the record's version (app.core.etags).
+"""
+
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Mapping
+from dataclasses import dataclass, field
+
+from fastapi import Request
+from fastapi.responses import Response
+from sqlmodel import Session
+
+from app.core.changes import read_changes
+from app.core.etags import matches_if_none_match
+from app.core.time import today
+
+# What an entry costs beyond its body: key, headers, bookkeeping.
+_ENTRY_OVERHEAD = 512
+
+
+def strong_etag(body: bytes, *, version: int | None = None) -> str:
+    digest = hashlib.blake2b(body, digest_size=12).hexdigest()
+    return f'"{digest}"' if version is None else f'"{version}.{digest}"'
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A response body ready to send, its entity tag and the headers that go with it."""
+
+    body: bytes
+    etag: str
+    headers: Mapping[str, str] = field(default_factory=dict)
+    media_type: str = "application/json"
+
+    @classmethod
+    def of(
+        cls, body: bytes, *, version: int | None = None, headers: Mapping[str, str] | None = None
+    ) -> "Rendered":
+        return cls(body, strong_etag(body, version=version), dict(headers or {}))
+
+    @property
+    def size(self) -> int:
+        return len(self.body) + _ENTRY_OVERHEAD
+
+    def response(self, *, if_none_match: str | None = None, status_code: int = 200) -> Response:
+        """The body with its ETag, or 304 when the client already holds this very body."""
+        headers = {**self.headers, "ETag": self.etag}
+        if status_code == 200 and matches_if_none_match(if_none_match, self.etag):
+            return Response(status_code=304, headers=headers)
+        return Response(
+            self.body, status_code=status_code, media_type=self.media_type, headers=headers
+        )
+
+
+@dataclass
+class CacheStats:
+    hits: int = 0
+    misses: int = 0
+    evictions: int = 0
+
+
+class ResponseCache:
+    """A per-process LRU of rendered answers, bounded by the bytes of their bodies."""
+
+    def __init__(self, budget_bytes: int) -> None:
+        self.budget = budget_bytes
+        self.used = 0
+        self.stats = CacheStats()
+        self._entries: OrderedDict[Hashable, Rendered] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def get_or_render(self, key: Hashable, render: Callable[[], Rendered]) -> Rendered:
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+                self.stats.hits += 1
+                return found
+            self.stats.misses += 1
+        rendered = render()
+        # An answer larger than a quarter of the budget would push out everything else.
+        if rendered.size * 4 <= self.budget:
+            self._keep(key, rendered)
+        return rendered
+
+    def _keep(self, key: Hashable, rendered: Rendered) -> None:
+        with self._lock:
+            previous = self._entries.pop(key, None)
+            if previous is not None:
+                self.used -= previous.size
+            self._entries[key] = rendered
+            self.used += rendered.size
+            while self.used > self.budget:
+                _, dropped = self._entries.popitem(last=False)
+                self.used -= dropped.size
+                self.stats.evictions += 1
+
+
+def remember_changes(request: Request, changes: int) -> None:
+    """The counter as authentication read it, for the request's cache key."""
+    request.state.register_changes = changes
+
+
+def _changes(request: Request, session: Session) -> int:
+    seen: int | None = getattr(request.state, "register_changes", None)
+    if seen is None:
+        seen = session.execute(read_changes()).scalar_one()
+        remember_changes(request, seen)
+    return seen
+
+
+def cached(
+    request: Request, session: Session, audience: str, render: Callable[[], Rendered]
+) -> Rendered:
+    """The answer to this request for this audience, from memory while nothing changed."""
+    cache: ResponseCache | None = request.app.state.response_cache
+    if cache is None:
+        return render()
+    query = tuple(sorted(request.query_params.multi_items()))
+    key = (audience, request.url.path, query, _changes(request, session), today())
+    return cache.get_or_render(key, render)

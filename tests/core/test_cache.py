@@ -1,0 +1,201 @@
+"""Answers from memory while nothing changed: the change counter, the response cache, and
+entity tags that change whenever the body does."""
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+
+from app.core.cache import Rendered, ResponseCache
+from app.core.config import Settings
+from app.core.db import Database
+from app.main import create_app
+from tests.conftest import bearer
+
+
+def changes(database: Database) -> int:
+    with database.reader.connect() as connection:
+        return connection.execute(text("SELECT changes FROM register_state")).scalar_one()
+
+
+def us_only(editor: TestClient, **fields: object) -> dict:
+    body = {"title": "A U.S.-only line", "parties": ["US"], "releasable_to": ["US"], **fields}
+    response = editor.post("/api/v1/commitments", json=body)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+@pytest.fixture(params=[64, 0], ids=["cache on", "cache off"])
+def any_app(request: pytest.FixtureRequest, settings: Settings) -> FastAPI:
+    """The app with the response cache on and off: the answers must not differ."""
+    return create_app(settings.model_copy(update={"response_cache_mb": request.param}))
+
+
+@pytest.fixture
+def as_user_of(any_app: FastAPI) -> Iterator:
+    clients: list[TestClient] = []
+
+    def client_for(name: str) -> TestClient:
+        client = TestClient(any_app, headers=bearer(name))
+        clients.append(client.__enter__())
+        return client
+
+    yield client_for
+    for client in clients:
+        client.__exit__(None, None, None)
+
+
+def test_every_write_raises_the_counter_once_and_reads_and_refusals_do_not(
+    as_user, database: Database
+) -> None:
+    editor = as_user("us-editor")
+    before = changes(database)
+    assert editor.get("/api/v1/commitments").status_code == 200
+    assert editor.get("/api/v1/me").status_code == 200  # records the token's use: no change
+    assert changes(database) == before
+    made = us_only(editor)
+    assert changes(database) == before + 1
+    url = f"/api/v1/commitments/{made['ref']}"
+    assert editor.patch(url, json={"title": "x"}, headers={"If-Match": '"99"'}).status_code == 412
+    assert editor.post("/api/v1/contacts", json={"name": "", "party": "US"}).status_code == 422
+    assert changes(database) == before + 1
+    assert editor.post(f"{url}/updates", json={"text": "Drafted."}).status_code == 201
+    contact = editor.post("/api/v1/contacts", json={"name": "J5 desk", "party": "US"})
+    assert contact.status_code == 201
+    assert changes(database) == before + 3
+
+
+def test_a_list_page_has_a_strong_etag_and_answers_304_until_the_register_changes(
+    as_user_of,
+) -> None:
+    editor = as_user_of("us-editor")
+    made = us_only(editor)
+    params = {"sort": "-updated_at", "limit": 5}
+    first = editor.get("/api/v1/commitments", params=params)
+    etag = first.headers["etag"]
+    assert etag.startswith('"')
+    assert not etag.startswith("W/")
+    again = editor.get("/api/v1/commitments", params=params, headers={"If-None-Match": etag})
+    assert again.status_code == 304
+    assert again.headers["etag"] == etag
+    assert not again.content
+    url = f"/api/v1/commitments/{made['ref']}"
+    current = editor.get(url).headers["etag"]
+    renamed = editor.patch(url, json={"title": "Renamed"}, headers={"If-Match": current})
+    assert renamed.status_code == 200, renamed.text
+    changed = editor.get("/api/v1/commitments", params=params, headers={"If-None-Match": etag})
+    assert changed.status_code == 200
+    assert changed.json()["items"][0]["title"] == "Renamed"
+    assert changed.headers["etag"] != etag
+
+
+def test_a_renamed_lead_contact_changes_the_commitments_etag(as_user_of) -> None:
+    editor = as_user_of("us-editor")
+    contact = editor.post("/api/v1/contacts", json={"name": "J5 desk", "party": "US"}).json()
+    made = us_only(editor, leads=[{"party": "US", "contact_id": contact["id"]}])
+    url = f"/api/v1/commitments/{made['ref']}"
+    read = editor.get(url)
+    renamed = editor.patch(
+        f"/api/v1/contacts/{contact['id']}",
+        json={"name": "J5 Korea desk"},
+        headers={"If-Match": f'"{contact["version"]}"'},
+    )
+    assert renamed.status_code == 200, renamed.text
+    after = editor.get(url, headers={"If-None-Match": read.headers["etag"]})
+    assert after.status_code == 200
+    assert after.json()["leads"][0]["contact"]["name"] == "J5 Korea desk"
+    assert after.headers["etag"] != read.headers["etag"]
+    # The commitment itself did not change: a tag read before the rename still guards it.
+    edited = editor.patch(url, json={"title": "x"}, headers={"If-Match": read.headers["etag"]})
+    assert edited.status_code == 200
+    stale = editor.patch(url, json={"title": "y"}, headers={"If-Match": read.headers["etag"]})
+    assert stale.status_code == 412
+
+
+def test_the_passing_of_a_day_changes_the_etag_of_a_cycle_falling_due(
+    as_user_of, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    editor = as_user_of("us-editor")
+    now = datetime.now(UTC)
+    tomorrow = (now + timedelta(days=1)).date().isoformat()
+    made = us_only(editor, recurrence={"every": "quarter", "start": tomorrow})
+    url = f"/api/v1/commitments/{made['ref']}"
+    today = editor.get(url)
+    params = {"sort": "-updated_at", "limit": 3}
+    page = editor.get("/api/v1/commitments", params=params)
+    first_due = datetime.fromisoformat(made["cycles"][0]["due_date"]).replace(tzinfo=UTC)
+    monkeypatch.setattr("app.core.time.utcnow", lambda: first_due + timedelta(days=1, hours=12))
+    later = editor.get(url, headers={"If-None-Match": today.headers["etag"]})
+    assert later.status_code == 200
+    assert later.json()["compliance"]["missed"] == today.json()["compliance"]["missed"] + 1
+    assert later.headers["etag"] != today.headers["etag"]
+    listed = editor.get(
+        "/api/v1/commitments", params=params, headers={"If-None-Match": page.headers["etag"]}
+    )
+    assert listed.status_code == 200
+    assert listed.json()["items"][0]["compliance"] == later.json()["compliance"]
+
+
+def test_an_answer_kept_for_one_party_is_never_given_to_another(as_user_of) -> None:
+    us, rok = as_user_of("us-editor"), as_user_of("rok-viewer")
+    made = us_only(us)
+    params = {"sort": "-updated_at", "limit": 3}
+    seen_by_us = us.get("/api/v1/commitments", params=params)
+    assert made["ref"] in [item["ref"] for item in seen_by_us.json()["items"]]
+    seen_by_rok = rok.get("/api/v1/commitments", params=params)
+    assert made["ref"] not in [item["ref"] for item in seen_by_rok.json()["items"]]
+    assert seen_by_rok.headers["etag"] != seen_by_us.headers["etag"]
+    refused = rok.get(
+        "/api/v1/commitments", params=params, headers={"If-None-Match": seen_by_us.headers["etag"]}
+    )
+    assert refused.status_code == 200
+    url = f"/api/v1/commitments/{made['ref']}"
+    assert us.get(url).status_code == 200
+    assert rok.get(url).status_code == 404
+    assert rok.get(url, headers={"If-None-Match": "*"}).status_code == 404
+
+
+def test_a_change_made_by_another_process_is_seen_at_once(settings: Settings, as_user) -> None:
+    reader = as_user("us-editor")
+    made = us_only(reader)
+    url = f"/api/v1/commitments/{made['ref']}"
+    assert reader.get(url).json()["title"] == made["title"]
+    with TestClient(create_app(settings), headers=bearer("us-editor")) as other_worker:
+        etag = other_worker.get(url).headers["etag"]
+        changed = other_worker.patch(url, json={"title": "Changed"}, headers={"If-Match": etag})
+        assert changed.status_code == 200
+    assert reader.get(url).json()["title"] == "Changed"
+
+
+def test_a_repeated_read_costs_one_statement(as_user, count_statements) -> None:
+    viewer = as_user("us-viewer")
+    assert viewer.get("/api/v1/commitments").status_code == 200  # renders, records the use
+    assert viewer.get("/api/v1/commitments").status_code == 200
+    count_statements.count = 0
+    assert viewer.get("/api/v1/commitments").status_code == 200
+    assert count_statements.count == 1
+
+
+def test_the_cache_keeps_to_its_byte_budget_dropping_the_least_recently_used() -> None:
+    cache = ResponseCache(budget_bytes=10_100)  # four of these answers
+    renders: list[str] = []
+
+    def render(name: str) -> Rendered:
+        renders.append(name)
+        return Rendered.of(name.encode() * 2_000)
+
+    for name in ("a", "b", "c", "a"):
+        cache.get_or_render(name, lambda name=name: render(name))
+    assert renders == ["a", "b", "c"]
+    cache.get_or_render("d", lambda: render("d"))
+    cache.get_or_render("e", lambda: render("e"))  # "b" was the least recently used
+    assert cache.used <= cache.budget
+    cache.get_or_render("a", lambda: render("a"))
+    cache.get_or_render("b", lambda: render("b"))
+    assert renders == ["a", "b", "c", "d", "e", "b"]
+    cache.get_or_render("huge", lambda: Rendered.of(b"x" * 2_600))  # over a quarter: not kept
+    assert len(cache) == 4
+    assert (cache.stats.hits, cache.stats.misses, cache.stats.evictions) == (2, 7, 2)
