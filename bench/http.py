@@ -63,8 +63,21 @@ def _write_targets(url: str, path: Path) -> None:
     path.write_text("".join(f'{ref} "{version}"\n' for ref, version in targets))
 
 
+# Each scenario of the app and the floor it is measured against.
+FLOOR_OF = {
+    "list": "list",
+    "one": "one",
+    "write": "write",
+    "list, cached": "list",
+    "list, 304": "list",
+    "one, cached": "one",
+}
+
+
 def compare(dataset: Dataset, token: str, workers: int, seconds: int) -> list[Comparison]:
-    """List, one commitment and write, each against its floor, with `workers` workers."""
+    """Each scenario against its floor, with `workers` workers: list, one commitment and write
+    with every request reaching the database (the response cache off), then repeated reads
+    answered from memory and 304s to If-None-Match."""
     env = {"COMMITMENTS_DATABASE_URL": dataset.url}
     auth = {"Authorization": f"Bearer {token}"}
     one_path = f"/api/v1/commitments/{_one_ref(dataset.url)}"
@@ -74,7 +87,11 @@ def compare(dataset: Dataset, token: str, workers: int, seconds: int) -> list[Co
         targets = directory / "targets.txt"
         app_loads: dict[str, Load] = {}
         with serving(
-            "app.main:create_app", port=APP_PORT, workers=workers, env=env, ready_path="/healthz"
+            "app.main:create_app",
+            port=APP_PORT,
+            workers=workers,
+            env=env | {"COMMITMENTS_RESPONSE_CACHE_MB": "0"},
+            ready_path="/healthz",
         ) as base:
             for name, path in (("list", LIST_PATH), ("one", one_path)):
                 answer = httpx.get(base + path, headers=auth, timeout=60)
@@ -90,6 +107,7 @@ def compare(dataset: Dataset, token: str, workers: int, seconds: int) -> list[Co
                 script=patch_script(directory, "/api/v1/commitments/"),
                 script_args=[str(targets), token, "2", stamp],
             )
+        app_loads |= _from_memory(env, workers, seconds, auth, one_path)
         floor_loads: dict[str, Load] = {}
         with serving(
             "bench.floor:create_floor_app",
@@ -108,6 +126,24 @@ def compare(dataset: Dataset, token: str, workers: int, seconds: int) -> list[Co
                 script_args=[str(targets), token, "2", stamp + "f"],
             )
     return [
-        Comparison(name, dataset, workers, app_loads[name], floor_loads[name])
-        for name in ("list", "one", "write")
+        Comparison(name, dataset, workers, app_loads[name], floor_loads[floor])
+        for name, floor in FLOOR_OF.items()
     ]
+
+
+def _from_memory(
+    env: dict[str, str], workers: int, seconds: int, auth: dict[str, str], one_path: str
+) -> dict[str, Load]:
+    """Repeated reads with the response cache on (as deployed): the first request of each
+    worker renders, the rest answer from memory after one check of the change counter."""
+    loads: dict[str, Load] = {}
+    with serving(
+        "app.main:create_app", port=APP_PORT, workers=workers, env=env, ready_path="/healthz"
+    ) as base:
+        page = httpx.get(base + LIST_PATH, headers=auth, timeout=60)
+        page.raise_for_status()
+        loads["list, cached"] = run_wrk(base + LIST_PATH, seconds=seconds, headers=auth)
+        held = auth | {"If-None-Match": page.headers["etag"]}
+        loads["list, 304"] = run_wrk(base + LIST_PATH, seconds=seconds, headers=held)
+        loads["one, cached"] = run_wrk(base + one_path, seconds=seconds, headers=auth)
+    return loads

@@ -1,15 +1,19 @@
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel
+from sqlmodel import Session
 
-from app.commitments import CommitmentFilters
+from app.commitments import CommitmentFilters, audience_of
+from app.core.cache import Rendered, cached
+from app.core.conditional import IfNoneMatchHeader
 from app.core.formats import Format, negotiate, table_response, varies_by_accept
 from app.core.openapi import problem_responses
-from app.core.responses import json_response
+from app.core.responses import dump_json
+from app.core.security import Principal
 from app.core.sessions import SessionDep
 from app.core.time import today
 from app.core.validation import Code, Day
@@ -32,28 +36,62 @@ FormatQuery = Annotated[
 ]
 Bom = Annotated[bool, Query(description="Start CSV with a byte order mark (for spreadsheets)")]
 AcceptHeader = Annotated[str | None, Header(include_in_schema=False)]
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """How the caller wants a report: its format, a byte order mark, the ETag it holds."""
+
+    output: Format | None
+    bom: bool
+    accept: str | None
+    if_none_match: str | None
+
+
+def wanted(
+    output: FormatQuery = None,
+    bom: Bom = False,
+    accept: AcceptHeader = None,
+    if_none_match: IfNoneMatchHeader = None,
+) -> Wanted:
+    return Wanted(output, bom, accept, if_none_match)
+
+
+WantedDep = Annotated[Wanted, Depends(wanted)]
 TABLE_FORMATS: dict[int | str, dict[str, Any]] = {
     200: {"content": {"text/csv": {}, "text/markdown": {}}},
 }
 
 
 def _render(
-    report: BaseModel,
+    request: Request,
+    session: Session,
+    principal: Principal,
+    build: Callable[[], Any],
     table: Callable[[Any], tables.Table],
     *,
-    accept: str | None,
-    explicit: Format | None,
-    bom: bool,
-    filename: str,
-    title: str,
+    named: Callable[[Any], tuple[str, str]],
+    wanted: Wanted,
 ) -> Response:
-    output = negotiate(accept, explicit)
+    """The report as JSON (kept in memory while the register is unchanged, with a strong
+    ETag), or as a CSV or Markdown table named by `named` (filename, title)."""
+    output = negotiate(wanted.accept, wanted.output)
     if output is Format.json:
-        return varies_by_accept(json_response(report))
-    headers, rows = table(report)
+        rendered = cached(
+            request, session, audience_of(principal), lambda: Rendered.of(dump_json(build()))
+        )
+        return varies_by_accept(rendered.response(if_none_match=wanted.if_none_match))
+    report = build()
+    filename, title = named(report)
+    columns, rows = table(report)
     return varies_by_accept(
         table_response(
-            output=output, headers=headers, rows=rows, filename=filename, title=title, bom=bom
+            output=output,
+            headers=columns,
+            rows=rows,
+            filename=filename,
+            title=title,
+            bom=wanted.bom,
         )
     )
 
@@ -83,26 +121,25 @@ def deadlines(
     request: Request,
     principal: CurrentUser,
     session: SessionDep,
+    how: WantedDep,
     as_of: AsOf = None,
     due_soon_days: DueSoonDays = DEFAULT_DUE_SOON_DAYS,
     stale_days: StaleDays = DEFAULT_STALE_DAYS,
     include_open: Annotated[
         bool, Query(description="false: leave `open` empty (a smaller answer for checks)")
     ] = True,
-    output: FormatQuery = None,
-    bom: Bom = False,
-    accept: AcceptHeader = None,
 ) -> Response:
     """Overdue, due soon and stale commitments and cycles, and every open one with a due date."""
-    report = _deadlines(request, principal, session, as_of, due_soon_days, stale_days, include_open)
     return _render(
-        report,
+        request,
+        session,
+        principal,
+        lambda: _deadlines(
+            request, principal, session, as_of, due_soon_days, stale_days, include_open
+        ),
         tables.deadlines_table,
-        accept=accept,
-        explicit=output,
-        bom=bom,
-        filename=f"deadlines-{report.as_of}",
-        title=f"Deadlines as of {report.as_of}",
+        named=lambda report: (f"deadlines-{report.as_of}", f"Deadlines as of {report.as_of}"),
+        wanted=how,
     )
 
 
@@ -111,60 +148,58 @@ def overdue(
     request: Request,
     principal: CurrentUser,
     session: SessionDep,
+    how: WantedDep,
     as_of: AsOf = None,
-    output: FormatQuery = None,
-    bom: Bom = False,
-    accept: AcceptHeader = None,
 ) -> Response:
     """Overdue commitments and cycles grouped by party and lead, with days overdue."""
-    report = service.overdue_report(
-        session=session,
-        principal=principal,
-        on=as_of or today(),
-        link_base=request.app.state.settings.public_url,
-    )
     return _render(
-        report,
+        request,
+        session,
+        principal,
+        lambda: service.overdue_report(
+            session=session,
+            principal=principal,
+            on=as_of or today(),
+            link_base=request.app.state.settings.public_url,
+        ),
         tables.overdue_table,
-        accept=accept,
-        explicit=output,
-        bom=bom,
-        filename=f"overdue-{report.as_of}",
-        title=f"Overdue as of {report.as_of}",
+        named=lambda report: (f"overdue-{report.as_of}", f"Overdue as of {report.as_of}"),
+        wanted=how,
     )
 
 
 @router.get("/summary", response_model=SummaryReport, responses=TABLE_FORMATS)
 def summary_report(
+    request: Request,
     principal: CurrentUser,
     session: SessionDep,
+    how: WantedDep,
     filters: Annotated[CommitmentFilters, Query()],
     group_by: GroupBy = GroupBy.area,
     due_soon_days: DueSoonDays = DEFAULT_DUE_SOON_DAYS,
-    output: FormatQuery = None,
-    bom: Bom = False,
-    accept: AcceptHeader = None,
 ) -> Response:
     """Per group: counts by status, overdue, due soon, completed share. Takes the list's filters;
     with `as_of`, the register as it stood at the end of that day, rebuilt from the history."""
     on = filters.as_of or today()
-    report = summary.summary_report(
-        session=session,
-        principal=principal,
-        group_by=group_by,
-        filters=filters,
-        on=on,
-        past=filters.as_of is not None,
-        due_soon_days=due_soon_days,
-    )
     return _render(
-        report,
+        request,
+        session,
+        principal,
+        lambda: summary.summary_report(
+            session=session,
+            principal=principal,
+            group_by=group_by,
+            filters=filters,
+            on=on,
+            past=filters.as_of is not None,
+            due_soon_days=due_soon_days,
+        ),
         tables.summary_table,
-        accept=accept,
-        explicit=output,
-        bom=bom,
-        filename=f"summary-by-{group_by.value}-{on}",
-        title=f"Commitments by {group_by.value} as of {on}",
+        named=lambda _: (
+            f"summary-by-{group_by.value}-{on}",
+            f"Commitments by {group_by.value} as of {on}",
+        ),
+        wanted=how,
     )
 
 
@@ -172,30 +207,31 @@ def summary_report(
     "/cycle", response_model=CycleReport, responses={**TABLE_FORMATS, **problem_responses(404, 409)}
 )
 def cycle_report(
+    request: Request,
     principal: CurrentUser,
     session: SessionDep,
+    how: WantedDep,
     meeting: Annotated[Code, Query(description="The meeting, e.g. SCM-57")],
     as_of: AsOf = None,
-    output: FormatQuery = None,
-    bom: Bom = False,
-    accept: AcceptHeader = None,
 ) -> Response:
     """What was due before the meeting (since the previous one of its series): done on time,
     late, or not at all; compliance per party and per area."""
     on = as_of or today()
-    report = summary.cycle_report(
-        session=session,
-        principal=principal,
-        meeting_key=meeting,
-        on=on,
-        past=as_of is not None,
-    )
     return _render(
-        report,
+        request,
+        session,
+        principal,
+        lambda: summary.cycle_report(
+            session=session,
+            principal=principal,
+            meeting_key=meeting,
+            on=on,
+            past=as_of is not None,
+        ),
         tables.cycle_table,
-        accept=accept,
-        explicit=output,
-        bom=bom,
-        filename=f"cycle-{report.meeting}",
-        title=f"Before {report.meeting} ({report.held_on})",
+        named=lambda report: (
+            f"cycle-{report.meeting}",
+            f"Before {report.meeting} ({report.held_on})",
+        ),
+        wanted=how,
     )

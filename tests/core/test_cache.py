@@ -199,3 +199,24 @@ def test_the_cache_keeps_to_its_byte_budget_dropping_the_least_recently_used() -
     cache.get_or_render("huge", lambda: Rendered.of(b"x" * 2_600))  # over a quarter: not kept
     assert len(cache) == 4
     assert (cache.stats.hits, cache.stats.misses, cache.stats.evictions) == (2, 7, 2)
+
+
+def test_reports_are_kept_per_audience_with_etags_until_the_register_changes(as_user_of) -> None:
+    us, rok = as_user_of("us-editor"), as_user_of("rok-viewer")
+    path = "/api/v1/reports/summary"
+    params = {"group_by": "kind"}
+    first = us.get(path, params=params)
+    assert first.status_code == 200
+    held = {"If-None-Match": first.headers["etag"]}
+    assert us.get(path, params=params, headers=held).status_code == 304
+    rok_before = rok.get(path, params=params, headers=held)
+    assert rok_before.status_code == 200
+    us_only(us, kind="pledge")
+    after = us.get(path, params=params, headers=held)
+    assert after.status_code == 200
+    assert after.json() != first.json()
+    # Nothing ROK may see changed: not even its counts tell of the new commitment.
+    assert rok.get(path, params=params).json() == rok_before.json()
+    as_csv = us.get(path, params=params | {"format": "csv"}, headers=held)
+    assert as_csv.status_code == 200
+    assert as_csv.headers["content-type"].startswith("text/csv")
