@@ -1,5 +1,6 @@
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 
 import anyio.to_thread
 from fastapi import Depends, FastAPI
@@ -10,8 +11,10 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from app.areas.router import router as areas_router
 from app.areas.router import topics_router
 from app.calendar.router import router as calendar_router
+from app.commitments import audience_of
 from app.commitments.router import router as commitments_router
 from app.contacts.router import router as contacts_router
+from app.core.answers import AnswerFromMemory, Reader
 from app.core.cache import ResponseCache
 from app.core.config import Settings, get_settings
 from app.core.db import Database
@@ -33,6 +36,7 @@ from app.meetings.router import router as meetings_router
 from app.parties.router import router as parties_router
 from app.reports.router import router as reports_router
 from app.reports.service import overdue_count
+from app.users.auth import caller_of
 from app.users.router import router as users_router
 
 DESCRIPTION = """
@@ -58,6 +62,14 @@ def _metrics(settings: Settings, database: Database) -> Metrics | None:
         overdue_now,
     )
     return metrics
+
+
+def _reader(database: Database, token: str) -> Reader | None:
+    caller = caller_of(database, token)
+    if caller is None:
+        return None
+    principal = caller.principal
+    return Reader(principal.name, audience_of(principal), caller.register_changes)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -88,6 +100,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_problem_handlers(app)
     app.state.auth_failures = FailureLimiter(
         limit=settings.auth_failures_per_minute, storage_uri=settings.rate_limit_storage
+    )
+    # Innermost: an answer from memory passes every other layer, as a full one does.
+    app.add_middleware(
+        AnswerFromMemory,
+        cache=app.state.response_cache,
+        identify=partial(_reader, app.state.database),
     )
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     if settings.cors_origins:

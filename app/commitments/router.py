@@ -91,9 +91,8 @@ def list_commitments(
             cursor=cursor,
             with_total=total,
         )
-        return Rendered.of(
-            dump_json(page), headers=_next_link(request, page, filters, sort, limit, total)
-        )
+        links = _next_link(request, page, filters, sort, limit, total)
+        return Rendered.of(dump_json(page), headers=links | {"Vary": "Accept"})
 
     rendered = cached(request, session, audience_of(principal), render)
     return varies_by_accept(rendered.response(if_none_match=if_none_match))

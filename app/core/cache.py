@@ -17,13 +17,16 @@ can still be checked against the record's version (app.core.etags).
 
 import hashlib
 import threading
-from collections import OrderedDict
-from collections.abc import Callable, Hashable, Mapping
-from dataclasses import dataclass, field
+from collections import Counter, OrderedDict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import NamedTuple
 
 from fastapi import Request
 from fastapi.responses import Response
 from sqlmodel import Session
+from starlette.types import Scope
 
 from app.core.changes import read_changes
 from app.core.etags import matches_if_none_match
@@ -31,6 +34,29 @@ from app.core.time import today
 
 # What an entry costs beyond its body: key, headers, bookkeeping.
 _ENTRY_OVERHEAD = 512
+
+
+Query = tuple[tuple[str, str], ...]
+
+
+class AnswerKey(NamedTuple):
+    """What a kept answer depends on."""
+
+    audience: str
+    path: str
+    query: Query
+    changes: int
+    day: date
+
+    @property
+    def address(self) -> tuple[str, Query]:
+        return (self.path, self.query)
+
+
+def address_of(scope: Scope) -> tuple[str, Query]:
+    """The request's path and its query, normalized (parameters sorted)."""
+    request = Request(scope)
+    return request.url.path, tuple(sorted(request.query_params.multi_items()))
 
 
 def strong_etag(body: bytes, *, version: int | None = None) -> str:
@@ -46,6 +72,8 @@ class Rendered:
     etag: str
     headers: Mapping[str, str] = field(default_factory=dict)
     media_type: str = "application/json"
+    # The route template it answers, for the request metrics of an answer from memory.
+    route: str = ""
 
     @classmethod
     def of(
@@ -81,19 +109,31 @@ class ResponseCache:
         self.budget = budget_bytes
         self.used = 0
         self.stats = CacheStats()
-        self._entries: OrderedDict[Hashable, Rendered] = OrderedDict()
+        self._entries: OrderedDict[AnswerKey, Rendered] = OrderedDict()
+        # How many kept answers each (path, query) has: a request for one that has none is
+        # not worth the token check of an answer from memory.
+        self._addresses: Counter[tuple[str, Query]] = Counter()
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
         return len(self._entries)
 
-    def get_or_render(self, key: Hashable, render: Callable[[], Rendered]) -> Rendered:
+    def holds_answers_for(self, path: str, query: Query) -> bool:
+        return self._addresses[(path, query)] > 0
+
+    def peek(self, key: AnswerKey) -> Rendered | None:
         with self._lock:
             found = self._entries.get(key)
             if found is not None:
                 self._entries.move_to_end(key)
                 self.stats.hits += 1
-                return found
+            return found
+
+    def get_or_render(self, key: AnswerKey, render: Callable[[], Rendered]) -> Rendered:
+        found = self.peek(key)
+        if found is not None:
+            return found
+        with self._lock:
             self.stats.misses += 1
         rendered = render()
         # An answer larger than a quarter of the budget would push out everything else.
@@ -101,17 +141,22 @@ class ResponseCache:
             self._keep(key, rendered)
         return rendered
 
-    def _keep(self, key: Hashable, rendered: Rendered) -> None:
+    def _keep(self, key: AnswerKey, rendered: Rendered) -> None:
         with self._lock:
             previous = self._entries.pop(key, None)
-            if previous is not None:
+            if previous is None:
+                self._addresses[key.address] += 1
+            else:
                 self.used -= previous.size
             self._entries[key] = rendered
             self.used += rendered.size
             while self.used > self.budget:
-                _, dropped = self._entries.popitem(last=False)
+                dropped_key, dropped = self._entries.popitem(last=False)
                 self.used -= dropped.size
                 self.stats.evictions += 1
+                self._addresses[dropped_key.address] -= 1
+                if not self._addresses[dropped_key.address]:
+                    del self._addresses[dropped_key.address]
 
 
 def remember_changes(request: Request, changes: int) -> None:
@@ -134,6 +179,6 @@ def cached(
     cache: ResponseCache | None = request.app.state.response_cache
     if cache is None:
         return render()
-    query = tuple(sorted(request.query_params.multi_items()))
-    key = (audience, request.url.path, query, _changes(request, session), today())
-    return cache.get_or_render(key, render)
+    key = AnswerKey(audience, *address_of(request.scope), _changes(request, session), today())
+    route = getattr(request.scope.get("route"), "path", "")
+    return cache.get_or_render(key, lambda: replace(render(), route=route))

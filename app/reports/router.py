@@ -78,7 +78,10 @@ def _render(
     output = negotiate(wanted.accept, wanted.output)
     if output is Format.json:
         rendered = cached(
-            request, session, audience_of(principal), lambda: Rendered.of(dump_json(build()))
+            request,
+            session,
+            audience_of(principal),
+            lambda: Rendered.of(dump_json(build()), headers={"Vary": "Accept"}),
         )
         return varies_by_accept(rendered.response(if_none_match=wanted.if_none_match))
     report = build()

@@ -100,3 +100,16 @@ def require(role: Role) -> Callable[[Principal], Principal]:
 
 EditorUser = Annotated[Principal, Depends(require(Role.editor))]
 AdminUser = Annotated[Principal, Depends(require(Role.admin))]
+
+
+def caller_of(database: Database, token: str) -> service.Authenticated | None:
+    """Who an API token stands for, in a short transaction of its own, for an answer from
+    memory (app.core.answers); None whenever the full path must answer: the token refused
+    (its 401 and the failure limit are there), its use due to be recorded, or the database
+    failing."""
+    try:
+        with database.transaction(write=False) as session:
+            caller = _authenticate(session, token, TokenScope.api)
+    except (UnauthorizedError, DBAPIError):
+        return None
+    return None if caller.stale else caller

@@ -2,14 +2,14 @@
 entity tags that change whenever the body does."""
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from app.core.cache import Rendered, ResponseCache
+from app.core.cache import AnswerKey, Rendered, ResponseCache
 from app.core.config import Settings
 from app.core.db import Database
 from app.main import create_app
@@ -183,21 +183,25 @@ def test_the_cache_keeps_to_its_byte_budget_dropping_the_least_recently_used() -
     cache = ResponseCache(budget_bytes=10_100)  # four of these answers
     renders: list[str] = []
 
-    def render(name: str) -> Rendered:
-        renders.append(name)
-        return Rendered.of(name.encode() * 2_000)
+    def keep(name: str, size: int = 2_000) -> None:
+        def render() -> Rendered:
+            renders.append(name)
+            return Rendered.of(name.encode() * size)
 
-    for name in ("a", "b", "c", "a"):
-        cache.get_or_render(name, lambda name=name: render(name))
-    assert renders == ["a", "b", "c"]
-    cache.get_or_render("d", lambda: render("d"))
-    cache.get_or_render("e", lambda: render("e"))  # "b" was the least recently used
+        cache.get_or_render(AnswerKey("everything", f"/{name}", (), 0, date(2026, 1, 1)), render)
+
+    for name in ("a", "b", "c", "a", "d", "e"):  # "b" is the least recently used when "e" comes
+        keep(name)
+    assert renders == ["a", "b", "c", "d", "e"]
     assert cache.used <= cache.budget
-    cache.get_or_render("a", lambda: render("a"))
-    cache.get_or_render("b", lambda: render("b"))
+    assert not cache.holds_answers_for("/b", ())
+    assert cache.holds_answers_for("/a", ())
+    keep("a")
+    keep("b")
     assert renders == ["a", "b", "c", "d", "e", "b"]
-    cache.get_or_render("huge", lambda: Rendered.of(b"x" * 2_600))  # over a quarter: not kept
+    keep("huge", size=2_600)  # over a quarter of the budget: answered, not kept
     assert len(cache) == 4
+    assert not cache.holds_answers_for("/huge", ())
     assert (cache.stats.hits, cache.stats.misses, cache.stats.evictions) == (2, 7, 2)
 
 
@@ -220,3 +224,26 @@ def test_reports_are_kept_per_audience_with_etags_until_the_register_changes(as_
     as_csv = us.get(path, params=params | {"format": "csv"}, headers=held)
     assert as_csv.status_code == 200
     assert as_csv.headers["content-type"].startswith("text/csv")
+
+
+def test_a_kept_answer_is_given_only_to_a_live_token_asking_for_json(
+    as_user, client: TestClient
+) -> None:
+    viewer = as_user("us-viewer")
+    assert viewer.get("/api/v1/commitments", params={"limit": 3}).status_code == 200
+    kept = viewer.get("/api/v1/commitments", params={"limit": 3})
+    assert kept.headers["vary"] == "Accept"
+    as_csv = viewer.get("/api/v1/commitments", params={"limit": 3}, headers={"Accept": "text/csv"})
+    assert as_csv.headers["content-type"].startswith("text/csv")
+    assert (
+        viewer.get(
+            "/api/v1/commitments", params={"limit": 3}, headers={"Authorization": "Bearer nonsense"}
+        ).status_code
+        == 401
+    )
+    me = viewer.get("/api/v1/me").json()
+    disabled = client.delete(f"/api/v1/users/{me['id']}")
+    assert disabled.status_code == 200, disabled.text
+    refused = viewer.get("/api/v1/commitments", params={"limit": 3})
+    assert refused.status_code == 401
+    assert refused.headers["content-type"] == "application/problem+json"
