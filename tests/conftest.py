@@ -9,6 +9,7 @@ import os
 import shutil
 import warnings
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -192,6 +193,13 @@ def anonymous(app: FastAPI) -> Iterator[TestClient]:
 @pytest.fixture
 def as_user(app: FastAPI) -> Iterator[Callable[[str], TestClient]]:
     """Clients authenticated as one of TEST_USERS, by name."""
+    with signed_in(app) as client_for:
+        yield client_for
+
+
+@contextmanager
+def signed_in(app: FastAPI) -> Iterator[Callable[[str], TestClient]]:
+    """Clients of `app` authenticated as one of TEST_USERS, by name, closed at the end."""
     clients: dict[str, TestClient] = {}
 
     def client_for(name: str) -> TestClient:

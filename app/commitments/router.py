@@ -16,7 +16,7 @@ from app.commitments.models import (
 )
 from app.commitments.visibility import audience_of
 from app.core.cache import Rendered, cached
-from app.core.conditional import IfMatchHeader, IfNoneMatchHeader, versioned_response
+from app.core.conditional import IfMatchHeader, IfNoneMatchHeader, versioned, versioned_response
 from app.core.etags import IfMatch, etag_of
 from app.core.formats import Format, negotiate, table_response, varies_by_accept
 from app.core.openapi import CONDITIONAL_IF_MATCH, problem_responses
@@ -94,8 +94,8 @@ def list_commitments(
         links = _next_link(request, page, filters, sort, limit, total)
         return Rendered.of(dump_json(page), headers=links | {"Vary": "Accept"})
 
-    rendered = cached(request, session, audience_of(principal), render)
-    return varies_by_accept(rendered.response(if_none_match=if_none_match))
+    rendered = cached(request, audience_of(principal), render)
+    return rendered.response(if_none_match=if_none_match)
 
 
 def _next_link(
@@ -155,10 +155,9 @@ def get_commitment(
         return json_response(past)
 
     def render() -> Rendered:
-        public = views.get_commitment_public(session=session, ref=ref, principal=principal)
-        return Rendered.of(dump_json(public), version=public.version)
+        return versioned(views.get_commitment_public(session=session, ref=ref, principal=principal))
 
-    rendered = cached(request, session, audience_of(principal), render)
+    rendered = cached(request, audience_of(principal), render)
     return rendered.response(if_none_match=if_none_match)
 
 

@@ -11,6 +11,7 @@ apply to both."""
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from fastapi.security.utils import get_authorization_scheme_param
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -19,8 +20,6 @@ from app.core.cache import AnswerKey, ResponseCache, address_of
 from app.core.errors import NotAcceptableError
 from app.core.formats import Format, negotiate
 from app.core.time import today
-
-_BEARER = "bearer "
 
 
 @dataclass(frozen=True)
@@ -44,10 +43,8 @@ class RouteLabel:
 
 
 def _bearer(headers: Headers) -> str | None:
-    authorization = headers.get("authorization", "")
-    if authorization[: len(_BEARER)].lower() != _BEARER:
-        return None
-    return authorization[len(_BEARER) :].strip() or None
+    scheme, token = get_authorization_scheme_param(headers.get("authorization"))
+    return token if scheme.lower() == "bearer" and token else None
 
 
 def _wants_json(accept: str | None) -> bool:

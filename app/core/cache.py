@@ -15,7 +15,6 @@ wrong 304. Tags of a versioned record start with its version ("7.3f2a...") so th
 can still be checked against the record's version (app.core.etags).
 """
 
-import hashlib
 import threading
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Mapping
@@ -25,11 +24,10 @@ from typing import NamedTuple
 
 from fastapi import Request
 from fastapi.responses import Response
-from sqlmodel import Session
 from starlette.types import Scope
 
-from app.core.changes import read_changes
-from app.core.etags import matches_if_none_match
+from app.core.etags import matches_if_none_match, strong_etag
+from app.core.observability import route_template
 from app.core.time import today
 
 # What an entry costs beyond its body: key, headers, bookkeeping.
@@ -57,11 +55,6 @@ def address_of(scope: Scope) -> tuple[str, Query]:
     """The request's path and its query, normalized (parameters sorted)."""
     request = Request(scope)
     return request.url.path, tuple(sorted(request.query_params.multi_items()))
-
-
-def strong_etag(body: bytes, *, version: int | None = None) -> str:
-    digest = hashlib.blake2b(body, digest_size=12).hexdigest()
-    return f'"{digest}"' if version is None else f'"{version}.{digest}"'
 
 
 @dataclass(frozen=True)
@@ -160,25 +153,17 @@ class ResponseCache:
 
 
 def remember_changes(request: Request, changes: int) -> None:
-    """The counter as authentication read it, for the request's cache key."""
+    """The counter as authentication read it (in the token's statement), for the request's
+    cache key: only an authenticated request's answer is kept."""
     request.state.register_changes = changes
 
 
-def _changes(request: Request, session: Session) -> int:
-    seen: int | None = getattr(request.state, "register_changes", None)
-    if seen is None:
-        seen = session.execute(read_changes()).scalar_one()
-        remember_changes(request, seen)
-    return seen
-
-
-def cached(
-    request: Request, session: Session, audience: str, render: Callable[[], Rendered]
-) -> Rendered:
+def cached(request: Request, audience: str, render: Callable[[], Rendered]) -> Rendered:
     """The answer to this request for this audience, from memory while nothing changed."""
     cache: ResponseCache | None = request.app.state.response_cache
     if cache is None:
         return render()
-    key = AnswerKey(audience, *address_of(request.scope), _changes(request, session), today())
-    route = getattr(request.scope.get("route"), "path", "")
+    changes: int = request.state.register_changes
+    key = AnswerKey(audience, *address_of(request.scope), changes, today())
+    route = route_template(request.scope)
     return cache.get_or_render(key, lambda: replace(render(), route=route))

@@ -12,7 +12,7 @@ the execution option UNCHANGED.
 
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Column, Engine, Integer, ScalarSelect, Select, event, select
+from sqlalchemy import CheckConstraint, Column, Engine, Integer, ScalarSelect, event, select
 from sqlmodel import Field, col
 
 from app.core.metadata import SQLModel
@@ -35,14 +35,9 @@ class RegisterState(SQLModel, table=True):
     changes: int = Field(sa_column=Column(Integer, nullable=False, server_default="0"))
 
 
-def read_changes() -> Select[int]:
-    """The counter, read on its own."""
-    return select(col(RegisterState.changes)).where(col(RegisterState.id) == 1)
-
-
 def changes_now() -> ScalarSelect[int]:
     """The counter as a column, to ride along with another statement."""
-    return read_changes().scalar_subquery()
+    return select(col(RegisterState.changes)).where(col(RegisterState.id) == 1).scalar_subquery()
 
 
 def _is_write(statement: str, context: Any) -> bool:
@@ -65,9 +60,9 @@ def track_changes(engine: Engine) -> None:
     ) -> None:
         if connection.info.get(_WROTE) or not _is_write(statement, context):
             return
-        if not connection.get_execution_options().get(UNCHANGED, False) and not (
-            context is not None and context.execution_options.get(UNCHANGED, False)
-        ):
+        # A statement's options include its connection's.
+        options = context.execution_options if context is not None else {}
+        if not options.get(UNCHANGED, False):
             connection.info[_WROTE] = True
 
     @event.listens_for(engine, "commit")

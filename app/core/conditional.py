@@ -25,9 +25,13 @@ IfMatchHeader = Annotated[
 IfNoneMatchHeader = Annotated[str | None, Header(alias="If-None-Match", max_length=200)]
 
 
+def versioned(model: Versioned) -> Rendered:
+    """The model as JSON, tagged with its version and a hash of the body."""
+    return Rendered.of(dump_json(model), version=model.version)
+
+
 def versioned_response(
     model: Versioned, *, status_code: int = 200, if_none_match: str | None = None
 ) -> Response:
     """The model as JSON with its ETag, or 304 when the client already has this very body."""
-    rendered = Rendered.of(dump_json(model), version=model.version)
-    return rendered.response(if_none_match=if_none_match, status_code=status_code)
+    return versioned(model).response(if_none_match=if_none_match, status_code=status_code)

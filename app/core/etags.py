@@ -1,12 +1,13 @@
 """Entity tags of versioned records (RFC 9110 section 8.8.3), and the If-Match precondition
 that guards every change (RFC 9110 section 13.1.1, RFC 6585).
 
-A record's representation is tagged "<version>.<hash of the body>" (app.core.cache): the
+A record's representation is tagged "<version>.<hash of the body>" (`strong_etag`): the
 body also shows what the record does not own (a lead contact's name, whether it is overdue
 today), and its tag changes with it. If-Match guards the record's own state, so it compares
 the version: a tag read before a lead contact was renamed still allows the change, one read
 before another change of the record does not. "<version>" alone is accepted too."""
 
+import hashlib
 from dataclasses import dataclass
 
 from app.core.errors import PreconditionFailedError, PreconditionRequiredError
@@ -14,6 +15,13 @@ from app.core.errors import PreconditionFailedError, PreconditionRequiredError
 
 def etag_of(version: int) -> str:
     return f'"{version}"'
+
+
+def strong_etag(body: bytes, *, version: int | None = None) -> str:
+    """A tag of this very body; a versioned record's starts with its version (read back by
+    `_version_of`)."""
+    digest = hashlib.blake2b(body, digest_size=12).hexdigest()
+    return f'"{digest}"' if version is None else f'"{version}.{digest}"'
 
 
 def _version_of(tag: str) -> str:

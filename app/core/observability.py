@@ -29,8 +29,8 @@ def _request_id(scope: Scope) -> str:
     return uuid.uuid4().hex
 
 
-def _route_of(scope: Scope) -> str:
-    # The route's template, not the path: one series per endpoint, whatever the ids in it.
+def route_template(scope: Scope) -> str:
+    """The route's template, not the path: one series per endpoint, whatever the ids in it."""
     template = getattr(scope.get("route"), "path", None)
     return template if isinstance(template, str) else "unmatched"
 
@@ -74,7 +74,7 @@ class ObserveRequests:
         method, path = scope["method"], _printable(scope["path"])
         if self.metrics is not None:
             self.metrics.observe(
-                method=method, route=_route_of(scope), status=status, seconds=seconds
+                method=method, route=route_template(scope), status=status, seconds=seconds
             )
         log.log(
             logging.DEBUG if path.startswith(QUIET_PATHS) else logging.INFO,

@@ -5,7 +5,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import Response
-from sqlmodel import Session
 
 from app.commitments import CommitmentFilters, audience_of
 from app.core.cache import Rendered, cached
@@ -65,7 +64,6 @@ TABLE_FORMATS: dict[int | str, dict[str, Any]] = {
 
 def _render(
     request: Request,
-    session: Session,
     principal: Principal,
     build: Callable[[], Any],
     table: Callable[[Any], tables.Table],
@@ -79,11 +77,10 @@ def _render(
     if output is Format.json:
         rendered = cached(
             request,
-            session,
             audience_of(principal),
             lambda: Rendered.of(dump_json(build()), headers={"Vary": "Accept"}),
         )
-        return varies_by_accept(rendered.response(if_none_match=wanted.if_none_match))
+        return rendered.response(if_none_match=wanted.if_none_match)
     report = build()
     filename, title = named(report)
     columns, rows = table(report)
@@ -135,7 +132,6 @@ def deadlines(
     """Overdue, due soon and stale commitments and cycles, and every open one with a due date."""
     return _render(
         request,
-        session,
         principal,
         lambda: _deadlines(
             request, principal, session, as_of, due_soon_days, stale_days, include_open
@@ -157,7 +153,6 @@ def overdue(
     """Overdue commitments and cycles grouped by party and lead, with days overdue."""
     return _render(
         request,
-        session,
         principal,
         lambda: service.overdue_report(
             session=session,
@@ -186,7 +181,6 @@ def summary_report(
     on = filters.as_of or today()
     return _render(
         request,
-        session,
         principal,
         lambda: summary.summary_report(
             session=session,
@@ -222,7 +216,6 @@ def cycle_report(
     on = as_of or today()
     return _render(
         request,
-        session,
         principal,
         lambda: summary.cycle_report(
             session=session,

@@ -1,7 +1,7 @@
 """Answers from memory while nothing changed: the change counter, the response cache, and
 entity tags that change whenever the body does."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -13,7 +13,7 @@ from app.core.cache import AnswerKey, Rendered, ResponseCache
 from app.core.config import Settings
 from app.core.db import Database
 from app.main import create_app
-from tests.conftest import bearer
+from tests.conftest import bearer, signed_in
 
 
 def changes(database: Database) -> int:
@@ -35,17 +35,9 @@ def any_app(request: pytest.FixtureRequest, settings: Settings) -> FastAPI:
 
 
 @pytest.fixture
-def as_user_of(any_app: FastAPI) -> Iterator:
-    clients: list[TestClient] = []
-
-    def client_for(name: str) -> TestClient:
-        client = TestClient(any_app, headers=bearer(name))
-        clients.append(client.__enter__())
-        return client
-
-    yield client_for
-    for client in clients:
-        client.__exit__(None, None, None)
+def as_user_of(any_app: FastAPI) -> Iterator[Callable[[str], TestClient]]:
+    with signed_in(any_app) as client_for:
+        yield client_for
 
 
 def test_every_write_raises_the_counter_once_and_reads_and_refusals_do_not(

@@ -64,6 +64,22 @@ def test_each_request_is_one_line_with_who_what_and_how_long(
     assert "\\x0aFORGED" in missing.getMessage()
 
 
+def test_an_answer_from_memory_is_logged_as_fully_as_any_other(
+    client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    client.get("/api/v1/commitments?limit=2")  # kept, and the token's use recorded
+    with caplog.at_level(logging.INFO, logger="app.requests"):
+        again = client.get("/api/v1/commitments?limit=2", headers={"X-Request-ID": "again"})
+    assert again.headers["x-request-id"] == "again"
+    (line,) = request_lines(caplog)
+    assert (line.request_id, line.path, line.status, line.user) == (
+        "again",
+        "/api/v1/commitments",
+        200,
+        "admin",
+    )
+
+
 def test_an_anonymous_request_is_logged_without_a_user(
     anonymous: TestClient, caplog: pytest.LogCaptureFixture
 ) -> None:
