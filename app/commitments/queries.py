@@ -2,7 +2,7 @@
 
 from collections import defaultdict
 from collections.abc import Collection
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import (
@@ -10,6 +10,7 @@ from sqlalchemy import (
     Select,
     case,
     func,
+    literal,
 )
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
@@ -46,6 +47,8 @@ _due_missing = case((col(Commitment.due_date).is_(None), 1), else_=0)
 
 
 class PageRow(NamedTuple):
+    """A commitment as a tracked object, with its sources (for reports and the past)."""
+
     commitment: Commitment
     document_slug: str | None
     document_title: str | None
@@ -53,7 +56,50 @@ class PageRow(NamedTuple):
     due_meeting_key: str | None = None
 
 
+class PublicRow(NamedTuple):
+    """What a reader is shown of one commitment, as plain columns: its own, then its
+    sources'. Pages and single reads take these straight from the driver."""
+
+    id: int
+    ref: str
+    title: str
+    description: str | None
+    status: str
+    kind: str
+    brought_under_framework: bool
+    due_date: date | None
+    due_rule: dict[str, Any] | None
+    recurrence: dict[str, Any] | None
+    quote: str | None
+    paragraph: int | None
+    context_before: str | None
+    context_after: str | None
+    assessments: dict[str, Any] | None
+    percent_complete: int | None
+    last_note_on: date | None
+    completed_on: date | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    archived_at: datetime | None
+    document_slug: str | None
+    document_title: str | None
+    meeting_key: str | None
+    due_meeting_key: str | None
+
+
+# The commitment's own fields of PublicRow, in its order: one list for the statement and
+# for rows made of tracked objects.
+_OWN_FIELDS = PublicRow._fields[: PublicRow._fields.index("document_slug")]
+
+
+def public_row_of(row: PageRow) -> PublicRow:
+    commitment = row.commitment
+    return PublicRow._make([*(getattr(commitment, name) for name in _OWN_FIELDS), *row[1:]])
+
+
 _due_meeting = aliased(Meeting)
+AnySelect = Select[*tuple[Any, ...]]
 
 
 def _sort_keys(sort: CommitmentSort) -> list[SortKey]:
@@ -75,7 +121,7 @@ def _sort_keys(sort: CommitmentSort) -> list[SortKey]:
             return [SortKey(col(Commitment.updated_at), cursor_instant, descending), ref]
 
 
-def _cursor_values(sort: CommitmentSort, row: Commitment) -> list[Any]:
+def _cursor_values(sort: CommitmentSort, row: PublicRow) -> list[Any]:
     match sort:
         case CommitmentSort.due_date | CommitmentSort.due_date_desc:
             return [1 if row.due_date is None else 0, row.due_date, row.ref]
@@ -85,19 +131,34 @@ def _cursor_values(sort: CommitmentSort, row: Commitment) -> list[Any]:
             return [row.updated_at.isoformat(), row.ref]
 
 
-def page_query() -> Select[Commitment, str, str, str, str]:
+def _with_sources(statement: AnySelect) -> AnySelect:
     return (
-        sa_select(
-            Commitment,
-            col(SourceDocument.slug),
-            col(SourceDocument.title),
-            col(Meeting.key),
-            col(_due_meeting.key),
-        )
-        .outerjoin(SourceDocument, col(SourceDocument.id) == col(Commitment.document_id))
+        statement.outerjoin(SourceDocument, col(SourceDocument.id) == col(Commitment.document_id))
         .outerjoin(Meeting, col(Meeting.id) == col(Commitment.meeting_id))
         .outerjoin(_due_meeting, col(_due_meeting.id) == col(Commitment.due_meeting_id))
     )
+
+
+_SOURCE_COLUMNS = (
+    col(SourceDocument.slug),
+    col(SourceDocument.title),
+    col(Meeting.key),
+    col(_due_meeting.key),
+)
+PUBLIC_COLUMNS = (
+    *(col(getattr(Commitment, name)) for name in _OWN_FIELDS),
+    *_SOURCE_COLUMNS,
+)
+
+
+def page_query() -> AnySelect:
+    """Commitments as tracked objects, with their sources."""
+    return _with_sources(sa_select(Commitment, *_SOURCE_COLUMNS))
+
+
+def public_query() -> AnySelect:
+    """Commitments as PublicRow columns: no tracked objects."""
+    return _with_sources(sa_select(*PUBLIC_COLUMNS))
 
 
 def readable(
@@ -125,18 +186,22 @@ def page_rows(
     sort: CommitmentSort,
     limit: int,
     cursor: str | None,
-) -> tuple[list[PageRow], str | None]:
+) -> tuple[list[PublicRow], str | None]:
     """One page of rows in `sort` order after `cursor`, and the cursor of the next page."""
     keys = _sort_keys(sort)
-    statement = page_query().where(*readable(principal, filters))
+    statement = public_query().where(*readable(principal, filters))
     if cursor:
         statement = statement.where(after_cursor(keys, decode_cursor(cursor, sort.value, keys)))
-    statement = statement.order_by(*(key.order_by() for key in keys)).limit(limit + 1)
-    rows = [PageRow(*row) for row in session.execute(statement)]
+    # The limit is written into the statement, not bound: PostgreSQL then plans the page
+    # once per connection (a bound LIMIT makes every plan a custom one).
+    statement = statement.order_by(*(key.order_by() for key in keys)).limit(
+        literal(limit + 1, literal_execute=True)
+    )
+    rows = [PublicRow(*row) for row in session.connection().execute(statement)]
     if len(rows) <= limit:
         return rows, None
     rows = rows[:limit]
-    return rows, encode_cursor(sort.value, _cursor_values(sort, rows[-1].commitment))
+    return rows, encode_cursor(sort.value, _cursor_values(sort, rows[-1]))
 
 
 def not_found(ref: str) -> NotFoundError:

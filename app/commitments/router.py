@@ -16,11 +16,16 @@ from app.commitments.models import (
 )
 from app.commitments.visibility import audience_of
 from app.core.cache import Rendered, cached
-from app.core.conditional import IfMatchHeader, IfNoneMatchHeader, versioned, versioned_response
+from app.core.conditional import (
+    IfMatchHeader,
+    IfNoneMatchHeader,
+    versioned_document,
+    versioned_response,
+)
 from app.core.etags import IfMatch, etag_of
 from app.core.formats import Format, negotiate, table_response, varies_by_accept
 from app.core.openapi import CONDITIONAL_IF_MATCH, problem_responses
-from app.core.responses import dump_json, json_response
+from app.core.responses import json_response
 from app.core.sessions import SessionDep
 from app.core.validation import Day, PartyCode, Ref
 from app.history.models import HistoryPage
@@ -91,8 +96,8 @@ def list_commitments(
             cursor=cursor,
             with_total=total,
         )
-        links = _next_link(request, page, filters, sort, limit, total)
-        return Rendered.of(dump_json(page), headers=links | {"Vary": "Accept"})
+        links = _next_link(request, page.next_cursor, filters, sort, limit, total)
+        return Rendered.of(page.json(), headers=links | {"Vary": "Accept"})
 
     rendered = cached(request, audience_of(principal), render)
     return rendered.response(if_none_match=if_none_match)
@@ -100,18 +105,18 @@ def list_commitments(
 
 def _next_link(
     request: Request,
-    page: CommitmentPage,
+    next_cursor: str | None,
     filters: CommitmentFilters,
     sort: CommitmentSort,
     limit: int,
     total: bool,
 ) -> dict[str, str]:
-    if not page.next_cursor:
+    if not next_cursor:
         return {}
     params = filter_query_params(filters) | {
         "sort": sort.value,
         "limit": limit,
-        "cursor": page.next_cursor,
+        "cursor": next_cursor,
     }
     if total:
         params["total"] = "true"
@@ -155,7 +160,8 @@ def get_commitment(
         return json_response(past)
 
     def render() -> Rendered:
-        return versioned(views.get_commitment_public(session=session, ref=ref, principal=principal))
+        public = views.one_public(session=session, ref=ref, principal=principal)
+        return versioned_document(public)
 
     rendered = cached(request, audience_of(principal), render)
     return rendered.response(if_none_match=if_none_match)

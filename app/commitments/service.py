@@ -2,10 +2,11 @@
 and changes that bump the version and write their history in the same transaction."""
 
 from collections.abc import Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
+from pydantic_core import to_json
 from sqlmodel import Session, col, select
 
 from app.commitments.enums import CommitmentSort, CommitmentStatus
@@ -32,7 +33,7 @@ from app.commitments.rules import (
     completion_change,
 )
 from app.commitments.state import CommitmentState
-from app.commitments.views import export_row, public_of, to_public
+from app.commitments.views import Document, documents_of, export_row, public_of
 from app.commitments.visibility import history_horizon
 from app.commitments.workflow import INITIAL
 from app.commitments.writer import (
@@ -66,6 +67,24 @@ from app.progress import service as progress
 from app.progress.models import NoteCreate, NotePublic, ProgressNote
 
 
+@dataclass(frozen=True)
+class PublicPage:
+    """A page of commitments in their public JSON form, ready to serialize."""
+
+    items: list[Document]
+    total: int | None
+    next_cursor: str | None
+
+    def json(self) -> bytes:
+        """The page as CommitmentPage's JSON, without building a model per item."""
+        return to_json({"items": self.items, "total": self.total, "next_cursor": self.next_cursor})
+
+    def model(self) -> CommitmentPage:
+        return CommitmentPage.model_validate(
+            {"items": self.items, "total": self.total, "next_cursor": self.next_cursor}
+        )
+
+
 def list_commitments(
     *,
     session: Session,
@@ -75,7 +94,7 @@ def list_commitments(
     limit: int = 50,
     cursor: str | None = None,
     with_total: bool = False,
-) -> CommitmentPage:
+) -> PublicPage:
     total = (
         count_commitments(session=session, filters=filters, principal=principal)
         if with_total
@@ -84,9 +103,7 @@ def list_commitments(
     rows, next_cursor = page_rows(
         session=session, filters=filters, principal=principal, sort=sort, limit=limit, cursor=cursor
     )
-    return CommitmentPage(
-        items=to_public(session=session, rows=rows), total=total, next_cursor=next_cursor
-    )
+    return PublicPage(documents_of(session=session, rows=rows), total, next_cursor)
 
 
 def _readable_past(session: Session, ref: str, principal: Principal) -> tuple[int, datetime | None]:
@@ -394,7 +411,7 @@ def iter_all(
                 limit=EXPORT_PAGE,
                 cursor=cursor,
             )
-        yield from page.items
+        yield from page.model().items
         if page.next_cursor is None:
             return
         cursor = page.next_cursor

@@ -5,13 +5,14 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from functools import lru_cache
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     ColumnElement,
     CompoundSelect,
+    Date,
     Integer,
-    Select,
     String,
     any_,
     bindparam,
@@ -23,10 +24,9 @@ from sqlalchemy import (
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col
 
 from app.areas.models import PriorityArea, Topic
-from app.commitments.enums import CommitmentKind, CommitmentStatus
 from app.commitments.models import (
     AssessmentPublic,
     Commitment,
@@ -38,186 +38,236 @@ from app.commitments.models import (
     CommitmentPublic,
     CommitmentReleasability,
     CommitmentTopic,
-    LeadPublic,
-    Locator,
     PartyRef,
-    SourcePublic,
 )
-from app.commitments.queries import PageRow, get_commitment, hidden_from, not_found, page_query
+from app.commitments.queries import (
+    AnySelect,
+    PageRow,
+    PublicRow,
+    get_commitment,
+    hidden_from,
+    not_found,
+    page_query,
+    public_query,
+    public_row_of,
+)
 from app.commitments.visibility import visible_to
-from app.contacts.enums import ContactKind
-from app.contacts.models import Contact, ContactRef
-from app.core.errors import (
-    NotFoundError,
-)
+from app.contacts.models import Contact
+from app.core.errors import NotFoundError
 from app.core.metadata import SQLModel, id_of
 from app.core.security import Principal
 from app.core.time import today
 from app.deadlines import service as deadlines
 from app.deadlines.models import CommitmentCycle, DueRule, Recurrence
 from app.history.replay import PastState, end_of, states_as_of
+from app.meetings.models import Meeting
 from app.parties.models import Organization, Party
 
-_BY_REF = page_query().where(col(Commitment.ref) == bindparam("ref"))
+Document = dict[str, Any]
+"""A commitment in CommitmentPublic's JSON form (its fields, in its order), ready to
+serialize: reads render these straight to bytes; other callers validate them into models."""
 
 
-def get_commitment_public(
-    *, session: Session, ref: str, principal: Principal | None
-) -> CommitmentPublic:
-    row = session.execute(_BY_REF.where(*visible_to(principal)), {"ref": ref}).first()
-    if row is None or hidden_from(row[0].archived_at, principal, False):
-        raise not_found(ref)
-    return to_public(session=session, rows=[PageRow(*row)])[0]
+class PartyLink(NamedTuple):
+    party: str
+    organization: str | None
 
 
-_BY_ID = page_query().where(col(Commitment.id) == bindparam("id"))
+class ContactLink(NamedTuple):
+    id: int
+    name: str
+    kind: str
 
 
-def public_of(*, session: Session, commitment: Commitment) -> CommitmentPublic:
-    rows = session.execute(_BY_ID, {"id": commitment.id})
-    return to_public(session=session, rows=[PageRow(*row) for row in rows])[0]
+class LeadLink(NamedTuple):
+    party: str
+    contact: ContactLink
+
+
+class CycleLink(NamedTuple):
+    key: str
+    meeting: str | None
+    due_date: date | None
+    status: str
+    completed_on: date | None
+    order: int
 
 
 @dataclass
 class Linked:
-    """What one commitment links to, in its public form."""
+    """What one commitment links to: parties, tags, contacts, releasability and cycles."""
 
-    obligors: list[PartyRef] = field(default_factory=list)
-    counterparts: list[PartyRef] = field(default_factory=list)
+    obligors: list[PartyLink] = field(default_factory=list)
+    counterparts: list[PartyLink] = field(default_factory=list)
     areas: list[str] = field(default_factory=list)
     topics: list[str] = field(default_factory=list)
-    leads: list[LeadPublic] = field(default_factory=list)
-    supporting: list[ContactRef] = field(default_factory=list)
+    leads: list[LeadLink] = field(default_factory=list)
+    supporting: list[ContactLink] = field(default_factory=list)
     releasable: list[str] = field(default_factory=list)
+    cycles: list[CycleLink] = field(default_factory=list)
+    area_positions: list[tuple[int, str]] = field(default_factory=list)
 
-    def sort(self) -> None:
-        self.obligors.sort(key=lambda ref: ref.party)
-        self.counterparts.sort(key=lambda ref: ref.party)
+    def add(self, link: Sequence[Any]) -> None:
+        """One row of the links statement, after its commitment id."""
+        kind, code, number, name, extra, first_day, second_day = link
+        match kind:
+            case "party":
+                self.obligors.append(PartyLink(code, name))
+            case "counterpart":
+                self.counterparts.append(PartyLink(code, name))
+            case "releasable":
+                self.releasable.append(code)
+            case "area":
+                self.area_positions.append((number, code))
+            case "topic":
+                self.topics.append(code)
+            case "lead":
+                self.leads.append(LeadLink(code, ContactLink(number, name, extra)))
+            case "contact":
+                self.supporting.append(ContactLink(number, name, extra))
+            case "cycle":
+                self.cycles.append(CycleLink(code, name, first_day, extra, second_day, number))
+
+    def sort(self) -> "Linked":
+        self.obligors.sort()
+        self.counterparts.sort()
         self.topics.sort()
         self.releasable.sort()
         self.leads.sort(key=lambda lead: lead.party)
         self.supporting.sort(key=lambda contact: (contact.name, contact.id))
+        self.areas = [slug for _, slug in sorted(self.area_positions)]
+        # Due order, undated last, as the cycles were made.
+        self.cycles.sort(key=lambda c: (c.due_date is None, c.due_date or date.min, c.order))
+        return self
 
 
-def assessments_of(assessments: dict[str, Any] | None) -> list[AssessmentPublic]:
-    return [
-        AssessmentPublic(party=party, **assessment)
-        for party, assessment in sorted((assessments or {}).items())
-    ]
-
-
-def party_refs_of(codes: list[str], organizations: dict[str, str]) -> list[PartyRef]:
-    return [PartyRef(party=code, organization=organizations.get(code)) for code in sorted(codes)]
-
-
-def _no(kind: type[Integer] | type[String]) -> ColumnElement[Any]:
+def _no(kind: type[Integer] | type[String] | type[Date]) -> ColumnElement[Any]:
     return cast(null(), kind())
 
 
 IdsIn = Callable[[Mapped[int]], ColumnElement[bool]]
 
 
-def _links_statement(in_ids: IdsIn) -> CompoundSelect[Any]:
-    """Every link of the commitments `:ids` in one statement: a row per link, tagged by kind."""
+def _tagged(kind: str) -> ColumnElement[str]:
+    return literal_column(f"'{kind}'", String)
 
-    def tagged(kind: str) -> ColumnElement[str]:
-        return literal_column(f"'{kind}'", String)
 
-    def by_party(
-        link: type[CommitmentParty] | type[CommitmentCounterpart], kind: str
-    ) -> Select[Any]:
-        # The organization's code rides in the name column.
-        return (
-            sa_select(
-                col(link.commitment_id),
-                tagged(kind),
-                col(Party.code),
-                _no(Integer),
-                col(Organization.code),
-                _no(String),
-            )
-            .join(Party, col(Party.id) == col(link.party_id))
-            .outerjoin(Organization, col(Organization.id) == col(link.organization_id))
-            .where(in_ids(col(link.commitment_id)))
-        )
-
-    def named(
-        commitment_id: int,
-        kind: str,
-        name: str,
-        joined: type[SQLModel],
-        on: ColumnElement[bool],
-        position: int | None = None,
-    ) -> Select[Any]:
-        """A link that reads as one name (and a position, for areas) of the joined table."""
-        return (
-            sa_select(
-                col(commitment_id),
-                tagged(kind),
-                col(name),
-                _no(Integer) if position is None else col(position),
-                _no(String),
-                _no(String),
-            )
-            .join(joined, on)
-            .where(in_ids(col(commitment_id)))
-        )
-
-    releasable = named(
-        CommitmentReleasability.commitment_id,
-        "releasable",
-        Party.code,
-        Party,
-        col(Party.id) == col(CommitmentReleasability.party_id),
-    )
-    topics = named(
-        CommitmentTopic.commitment_id,
-        "topic",
-        Topic.slug,
-        Topic,
-        col(Topic.id) == col(CommitmentTopic.topic_id),
-    )
-    areas = named(
-        CommitmentArea.commitment_id,
-        "area",
-        PriorityArea.slug,
-        PriorityArea,
-        col(PriorityArea.id) == col(CommitmentArea.area_id),
-        position=PriorityArea.position,
-    )
-    leads = (
+def _by_party(
+    in_ids: IdsIn, link: type[CommitmentParty] | type[CommitmentCounterpart], kind: str
+) -> AnySelect:
+    # The organization's code rides in the name column. The first statement of the union
+    # names its columns.
+    return (
         sa_select(
-            col(CommitmentLead.commitment_id),
-            tagged("lead"),
-            col(Party.code),
-            col(Contact.id),
-            col(Contact.name),
-            col(Contact.kind),
+            col(link.commitment_id).label("commitment_id"),
+            _tagged(kind).label("kind"),
+            col(Party.code).label("code"),
+            _no(Integer).label("number"),
+            col(Organization.code).label("name"),
+            _no(String).label("extra"),
+            _no(Date).label("first_day"),
+            _no(Date).label("second_day"),
         )
-        .join(Party, col(Party.id) == col(CommitmentLead.party_id))
-        .join(Contact, col(Contact.id) == col(CommitmentLead.contact_id))
-        .where(in_ids(col(CommitmentLead.commitment_id)))
+        .join(Party, col(Party.id) == col(link.party_id))
+        .outerjoin(Organization, col(Organization.id) == col(link.organization_id))
+        .where(in_ids(col(link.commitment_id)))
     )
-    supporting = (
+
+
+def _named(
+    in_ids: IdsIn,
+    commitment_id: int,
+    kind: str,
+    name: str,
+    joined: type[SQLModel],
+    on: ColumnElement[bool],
+    position: int | None = None,
+) -> AnySelect:
+    """A link that reads as one name (and a position, for areas) of the joined table."""
+    return (
         sa_select(
-            col(CommitmentContact.commitment_id),
-            tagged("contact"),
+            col(commitment_id),
+            _tagged(kind),
+            col(name),
+            _no(Integer) if position is None else col(position),
             _no(String),
-            col(Contact.id),
-            col(Contact.name),
-            col(Contact.kind),
+            _no(String),
+            _no(Date),
+            _no(Date),
         )
-        .join(Contact, col(Contact.id) == col(CommitmentContact.contact_id))
-        .where(in_ids(col(CommitmentContact.commitment_id)))
+        .join(joined, on)
+        .where(in_ids(col(commitment_id)))
     )
+
+
+def _contacts(in_ids: IdsIn, link: type[CommitmentLead] | type[CommitmentContact]) -> AnySelect:
+    lead = link is CommitmentLead
+    statement = sa_select(
+        col(link.commitment_id),
+        _tagged("lead" if lead else "contact"),
+        col(Party.code) if lead else _no(String),
+        col(Contact.id),
+        col(Contact.name),
+        col(Contact.kind),
+        _no(Date),
+        _no(Date),
+    ).join(Contact, col(Contact.id) == col(link.contact_id))
+    if lead:
+        statement = statement.join(Party, col(Party.id) == col(CommitmentLead.party_id))
+    return statement.where(in_ids(col(link.commitment_id)))
+
+
+def _cycles(in_ids: IdsIn) -> AnySelect:
+    return (
+        sa_select(
+            col(CommitmentCycle.commitment_id),
+            _tagged("cycle"),
+            col(CommitmentCycle.key),
+            col(CommitmentCycle.id),
+            col(Meeting.key),
+            col(CommitmentCycle.status),
+            col(CommitmentCycle.due_date),
+            col(CommitmentCycle.completed_on),
+        )
+        .outerjoin(Meeting, col(Meeting.id) == col(CommitmentCycle.meeting_id))
+        .where(in_ids(col(CommitmentCycle.commitment_id)))
+    )
+
+
+def links_statement(in_ids: IdsIn) -> CompoundSelect[Any]:
+    """Every link of the commitments `in_ids` selects, in one statement: a row per link,
+    tagged by kind (Linked.add reads them)."""
     return union_all(
-        by_party(CommitmentParty, "party"),
-        by_party(CommitmentCounterpart, "counterpart"),
-        releasable,
-        topics,
-        areas,
-        leads,
-        supporting,
+        _by_party(in_ids, CommitmentParty, "party"),
+        _by_party(in_ids, CommitmentCounterpart, "counterpart"),
+        _named(
+            in_ids,
+            CommitmentReleasability.commitment_id,
+            "releasable",
+            Party.code,
+            Party,
+            col(Party.id) == col(CommitmentReleasability.party_id),
+        ),
+        _named(
+            in_ids,
+            CommitmentTopic.commitment_id,
+            "topic",
+            Topic.slug,
+            Topic,
+            col(Topic.id) == col(CommitmentTopic.topic_id),
+        ),
+        _named(
+            in_ids,
+            CommitmentArea.commitment_id,
+            "area",
+            PriorityArea.slug,
+            PriorityArea,
+            col(PriorityArea.id) == col(CommitmentArea.area_id),
+            position=PriorityArea.position,
+        ),
+        _contacts(in_ids, CommitmentLead),
+        _contacts(in_ids, CommitmentContact),
+        _cycles(in_ids),
     )
 
 
@@ -225,114 +275,158 @@ def _links_statement(in_ids: IdsIn) -> CompoundSelect[Any]:
 # than running it. PostgreSQL takes the ids as one array, so the statement's text is the same
 # for every page and the server parses and plans it once per connection, not per request.
 LINKS = {
-    "postgresql": _links_statement(
+    "postgresql": links_statement(
         lambda column: column == any_(bindparam("ids", type_=ARRAY(Integer)))
     ),
-    "sqlite": _links_statement(lambda column: column.in_(bindparam("ids", expanding=True))),
+    "sqlite": links_statement(lambda column: column.in_(bindparam("ids", expanding=True))),
 }
+
+_LINKS_OF_REF = links_statement(
+    lambda column: (
+        column
+        == sa_select(col(Commitment.id))
+        .where(col(Commitment.ref) == bindparam("ref"))
+        .scalar_subquery()
+    )
+).subquery()
+
+
+def _one_statement(principal: Principal | None) -> AnySelect:
+    """One commitment the principal may see and its links, in one statement: its columns
+    repeat on every link's row (one row with empty links when it has none)."""
+    return (
+        public_query()
+        .add_columns(*list(_LINKS_OF_REF.c)[1:])
+        .outerjoin(_LINKS_OF_REF, _LINKS_OF_REF.c.commitment_id == col(Commitment.id))
+        .where(col(Commitment.ref) == bindparam("ref"), *visible_to(principal))
+    )
+
+
+_WIDTH = len(PublicRow._fields)
 
 
 def links_of(session: Session, ids: list[int]) -> dict[int, Linked]:
     linked: dict[int, Linked] = defaultdict(Linked)
-    area_positions: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    if not ids:
+        return linked
     connection = session.connection()
-    links = LINKS[connection.dialect.name]
-    for commitment_id, kind, code, number, name, contact_kind in connection.execute(
-        links, {"ids": ids}
-    ):
-        found = linked[commitment_id]
-        match kind:
-            case "party":
-                found.obligors.append(PartyRef(party=code, organization=name))
-            case "counterpart":
-                found.counterparts.append(PartyRef(party=code, organization=name))
-            case "releasable":
-                found.releasable.append(code)
-            case "area":
-                area_positions[commitment_id].append((number, code))
-            case "topic":
-                found.topics.append(code)
-            case "lead":
-                contact = ContactRef(id=number, name=name, kind=ContactKind(contact_kind))
-                found.leads.append(LeadPublic(party=code, contact=contact))
-            case _:
-                contact = ContactRef(id=number, name=name, kind=ContactKind(contact_kind))
-                found.supporting.append(contact)
-    for commitment_id, positions in area_positions.items():
-        linked[commitment_id].areas = [slug for _, slug in sorted(positions)]
+    for row in connection.execute(LINKS[connection.dialect.name], {"ids": ids}):
+        linked[row[0]].add(row[1:])
     for found in linked.values():
         found.sort()
     return linked
 
 
-def to_public(*, session: Session, rows: Sequence[PageRow]) -> list[CommitmentPublic]:
-    """Public views of page rows: their links in one statement, cycles in one more if any
-    of them recurs."""
+def one_public(*, session: Session, ref: str, principal: Principal | None) -> Document:
+    """One commitment the principal may see, in its public form; one statement."""
+    rows = session.connection().execute(_one_statement(principal), {"ref": ref}).all()
     if not rows:
-        return []
-    ids = [id_of(row.commitment) for row in rows]
-    links = links_of(session, ids)
-    recurring = [id_of(row.commitment) for row in rows if row.commitment.recurrence is not None]
-    cycles = deadlines.cycles_with_meetings(session, recurring)
-    return [
-        public_view(row, links[key], cycles.get(key, []))
-        for row in rows
-        for key in [id_of(row.commitment)]
-    ]
+        raise not_found(ref)
+    row = PublicRow(*rows[0][:_WIDTH])
+    if hidden_from(row.archived_at, principal, False):
+        raise not_found(ref)
+    linked = Linked()
+    for link in rows:
+        if link[_WIDTH] is not None:
+            linked.add(link[_WIDTH:])
+    return document_of(row, linked.sort(), today())
 
 
-def contact_ref(contact: Contact) -> ContactRef:
-    return ContactRef(id=id_of(contact), name=contact.name, kind=ContactKind(contact.kind))
+def documents_of(*, session: Session, rows: Sequence[PublicRow]) -> list[Document]:
+    """Public forms of page rows, their links read in one statement."""
+    links = links_of(session, [row.id for row in rows])
+    on = today()
+    return [document_of(row, links[row.id], on) for row in rows]
 
 
-def public_view(
-    row: PageRow, linked: Linked, cycles: list[tuple[CommitmentCycle, str | None]]
-) -> CommitmentPublic:
-    commitment = row.commitment
-    cycle_rows = [cycle for cycle, _ in cycles]
-    recurring = commitment.recurrence is not None
-    return CommitmentPublic(
-        ref=commitment.ref,
-        title=commitment.title,
-        description=commitment.description,
-        source=SourcePublic(
-            document=row.document_slug,
-            document_title=row.document_title,
-            meeting=row.meeting_key,
-            quote=commitment.quote,
-            locator=Locator(
-                paragraph=commitment.paragraph,
-                before=commitment.context_before,
-                after=commitment.context_after,
-            ),
-        ),
-        kind=CommitmentKind(commitment.kind),
-        parties=[ref.party for ref in linked.obligors],
-        obligors=linked.obligors,
-        counterparts=linked.counterparts,
-        areas=linked.areas,
-        brought_under_framework=commitment.brought_under_framework,
-        topics=linked.topics,
-        assessments=assessments_of(commitment.assessments),
-        status=CommitmentStatus(commitment.status),
-        due_date=commitment.due_date,
-        due_state=deadlines.due_state(commitment, cycle_rows),
-        due_rule=DueRule.model_validate(commitment.due_rule) if commitment.due_rule else None,
-        due_meeting=row.due_meeting_key,
-        recurrence=Recurrence.model_validate(commitment.recurrence) if recurring else None,
-        cycles=[deadlines.cycle_public(cycle, key) for cycle, key in cycles],
-        compliance=deadlines.compliance(cycle_rows, today()) if recurring else None,
-        leads=linked.leads,
-        supporting_contacts=linked.supporting,
-        releasable_to=linked.releasable,
-        percent_complete=commitment.percent_complete,
-        last_note_on=commitment.last_note_on,
-        completed_on=commitment.completed_on,
-        version=commitment.version,
-        created_at=commitment.created_at,
-        updated_at=commitment.updated_at,
-        archived=commitment.archived_at is not None,
-    )
+def to_public(*, session: Session, rows: Sequence[PageRow]) -> list[CommitmentPublic]:
+    """Public views of tracked commitments, as validated models."""
+    documents = documents_of(session=session, rows=[public_row_of(row) for row in rows])
+    return [CommitmentPublic.model_validate(document) for document in documents]
+
+
+def public_of(*, session: Session, commitment: Commitment) -> CommitmentPublic:
+    rows = session.execute(_BY_ID, {"id": commitment.id})
+    return to_public(session=session, rows=[PageRow(*row) for row in rows])[0]
+
+
+_BY_ID = page_query().where(col(Commitment.id) == bindparam("id"))
+
+
+@lru_cache(maxsize=1024)
+def _canonical(model: type[DueRule] | type[Recurrence], items: tuple[tuple[str, Any], ...]) -> Any:
+    return model.model_validate(dict(items)).model_dump(mode="json")
+
+
+def _rule(model: type[DueRule] | type[Recurrence], stored: dict[str, Any] | None) -> Any:
+    """A stored rule in its public form; few distinct ones exist, so each is validated once."""
+    return None if stored is None else _canonical(model, tuple(sorted(stored.items())))
+
+
+@lru_cache(maxsize=4096)
+def _assessment(party: str, items: tuple[tuple[str, Any], ...]) -> Any:
+    return AssessmentPublic.model_validate({"party": party, **dict(items)}).model_dump(mode="json")
+
+
+def _parties(links: list[PartyLink]) -> list[dict[str, Any]]:
+    return [{"party": link.party, "organization": link.organization} for link in links]
+
+
+def _contact(contact: ContactLink) -> dict[str, Any]:
+    return {"id": contact.id, "name": contact.name, "kind": contact.kind}
+
+
+def document_of(row: PublicRow, linked: Linked, on: date) -> Document:
+    """A commitment in its public form, its compliance counted on `on`."""
+    recurring = row.recurrence is not None
+    cycles = linked.cycles if recurring else []
+    return {
+        "ref": row.ref,
+        "title": row.title,
+        "description": row.description,
+        "source": {
+            "document": row.document_slug,
+            "document_title": row.document_title,
+            "meeting": row.meeting_key,
+            "quote": row.quote,
+            "locator": {
+                "paragraph": row.paragraph,
+                "before": row.context_before,
+                "after": row.context_after,
+            },
+        },
+        "kind": row.kind,
+        "parties": [link.party for link in linked.obligors],
+        "obligors": _parties(linked.obligors),
+        "counterparts": _parties(linked.counterparts),
+        "areas": linked.areas,
+        "brought_under_framework": row.brought_under_framework,
+        "topics": linked.topics,
+        "assessments": [
+            _assessment(party, tuple(sorted(assessment.items())))
+            for party, assessment in sorted((row.assessments or {}).items())
+        ],
+        "status": row.status,
+        "due_date": row.due_date,
+        "due_state": deadlines.due_state(row, cycles).value,
+        "due_rule": _rule(DueRule, row.due_rule),
+        "due_meeting": row.due_meeting_key,
+        "recurrence": _rule(Recurrence, row.recurrence),
+        "cycles": [deadlines.cycle_document(cycle, cycle.meeting) for cycle in cycles],
+        "compliance": deadlines.compliance(cycles, on).model_dump() if recurring else None,
+        "leads": [
+            {"party": lead.party, "contact": _contact(lead.contact)} for lead in linked.leads
+        ],
+        "supporting_contacts": [_contact(contact) for contact in linked.supporting],
+        "releasable_to": linked.releasable,
+        "percent_complete": row.percent_complete,
+        "last_note_on": row.last_note_on,
+        "completed_on": row.completed_on,
+        "version": row.version,
+        "created_at": row.created_at,
+        "updated_at": row.updated_at,
+        "archived": row.archived_at is not None,
+    }
 
 
 def _as_date(value: Any) -> date | None:
@@ -365,58 +459,75 @@ def get_commitment_as_of(
     )
     if state is None or (state.get("archived", False) and not principal.is_admin):
         raise NotFoundError(f"Commitment {ref!r} was not in the register on {on.isoformat()}.")
-    row = PageRow(*session.execute(page_query().where(col(Commitment.id) == commitment.id)).one())
+    current = (
+        session.connection()
+        .execute(public_query().where(col(Commitment.id) == commitment.id))
+        .one()
+    )
+    row = PublicRow(*current)._replace(
+        title=state.get("title", commitment.title),
+        description=state.get("description"),
+        status=state.get("status", commitment.status),
+        kind=state.get("kind", commitment.kind),
+        assessments=state.get("assessments"),
+        brought_under_framework=state.get("brought_under_framework", False),
+        due_date=_as_date(state.get("due_date")),
+        due_rule=state.get("due_rule"),
+        recurrence=state.get("recurrence"),
+        percent_complete=state.get("percent_complete"),
+        last_note_on=_as_date(state.get("last_note_on")),
+        completed_on=_as_date(state.get("completed_on")),
+        version=state.version,
+        updated_at=state.changed_at or commitment.updated_at,
+        archived_at=state.changed_at if state.get("archived", False) else None,
+    )
+    return CommitmentPublic.model_validate(document_of(row, _past_links(session, state), on))
+
+
+def _past_links(session: Session, state: PastState) -> Linked:
     contact_ids = [*state.get("leads", {}).values(), *state.get("supporting_contacts", [])]
     contacts = {
-        id_of(contact): contact
-        for contact in session.exec(select(Contact).where(col(Contact.id).in_(contact_ids)))
+        contact.id: contact
+        for contact in session.connection().execute(
+            sa_select(col(Contact.id), col(Contact.name), col(Contact.kind)).where(
+                col(Contact.id).in_(contact_ids)
+            )
+        )
     }
-    cycles = past_cycles(state)
-    past = Commitment(
-        **{
-            **commitment.model_dump(),
-            "title": state.get("title", commitment.title),
-            "description": state.get("description"),
-            "status": state.get("status", commitment.status),
-            "kind": state.get("kind", commitment.kind),
-            "assessments": state.get("assessments"),
-            "brought_under_framework": state.get("brought_under_framework", False),
-            "due_date": _as_date(state.get("due_date")),
-            "due_rule": state.get("due_rule"),
-            "recurrence": state.get("recurrence"),
-            "percent_complete": state.get("percent_complete"),
-            "last_note_on": _as_date(state.get("last_note_on")),
-            "completed_on": _as_date(state.get("completed_on")),
-            "version": state.version,
-            "updated_at": state.changed_at or commitment.updated_at,
-            "archived_at": state.changed_at if state.get("archived", False) else None,
-        }
-    )
-    linked = Linked(
-        obligors=party_refs_of(state.get("parties", []), state.get("obligor_organizations", {})),
-        counterparts=party_refs_of(
+    return Linked(
+        obligors=_party_links(state.get("parties", []), state.get("obligor_organizations", {})),
+        counterparts=_party_links(
             state.get("counterparts", []), state.get("counterpart_organizations", {})
         ),
         areas=state.get("areas", []),
         topics=state.get("topics", []),
         leads=[
-            LeadPublic(party=party, contact=contact_ref(contacts[contact_id]))
+            LeadLink(party, ContactLink._make(contacts[contact_id]))
             for party, contact_id in sorted(state.get("leads", {}).items())
             if contact_id in contacts
         ],
         supporting=[
-            contact_ref(contacts[i]) for i in state.get("supporting_contacts", []) if i in contacts
+            ContactLink._make(contacts[i])
+            for i in state.get("supporting_contacts", [])
+            if i in contacts
         ],
         releasable=state.get("releasable_to", []),
+        cycles=[
+            CycleLink(
+                c.key,
+                state.cycles[c.key].get("meeting"),
+                c.due_date,
+                c.status,
+                c.completed_on,
+                order,
+            )
+            for order, c in enumerate(past_cycles(state))
+        ],
     )
-    public = public_view(
-        row._replace(commitment=past),
-        linked,
-        [(cycle, state.cycles[cycle.key].get("meeting")) for cycle in cycles],
-    )
-    if public.compliance is not None:
-        public.compliance = deadlines.compliance(cycles, on)
-    return public
+
+
+def _party_links(codes: list[str], organizations: dict[str, str]) -> list[PartyLink]:
+    return [PartyLink(code, organizations.get(code)) for code in sorted(codes)]
 
 
 EXPORT_COLUMNS = [
@@ -444,7 +555,7 @@ EXPORT_COLUMNS = [
 ]
 
 
-def _named(refs: list[PartyRef]) -> list[str]:
+def _named_parties(refs: list[PartyRef]) -> list[str]:
     return [f"{r.party} ({r.organization})" if r.organization else r.party for r in refs]
 
 
@@ -458,8 +569,8 @@ def export_row(c: CommitmentPublic) -> list[Any]:
         c.due_date,
         c.due_state.value,
         c.parties,
-        _named(c.obligors),
-        _named(c.counterparts),
+        _named_parties(c.obligors),
+        _named_parties(c.counterparts),
         c.areas,
         c.brought_under_framework,
         c.topics,

@@ -1,9 +1,11 @@
 """Entity tags on the wire: the precondition headers and responses that carry an ETag."""
 
-from typing import Annotated, Protocol
+from collections.abc import Mapping
+from typing import Annotated, Any, Protocol
 
 from fastapi import Header
 from fastapi.responses import Response
+from pydantic_core import to_json
 
 from app.core.cache import Rendered
 from app.core.responses import dump_json
@@ -28,6 +30,11 @@ IfNoneMatchHeader = Annotated[str | None, Header(alias="If-None-Match", max_leng
 def versioned(model: Versioned) -> Rendered:
     """The model as JSON, tagged with its version and a hash of the body."""
     return Rendered.of(dump_json(model), version=model.version)
+
+
+def versioned_document(document: Mapping[str, Any]) -> Rendered:
+    """A record already in its JSON form (plain data with a "version"), tagged likewise."""
+    return Rendered.of(to_json(document), version=document["version"])
 
 
 def versioned_response(

@@ -21,7 +21,9 @@ class Settings(BaseSettings):
     database_url: str = DEFAULT_DATABASE_URL
     timezone: str = "UTC"
     # Sync endpoints run in this many threads; the connection pool is sized from it.
-    worker_threads: int = Field(default=16, ge=1, le=256)
+    # Few: requests are mostly CPU-bound under one interpreter lock, and more threads only
+    # contend for it (docs/performance.md).
+    worker_threads: int = Field(default=4, ge=1, le=256)
     pool_timeout_seconds: float = Field(default=10.0, gt=0)
     max_body_bytes: int = Field(default=1_000_000, ge=1024)
     seeds_dir: Path = PACKAGED_SEEDS

@@ -1,11 +1,12 @@
 """The request's session: one transaction per request (FastAPI-specific, kept apart from
 app.core.db so commands that only need the database start without FastAPI)."""
 
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
 from app.core.db import Database
 
@@ -23,18 +24,39 @@ def after_transaction(request: Request, work: AfterTransaction) -> None:
     pending.append(work)
 
 
-def get_session(request: Request) -> Iterator[Session]:
+def _finish(session: Session, request: Request, failed: bool) -> None:
+    """Commit (or roll back) and close the request's session, then run the work queued for
+    after its transaction: one thread-pool hop for all of it."""
+    try:
+        if failed:
+            session.rollback()
+        else:
+            session.commit()
+    finally:
+        session.close()
+    if not failed:
+        for work in getattr(request.state, "after_transaction", ()):
+            work(request.app.state.database)
+
+
+async def get_session(request: Request) -> AsyncIterator[Session]:
     """One transaction per request, authentication included: committed when the endpoint
     returns, rolled back on error.
 
-    Endpoints render their response themselves (see app.core.responses), so nothing waits for
-    a thread-pool slot while this session holds a connection.
+    A session takes its connection at its first statement, so opening one costs no trip to
+    the thread pool. Requests holding a session are bounded by the thread pool's size (the
+    gate), and the connection pool is larger than that: a request can always get a
+    connection, and one holding a connection always gets a thread to finish with.
     """
     database: Database = request.app.state.database
-    with database.transaction(write=request.method not in SAFE_METHODS) as session:
-        yield session
-    for work in getattr(request.state, "after_transaction", ()):
-        work(database)
+    async with request.app.state.request_gate:
+        session = database.session(write=request.method not in SAFE_METHODS)
+        try:
+            yield session
+        except BaseException:
+            await run_in_threadpool(_finish, session, request, True)
+            raise
+        await run_in_threadpool(_finish, session, request, False)
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]

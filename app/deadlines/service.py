@@ -8,8 +8,9 @@ be determined. A recurring commitment has a cycle per meeting of its series afte
 commitment's own due date is its earliest open cycle's.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
+from typing import Any, Protocol
 
 from sqlmodel import Session, col, select
 
@@ -19,7 +20,7 @@ from app.core.metadata import id_of
 from app.core.time import today, utcnow
 from app.deadlines.conditions import open_status
 from app.deadlines.enums import DueState, Interval
-from app.deadlines.models import CommitmentCycle, Compliance, CyclePublic, DueRule, Recurrence
+from app.deadlines.models import CommitmentCycle, Compliance, DueRule, Recurrence
 from app.documents.models import SourceDocument
 from app.history import Changes, cycle_created, cycle_field
 from app.meetings.models import Meeting, MeetingSeries
@@ -181,7 +182,31 @@ def earliest_open_due(session: Session, commitment: Commitment) -> date | None:
     return min(open_dates, default=None)
 
 
-def due_state(commitment: Commitment, cycles: list[CommitmentCycle]) -> DueState:
+class DueFacts(Protocol):
+    """What a due state reads of a commitment (a tracked one, or a row of plain columns)."""
+
+    @property
+    def recurrence(self) -> dict[str, Any] | None: ...
+    @property
+    def due_rule(self) -> dict[str, Any] | None: ...
+    @property
+    def due_date(self) -> date | None: ...
+
+
+class CycleFacts(Protocol):
+    """What the public form and the compliance record read of a cycle."""
+
+    @property
+    def key(self) -> str: ...
+    @property
+    def due_date(self) -> date | None: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def completed_on(self) -> date | None: ...
+
+
+def due_state(commitment: DueFacts, cycles: Sequence[CycleFacts]) -> DueState:
     if commitment.recurrence is not None:
         open_cycles = [c for c in cycles if open_status(c.status)]
         if not open_cycles:
@@ -192,22 +217,23 @@ def due_state(commitment: Commitment, cycles: list[CommitmentCycle]) -> DueState
     return DueState.fixed if commitment.due_date else DueState.none
 
 
-def cycle_public(cycle: CommitmentCycle, meeting_key: str | None) -> CyclePublic:
+def cycle_document(cycle: CycleFacts, meeting_key: str | None) -> dict[str, Any]:
+    """A cycle in CyclePublic's JSON form, ready to serialize."""
     on_time = None
     if cycle.completed_on is not None and cycle.due_date is not None:
         on_time = cycle.completed_on <= cycle.due_date
-    return CyclePublic(
-        key=cycle.key,
-        meeting=meeting_key,
-        due_date=cycle.due_date,
-        due_state=DueState.scheduled if cycle.due_date else DueState.to_be_determined,
-        status=CommitmentStatus(cycle.status),
-        completed_on=cycle.completed_on,
-        on_time=on_time,
-    )
+    return {
+        "key": cycle.key,
+        "meeting": meeting_key,
+        "due_date": cycle.due_date,
+        "due_state": (DueState.scheduled if cycle.due_date else DueState.to_be_determined).value,
+        "status": cycle.status,
+        "completed_on": cycle.completed_on,
+        "on_time": on_time,
+    }
 
 
-def compliance(cycles: list[CommitmentCycle], on: date) -> Compliance:
+def compliance(cycles: Sequence[CycleFacts], on: date) -> Compliance:
     due = [
         c for c in cycles if (c.due_date is not None and c.due_date < on) or c.status == "completed"
     ]

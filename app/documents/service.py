@@ -80,7 +80,7 @@ def get_document(*, session: Session, slug: str, principal: Principal) -> Docume
         limit=MAX_COMMITMENTS_PER_DOCUMENT,
     )
     return DocumentDetail(
-        **public.model_dump(), paragraphs=document.paragraphs, commitments=page.items
+        **public.model_dump(), paragraphs=document.paragraphs, commitments=page.model().items
     )
 
 

@@ -251,9 +251,23 @@ def test_a_page_costs_a_bounded_number_of_statements_whatever_its_size(
         page = client.get("/api/v1/commitments", params={"limit": limit, "total": "true"})
         assert page.status_code == 200
         counts[limit] = count_statements.count
-    # Authentication, count and page; the links in one statement, the cycles in one more when
-    # a commitment on the page recurs (the page of 60 holds every seeded commitment).
-    assert max(counts.values()) == counts[60] == 5, counts
+    # Authentication, count, page, and every link and cycle of the page in one statement (the
+    # page of 60 holds every seeded commitment, recurring ones among them).
+    assert max(counts.values()) == counts[60] == 4, counts
     count_statements.count = 0
     assert client.get("/api/v1/commitments", params={"limit": 60}).status_code == 200
-    assert count_statements.count == 4  # no total asked for: no count
+    assert count_statements.count == 3  # no total asked for: no count
+
+
+def test_one_commitment_costs_two_statements(client: TestClient, count_statements) -> None:
+    client.get("/api/v1/commitments", params={"limit": 1})  # records the token's first use
+    recurring = next(
+        item["ref"]
+        for item in client.get("/api/v1/commitments", params={"limit": 200}).json()["items"]
+        if item["cycles"] and item["topics"]
+    )
+    count_statements.count = 0
+    answer = client.get(f"/api/v1/commitments/{recurring}")
+    assert answer.status_code == 200
+    assert answer.json()["cycles"]
+    assert count_statements.count == 2  # authentication; the commitment with its links
