@@ -4,7 +4,6 @@ commands that only talk to the API start fast."""
 import sys
 import traceback
 from dataclasses import dataclass
-from importlib.metadata import version
 from typing import Annotated
 
 import typer
@@ -37,6 +36,8 @@ _options = _Options()
 
 def _print_version(requested: bool) -> None:
     if requested:
+        from importlib.metadata import version
+
         typer.echo(f"commitments {version('alliance-commitments')}")
         raise typer.Exit()
 

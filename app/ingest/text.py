@@ -7,8 +7,6 @@ dropped, never rewritten: a curly quote or a footnote marker stays as it was.
 
 import re
 
-from bs4 import BeautifulSoup, Tag
-
 from app.documents.enums import TextFormat
 
 WHITESPACE = re.compile(r"\s+")
@@ -68,6 +66,9 @@ def _markdown_line(line: str) -> str:
 
 
 def _html_paragraphs(html: str) -> list[str]:
+    # Imported here: most statements are plain text, and the command starts faster without it.
+    from bs4 import BeautifulSoup, Tag
+
     soup = BeautifulSoup(html, "html.parser")
     for element in soup.find_all(NOT_THE_STATEMENT):
         element.decompose()
