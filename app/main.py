@@ -35,7 +35,7 @@ from app.ingest.router import router as ingest_router
 from app.meetings.router import router as meetings_router
 from app.parties.router import router as parties_router
 from app.reports.router import router as reports_router
-from app.reports.service import overdue_count
+from app.reports.service import overdue_total
 from app.users.auth import caller_of
 from app.users.router import router as users_router
 
@@ -54,7 +54,7 @@ def _metrics(settings: Settings, database: Database) -> Metrics | None:
 
     def overdue_now() -> float:
         with database.transaction(write=False) as session:
-            return overdue_count(session=session, on=today())
+            return overdue_total(session=session, principal=None, on=today())
 
     metrics.gauge(
         "commitments_overdue_items",

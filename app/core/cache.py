@@ -15,6 +15,8 @@ wrong 304. Tags of a versioned record start with its version ("7.3f2a...") so th
 can still be checked against the record's version (app.core.etags).
 """
 
+import functools
+import importlib.metadata
 import threading
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Mapping
@@ -156,6 +158,20 @@ def remember_changes(request: Request, changes: int) -> None:
     """The counter as authentication read it (in the token's statement), for the request's
     cache key: only an authenticated request's answer is kept."""
     request.state.register_changes = changes
+
+
+def derived_etag(request: Request, audience: str) -> str:
+    """The tag of an answer too large to keep or to hash before it is sent, derived from what
+    its body depends on: the key it would be kept under, the base of its links and the
+    release that renders it. Whenever the body can change, so does the tag."""
+    key = AnswerKey(audience, *address_of(request.scope), request.state.register_changes, today())
+    settings = request.app.state.settings
+    return strong_etag(repr((key, settings.public_url, _code_version())).encode())
+
+
+@functools.cache
+def _code_version() -> str:
+    return importlib.metadata.version("alliance-commitments")
 
 
 def cached(request: Request, audience: str, render: Callable[[], Rendered]) -> Rendered:

@@ -112,6 +112,33 @@ def markdown_lines(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> Ite
         yield "| " + " | ".join(_cell(value) for value in row) + " |\n"
 
 
+def table_body(
+    *,
+    output: Format,
+    headers: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    title: str = "",
+    bom: bool = False,
+) -> Iterator[bytes]:
+    """A CSV or Markdown rendering of a table, line by line as its rows come."""
+    if output is Format.csv:
+        lines = csv_lines(headers, rows, bom=bom)
+    else:
+        lines = markdown_lines(headers, rows)
+        if title:
+            yield f"## {title}\n\n".encode()
+    for line in lines:
+        yield line.encode("utf-8")
+
+
+def table_headers(output: Format, filename: str) -> tuple[str, dict[str, str]]:
+    """The media type and headers of a table in `output` (CSV comes as a named attachment)."""
+    if output is Format.csv:
+        disposition = {"Content-Disposition": f'attachment; filename="{filename}.csv"'}
+        return "text/csv; charset=utf-8; header=present", disposition
+    return "text/markdown; charset=utf-8", {}
+
+
 def table_response(
     *,
     output: Format,
@@ -122,17 +149,9 @@ def table_response(
     bom: bool = False,
 ) -> StreamingResponse:
     """A CSV or Markdown rendering of a table, streamed as its rows come."""
-    if output is Format.csv:
-        return StreamingResponse(
-            (line.encode("utf-8") for line in csv_lines(headers, rows, bom=bom)),
-            media_type="text/csv; charset=utf-8; header=present",
-            headers={"Content-Disposition": f'attachment; filename="{filename}.csv"'},
-        )
-
-    def markdown() -> Iterator[bytes]:
-        if title:
-            yield f"## {title}\n\n".encode()
-        for line in markdown_lines(headers, rows):
-            yield line.encode("utf-8")
-
-    return StreamingResponse(markdown(), media_type="text/markdown; charset=utf-8")
+    media_type, response_headers = table_headers(output, filename)
+    return StreamingResponse(
+        table_body(output=output, headers=headers, rows=rows, title=title, bom=bom),
+        media_type=media_type,
+        headers=response_headers,
+    )

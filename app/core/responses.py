@@ -5,7 +5,7 @@ the thread pool after the endpoint returns, while the request's session still ho
 connection: a request never waits for a thread with a connection checked out.
 """
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import orjson
@@ -34,3 +34,21 @@ def json_response(
         media_type="application/json",
         headers=dict(headers) if headers else None,
     )
+
+
+CHUNK_BYTES = 64 * 1024
+
+
+def in_chunks(pieces: Iterable[bytes], size: int = CHUNK_BYTES) -> Iterator[bytes]:
+    """`pieces` joined into chunks of about `size` bytes: a streamed body goes out in a few
+    sends (and thread-pool hops) rather than one a line."""
+    buffered: list[bytes] = []
+    length = 0
+    for piece in pieces:
+        buffered.append(piece)
+        length += len(piece)
+        if length >= size:
+            yield b"".join(buffered)
+            buffered, length = [], 0
+    if buffered:
+        yield b"".join(buffered)

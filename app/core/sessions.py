@@ -1,14 +1,16 @@
 """The request's session: one transaction per request (FastAPI-specific, kept apart from
 app.core.db so commands that only need the database start without FastAPI)."""
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Generator, Iterable
 from typing import Annotated
 
+import anyio
 from fastapi import Depends, Request
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from app.core.db import Database
+from app.core.responses import in_chunks
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -60,3 +62,30 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+
+def streamed(
+    request: Request, produce: Callable[[Session], Iterable[bytes]]
+) -> AsyncIterator[bytes]:
+    """A response body produced, after the request's own transaction has ended, in a read
+    transaction of its own: one snapshot for the whole body, read as it is sent. It holds a
+    place at the gate (a thread and a connection) while it streams, and ends its transaction
+    when the client goes away."""
+    database: Database = request.app.state.database
+    gate: anyio.CapacityLimiter = request.app.state.request_gate
+
+    def chunks() -> Generator[bytes]:
+        with database.transaction(write=False) as session:
+            yield from in_chunks(produce(session))
+
+    async def body() -> AsyncIterator[bytes]:
+        async with gate:
+            pending = chunks()
+            try:
+                while (chunk := await run_in_threadpool(next, pending, None)) is not None:
+                    yield chunk
+            finally:
+                with anyio.CancelScope(shield=True):
+                    await run_in_threadpool(pending.close)
+
+    return body()

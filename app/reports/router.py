@@ -1,23 +1,32 @@
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import Response, StreamingResponse
+from sqlmodel import Session
 
 from app.commitments import CommitmentFilters, audience_of
-from app.core.cache import Rendered, cached
+from app.core.cache import Rendered, cached, derived_etag
 from app.core.conditional import IfNoneMatchHeader
-from app.core.formats import Format, negotiate, table_response, varies_by_accept
+from app.core.etags import matches_if_none_match
+from app.core.formats import (
+    Format,
+    negotiate,
+    table_body,
+    table_headers,
+    table_response,
+    varies_by_accept,
+)
 from app.core.openapi import problem_responses
 from app.core.responses import dump_json
 from app.core.security import Principal
-from app.core.sessions import SessionDep
+from app.core.sessions import SessionDep, streamed
 from app.core.time import today
 from app.core.validation import Code, Day
 from app.deadlines.conditions import DEFAULT_DUE_SOON_DAYS, DEFAULT_STALE_DAYS
-from app.reports import service, summary, tables
+from app.reports import service, streams, summary, tables
 from app.reports.models import CycleReport, DeadlineReport, GroupBy, OverdueReport, SummaryReport
 from app.users.auth import CurrentUser
 
@@ -146,24 +155,55 @@ def deadlines(
 def overdue(
     request: Request,
     principal: CurrentUser,
-    session: SessionDep,
     how: WantedDep,
     as_of: AsOf = None,
 ) -> Response:
-    """Overdue commitments and cycles grouped by party and lead, with days overdue."""
-    return _render(
+    """Overdue commitments and cycles grouped by party and lead, most overdue first, with days
+    overdue. Streamed as it is read, so it starts at once and costs the server the same memory
+    however long it is: in JSON a group's `count` comes after its items."""
+    on = as_of or today()
+    output = negotiate(how.accept, how.output)
+    link_base = request.app.state.settings.public_url
+
+    def slices(session: Session) -> Iterator[service.OverdueSlice]:
+        return service.overdue_slices(
+            session=session, principal=principal, on=on, link_base=link_base
+        )
+
+    if output is Format.json:
+        return _overdue_json(request, principal, on, slices, how.if_none_match)
+    title = f"Overdue as of {on}"
+    media_type, headers = table_headers(output, f"overdue-{on}")
+    body = streamed(
         request,
-        principal,
-        lambda: service.overdue_report(
-            session=session,
-            principal=principal,
-            on=as_of or today(),
-            link_base=request.app.state.settings.public_url,
+        lambda session: table_body(
+            output=output,
+            headers=streams.OVERDUE_COLUMNS,
+            rows=streams.overdue_rows(slices(session)),
+            title=title,
+            bom=how.bom,
         ),
-        tables.overdue_table,
-        named=lambda report: (f"overdue-{report.as_of}", f"Overdue as of {report.as_of}"),
-        wanted=how,
     )
+    return varies_by_accept(StreamingResponse(body, media_type=media_type, headers=headers))
+
+
+def _overdue_json(
+    request: Request,
+    principal: Principal,
+    on: date,
+    slices: Callable[[Session], Iterator[service.OverdueSlice]],
+    if_none_match: str | None,
+) -> Response:
+    headers = {"ETag": derived_etag(request, audience_of(principal)), "Vary": "Accept"}
+    if matches_if_none_match(if_none_match, headers["ETag"]):
+        return Response(status_code=304, headers=headers)
+
+    def document(session: Session) -> Iterator[bytes]:
+        total = service.overdue_total(session=session, principal=principal, on=on)
+        return streams.overdue_json(as_of=on, total=total, slices=slices(session))
+
+    body = streamed(request, document)
+    return StreamingResponse(body, media_type="application/json", headers=headers)
 
 
 @router.get("/summary", response_model=SummaryReport, responses=TABLE_FORMATS)

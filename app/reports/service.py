@@ -1,11 +1,12 @@
 """Deadline reports: what is overdue, due soon or stale on a given day."""
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Select, null, or_
+from sqlalchemy import ColumnElement, Row, Select, and_, func, null, or_, union_all
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -26,11 +27,10 @@ from app.reports.models import (
     DeadlineItem,
     DeadlineReport,
     LeadName,
-    OverdueGroup,
-    OverdueReport,
 )
 
 ONE_DAY = timedelta(days=1)
+AnySelect = Select[*tuple[Any, ...]]
 
 
 class DatedRow(NamedTuple):
@@ -52,7 +52,7 @@ _COMMITMENT = (
 
 
 def _links(
-    session: Session, ids: Select[Any]
+    session: Session, ids: Collection[int] | Select[Any]
 ) -> tuple[dict[int, list[str]], dict[int, list[LeadName]]]:
     """Parties and leads of the commitments `ids` selects (a query: the lists can be long)."""
     parties = party_codes(session, CommitmentParty, ids)
@@ -72,8 +72,9 @@ def _live(principal: Principal | None) -> list[ColumnElement[bool]]:
     return [col(Commitment.archived_at).is_(None), is_open(), *visible_to(principal)]
 
 
-def _dated(session: Session, principal: Principal | None, before: date | None) -> list[DatedRow]:
-    """Open commitments and open cycles with a due date (before `before`, when given)."""
+def _dated_selects(principal: Principal | None, before: date | None) -> tuple[AnySelect, AnySelect]:
+    """Open commitments, then open cycles, with a due date (before `before`, when given), as
+    DatedRow columns."""
     live = _live(principal)
     plain = sa_select(
         *_COMMITMENT,
@@ -95,15 +96,25 @@ def _dated(session: Session, principal: Principal | None, before: date | None) -
     if before is not None:
         plain = plain.where(col(Commitment.due_date) < before)
         cycles = cycles.where(col(CommitmentCycle.due_date) < before)
+    return plain, cycles
+
+
+def _dated(session: Session, principal: Principal | None, before: date | None) -> list[DatedRow]:
+    """Open commitments and open cycles with a due date (before `before`, when given)."""
     connection = session.connection()
-    rows = [DatedRow._make(row) for row in connection.execute(plain)]
-    return rows + [DatedRow._make(row) for row in connection.execute(cycles)]
+    return [
+        DatedRow._make(row)
+        for statement in _dated_selects(principal, before)
+        for row in connection.execute(statement)
+    ]
 
 
 class _Items:
     """Report items of rows, with their parties and leads."""
 
-    def __init__(self, session: Session, ids: Select[Any], on: date, link_base: str):
+    def __init__(
+        self, session: Session, ids: Collection[int] | Select[Any], on: date, link_base: str
+    ):
         self.parties, self.leads = _links(session, ids)
         self.on, self.link_base = on, link_base
 
@@ -169,41 +180,78 @@ def deadline_report(
     )
 
 
-def overdue_count(*, session: Session, on: date) -> int:
-    """How many commitments and cycles, across the whole register, are past due on `on`: for
-    operators' monitoring, never for a party (it counts what the party may not see)."""
-    return len(_dated(session, None, before=on))
+@dataclass(frozen=True)
+class OverdueSlice:
+    """Consecutive items of one group of the overdue report (a party and its lead for them),
+    most overdue first; a group can come in several slices, one after the other."""
+
+    party: str
+    lead: str | None
+    items: list[DeadlineItem]
 
 
-def overdue_report(
-    *, session: Session, principal: Principal, on: date, link_base: str
-) -> OverdueReport:
-    """The overdue commitments and cycles grouped by party and that party's lead, worst first."""
+def overdue_total(*, session: Session, principal: Principal | None, on: date) -> int:
+    """How many commitments and cycles the caller may see are overdue (each counted once).
+    Without a principal, across the whole register: for operators' monitoring, never for a
+    party (it counts what the party may not see)."""
+    dated = union_all(*_dated_selects(principal, before=on)).subquery()
+    return session.connection().execute(sa_select(func.count()).select_from(dated)).scalar_one()
+
+
+def _overdue_by_group(principal: Principal, on: date) -> AnySelect:
+    """Every overdue item once for each of its parties, with that party's lead: ordered by
+    party, lead and most overdue first, so that the report's groups come one after the other."""
     # A recurring commitment's due date is its earliest open cycle's: when any of its cycles
-    # is overdue, so is the commitment, and this selects it for its links.
-    past_due = [*_live(principal), col(Commitment.due_date) < on]
-    overdue_ids = sa_select(col(Commitment.id)).where(*past_due)
-    item = _Items(session, overdue_ids, on, link_base)
-    # Earliest due first is most overdue first, so each group below is in order already.
-    items = sorted(map(item, _dated(session, principal, before=on)), key=_by_due_date(on))
-    groups: dict[tuple[str, str | None], list[DeadlineItem]] = defaultdict(list)
-    for overdue in items:
-        lead_of = {lead.party: lead.name for lead in overdue.leads}
-        for party in overdue.parties:
-            groups[(party, lead_of.get(party))].append(overdue)
-    return OverdueReport(
-        as_of=on,
-        total=len(items),
-        groups=[
-            OverdueGroup(
-                party=party,
-                lead=lead,
-                count=len(items),
-                max_days_overdue=items[0].days_overdue or 0,
-                items=items,
-            )
-            for (party, lead), items in sorted(
-                groups.items(), key=lambda g: (g[0][0], g[0][1] or "")
-            )
-        ],
+    # is overdue, the cycle is the item, and the commitment gives its parties and leads.
+    dated = union_all(*_dated_selects(principal, before=on)).subquery()
+    return (
+        sa_select(col(Party.code), col(Contact.name), *dated.c)
+        .join(CommitmentParty, col(CommitmentParty.commitment_id) == dated.c.id)
+        .join(Party, col(Party.id) == col(CommitmentParty.party_id))
+        .outerjoin(
+            CommitmentLead,
+            and_(
+                col(CommitmentLead.commitment_id) == dated.c.id,
+                col(CommitmentLead.party_id) == col(CommitmentParty.party_id),
+            ),
+        )
+        .outerjoin(Contact, col(Contact.id) == col(CommitmentLead.contact_id))
+        .order_by(
+            col(Party.code),
+            func.coalesce(col(Contact.name), ""),
+            dated.c.due_date,
+            dated.c.ref,
+            func.coalesce(dated.c.cycle, ""),
+        )
     )
+
+
+OVERDUE_SLICE = 500
+
+
+def overdue_slices(
+    *, session: Session, principal: Principal, on: date, link_base: str
+) -> Iterator[OverdueSlice]:
+    """The overdue report's groups, in order, a slice at a time: the rows come off one cursor
+    (a server-side one on PostgreSQL) and each slice reads its items' parties and leads, so
+    memory stays flat however long the report."""
+    rows = (
+        session.connection()
+        .execution_options(yield_per=OVERDUE_SLICE)
+        .execute(_overdue_by_group(principal, on))
+    )
+    for chunk in rows.partitions():
+        yield from _slices_of(session, chunk, on, link_base)
+
+
+def _slices_of(
+    session: Session, chunk: Sequence[Row[*tuple[Any, ...]]], on: date, link_base: str
+) -> Iterator[OverdueSlice]:
+    item = _Items(session, {row[2] for row in chunk}, on, link_base)
+    start = 0
+    for end in range(1, len(chunk) + 1):
+        if end == len(chunk) or chunk[end][:2] != chunk[start][:2]:
+            party, lead = chunk[start][:2]
+            items = [item(DatedRow._make(row[2:])) for row in chunk[start:end]]
+            yield OverdueSlice(party, lead, items)
+            start = end

@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from app.commitments import CommitmentStatus
-from app.reports.models import CycleReport, DeadlineReport, OverdueReport, SummaryReport
+from app.reports.models import CycleReport, DeadlineReport, SummaryReport
 
 Table = tuple[list[str], list[Sequence[Any]]]
 
@@ -72,16 +72,6 @@ def cycle_table(report: CycleReport) -> Table:
             i.areas,
         ]
         for i in report.items
-    ]
-    return headers, rows
-
-
-def overdue_table(report: OverdueReport) -> Table:
-    headers = ["party", "lead", "ref", "cycle", "title", "due_date", "days_overdue", "link"]
-    rows: list[Sequence[Any]] = [
-        [g.party, g.lead, i.ref, i.cycle, i.title, i.due_date, i.days_overdue, i.link]
-        for g in report.groups
-        for i in g.items
     ]
     return headers, rows
 
