@@ -92,7 +92,7 @@ def overdue_command(url: str, token: str) -> Timing:
     return Timing(
         "`commitments overdue` (text report)",
         seconds,
-        import_seconds("app.cli"),
+        import_seconds("app.cli, app.cli.overdue, app.client"),
         work,
         1.5,
         f"{open_commitments(url):,} open commitments, 1 worker; work: the report request alone",

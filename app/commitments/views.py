@@ -2,20 +2,18 @@
 history."""
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from typing import Any, NamedTuple
 
 from sqlalchemy import (
-    ARRAY,
     ColumnElement,
     CompoundSelect,
     Date,
     Integer,
     String,
-    any_,
     bindparam,
     cast,
     literal_column,
@@ -23,7 +21,6 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy import select as sa_select
-from sqlalchemy.orm import Mapped
 from sqlmodel import Session, col
 
 from app.areas.models import PriorityArea, Topic
@@ -53,6 +50,7 @@ from app.commitments.queries import (
 )
 from app.commitments.visibility import visible_to
 from app.contacts.models import Contact
+from app.core.db import IdsMatch, per_dialect
 from app.core.errors import NotFoundError
 from app.core.metadata import SQLModel, id_of
 from app.core.security import Principal
@@ -145,7 +143,7 @@ def _no(kind: type[Integer] | type[String] | type[Date]) -> ColumnElement[Any]:
     return cast(null(), kind())
 
 
-IdsIn = Callable[[Mapped[int]], ColumnElement[bool]]
+IdsIn = IdsMatch
 
 
 def _tagged(kind: str) -> ColumnElement[str]:
@@ -272,14 +270,8 @@ def links_statement(in_ids: IdsIn) -> CompoundSelect[Any]:
 
 
 # Built once: a statement object caches its own cache key, and building this one costs more
-# than running it. PostgreSQL takes the ids as one array, so the statement's text is the same
-# for every page and the server parses and plans it once per connection, not per request.
-LINKS = {
-    "postgresql": links_statement(
-        lambda column: column == any_(bindparam("ids", type_=ARRAY(Integer)))
-    ),
-    "sqlite": links_statement(lambda column: column.in_(bindparam("ids", expanding=True))),
-}
+# than running it.
+LINKS = per_dialect(links_statement)
 
 _LINKS_OF_REF = links_statement(
     lambda column: (

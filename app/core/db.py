@@ -1,13 +1,28 @@
 """Engine, session and metadata conventions shared by every domain package."""
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Engine, TypeDecorator, create_engine, event, text
+from sqlalchemy import (
+    ARRAY,
+    JSON,
+    Column,
+    ColumnElement,
+    DateTime,
+    Engine,
+    Integer,
+    TypeDecorator,
+    any_,
+    bindparam,
+    create_engine,
+    event,
+    text,
+)
 from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import Mapped
 from sqlmodel import Session
 
 from app.core.changes import track_changes
@@ -106,6 +121,12 @@ class Database:
             _configure_sqlite(self.reader)
         track_changes(self.reader)
         self.writer = self.reader.execution_options(sqlite_begin_immediate=True)
+        # The options under which one read transaction sees one snapshot throughout: a SQLite
+        # read transaction does from its first read; PostgreSQL's default (read committed)
+        # takes a new one for every statement.
+        self.snapshot: dict[str, Any] = (
+            {} if settings.is_sqlite else {"isolation_level": "REPEATABLE READ"}
+        )
 
     def session(self, *, write: bool = True) -> Session:
         return Session(self.writer if write else self.reader, expire_on_commit=False)
@@ -133,3 +154,16 @@ def names_column() -> Column[Any]:
     """A list of names or words (aliases, keywords), empty unless given: JSON on every
     backend."""
     return Column(JSON, nullable=False, server_default=text("'[]'"))
+
+
+IdsMatch = Callable[[ColumnElement[int] | Mapped[int]], ColumnElement[bool]]
+
+
+def per_dialect(build: Callable[[IdsMatch], Any]) -> Mapping[str, Any]:
+    """A statement over a list of ids bound as `ids`, built once per dialect. PostgreSQL takes
+    the ids as one array, so the statement's text is the same however many there are, and the
+    server parses and plans it once per connection; SQLite takes an expanding IN."""
+    return {
+        "postgresql": build(lambda column: column == any_(bindparam("ids", type_=ARRAY(Integer)))),
+        "sqlite": build(lambda column: column.in_(bindparam("ids", expanding=True))),
+    }

@@ -5,6 +5,7 @@ the thread pool after the endpoint returns, while the request's session still ho
 connection: a request never waits for a thread with a connection checked out.
 """
 
+import itertools
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
@@ -41,10 +42,13 @@ CHUNK_BYTES = 64 * 1024
 
 def in_chunks(pieces: Iterable[bytes], size: int = CHUNK_BYTES) -> Iterator[bytes]:
     """`pieces` joined into chunks of about `size` bytes: a streamed body goes out in a few
-    sends (and thread-pool hops) rather than one a line."""
+    sends (and thread-pool hops) rather than one a line. The first piece goes alone, so that
+    the body starts as soon as its beginning is known."""
+    rest = iter(pieces)
+    yield from itertools.islice(rest, 1)
     buffered: list[bytes] = []
     length = 0
-    for piece in pieces:
+    for piece in rest:
         buffered.append(piece)
         length += len(piece)
         if length >= size:

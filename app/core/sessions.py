@@ -68,7 +68,8 @@ def streamed(
     request: Request, produce: Callable[[Session], Iterable[bytes]]
 ) -> AsyncIterator[bytes]:
     """A response body produced, after the request's own transaction has ended, in a read
-    transaction of its own: one snapshot for the whole body, read as it is sent. It holds a
+    transaction of its own that sees one snapshot of the register (every statement of the
+    body agrees with the others), read as it is sent. It holds a
     place at the gate (a thread and a connection) while it streams, and ends its transaction
     when the client goes away."""
     database: Database = request.app.state.database
@@ -76,6 +77,7 @@ def streamed(
 
     def chunks() -> Generator[bytes]:
         with database.transaction(write=False) as session:
+            session.connection(execution_options=database.snapshot)
             yield from in_chunks(produce(session))
 
     async def body() -> AsyncIterator[bytes]:

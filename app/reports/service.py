@@ -1,24 +1,35 @@
 """Deadline reports: what is overdue, due soon or stale on a given day."""
 
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Row, Select, and_, func, null, or_, union_all
+from sqlalchemy import (
+    CTE,
+    ColumnElement,
+    CompoundSelect,
+    Row,
+    Select,
+    and_,
+    func,
+    null,
+    or_,
+    union_all,
+)
 from sqlalchemy import select as sa_select
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col
 
 from app.commitments import (
     OPEN_VALUES,
     Commitment,
     CommitmentLead,
     CommitmentParty,
-    party_codes,
     visible_to,
 )
 from app.contacts.models import Contact
+from app.core.db import IdsMatch
 from app.core.security import Principal
 from app.deadlines.conditions import is_open, stale_on
 from app.deadlines.models import CommitmentCycle
@@ -51,20 +62,35 @@ _COMMITMENT = (
 )
 
 
-def _links(
-    session: Session, ids: Collection[int] | Select[Any]
-) -> tuple[dict[int, list[str]], dict[int, list[LeadName]]]:
-    """Parties and leads of the commitments `ids` selects (a query: the lists can be long)."""
-    parties = party_codes(session, CommitmentParty, ids)
-    leads: dict[int, list[LeadName]] = defaultdict(list)
-    for commitment_id, code, name in session.connection().execute(
-        select(col(CommitmentLead.commitment_id), col(Party.code), col(Contact.name))
+Links = tuple[dict[int, list[str]], dict[int, list[LeadName]]]
+
+
+def _links_statement(in_ids: IdsMatch) -> CompoundSelect[Any]:
+    """The parties (a row each, without a name) and leads of the commitments `in_ids` picks."""
+    parties = (
+        sa_select(col(CommitmentParty.commitment_id), col(Party.code), null().label("name"))
+        .join(Party, col(Party.id) == col(CommitmentParty.party_id))
+        .where(in_ids(col(CommitmentParty.commitment_id)))
+    )
+    leads = (
+        sa_select(col(CommitmentLead.commitment_id), col(Party.code), col(Contact.name))
         .join(Party, col(Party.id) == col(CommitmentLead.party_id))
         .join(Contact, col(Contact.id) == col(CommitmentLead.contact_id))
-        .where(col(CommitmentLead.commitment_id).in_(ids))
-        .order_by(col(Party.code))
-    ):
-        leads[commitment_id].append(LeadName(party=code, name=name))
+        .where(in_ids(col(CommitmentLead.commitment_id)))
+    )
+    return union_all(parties, leads)
+
+
+def _links(session: Session, ids: AnySelect) -> Links:
+    """Parties and leads (each in party order) of the commitments `ids` selects."""
+    rows = session.connection().execute(_links_statement(lambda column: column.in_(ids)))
+    parties: dict[int, list[str]] = defaultdict(list)
+    leads: dict[int, list[LeadName]] = defaultdict(list)
+    for commitment_id, code, name in sorted(rows, key=lambda row: row[1]):
+        if name is None:
+            parties[commitment_id].append(code)
+        else:
+            leads[commitment_id].append(LeadName(party=code, name=name))
     return parties, leads
 
 
@@ -112,10 +138,8 @@ def _dated(session: Session, principal: Principal | None, before: date | None) -
 class _Items:
     """Report items of rows, with their parties and leads."""
 
-    def __init__(
-        self, session: Session, ids: Collection[int] | Select[Any], on: date, link_base: str
-    ):
-        self.parties, self.leads = _links(session, ids)
+    def __init__(self, links: Links, on: date, link_base: str):
+        self.parties, self.leads = links
         self.on, self.link_base = on, link_base
 
     def __call__(self, row: DatedRow) -> DeadlineItem:
@@ -167,7 +191,7 @@ def deadline_report(
         listed = listed.where(
             or_(col(Commitment.due_date) < after_window, stale_on(on, stale_days))
         )
-    item = _Items(session, listed, on, link_base)
+    item = _Items(_links(session, listed), on, link_base)
     items = sorted(map(item, dated), key=_by_due_date(on))
     return DeadlineReport(
         as_of=on,
@@ -198,20 +222,54 @@ def overdue_total(*, session: Session, principal: Principal | None, on: date) ->
     return session.connection().execute(sa_select(func.count()).select_from(dated)).scalar_one()
 
 
-def _overdue_by_group(principal: Principal, on: date) -> AnySelect:
-    """Every overdue item once for each of its parties, with that party's lead: ordered by
-    party, lead and most overdue first, so that the report's groups come one after the other."""
+# Separators of the aggregated parties and leads: control characters that no name or code
+# may hold (app.core.validation refuses them).
+_NEXT = "\x1e"
+_THEN = "\x1f"
+
+
+def _overdue_items(principal: Principal, on: date) -> CTE:
+    """Every overdue item once, with its parties and leads aggregated: computed once an item,
+    not once for each of its parties."""
     # A recurring commitment's due date is its earliest open cycle's: when any of its cycles
     # is overdue, the cycle is the item, and the commitment gives its parties and leads.
     dated = union_all(*_dated_selects(principal, before=on)).subquery()
+    parties = (
+        sa_select(func.aggregate_strings(col(Party.code), _NEXT))
+        .select_from(CommitmentParty)
+        .join(Party, col(Party.id) == col(CommitmentParty.party_id))
+        .where(col(CommitmentParty.commitment_id) == dated.c.id)
+    )
+    leads = (
+        sa_select(func.aggregate_strings(col(Party.code) + _THEN + col(Contact.name), _NEXT))
+        .select_from(CommitmentLead)
+        .join(Party, col(Party.id) == col(CommitmentLead.party_id))
+        .join(Contact, col(Contact.id) == col(CommitmentLead.contact_id))
+        .where(col(CommitmentLead.commitment_id) == dated.c.id)
+    )
     return (
-        sa_select(col(Party.code), col(Contact.name), *dated.c)
-        .join(CommitmentParty, col(CommitmentParty.commitment_id) == dated.c.id)
+        sa_select(
+            *dated.c,
+            parties.scalar_subquery().label("parties"),
+            leads.scalar_subquery().label("leads"),
+        )
+        .cte("overdue_item")
+        .prefix_with("MATERIALIZED")
+    )
+
+
+def _overdue_by_group(principal: Principal, on: date) -> AnySelect:
+    """Every overdue item once for each of its parties, with that party's lead: ordered by
+    party, lead and most overdue first, so that the report's groups come one after the other."""
+    items = _overdue_items(principal, on)
+    return (
+        sa_select(col(Party.code), col(Contact.name), *items.c)
+        .join(CommitmentParty, col(CommitmentParty.commitment_id) == items.c.id)
         .join(Party, col(Party.id) == col(CommitmentParty.party_id))
         .outerjoin(
             CommitmentLead,
             and_(
-                col(CommitmentLead.commitment_id) == dated.c.id,
+                col(CommitmentLead.commitment_id) == items.c.id,
                 col(CommitmentLead.party_id) == col(CommitmentParty.party_id),
             ),
         )
@@ -219,9 +277,9 @@ def _overdue_by_group(principal: Principal, on: date) -> AnySelect:
         .order_by(
             col(Party.code),
             func.coalesce(col(Contact.name), ""),
-            dated.c.due_date,
-            dated.c.ref,
-            func.coalesce(dated.c.cycle, ""),
+            items.c.due_date,
+            items.c.ref,
+            func.coalesce(items.c.cycle, ""),
         )
     )
 
@@ -233,25 +291,35 @@ def overdue_slices(
     *, session: Session, principal: Principal, on: date, link_base: str
 ) -> Iterator[OverdueSlice]:
     """The overdue report's groups, in order, a slice at a time: the rows come off one cursor
-    (a server-side one on PostgreSQL) and each slice reads its items' parties and leads, so
-    memory stays flat however long the report."""
-    rows = (
-        session.connection()
-        .execution_options(yield_per=OVERDUE_SLICE)
-        .execute(_overdue_by_group(principal, on))
+    (a server-side one on PostgreSQL), so memory stays flat however long the report."""
+    # Options of this statement alone: set on the connection, they would stay for the rest
+    # of the transaction.
+    rows = session.connection().execute(
+        _overdue_by_group(principal, on), execution_options={"yield_per": OVERDUE_SLICE}
     )
     for chunk in rows.partitions():
-        yield from _slices_of(session, chunk, on, link_base)
+        yield from _slices_of(chunk, on, link_base)
+
+
+def _aggregated_links(chunk: Sequence[Row[*tuple[Any, ...]]]) -> Links:
+    parties: dict[int, list[str]] = {}
+    leads: dict[int, list[LeadName]] = {}
+    for row in chunk:
+        commitment_id, listed, led = row.id, row.parties, row.leads
+        parties[commitment_id] = sorted(listed.split(_NEXT)) if listed else []
+        pairs = sorted(pair.split(_THEN, 1) for pair in led.split(_NEXT)) if led else []
+        leads[commitment_id] = [LeadName(party=code, name=name) for code, name in pairs]
+    return parties, leads
 
 
 def _slices_of(
-    session: Session, chunk: Sequence[Row[*tuple[Any, ...]]], on: date, link_base: str
+    chunk: Sequence[Row[*tuple[Any, ...]]], on: date, link_base: str
 ) -> Iterator[OverdueSlice]:
-    item = _Items(session, {row[2] for row in chunk}, on, link_base)
+    item = _Items(_aggregated_links(chunk), on, link_base)
     start = 0
     for end in range(1, len(chunk) + 1):
         if end == len(chunk) or chunk[end][:2] != chunk[start][:2]:
             party, lead = chunk[start][:2]
-            items = [item(DatedRow._make(row[2:])) for row in chunk[start:end]]
+            items = [item(DatedRow._make(row[2:9])) for row in chunk[start:end]]
             yield OverdueSlice(party, lead, items)
             start = end

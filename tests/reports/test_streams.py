@@ -101,3 +101,32 @@ def test_a_party_never_gets_another_partys_report_by_its_tag(client: TestClient,
     assert rok.status_code == 200
     assert secret not in rok.text
     assert date.fromisoformat(rok.json()["as_of"]) == today()
+
+
+def test_each_item_reads_as_in_the_deadline_report(client: TestClient) -> None:
+    ref = overdue_commitment(client, ["US", "ROK", "JP"], 20)
+    leads = []
+    for party, name in (("ROK", "합참 연락관"), ("US", "OSD Korea desk")):
+        contact = client.post(
+            "/api/v1/contacts", json={"name": name, "party": party, "kind": "office"}
+        ).json()
+        leads.append({"party": party, "contact_id": contact["id"]})
+    tag = client.get(f"/api/v1/commitments/{ref}").headers["etag"]
+    changed = client.patch(
+        f"/api/v1/commitments/{ref}", json={"leads": leads}, headers={"If-Match": tag}
+    )
+    assert changed.status_code == 200, changed.text
+    listed = client.get("/api/v1/reports/deadlines").json()["overdue"]
+    by_item = {(item["ref"], item["cycle"]): item for item in listed}
+    report = client.get(PATH).json()
+    seen = set()
+    for group in report["groups"]:
+        for item in group["items"]:
+            assert item == by_item[(item["ref"], item["cycle"])]
+            seen.add((item["ref"], item["cycle"]))
+    assert seen == set(by_item)
+    groups = {(g["party"], g["lead"]) for g in report["groups"] if ref in str(g["items"])}
+    assert groups == {("US", "OSD Korea desk"), ("ROK", "합참 연락관"), ("JP", None)}
+    mine = by_item[(ref, None)]
+    assert mine["parties"] == ["JP", "ROK", "US"]
+    assert [lead["party"] for lead in mine["leads"]] == ["ROK", "US"]
