@@ -125,7 +125,7 @@ def _streamed(report: Streamed) -> list[str]:
     ok = report.first_byte_ms < FIRST_BYTE_MS
     return [
         f"The overdue report is streamed ({report.items:,} overdue items): its first bytes "
-        f"(the document's opening, with the total) came after {report.first_byte_ms:.0f} ms "
+        f"(the opening of the document) came after {report.first_byte_ms:.0f} ms "
         f"(target < {FIRST_BYTE_MS} ms: {_met(ok)}), its first group after "
         f"{report.first_group_ms / 1000:.1f} s (the database sorts every item by party and "
         f"lead before it returns the first), the whole report after "

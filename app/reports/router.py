@@ -160,7 +160,8 @@ def overdue(
 ) -> Response:
     """Overdue commitments and cycles grouped by party and lead, most overdue first, with days
     overdue. Streamed as it is read, so it starts at once and costs the server the same memory
-    however long it is: in JSON a group's `count` comes after its items."""
+    however long it is: in JSON a group's `count` comes after its items, and `total` after the
+    groups."""
     on = as_of or today()
     output = negotiate(how.accept, how.output)
     link_base = request.app.state.settings.public_url
@@ -199,8 +200,11 @@ def _overdue_json(
         return Response(status_code=304, headers=headers)
 
     def document(session: Session) -> Iterator[bytes]:
-        total = service.overdue_total(session=session, principal=principal, on=on)
-        return streams.overdue_json(as_of=on, total=total, slices=slices(session))
+        return streams.overdue_json(
+            as_of=on,
+            slices=slices(session),
+            total=lambda: service.overdue_total(session=session, principal=principal, on=on),
+        )
 
     body = streamed(request, document)
     return StreamingResponse(body, media_type="application/json", headers=headers)

@@ -1,7 +1,7 @@
 """The overdue report rendered as it is read, a slice of a group at a time: as JSON (the
 OverdueReport document) or as the rows of its table."""
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from typing import Any
 
@@ -26,10 +26,13 @@ def _group_head(piece: OverdueSlice) -> bytes:
     return to_json(head)[:-1] + b',"items":['
 
 
-def overdue_json(*, as_of: date, total: int, slices: Iterable[OverdueSlice]) -> Iterator[bytes]:
-    """The OverdueReport document, written as its groups come. A group's `count` follows its
-    items: it is the one thing not known before them."""
-    yield b'{"as_of":%b,"total":%d,"groups":[' % (to_json(as_of), total)
+def overdue_json(
+    *, as_of: date, slices: Iterable[OverdueSlice], total: Callable[[], int]
+) -> Iterator[bytes]:
+    """The OverdueReport document, written as its groups come. What counts them comes after
+    what it counts: a group's `count` after its items, the report's `total` (`total()`, read
+    in the same snapshot) after its groups, so that the document starts at once."""
+    yield b'{"as_of":%b,"groups":[' % to_json(as_of)
     group: tuple[str, str | None] | None = None
     count = 0
     for piece in slices:
@@ -41,7 +44,8 @@ def overdue_json(*, as_of: date, total: int, slices: Iterable[OverdueSlice]) -> 
             yield closing + _group_head(piece) + items
             group, count = (piece.party, piece.lead), 0
         count += len(piece.items)
-    yield (b"" if group is None else b'],"count":%d}' % count) + b"]}"
+    closing = b"" if group is None else b'],"count":%d}' % count
+    yield closing + b'],"total":%d}' % total()
 
 
 def overdue_rows(slices: Iterable[OverdueSlice]) -> Iterator[list[Any]]:
