@@ -24,6 +24,7 @@ from app.commitments.models import (
     CommitmentReleasability,
 )
 from app.commitments.visibility import visible_to
+from app.core.db import AnySelect
 from app.core.errors import (
     NotFoundError,
 )
@@ -99,7 +100,6 @@ def public_row_of(row: PageRow) -> PublicRow:
 
 
 _due_meeting = aliased(Meeting)
-AnySelect = Select[*tuple[Any, ...]]
 
 
 def _sort_keys(sort: CommitmentSort) -> list[SortKey]:

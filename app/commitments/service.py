@@ -75,14 +75,15 @@ class PublicPage:
     total: int | None
     next_cursor: str | None
 
+    def _content(self) -> dict[str, Any]:
+        return {"items": self.items, "total": self.total, "next_cursor": self.next_cursor}
+
     def json(self) -> bytes:
         """The page as CommitmentPage's JSON, without building a model per item."""
-        return to_json({"items": self.items, "total": self.total, "next_cursor": self.next_cursor})
+        return to_json(self._content())
 
     def model(self) -> CommitmentPage:
-        return CommitmentPage.model_validate(
-            {"items": self.items, "total": self.total, "next_cursor": self.next_cursor}
-        )
+        return CommitmentPage.model_validate(self._content())
 
 
 def list_commitments(

@@ -38,19 +38,17 @@ from app.commitments.models import (
     PartyRef,
 )
 from app.commitments.queries import (
-    AnySelect,
     PageRow,
     PublicRow,
     get_commitment,
     hidden_from,
     not_found,
-    page_query,
     public_query,
     public_row_of,
 )
 from app.commitments.visibility import visible_to
 from app.contacts.models import Contact
-from app.core.db import IdsMatch, per_dialect
+from app.core.db import AnySelect, IdsMatch, per_dialect
 from app.core.errors import NotFoundError
 from app.core.metadata import SQLModel, id_of
 from app.core.security import Principal
@@ -143,15 +141,12 @@ def _no(kind: type[Integer] | type[String] | type[Date]) -> ColumnElement[Any]:
     return cast(null(), kind())
 
 
-IdsIn = IdsMatch
-
-
 def _tagged(kind: str) -> ColumnElement[str]:
     return literal_column(f"'{kind}'", String)
 
 
 def _by_party(
-    in_ids: IdsIn, link: type[CommitmentParty] | type[CommitmentCounterpart], kind: str
+    in_ids: IdsMatch, link: type[CommitmentParty] | type[CommitmentCounterpart], kind: str
 ) -> AnySelect:
     # The organization's code rides in the name column. The first statement of the union
     # names its columns.
@@ -173,7 +168,7 @@ def _by_party(
 
 
 def _named(
-    in_ids: IdsIn,
+    in_ids: IdsMatch,
     commitment_id: int,
     kind: str,
     name: str,
@@ -198,7 +193,7 @@ def _named(
     )
 
 
-def _contacts(in_ids: IdsIn, link: type[CommitmentLead] | type[CommitmentContact]) -> AnySelect:
+def _contacts(in_ids: IdsMatch, link: type[CommitmentLead] | type[CommitmentContact]) -> AnySelect:
     lead = link is CommitmentLead
     statement = sa_select(
         col(link.commitment_id),
@@ -215,7 +210,7 @@ def _contacts(in_ids: IdsIn, link: type[CommitmentLead] | type[CommitmentContact
     return statement.where(in_ids(col(link.commitment_id)))
 
 
-def _cycles(in_ids: IdsIn) -> AnySelect:
+def _cycles(in_ids: IdsMatch) -> AnySelect:
     return (
         sa_select(
             col(CommitmentCycle.commitment_id),
@@ -232,7 +227,7 @@ def _cycles(in_ids: IdsIn) -> AnySelect:
     )
 
 
-def links_statement(in_ids: IdsIn) -> CompoundSelect[Any]:
+def links_statement(in_ids: IdsMatch) -> CompoundSelect[Any]:
     """Every link of the commitments `in_ids` selects, in one statement: a row per link,
     tagged by kind (Linked.add reads them)."""
     return union_all(
@@ -338,11 +333,12 @@ def to_public(*, session: Session, rows: Sequence[PageRow]) -> list[CommitmentPu
 
 
 def public_of(*, session: Session, commitment: Commitment) -> CommitmentPublic:
-    rows = session.execute(_BY_ID, {"id": commitment.id})
-    return to_public(session=session, rows=[PageRow(*row) for row in rows])[0]
+    """A commitment just written, in its public form (the session flushes it first)."""
+    row = PublicRow(*session.execute(_BY_ID, {"id": commitment.id}).one())
+    return CommitmentPublic.model_validate(documents_of(session=session, rows=[row])[0])
 
 
-_BY_ID = page_query().where(col(Commitment.id) == bindparam("id"))
+_BY_ID = public_query().where(col(Commitment.id) == bindparam("id"))
 
 
 @lru_cache(maxsize=1024)

@@ -14,6 +14,7 @@ from sqlalchemy import (
     DateTime,
     Engine,
     Integer,
+    Select,
     TypeDecorator,
     any_,
     bindparam,
@@ -155,6 +156,9 @@ def names_column() -> Column[Any]:
     backend."""
     return Column(JSON, nullable=False, server_default=text("'[]'"))
 
+
+AnySelect = Select[*tuple[Any, ...]]
+"""A select of any columns (SQLAlchemy types a select by its columns)."""
 
 IdsMatch = Callable[[ColumnElement[int] | Mapped[int]], ColumnElement[bool]]
 

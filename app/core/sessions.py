@@ -2,6 +2,7 @@
 app.core.db so commands that only need the database start without FastAPI)."""
 
 from collections.abc import AsyncIterator, Callable, Generator, Iterable
+from contextlib import AbstractContextManager
 from typing import Annotated
 
 import anyio
@@ -26,39 +27,39 @@ def after_transaction(request: Request, work: AfterTransaction) -> None:
     pending.append(work)
 
 
-def _finish(session: Session, request: Request, failed: bool) -> None:
-    """Commit (or roll back) and close the request's session, then run the work queued for
-    after its transaction: one thread-pool hop for all of it."""
-    try:
-        if failed:
-            session.rollback()
-        else:
-            session.commit()
-    finally:
-        session.close()
-    if not failed:
-        for work in getattr(request.state, "after_transaction", ()):
-            work(request.app.state.database)
+def _finish(
+    transaction: AbstractContextManager[Session], request: Request, error: BaseException | None
+) -> None:
+    """End the request's transaction (Database.transaction: commit, or roll back on `error`,
+    then close), then run the work queued for after it: one thread-pool hop for all of it."""
+    if error is not None:
+        transaction.__exit__(type(error), error, error.__traceback__)
+        return
+    transaction.__exit__(None, None, None)
+    for work in getattr(request.state, "after_transaction", ()):
+        work(request.app.state.database)
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:
     """One transaction per request, authentication included: committed when the endpoint
     returns, rolled back on error.
 
-    A session takes its connection at its first statement, so opening one costs no trip to
-    the thread pool. Requests holding a session are bounded by the thread pool's size (the
-    gate), and the connection pool is larger than that: a request can always get a
-    connection, and one holding a connection always gets a thread to finish with.
+    A session takes its connection at its first statement, so entering the transaction costs
+    no trip to the thread pool; it is ended in one. Requests holding a session are bounded by
+    the thread pool's size (the gate), and the connection pool is larger than that: a request
+    can always get a connection, and one holding a connection always gets a thread to finish
+    with.
     """
     database: Database = request.app.state.database
     async with request.app.state.request_gate:
-        session = database.session(write=request.method not in SAFE_METHODS)
+        transaction = database.transaction(write=request.method not in SAFE_METHODS)
+        session = transaction.__enter__()
         try:
             yield session
-        except BaseException:
-            await run_in_threadpool(_finish, session, request, True)
+        except BaseException as error:
+            await run_in_threadpool(_finish, transaction, request, error)
             raise
-        await run_in_threadpool(_finish, session, request, False)
+        await run_in_threadpool(_finish, transaction, request, None)
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
@@ -69,9 +70,8 @@ def streamed(
 ) -> AsyncIterator[bytes]:
     """A response body produced, after the request's own transaction has ended, in a read
     transaction of its own that sees one snapshot of the register (every statement of the
-    body agrees with the others), read as it is sent. It holds a
-    place at the gate (a thread and a connection) while it streams, and ends its transaction
-    when the client goes away."""
+    body agrees with the others), read as it is sent. It holds a place at the gate (a thread
+    and a connection) while it streams, and ends its transaction when the client goes away."""
     database: Database = request.app.state.database
     gate: anyio.CapacityLimiter = request.app.state.request_gate
 

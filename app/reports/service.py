@@ -1,5 +1,6 @@
 """Deadline reports: what is overdue, due soon or stale on a given day."""
 
+import itertools
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -9,9 +10,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import (
     CTE,
     ColumnElement,
-    CompoundSelect,
     Row,
-    Select,
     and_,
     func,
     null,
@@ -26,10 +25,11 @@ from app.commitments import (
     Commitment,
     CommitmentLead,
     CommitmentParty,
+    party_codes,
     visible_to,
 )
 from app.contacts.models import Contact
-from app.core.db import IdsMatch
+from app.core.db import AnySelect
 from app.core.security import Principal
 from app.deadlines.conditions import is_open, stale_on
 from app.deadlines.models import CommitmentCycle
@@ -41,7 +41,6 @@ from app.reports.models import (
 )
 
 ONE_DAY = timedelta(days=1)
-AnySelect = Select[*tuple[Any, ...]]
 
 
 class DatedRow(NamedTuple):
@@ -65,32 +64,18 @@ _COMMITMENT = (
 Links = tuple[dict[int, list[str]], dict[int, list[LeadName]]]
 
 
-def _links_statement(in_ids: IdsMatch) -> CompoundSelect[Any]:
-    """The parties (a row each, without a name) and leads of the commitments `in_ids` picks."""
-    parties = (
-        sa_select(col(CommitmentParty.commitment_id), col(Party.code), null().label("name"))
-        .join(Party, col(Party.id) == col(CommitmentParty.party_id))
-        .where(in_ids(col(CommitmentParty.commitment_id)))
-    )
-    leads = (
+def _links(session: Session, ids: AnySelect) -> Links:
+    """Parties and leads of the commitments `ids` selects (a query: the lists can be long)."""
+    parties = party_codes(session, CommitmentParty, ids)
+    leads: dict[int, list[LeadName]] = defaultdict(list)
+    for commitment_id, code, name in session.connection().execute(
         sa_select(col(CommitmentLead.commitment_id), col(Party.code), col(Contact.name))
         .join(Party, col(Party.id) == col(CommitmentLead.party_id))
         .join(Contact, col(Contact.id) == col(CommitmentLead.contact_id))
-        .where(in_ids(col(CommitmentLead.commitment_id)))
-    )
-    return union_all(parties, leads)
-
-
-def _links(session: Session, ids: AnySelect) -> Links:
-    """Parties and leads (each in party order) of the commitments `ids` selects."""
-    rows = session.connection().execute(_links_statement(lambda column: column.in_(ids)))
-    parties: dict[int, list[str]] = defaultdict(list)
-    leads: dict[int, list[LeadName]] = defaultdict(list)
-    for commitment_id, code, name in sorted(rows, key=lambda row: row[1]):
-        if name is None:
-            parties[commitment_id].append(code)
-        else:
-            leads[commitment_id].append(LeadName(party=code, name=name))
+        .where(col(CommitmentLead.commitment_id).in_(ids))
+        .order_by(col(Party.code))
+    ):
+        leads[commitment_id].append(LeadName(party=code, name=name))
     return parties, leads
 
 
@@ -312,14 +297,13 @@ def _aggregated_links(chunk: Sequence[Row[*tuple[Any, ...]]]) -> Links:
     return parties, leads
 
 
+# A row's columns after its party and lead: the item's, as DatedRow reads them.
+_ITEM = slice(2, 2 + len(DatedRow._fields))
+
+
 def _slices_of(
     chunk: Sequence[Row[*tuple[Any, ...]]], on: date, link_base: str
 ) -> Iterator[OverdueSlice]:
     item = _Items(_aggregated_links(chunk), on, link_base)
-    start = 0
-    for end in range(1, len(chunk) + 1):
-        if end == len(chunk) or chunk[end][:2] != chunk[start][:2]:
-            party, lead = chunk[start][:2]
-            items = [item(DatedRow._make(row[2:9])) for row in chunk[start:end]]
-            yield OverdueSlice(party, lead, items)
-            start = end
+    for (party, lead), rows in itertools.groupby(chunk, key=lambda row: (row[0], row[1])):
+        yield OverdueSlice(party, lead, [item(DatedRow._make(row[_ITEM])) for row in rows])
