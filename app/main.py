@@ -1,15 +1,20 @@
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import partial
+from pathlib import Path
 
 import anyio.to_thread
 from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import RedirectResponse
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app.areas.router import router as areas_router
 from app.areas.router import topics_router
+from app.board import STATIC_DIR as BOARD_STATIC
+from app.board import router as board_router
 from app.calendar.router import router as calendar_router
 from app.commitments import audience_of
 from app.commitments.router import router as commitments_router
@@ -38,6 +43,8 @@ from app.reports.router import router as reports_router
 from app.reports.service import overdue_total
 from app.users.auth import caller_of
 from app.users.router import router as users_router
+
+SWAGGER_STATIC = Path(__file__).parent / "core" / "static" / "swagger"
 
 DESCRIPTION = """
 A register of the commitments made in allied joint statements: each one traceable to the
@@ -90,6 +97,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         dependencies=[Depends(refuse_unknown_query_parameters)],
         # Operation ids are the endpoints' names (list_commitments), for generated clients.
         generate_unique_id_function=operation_id,
+        # Swagger UI is served from the app's own files (below): ministry networks are closed.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     state_preconditions_in_schema(app)
@@ -137,11 +147,28 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         users_router,
         reports_router,
         calendar_router,
+        board_router,
     ):
         app.include_router(router)
+    _serve_pages(app)
+    return app
+
+
+def _serve_pages(app: FastAPI) -> None:
+    """The board, Swagger UI and their assets, all from the app's own files."""
+    app.mount("/board/static", StaticFiles(directory=BOARD_STATIC), name="board-static")
+    app.mount("/static/swagger", StaticFiles(directory=SWAGGER_STATIC), name="swagger-static")
+
+    @app.get("/docs", include_in_schema=False)
+    def swagger_ui() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="Alliance Commitments API",
+            swagger_js_url="/static/swagger/swagger-ui-bundle.js",
+            swagger_css_url="/static/swagger/swagger-ui.css",
+            swagger_favicon_url="/static/swagger/favicon-32x32.png",
+        )
 
     @app.get("/", include_in_schema=False)
     def index() -> RedirectResponse:
-        return RedirectResponse("/docs")
-
-    return app
+        return RedirectResponse("/board")

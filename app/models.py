@@ -1,6 +1,7 @@
 """Every table, imported once so the metadata is complete for Alembic and the app."""
 
 from app.areas.models import AreaLead, Framework, PriorityArea, Topic
+from app.board.models import BoardSession
 from app.commitments import (
     Commitment,
     CommitmentArea,
@@ -26,6 +27,7 @@ from app.users.models import ApiToken, UserAccount
 __all__ = [
     "ApiToken",
     "AreaLead",
+    "BoardSession",
     "Candidate",
     "Commitment",
     "CommitmentArea",

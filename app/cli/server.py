@@ -16,7 +16,8 @@ def serve(
         ),
     ] = True,
 ) -> None:
-    """Serve the API (Swagger UI at /docs); on first start, create an administrator."""
+    """Serve the board (/board) and the API (Swagger UI at /docs); on first start, create an
+    administrator."""
     import uvicorn
 
     from app.cli.users import bootstrap
@@ -28,7 +29,13 @@ def serve(
     if workers > 1 and not reload:
         _share_metrics_between_workers()
 
-    typer.echo(f"Serving on http://{host}:{port} (API docs: http://{host}:{port}/docs)")
+    base = f"http://{host}:{port}"
+    typer.echo(
+        f"Serving on {base}\n"
+        f"  The board: {base}/board (sign in with an API token: the administrator's, printed "
+        "on the first start, or one 'commitments tokens create NAME' issues)\n"
+        f"  API docs:  {base}/docs"
+    )
     uvicorn.run(
         "app.main:create_app",
         factory=True,

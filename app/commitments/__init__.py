@@ -43,6 +43,15 @@ _HOME = {
     "party_codes": "queries",
     "readable": "queries",
     "iter_all": "service",
+    "update_commitment": "service",
+    "assess_obligor": "service",
+    "list_notes": "service",
+    "list_history": "service",
+    "export_rows": "service",
+    "one_public": "views",
+    "EXPORT_COLUMNS": "views",
+    "filter_query_params": "filters",
+    "allowed_next": "workflow",
     "create_commitment": "service",
     "add_progress_note": "service",
     "Locator": "models",
@@ -76,7 +85,11 @@ if TYPE_CHECKING:
         CommitmentSort,
         CommitmentStatus,
     )
-    from app.commitments.filters import CommitmentFilters, filter_conditions
+    from app.commitments.filters import (
+        CommitmentFilters,
+        filter_conditions,
+        filter_query_params,
+    )
     from app.commitments.links import check_framework_dates, check_organizations
     from app.commitments.models import (
         AssessmentIn,
@@ -109,13 +122,19 @@ if TYPE_CHECKING:
     from app.commitments.rules import check_kind, default_kind
     from app.commitments.service import (
         add_progress_note,
+        assess_obligor,
         create_commitment,
+        export_rows,
         iter_all,
         list_commitments,
+        list_history,
+        list_notes,
+        update_commitment,
     )
     from app.commitments.state import CommitmentState, Deadline
-    from app.commitments.views import past_cycles, to_public
+    from app.commitments.views import EXPORT_COLUMNS, one_public, past_cycles, to_public
     from app.commitments.visibility import audience_of, visible_to
+    from app.commitments.workflow import allowed_next
     from app.commitments.writer import (
         apply_changes,
         current_state,
@@ -127,6 +146,7 @@ if TYPE_CHECKING:
     )
 
 __all__ = [
+    "EXPORT_COLUMNS",
     "KIND_CHECK",
     "OPEN_STATUSES",
     "OPEN_VALUES",
@@ -157,7 +177,9 @@ __all__ = [
     "PageRow",
     "PartyRefIn",
     "add_progress_note",
+    "allowed_next",
     "apply_changes",
+    "assess_obligor",
     "audience_of",
     "check_framework_dates",
     "check_kind",
@@ -166,11 +188,16 @@ __all__ = [
     "current_state",
     "default_kind",
     "derive_deadline",
+    "export_rows",
     "filter_conditions",
+    "filter_query_params",
     "get_commitment",
     "iter_all",
     "link_state",
     "list_commitments",
+    "list_history",
+    "list_notes",
+    "one_public",
     "page_query",
     "party_codes",
     "party_refs",
@@ -180,6 +207,7 @@ __all__ = [
     "search_text_of",
     "state_of_new",
     "to_public",
+    "update_commitment",
     "visible_to",
 ]
 

@@ -8,9 +8,15 @@ HEADERS = [
     (b"referrer-policy", b"no-referrer"),
     (b"cross-origin-opener-policy", b"same-origin"),
 ]
-# The API serves data only; Swagger UI and ReDoc load their scripts and styles from a CDN.
+# The API serves data only. The board's pages load their scripts and styles from the app
+# itself, and post their forms only to it. Swagger UI starts with an inline script.
 API_POLICY = b"default-src 'none'; frame-ancestors 'none'"
-DOCS_PATHS = ("/docs", "/redoc")
+BOARD_POLICY = (
+    b"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    b"connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
+DOCS_PATHS = ("/docs", "/static/swagger")
+BOARD_PATH = "/board"
 
 
 class SecurityHeaders:
@@ -21,15 +27,18 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        is_docs = scope["path"].startswith(DOCS_PATHS)
+        path: str = scope["path"]
+        policy = None if path.startswith(DOCS_PATHS) else API_POLICY
+        if path == BOARD_PATH or path.startswith(f"{BOARD_PATH}/"):
+            policy = BOARD_POLICY
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 present = {name.lower() for name, _ in headers}
                 headers += [(name, value) for name, value in HEADERS if name not in present]
-                if not is_docs:
-                    headers.append((b"content-security-policy", API_POLICY))
+                if policy is not None:
+                    headers.append((b"content-security-policy", policy))
                 if b"cache-control" not in present:
                     # Answers depend on who asks: shared caches must not keep them.
                     headers.append((b"cache-control", b"private, no-cache"))

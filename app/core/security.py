@@ -46,10 +46,12 @@ class Principal:
     party_id: int | None
     party_code: str | None
     token_id: int
+    # Where the caller's changes come from, as the history records them.
+    channel: Channel = Channel.api
 
     @property
     def is_admin(self) -> bool:
         return self.role is Role.admin
 
-    def actor(self, channel: Channel = Channel.api) -> Actor:
-        return Actor(name=self.name, channel=channel, user_id=self.user_id)
+    def actor(self, channel: Channel | None = None) -> Actor:
+        return Actor(name=self.name, channel=channel or self.channel, user_id=self.user_id)

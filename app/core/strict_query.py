@@ -44,7 +44,11 @@ async def refuse_unknown_query_parameters(request: Request) -> None:
     Async, though it awaits nothing: it does no I/O, and a sync dependency would cost every
     request a hop to the thread pool and back."""
     route = request.scope.get("route")
-    if not isinstance(route, APIRoute) or not request.query_params:
+    if (
+        not isinstance(route, APIRoute)
+        or getattr(route, "checks_own_query", False)
+        or not request.query_params
+    ):
         return
     known = _declared(request.app, route)
     unknown = sorted(set(request.query_params) - known)

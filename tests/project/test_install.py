@@ -75,3 +75,31 @@ def test_the_installed_modules_are_the_ones_running(installed: Path, tmp_path: P
         check=True,
     )
     assert Path(located.stdout.strip()).is_relative_to(installed)
+
+
+def test_the_installed_package_serves_the_board_and_swagger_ui_from_its_own_files(
+    installed: Path, tmp_path: Path
+) -> None:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("COMMITMENTS_")}
+    environment |= {
+        "PYTHONPATH": str(installed),
+        "COMMITMENTS_DATABASE_URL": f"sqlite:///{tmp_path}/x.db",
+    }
+    script = """
+from fastapi.testclient import TestClient
+from app.main import create_app
+with TestClient(create_app()) as client:
+    for path in ("/board/sign-in", "/board/static/htmx.min.js", "/board/static/board.css",
+                 "/docs", "/static/swagger/swagger-ui-bundle.js"):
+        print(path, client.get(path).status_code)
+"""
+    served = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=tmp_path,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert served.returncode == 0, served.stderr
+    assert [line.split()[1] for line in served.stdout.splitlines()] == ["200"] * 5

@@ -1,0 +1,189 @@
+"""The board's forms and query strings, turned into the API's own requests (validated by the
+same models), and back into a form to send again after a conflict."""
+
+from dataclasses import dataclass
+from typing import Any, TypeVar
+from urllib.parse import urlencode
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from starlette.datastructures import QueryParams
+
+from app.commitments import (
+    AssessmentIn,
+    CommitmentFilters,
+    CommitmentKind,
+    CommitmentSort,
+    CommitmentStatus,
+    CommitmentUpdate,
+    filter_query_params,
+)
+from app.core.errors import ForbiddenError, UnprocessableError
+from app.meetings.models import MeetingUpdate
+from app.progress.models import NoteCreate
+
+PAGE_SIZES = (25, 50, 100, 200)
+M = TypeVar("M", bound=BaseModel)
+
+
+def _filled(values: dict[str, Any]) -> dict[str, Any]:
+    """A browser sends an empty field as an empty string: it means "not given"."""
+    return {name: value for name, value in values.items() if value not in ("", [], None)}
+
+
+def _valid(model: type[M], values: dict[str, Any]) -> M:
+    try:
+        return model.model_validate(_filled(values))
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'form'}: {e['msg']}" for e in error.errors()
+        )
+        raise UnprocessableError(problems) from None
+
+
+class FormModel(BaseModel):
+    # The form token travels in the same form, read apart (app.board.web.checked_form).
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+
+@dataclass(frozen=True)
+class RegisterQuery:
+    """The register page's query string: the API's filters, a sort, a page."""
+
+    filters: CommitmentFilters
+    sort: CommitmentSort
+    limit: int
+    cursor: str | None
+
+    def params(self) -> dict[str, Any]:
+        params = filter_query_params(self.filters)
+        if self.sort is not CommitmentSort.ref:
+            params["sort"] = self.sort.value
+        if self.limit != PAGE_SIZES[1]:
+            params["limit"] = self.limit
+        return params
+
+    def url(self, base: str, *, cursor: str | None = None) -> str:
+        params = self.params() | ({"cursor": cursor} if cursor else {})
+        return f"{base}?{urlencode(params, doseq=True)}" if params else base
+
+
+_LISTS = {"status", "kind"}
+_PAGING = {"sort", "limit", "cursor"}
+
+
+class _Paging(FormModel):
+    sort: CommitmentSort = CommitmentSort.ref
+    limit: int = Field(default=PAGE_SIZES[1], ge=1, le=PAGE_SIZES[-1])
+    cursor: str | None = Field(default=None, max_length=512)
+
+
+def register_query(query: QueryParams) -> RegisterQuery:
+    """The query string as filters; a name the register does not know is refused (a typo
+    would otherwise show the whole register as if it had been filtered)."""
+    known = set(CommitmentFilters.model_fields) | _PAGING
+    unknown = sorted(set(query) - known)
+    if unknown:
+        raise UnprocessableError(f"Unknown filter(s): {', '.join(unknown)}.")
+    values = {
+        name: query.getlist(name) if name in _LISTS else query.get(name) for name in set(query)
+    }
+    paging = _valid(_Paging, {name: values.pop(name) for name in _PAGING if name in values})
+    filters = _valid(CommitmentFilters, values)
+    return RegisterQuery(filters, paging.sort, paging.limit, paging.cursor)
+
+
+@dataclass(frozen=True)
+class Choices:
+    statuses: list[str]
+    kinds: list[str]
+    page_sizes: tuple[int, ...]
+
+
+REGISTER_CHOICES = Choices(
+    statuses=[status.value for status in CommitmentStatus],
+    kinds=[kind.value for kind in CommitmentKind],
+    page_sizes=PAGE_SIZES,
+)
+
+
+class NoteForm(FormModel):
+    text: str = Field(min_length=1, max_length=20_000)
+    status: str = Field(default="", max_length=20)
+    percent_complete: str = Field(default="", max_length=3)
+    evidence_url: str = Field(default="", max_length=2000)
+    as_of: str = Field(default="", max_length=10)
+    version: int = Field(ge=1, le=2**31 - 1)
+
+
+def note_of(form: NoteForm) -> NoteCreate:
+    return _valid(NoteCreate, form.model_dump(exclude={"version"}))
+
+
+class EditForm(FormModel):
+    """What the officer changed: each field beside the value their page showed (was_*), so
+    that only what they changed is sent, and a re-sent form after a conflict does not undo
+    what the other person did."""
+
+    title: str = Field(default="", max_length=300)
+    was_title: str = Field(default="", max_length=300)
+    due_date: str = Field(default="", max_length=10)
+    was_due_date: str = Field(default="", max_length=10)
+    lead_party: list[str] = Field(default_factory=list, max_length=20)
+    lead_contact: list[str] = Field(default_factory=list, max_length=20)
+    was_lead_contact: list[str] = Field(default_factory=list, max_length=20)
+    version: int = Field(ge=1, le=2**31 - 1)
+
+    def leads(self) -> dict[str, str]:
+        return dict(zip(self.lead_party, self.lead_contact, strict=False))
+
+
+def update_of(form: EditForm) -> CommitmentUpdate:
+    changed: dict[str, Any] = {}
+    if form.title != form.was_title:
+        changed["title"] = form.title
+    if form.due_date != form.was_due_date:
+        if not form.due_date:
+            raise UnprocessableError("A due date can be moved, not removed, here.")
+        changed["due_date"] = form.due_date
+    if form.lead_contact != form.was_lead_contact:
+        changed["leads"] = [
+            {"party": party, "contact_id": contact}
+            for party, contact in form.leads().items()
+            if contact
+        ]
+    return _valid(CommitmentUpdate, changed)
+
+
+class AssessmentForm(FormModel):
+    compliance: str = Field(default="", max_length=2)
+    completion: str = Field(default="", max_length=20)
+    evidence: str = Field(default="", max_length=20_000)
+    version: int = Field(ge=1, le=2**31 - 1)
+
+
+def assessment_of(form: AssessmentForm) -> AssessmentIn:
+    return _valid(AssessmentIn, form.model_dump(exclude={"version"}))
+
+
+class MeetingForm(FormModel):
+    held_on: str = Field(default="", max_length=10)
+    place: str = Field(default="", max_length=300)
+    version: int = Field(ge=1, le=2**31 - 1)
+
+
+@dataclass(frozen=True)
+class Retry:
+    """The officer's change refused for a conflict, ready to send again."""
+
+    note: NoteForm | None = None
+    edit: EditForm | None = None
+    assessment: AssessmentForm | None = None
+    party: str | None = None
+
+
+def meeting_update_of(form: MeetingForm) -> MeetingUpdate:
+    return _valid(MeetingUpdate, form.model_dump(exclude={"version"}))
+
+
+def admins_only() -> ForbiddenError:
+    return ForbiddenError("Only an administrator sets the dates of meetings.")

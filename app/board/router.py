@@ -1,0 +1,386 @@
+"""The board's pages: thin routes over the services the API calls."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, Response
+
+import app.commitments as commitments
+from app.board import forms, pages, service
+from app.board.web import (
+    COOKIE,
+    PATH,
+    SIGN_IN_COOKIE,
+    FormOfficer,
+    FormTokenRefusedError,
+    Officer,
+    PageRoute,
+    redirect,
+    render,
+)
+from app.commitments import CommitmentSort
+from app.core.errors import PreconditionFailedError
+from app.core.etags import IfMatch, etag_of
+from app.core.formats import Format, table_response
+from app.core.sessions import SessionDep
+from app.core.time import today
+from app.core.validation import Code, PartyCode, Ref, Slug
+from app.documents import service as documents
+from app.ingest import service as ingest
+from app.ingest.models import CandidateEdits
+from app.meetings import service as meetings
+from app.reports import summary
+from app.users.auth import authenticate_request
+from app.users.enums import Role, TokenScope
+
+router = APIRouter(prefix=PATH, route_class=PageRoute, include_in_schema=False)
+
+
+@router.get("")
+def board_home() -> Response:
+    return redirect(f"{PATH}/work")
+
+
+# Signing in and out
+
+
+def _safe_next(next_url: str | None) -> str:
+    """Only a page of the board itself: never another site (an open redirect)."""
+    if next_url and next_url.startswith(f"{PATH}/") and not next_url.startswith("//"):
+        return next_url
+    return f"{PATH}/work"
+
+
+@router.get("/sign-in")
+def sign_in_page(request: Request, next: str | None = None) -> Response:
+    ticket = request.cookies.get(SIGN_IN_COOKIE) or service.new_sign_in_ticket()
+    response = render(request, "sign_in.html", {"next": _safe_next(next), "ticket": ticket})
+    _set_cookie(request, response, SIGN_IN_COOKIE, ticket, max_age=3600)
+    return response
+
+
+@router.post("/sign-in")
+def sign_in(
+    request: Request,
+    session: SessionDep,
+    token: Annotated[str, Form(max_length=200)],
+    ticket: Annotated[str, Form(max_length=100)] = "",
+    next: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    # The sign-in form carries the ticket its own cookie holds: a page of another site
+    # cannot sign a browser in to an account of its choosing.
+    if not service.ticket_matches(request.cookies.get(SIGN_IN_COOKIE, ""), ticket):
+        raise FormTokenRefusedError()
+    principal = authenticate_request(request, session, token.strip(), TokenScope.api)
+    hours = request.app.state.settings.board_session_hours
+    signed = service.sign_in(session=session, principal=principal, hours=hours)
+    response = redirect(_safe_next(next))
+    _set_cookie(request, response, COOKIE, signed.session_id, max_age=signed.max_age_seconds)
+    response.delete_cookie(SIGN_IN_COOKIE, path=PATH)
+    return response
+
+
+def _set_cookie(request: Request, response: Response, name: str, value: str, max_age: int) -> None:
+    response.set_cookie(
+        name,
+        value,
+        max_age=max_age,
+        path=PATH,
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+    )
+
+
+@router.post("/sign-out")
+def sign_out(request: Request, session: SessionDep, officer: FormOfficer) -> Response:
+    service.sign_out(session=session, session_id=request.cookies.get(COOKIE, ""))
+    response = redirect(f"{PATH}/sign-in")
+    response.delete_cookie(COOKIE, path=PATH)
+    return response
+
+
+# The daily work
+
+
+@router.get("/work")
+def my_work(request: Request, session: SessionDep, officer: Officer) -> HTMLResponse:
+    work = pages.my_work(session=session, principal=officer, on=today())
+    return render(request, "work.html", {"work": work, "stale_days": pages.STALE_DAYS})
+
+
+@router.get("/register")
+def register(request: Request, session: SessionDep, officer: Officer) -> HTMLResponse:
+    wanted = forms.register_query(request.query_params)
+    page = commitments.list_commitments(
+        session=session,
+        filters=wanted.filters,
+        principal=officer,
+        sort=wanted.sort,
+        limit=wanted.limit,
+        cursor=wanted.cursor,
+        with_total=True,
+    )
+    context = {
+        "wanted": wanted,
+        "page": page.model(),
+        "next_url": wanted.url(f"{PATH}/register", cursor=page.next_cursor),
+        "csv_url": wanted.url(f"{PATH}/register.csv"),
+        "markdown_url": wanted.url(f"{PATH}/register.md"),
+        "sorts": [sort.value for sort in CommitmentSort],
+        "form": forms.REGISTER_CHOICES,
+    }
+    if request.headers.get("HX-Request") == "true":
+        return render(request, "_register_results.html", context)
+    return render(request, "register.html", context)
+
+
+def _download(request: Request, officer: Officer, output: Format) -> Response:
+    wanted = forms.register_query(request.query_params)
+    rows = commitments.export_rows(
+        database=request.app.state.database,
+        filters=wanted.filters,
+        principal=officer,
+        sort=wanted.sort,
+    )
+    return table_response(
+        output=output,
+        headers=commitments.EXPORT_COLUMNS,
+        rows=rows,
+        filename="commitments",
+        title="Commitments",
+    )
+
+
+@router.get("/register.csv")
+def register_csv(request: Request, officer: Officer) -> Response:
+    return _download(request, officer, Format.csv)
+
+
+@router.get("/register.md")
+def register_markdown(request: Request, officer: Officer) -> Response:
+    return _download(request, officer, Format.markdown)
+
+
+# One commitment
+
+
+@router.get("/commitments/{ref}")
+def commitment(request: Request, ref: Ref, session: SessionDep, officer: Officer) -> HTMLResponse:
+    page = pages.commitment_page(session=session, ref=ref, principal=officer)
+    return render(request, "commitment.html", {"page": page, "retry": None})
+
+
+def _conflict(
+    request: Request,
+    session: SessionDep,
+    ref: str,
+    officer: Officer,
+    seen_version: int,
+    retry: forms.Retry,
+) -> HTMLResponse:
+    """The commitment as it is now, what changed since the officer's page, and their change
+    ready to send again."""
+    page = pages.commitment_page(
+        session=session, ref=ref, principal=officer, seen_version=seen_version
+    )
+    return render(request, "commitment.html", {"page": page, "retry": retry}, status_code=409)
+
+
+@router.post("/commitments/{ref}/notes")
+def add_note(
+    request: Request,
+    ref: Ref,
+    session: SessionDep,
+    officer: FormOfficer,
+    note: Annotated[forms.NoteForm, Form()],
+) -> Response:
+    wanted = forms.note_of(note)
+    # Only a change of status depends on the version the officer saw.
+    if_match = IfMatch(etag_of(note.version) if wanted.status is not None else None)
+    try:
+        commitments.add_progress_note(
+            session=session, ref=ref, request=wanted, principal=officer, if_match=if_match
+        )
+    except PreconditionFailedError:
+        return _conflict(request, session, ref, officer, note.version, forms.Retry(note=note))
+    return redirect(f"{PATH}/commitments/{ref}#notes")
+
+
+@router.post("/commitments/{ref}/edit")
+def edit(
+    request: Request,
+    ref: Ref,
+    session: SessionDep,
+    officer: FormOfficer,
+    change: Annotated[forms.EditForm, Form()],
+) -> Response:
+    update = forms.update_of(change)
+    if not update.model_fields_set:
+        return redirect(f"{PATH}/commitments/{ref}")
+    try:
+        commitments.update_commitment(
+            session=session,
+            ref=ref,
+            request=update,
+            principal=officer,
+            if_match=IfMatch(etag_of(change.version)),
+        )
+    except PreconditionFailedError:
+        retry = forms.Retry(edit=change)
+        return _conflict(request, session, ref, officer, change.version, retry)
+    return redirect(f"{PATH}/commitments/{ref}")
+
+
+@router.post("/commitments/{ref}/assessments/{party}")
+def assess(
+    request: Request,
+    ref: Ref,
+    party: PartyCode,
+    session: SessionDep,
+    officer: FormOfficer,
+    assessment: Annotated[forms.AssessmentForm, Form()],
+) -> Response:
+    try:
+        commitments.assess_obligor(
+            session=session,
+            ref=ref,
+            party=party,
+            request=forms.assessment_of(assessment),
+            principal=officer,
+            if_match=IfMatch(etag_of(assessment.version)),
+        )
+    except PreconditionFailedError:
+        retry = forms.Retry(assessment=assessment, party=party)
+        return _conflict(request, session, ref, officer, assessment.version, retry)
+    return redirect(f"{PATH}/commitments/{ref}#assessments")
+
+
+# Reports
+
+
+@router.get("/overdue")
+def overdue(request: Request, session: SessionDep, officer: Officer) -> HTMLResponse:
+    page = pages.overdue_page(
+        session=session,
+        principal=officer,
+        on=today(),
+        link_base=f"{request.app.state.settings.public_url}{PATH}",
+    )
+    return render(request, "overdue.html", {"report": page})
+
+
+@router.get("/cycle")
+def cycle(
+    request: Request, session: SessionDep, officer: Officer, meeting: Code | None = None
+) -> HTMLResponse:
+    listed = meetings.list_meetings(session=session)
+    report = None
+    if meeting:
+        report = summary.cycle_report(
+            session=session, principal=officer, meeting_key=meeting, on=today(), past=False
+        )
+    dated = [m for m in listed if m.held_on is not None]
+    return render(request, "cycle.html", {"meetings": dated, "chosen": meeting, "report": report})
+
+
+# Statements and their review
+
+
+@router.get("/documents")
+def document_list(request: Request, session: SessionDep, officer: Officer) -> HTMLResponse:
+    listed = documents.list_documents(session=session, principal=officer)
+    return render(request, "documents.html", {"documents": listed})
+
+
+@router.get("/documents/{slug}/review")
+def review(request: Request, slug: Slug, session: SessionDep, officer: Officer) -> HTMLResponse:
+    page = pages.review_page(session=session, slug=slug, principal=officer)
+    return render(request, "review.html", {"review": page})
+
+
+def _reviewed(slug: str, number: int | None = None) -> Response:
+    anchor = f"#candidate-{number}" if number is not None else ""
+    return redirect(f"{PATH}/documents/{slug}/review{anchor}")
+
+
+@router.post("/documents/{slug}/candidates/{number}/accept")
+def accept(
+    slug: Slug,
+    number: int,
+    session: SessionDep,
+    officer: FormOfficer,
+    title: Annotated[str, Form(max_length=300)] = "",
+) -> Response:
+    edits = CandidateEdits(title=title.strip() or None)
+    ingest.accept(session=session, slug=slug, number=number, edits=edits, principal=officer)
+    return _reviewed(slug, number)
+
+
+@router.post("/documents/{slug}/candidates/{number}/reject")
+def reject(
+    slug: Slug,
+    number: int,
+    session: SessionDep,
+    officer: FormOfficer,
+    reason: Annotated[str, Form(min_length=1, max_length=500)],
+) -> Response:
+    ingest.reject(session=session, slug=slug, number=number, reason=reason, principal=officer)
+    return _reviewed(slug, number)
+
+
+@router.post("/documents/{slug}/candidates/{number}/merge")
+def merge(
+    slug: Slug,
+    number: int,
+    session: SessionDep,
+    officer: FormOfficer,
+    ref: Annotated[Ref, Form()],
+) -> Response:
+    ingest.merge(session=session, slug=slug, number=number, ref=ref, principal=officer)
+    return _reviewed(slug, number)
+
+
+@router.post("/documents/{slug}/candidates/accept")
+def accept_selected(
+    slug: Slug,
+    session: SessionDep,
+    officer: FormOfficer,
+    numbers: Annotated[list[int], Form(max_length=500)],
+) -> Response:
+    ingest.accept_many(session=session, slug=slug, numbers=numbers, principal=officer)
+    return _reviewed(slug)
+
+
+# Areas and meetings
+
+
+@router.get("/areas")
+def area_list(request: Request, session: SessionDep, officer: Officer) -> HTMLResponse:
+    listed = pages.areas_page(session=session, principal=officer)
+    return render(request, "areas.html", {"areas": listed})
+
+
+@router.get("/meetings")
+def meeting_list(request: Request, session: SessionDep, officer: Officer) -> HTMLResponse:
+    listed = meetings.list_meetings(session=session)
+    return render(request, "meetings.html", {"meetings": listed, "admin": officer.is_admin})
+
+
+@router.post("/meetings/{key}")
+def schedule_meeting(
+    key: Code,
+    session: SessionDep,
+    officer: FormOfficer,
+    schedule: Annotated[forms.MeetingForm, Form()],
+) -> Response:
+    if not officer.role.allows(Role.admin):
+        raise forms.admins_only()
+    meetings.update_meeting(
+        session=session,
+        key=key,
+        request=forms.meeting_update_of(schedule),
+        actor=officer.actor(),
+        if_match=IfMatch(etag_of(schedule.version)),
+    )
+    return redirect(f"{PATH}/meetings")
