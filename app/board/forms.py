@@ -18,6 +18,7 @@ from app.commitments import (
     filter_query_params,
 )
 from app.core.errors import ForbiddenError, UnprocessableError
+from app.ingest.models import CandidateEdits
 from app.meetings.models import MeetingUpdate
 from app.progress.models import NoteCreate
 
@@ -31,8 +32,13 @@ def _filled(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def _valid(model: type[M], values: dict[str, Any]) -> M:
+    return _validated(model, _filled(values))
+
+
+def _validated(model: type[M], values: dict[str, Any]) -> M:
+    """The API's model of the values, or a 422 naming each field at fault."""
     try:
-        return model.model_validate(_filled(values))
+        return model.model_validate(values)
     except ValidationError as error:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in e['loc']) or 'form'}: {e['msg']}" for e in error.errors()
@@ -162,7 +168,44 @@ class AssessmentForm(FormModel):
 
 
 def assessment_of(form: AssessmentForm) -> AssessmentIn:
-    return _valid(AssessmentIn, form.model_dump(exclude={"version"}))
+    values: dict[str, Any] = form.model_dump(exclude={"version"})
+    if form.compliance in {"-1", "0", "1"}:
+        # A form sends text; the scale is of numbers (anything else is refused as given).
+        values["compliance"] = int(form.compliance)
+    return _valid(AssessmentIn, values)
+
+
+class AcceptForm(FormModel):
+    """A candidate's proposal as the reviewer leaves or edits it; each field beside what the
+    page proposed (was_*), so that only the reviewer's edits are sent."""
+
+    title: str = Field(default="", max_length=300)
+    was_title: str = Field(default="", max_length=300)
+    kind: str = Field(default="", max_length=30)
+    was_kind: str = Field(default="", max_length=30)
+    obligors: str = Field(default="", max_length=300)
+    was_obligors: str = Field(default="", max_length=300)
+    counterparts: str = Field(default="", max_length=300)
+    was_counterparts: str = Field(default="", max_length=300)
+    due_date: str = Field(default="", max_length=10)
+    was_due_date: str = Field(default="", max_length=10)
+
+
+def _parties(listed: str) -> list[dict[str, str]]:
+    """ "US, ROK" as the API's party references."""
+    return [{"party": code.strip()} for code in listed.split(",") if code.strip()]
+
+
+def edits_of(form: AcceptForm) -> CandidateEdits:
+    edits: dict[str, Any] = {}
+    for name in ("title", "kind", "due_date"):
+        if getattr(form, name) != getattr(form, f"was_{name}"):
+            edits[name] = getattr(form, name)
+    for name in ("obligors", "counterparts"):
+        if getattr(form, name) != getattr(form, f"was_{name}"):
+            edits[name] = _parties(getattr(form, name))
+    # Validated as given: an emptied list of counterparts means none.
+    return _validated(CandidateEdits, edits)
 
 
 class MeetingForm(FormModel):

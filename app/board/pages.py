@@ -27,6 +27,7 @@ from app.progress.models import NotePublic
 from app.reports import service as reports
 from app.reports import summary
 from app.reports.models import DeadlineItem, GroupBy, OverdueGroup
+from app.users import service as users
 
 WORK_LIST = 25
 OVERDUE_ON_PAGE = 500
@@ -37,6 +38,8 @@ DUE_SOON_DAYS = 30
 @dataclass(frozen=True)
 class WorkPage:
     party: str | None
+    contact_id: int | None
+    led: list[CommitmentPublic]
     overdue: list[CommitmentPublic]
     due_soon: list[CommitmentPublic]
     stale: list[CommitmentPublic]
@@ -57,7 +60,8 @@ def _listed(
 
 
 def my_work(*, session: Session, principal: Principal, on: date) -> WorkPage:
-    """What the officer's party owes (an administrator: the whole register)."""
+    """What the officer leads, and what their party owes (an administrator: the whole
+    register)."""
     party = principal.party_code
     mine = CommitmentFilters(obligor=party, as_of=on)
     tally = summary.summary_report(
@@ -69,8 +73,12 @@ def my_work(*, session: Session, principal: Principal, on: date) -> WorkPage:
         past=False,
         due_soon_days=DUE_SOON_DAYS,
     ).totals
+    contact_id = users.contact_of(session=session, user_id=principal.user_id)
+    led = CommitmentFilters(lead=contact_id, as_of=on) if contact_id else None
     return WorkPage(
         party=party,
+        contact_id=contact_id,
+        led=_listed(session, principal, led) if led else [],
         overdue=_listed(session, principal, mine.model_copy(update={"overdue": True})),
         due_soon=_listed(
             session, principal, mine.model_copy(update={"due_within_days": DUE_SOON_DAYS})

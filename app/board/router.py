@@ -27,7 +27,6 @@ from app.core.time import today
 from app.core.validation import Code, PartyCode, Ref, Slug
 from app.documents import service as documents
 from app.ingest import service as ingest
-from app.ingest.models import CandidateEdits
 from app.meetings import service as meetings
 from app.reports import summary
 from app.users.auth import authenticate_request
@@ -296,7 +295,8 @@ def document_list(request: Request, session: SessionDep, officer: Officer) -> HT
 @router.get("/documents/{slug}/review")
 def review(request: Request, slug: Slug, session: SessionDep, officer: Officer) -> HTMLResponse:
     page = pages.review_page(session=session, slug=slug, principal=officer)
-    return render(request, "review.html", {"review": page})
+    kinds = forms.REGISTER_CHOICES.kinds
+    return render(request, "review.html", {"review": page, "kinds": kinds})
 
 
 def _reviewed(slug: str, number: int | None = None) -> Response:
@@ -310,9 +310,9 @@ def accept(
     number: int,
     session: SessionDep,
     officer: FormOfficer,
-    title: Annotated[str, Form(max_length=300)] = "",
+    proposal: Annotated[forms.AcceptForm, Form()],
 ) -> Response:
-    edits = CandidateEdits(title=title.strip() or None)
+    edits = forms.edits_of(proposal)
     ingest.accept(session=session, slug=slug, number=number, edits=edits, principal=officer)
     return _reviewed(slug, number)
 

@@ -12,11 +12,12 @@ from app.commitments.models import (
     Commitment,
     CommitmentArea,
     CommitmentCounterpart,
+    CommitmentLead,
     CommitmentParty,
     CommitmentTopic,
 )
 from app.core.time import today
-from app.core.validation import Code, Day, PartyCode, Slug, Text
+from app.core.validation import Code, Day, Id, PartyCode, Slug, Text
 from app.deadlines.conditions import due_soon_on, overdue_on, stale_on
 from app.documents.models import SourceDocument
 from app.meetings.models import Meeting
@@ -39,6 +40,7 @@ class CommitmentFilters(BaseModel):
     )
     kind: list[CommitmentKind] = Field(default_factory=list, description="Any of these kinds")
     topic: Slug | None = Field(default=None, description="Topic slug, e.g. dprk")
+    lead: Id | None = Field(default=None, description="The id of a point of contact who leads it")
     document: Slug | None = Field(default=None, description="Source document slug")
     meeting: Code | None = Field(default=None, description="Meeting key, e.g. SCM-56")
     due_before: Day | None = Field(default=None, description="Due strictly before this date")
@@ -115,6 +117,12 @@ def filter_conditions(
     if filters.kind:
         conditions.append(col(Commitment.kind).in_([kind.value for kind in filters.kind]))
     conditions += _link_conditions(filters)
+    if filters.lead is not None:
+        led = select(col(CommitmentLead.commitment_id)).where(
+            col(CommitmentLead.commitment_id) == col(Commitment.id),
+            col(CommitmentLead.contact_id) == filters.lead,
+        )
+        conditions.append(led.exists())
     if filters.document:
         document_id = select(col(SourceDocument.id)).where(
             col(SourceDocument.slug) == filters.document

@@ -9,7 +9,7 @@ from sqlmodel import Field
 from app.core.db import UTCDateTime
 from app.core.metadata import SQLModel
 from app.core.time import utcnow
-from app.core.validation import Code, Instant, PartyCode, Text
+from app.core.validation import Code, Id, Instant, PartyCode, Text
 from app.users.enums import IssuableScope, Role, TokenScope
 
 
@@ -26,6 +26,8 @@ class UserAccount(SQLModel, table=True):
     name: str = Field(max_length=100, unique=True)
     role: str = Field(max_length=10)
     party_id: int | None = Field(default=None, foreign_key="party.id", index=True)
+    # The point of contact this officer is, on their party's side: what they lead.
+    contact_id: int | None = Field(default=None, foreign_key="contact.id", index=True)
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False)
     )
@@ -62,8 +64,19 @@ class UserCreate(SQLModel):
     name: str = UserName
     role: Role
     party: PartyCode | None = None
+    contact_id: Id | None = PydanticField(
+        default=None, description="The point of contact this user is (of the user's party)"
+    )
     token_label: Label | None = None
     token_expires_at: Instant | None = None
+
+
+class UserUpdate(SQLModel):
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+
+    contact_id: Id | None = PydanticField(
+        description="The point of contact this user is (of the user's party); null: none"
+    )
 
 
 class TokenCreate(SQLModel):
@@ -93,6 +106,7 @@ class UserPublic(SQLModel):
     name: str
     role: Role
     party: Code | None
+    contact_id: int | None
     created_at: datetime
     disabled: bool
     tokens: list[TokenPublic]

@@ -10,7 +10,14 @@ from app.core.sessions import SessionDep
 from app.core.validation import MAX_ID
 from app.users import service
 from app.users.auth import AdminUser, CurrentUser
-from app.users.models import IssuedToken, TokenCreate, TokenPublic, UserCreate, UserPublic
+from app.users.models import (
+    IssuedToken,
+    TokenCreate,
+    TokenPublic,
+    UserCreate,
+    UserPublic,
+    UserUpdate,
+)
 
 router = APIRouter(
     prefix="/api/v1", tags=["users"], responses=problem_responses(400, 401, 422, 429)
@@ -69,6 +76,14 @@ def create_user(request: UserCreate, _: AdminUser, session: SessionDep) -> Respo
 @router.get("/users/{user_id}", response_model=UserPublic, responses=admin_errors)
 def get_user(user_id: Id, _: AdminUser, session: SessionDep) -> Response:
     return json_response(service.get_user(session=session, user_id=user_id))
+
+
+@router.patch(
+    "/users/{user_id}", response_model=UserPublic, responses=problem_responses(403, 404, 422)
+)
+def update_user(user_id: Id, request: UserUpdate, _: AdminUser, session: SessionDep) -> Response:
+    """Link a user to the point of contact they are (what they lead shows on their board)."""
+    return json_response(service.update_user(session=session, user_id=user_id, request=request))
 
 
 @router.delete("/users/{user_id}", response_model=UserPublic, responses=admin_errors)

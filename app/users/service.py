@@ -9,6 +9,7 @@ from sqlalchemy import Connection, bindparam, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, func, select
 
+from app.contacts.models import Contact
 from app.core.changes import UNCHANGED, changes_now
 from app.core.errors import ConflictError, NotFoundError, UnauthorizedError, UnprocessableError
 from app.core.metadata import id_of
@@ -30,6 +31,7 @@ from app.users.models import (
     UserAccount,
     UserCreate,
     UserPublic,
+    UserUpdate,
 )
 
 # Recording every use would turn each read into a write; once a minute is enough to audit.
@@ -70,6 +72,7 @@ def _users(session: Session, user_id: int | None = None) -> list[UserPublic]:
             name=user.name,
             role=Role(user.role),
             party=code,
+            contact_id=user.contact_id,
             created_at=user.created_at,
             disabled=user.disabled_at is not None,
             tokens=tokens[id_of(user)],
@@ -133,7 +136,13 @@ def create_user(*, session: Session, request: UserCreate) -> IssuedToken:
         raise UnprocessableError("Viewers and editors belong to a party: give --party / 'party'.")
     if session.exec(select(UserAccount).where(col(UserAccount.name) == request.name)).first():
         raise ConflictError(f"A user named {request.name!r} already exists.")
-    user = UserAccount(name=request.name, role=request.role.value, party_id=party_id)
+    _check_contact(session, request.contact_id, party_id)
+    user = UserAccount(
+        name=request.name,
+        role=request.role.value,
+        party_id=party_id,
+        contact_id=request.contact_id,
+    )
     session.add(user)
     session.flush()
     token, row = _issue(
@@ -147,6 +156,36 @@ def create_user(*, session: Session, request: UserCreate) -> IssuedToken:
         token_info=_token_public(row),
         user=get_user(session=session, user_id=id_of(user)),
     )
+
+
+def _check_contact(session: Session, contact_id: int | None, party_id: int | None) -> None:
+    """A user is a live point of contact of their own party (an administrator, of any)."""
+    if contact_id is None:
+        return
+    contact = session.get(Contact, contact_id)
+    if contact is None or contact.archived_at is not None:
+        raise UnprocessableError(f"No point of contact {contact_id}.")
+    if party_id is not None and contact.party_id != party_id:
+        raise UnprocessableError(f"Contact {contact_id} is on another party's side.")
+
+
+def update_user(*, session: Session, user_id: int, request: UserUpdate) -> UserPublic:
+    user = session.get(UserAccount, user_id)
+    if user is None:
+        raise NotFoundError(f"No user {user_id}.")
+    if "contact_id" in request.model_fields_set:
+        _check_contact(session, request.contact_id, user.party_id)
+        user.contact_id = request.contact_id
+        session.add(user)
+        session.flush()
+    return get_user(session=session, user_id=user_id)
+
+
+def contact_of(*, session: Session, user_id: int) -> int | None:
+    """The point of contact a user is, if any."""
+    return session.exec(
+        select(UserAccount.contact_id).where(col(UserAccount.id) == user_id)
+    ).first()
 
 
 def issue_token(

@@ -186,8 +186,13 @@ def test_a_statement_is_reviewed_beside_its_text(open_as: Any, server: str) -> N
     assert page.locator(".text mark").count() >= 2
     shoot(page, "review")
     card = page.locator(f"#candidate-{ours['number']}")
-    card.get_by_role("button", name="Accept").click()
-    assert page.locator(f"#candidate-{ours['number']}").get_by_text("became").is_visible()
+    card.get_by_text("Accept, with edits").click()
+    card.get_by_label("Title", exact=True).fill("Deploy surveillance assets (edited)")
+    card.get_by_role("button", name="Accept", exact=True).click()
+    accepted = page.locator(f"#candidate-{ours['number']}")
+    assert accepted.get_by_text("became").is_visible()
+    accepted.get_by_role("link").last.click()
+    assert page.get_by_role("heading", name="Deploy surveillance assets (edited)").is_visible()
 
 
 def test_a_forged_form_is_refused_and_signing_out_ends_the_session(open_as: Any) -> None:

@@ -272,3 +272,73 @@ def test_a_statement_is_reviewed_from_its_page(board: Browsers, as_user: Users) 
     }
     assert (states[first], states[second], states[third]) == ("rejected", "accepted", "accepted")
     assert board("jp-editor").get(f"/board/documents/{slug}/review").status_code == 404
+
+
+def test_a_candidate_is_accepted_with_the_reviewers_edits_only(
+    board: Browsers, as_user: Users
+) -> None:
+    taken = (
+        as_user("us-editor")
+        .post(
+            "/api/v1/documents",
+            json={
+                "title": "Joint statement",
+                "publisher": "Ministry",
+                "issued_on": "2026-11-01",
+                "parties": ["US", "ROK"],
+                "text": JOINT_STATEMENT,
+            },
+        )
+        .json()
+    )
+    slug = taken["document"]["slug"]
+    candidate = next(c for c in taken["candidates"] if c["obligors"] == ["US"])
+    browser = board("us-editor")
+    page = browser.get(f"/board/documents/{slug}/review").text
+    shown = {
+        "title": candidate["title"],
+        "kind": candidate["kind"],
+        "obligors": "US",
+        "counterparts": ", ".join(candidate["counterparts"]),
+        "due_date": candidate["due_date"] or "",
+    }
+    form = {f"was_{name}": value for name, value in shown.items()} | shown
+    edited = form | {"kind": "joint_undertaking", "obligors": "US, ROK"}
+    answer = browser.post(
+        f"/board/documents/{slug}/candidates/{candidate['number']}/accept",
+        data=edited | {"csrf": csrf_of(page)},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303, answer.text
+    listed = as_user("us-editor").get(f"/api/v1/documents/{slug}/candidates").json()["items"]
+    ref = next(c["commitment"] for c in listed if c["number"] == candidate["number"])
+    made = as_user("us-editor").get(f"/api/v1/commitments/{ref}").json()
+    assert made["kind"] == "joint_undertaking"
+    assert made["parties"] == ["ROK", "US"]
+    assert made["title"] == candidate["title"]
+    assert made["source"]["quote"] == candidate["quote"]
+
+
+def test_an_obligor_is_assessed_from_the_board_against_the_version_shown(
+    board: Browsers, as_user: Users
+) -> None:
+    ref = new_commitment(as_user("us-editor"), parties=["US", "ROK"])["ref"]
+    browser = board("us-editor")
+    page = page_of(browser, ref)
+    action = f"/board/commitments/{ref}/assessments/US"
+    assessment = {"compliance": "0", "completion": "limited", "evidence": "Office leased"}
+    done = browser.post(
+        action,
+        data=assessment | {"csrf": csrf_of(page), "version": version_in(page, action)},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303, done.text
+    now = as_user("us-viewer").get(f"/api/v1/commitments/{ref}").json()
+    assert [(a["party"], a["compliance"], a["completion"]) for a in now["assessments"]] == [
+        ("US", 0, "limited")
+    ]
+    stale = browser.post(
+        action, data=assessment | {"csrf": csrf_of(page), "version": version_in(page, action)}
+    )
+    assert stale.status_code == 409
+    assert "Office leased" in stale.text
