@@ -19,9 +19,11 @@ from app.deadlines.models import CommitmentCycle
 from app.documents.models import DocumentParty, SourceDocument
 from app.history.models import CommitmentHistory
 from app.ingest.models import Candidate
+from app.jobs.models import JobRun
 from app.meetings.models import Meeting, MeetingSeries
 from app.parties.models import Organization, Party
 from app.progress.models import ProgressNote
+from app.reminders.models import ReminderSent
 from app.users.models import ApiToken, UserAccount
 
 __all__ = [
@@ -42,6 +44,7 @@ __all__ = [
     "Contact",
     "DocumentParty",
     "Framework",
+    "JobRun",
     "Meeting",
     "MeetingSeries",
     "Organization",
@@ -49,6 +52,7 @@ __all__ = [
     "PriorityArea",
     "ProgressNote",
     "RegisterState",
+    "ReminderSent",
     "SourceDocument",
     "Topic",
     "UserAccount",

@@ -8,10 +8,10 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, insert, update
+from sqlalchemy import bindparam, delete, insert, or_, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
@@ -143,3 +143,14 @@ def sign_out(*, session: Session, session_id: str) -> None:
         .values(ended_at=utcnow()),
         execution_options={UNCHANGED: True},
     )
+
+
+def prune_sessions(*, session: Session, now: datetime) -> int:
+    """Delete the sessions that ended or expired: nothing can open them again."""
+    pruned = session.execute(
+        delete(BoardSession).where(
+            or_(col(BoardSession.ended_at).is_not(None), col(BoardSession.expires_at) <= now)
+        ),
+        execution_options={UNCHANGED: True},
+    )
+    return int(pruned.rowcount or 0)  # type: ignore[attr-defined]

@@ -13,6 +13,7 @@ from app.cli.database import db_app, seed
 from app.cli.errors import CliError, describe
 from app.cli.extraction import extract_eval
 from app.cli.ingest import ingest
+from app.cli.jobs import jobs_app, worker
 from app.cli.overdue import overdue
 from app.cli.server import serve
 from app.cli.users import tokens_app, users_app
@@ -64,6 +65,7 @@ def options(
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(tokens_app, name="tokens")
+app.add_typer(jobs_app, name="jobs")
 app.command()(seed)
 app.command()(serve)
 app.command()(overdue)
@@ -71,6 +73,7 @@ app.command()(export)
 app.command(name="import")(import_)
 app.command(name="extract-eval")(extract_eval)
 app.command()(ingest)
+app.command()(worker)
 
 
 def main() -> None:

@@ -1,9 +1,9 @@
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -49,6 +49,28 @@ class Settings(BaseSettings):
     # How long a sign-in to the board lasts (its session ends sooner when the officer signs
     # out, or when the token it was opened with is revoked).
     board_session_hours: int = Field(default=12, ge=1, le=24 * 30)
+    # When `commitments worker` runs each job: crontab lines in the configured time zone.
+    jobs_schedule: dict[str, str] = Field(
+        default_factory=lambda: {
+            "cycles": "10 0 * * *",
+            "reminders": "0 7 * * *",
+            "prune": "20 * * * *",
+        }
+    )
+    # Reminders to leads by e-mail: off while the SMTP host is unset.
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=25, ge=1, le=65_535)
+    smtp_from: str = "commitments@localhost"
+    smtp_starttls: bool = False
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+    # Days before a due date on which a lead is reminded, and days without a note after
+    # which an open commitment is stale.
+    reminder_days: list[Annotated[int, Field(ge=1, le=365)]] = Field(
+        default_factory=lambda: [14, 3], max_length=10
+    )
+    stale_days: int = Field(default=90, ge=1, le=3650)
 
     @field_validator("public_url")
     @classmethod

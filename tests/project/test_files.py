@@ -15,6 +15,10 @@ def test_docker_compose_runs_postgres_then_migrations_then_the_api() -> None:
     assert services["api"]["depends_on"]["migrate"] == {
         "condition": "service_completed_successfully"
     }
+    assert services["worker"]["command"] == ["commitments", "worker"]
+    assert services["worker"]["depends_on"]["migrate"] == {
+        "condition": "service_completed_successfully"
+    }
 
 
 def ci_commands(text: str) -> list[list[str]]:

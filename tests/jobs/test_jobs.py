@@ -1,0 +1,90 @@
+"""Scheduled jobs: run once per due time, by the worker or from the command line."""
+
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Callable
+
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+
+from app.core.db import Database
+from tests.board.conftest import csrf_of, sign_in
+from tests.cli.test_cli import COMMAND, run
+from tests.conftest import TOKENS
+
+Users = Callable[[str], TestClient]
+
+
+def job_runs(database: Database, job: str) -> list[tuple[str, str]]:
+    with database.reader.connect() as connection:
+        rows = connection.execute(
+            text("SELECT slot, outcome FROM job_run WHERE job = :job ORDER BY slot"), {"job": job}
+        )
+        return [(str(slot), outcome) for slot, outcome in rows]
+
+
+def sessions(database: Database) -> int:
+    with database.reader.connect() as connection:
+        return connection.execute(text("SELECT count(*) FROM board_session")).scalar_one()
+
+
+def test_a_job_runs_once_per_due_time(database_url: str, database: Database) -> None:
+    first = run("jobs", "run", "cycles", "--at", "2027-01-01T00:10:30Z", database_url=database_url)
+    assert first.returncode == 0, first.stderr
+    assert "gained cycles" in first.stdout
+    again = run("jobs", "run", "cycles", "--at", "2027-01-01T00:10:50Z", database_url=database_url)
+    assert "already ran" in again.stdout
+    later = run("jobs", "run", "cycles", "--at", "2027-01-02T00:10:00Z", database_url=database_url)
+    assert "gained cycles" in later.stdout
+    assert [outcome for _, outcome in job_runs(database, "cycles")] == ["done", "done"]
+    unknown = run("jobs", "run", "nothing", database_url=database_url)
+    assert unknown.returncode == 2
+    assert "jobs: cycles, reminders, prune" in unknown.stderr
+
+
+def test_pruning_deletes_the_sessions_that_ended_or_expired_only(
+    app, database_url: str, database: Database
+) -> None:
+    with TestClient(app) as leaving, TestClient(app) as staying:
+        sign_in(leaving, TOKENS["us-editor"])
+        sign_in(staying, TOKENS["rok-editor"])
+        leaving.post("/board/sign-out", data={"csrf": csrf_of(leaving.get("/board/work").text)})
+        assert sessions(database) == 2
+        pruned = run("jobs", "run", "prune", database_url=database_url)
+        assert "1 ended or expired board session(s) deleted" in pruned.stdout
+        assert sessions(database) == 1
+        assert staying.get("/board/work", follow_redirects=False).status_code == 200
+
+
+def test_two_workers_run_each_due_time_once_and_stop_on_sigterm(
+    database_url: str, database: Database
+) -> None:
+    environment = os.environ | {
+        "COMMITMENTS_DATABASE_URL": database_url,
+        "COMMITMENTS_JOBS_SCHEDULE": '{"prune": "* * * * * *"}',
+    }
+    workers = [
+        subprocess.Popen(
+            [COMMAND, "worker"],
+            env=environment,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    time.sleep(6)
+    outputs = []
+    for worker in workers:
+        worker.send_signal(signal.SIGTERM)
+        outputs.append(worker.communicate(timeout=20)[0])
+        assert worker.returncode == 0, outputs[-1]
+    assert all("worker: prune at '* * * * * *'" in output for output in outputs)
+    assert all("worker: stopped" in output for output in outputs)
+    runs = job_runs(database, "prune")
+    # Every second, in two workers: one run per minute-slot, the other attempts stood down.
+    assert 1 <= len(runs) <= 2
+    assert len({slot for slot, _ in runs}) == len(runs)
+    assert sum(output.count("already ran") for output in outputs) >= 4

@@ -1,0 +1,168 @@
+"""Reminders reach leads by e-mail: read from a real SMTP server on loopback (aiosmtpd)."""
+
+import email
+from collections.abc import Callable, Iterator
+from email.message import Message
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+
+from app.core.db import Database
+from tests.cli.test_cli import run
+from tests.live_server import free_port
+
+Users = Callable[[str], TestClient]
+LEAD = "lead@example.org"
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.messages: list[tuple[list[str], Message]] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        self.messages.append((list(envelope.rcpt_tos), email.message_from_bytes(envelope.content)))
+        return "250 OK"
+
+    def to(self, address: str) -> list[Message]:
+        return [message for rcpt, message in self.messages if address in rcpt]
+
+
+@pytest.fixture
+def inbox() -> Iterator[tuple[Inbox, int]]:
+    handler = Inbox()
+    port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield handler, port
+    controller.stop()
+
+
+def contact(admin: TestClient, **fields: Any) -> int:
+    response = admin.post("/api/v1/contacts", json={"party": "US", **fields})
+    assert response.status_code == 201, response.text
+    return int(response.json()["id"])
+
+
+def led(editor: TestClient, lead: int, title: str, due: str, **fields: Any) -> str:
+    body = {
+        "title": title,
+        "parties": ["US"],
+        "due_date": due,
+        "leads": [{"party": "US", "contact_id": lead}],
+        "quote": f"The United States will {title.lower()}.",
+        **fields,
+    }
+    response = editor.post("/api/v1/commitments", json=body)
+    assert response.status_code == 201, response.text
+    return str(response.json()["ref"])
+
+
+def body_of(message: Message) -> tuple[str, str]:
+    parts = {
+        part.get_content_type(): part.get_payload(decode=True).decode()
+        for part in message.walk()
+        if not part.is_multipart()
+    }
+    return parts["text/plain"], parts["text/html"]
+
+
+def reminders(url: str, at: str, port: int | None, *options: str) -> str:
+    smtp = (
+        {"COMMITMENTS_SMTP_HOST": "127.0.0.1", "COMMITMENTS_SMTP_PORT": str(port)} if port else {}
+    )
+    done = run(
+        "jobs",
+        "run",
+        "reminders",
+        "--at",
+        at,
+        *options,
+        database_url=url,
+        COMMITMENTS_PUBLIC_URL="https://commitments.example",
+        **smtp,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_a_lead_gets_one_mail_for_what_falls_due_and_what_is_overdue_and_never_twice(
+    as_user: Users, database_url: str, inbox: tuple[Inbox, int]
+) -> None:
+    received, port = inbox
+    admin, editor = as_user("admin"), as_user("us-editor")
+    lead = contact(admin, name="Jane Doe", email=LEAD)
+    silent = contact(admin, name="No Mail")
+    soon = led(editor, lead, "Open a liaison office", "2027-03-04")
+    late = led(editor, lead, "Name the liaison officers", "2027-02-19")
+    later = led(editor, lead, "Hold the first exercise", "2027-09-01")
+    led(editor, silent, "Staff the office", "2027-03-02")
+
+    first = reminders(database_url, "2027-03-01T08:00:00Z", port)
+    assert "mailed" in first
+    mails = received.to(LEAD)
+    assert len(mails) == 1
+    plain, html = body_of(mails[0])
+    assert soon in plain
+    assert late in plain
+    assert later not in plain
+    assert "in 3 day(s)" in plain
+    assert "10 day(s) overdue" in plain
+    assert f"https://commitments.example/board/commitments/{soon}" in html
+    assert "The United States will open a liaison office." in plain
+    assert mails[0]["To"] == f"Jane Doe <{LEAD}>"
+
+    # Another run the same day: nothing new to say.
+    reminders(database_url, "2027-03-01T09:00:00Z", port)
+    assert len(received.to(LEAD)) == 1
+
+    # A week on: both are overdue, a mail again (weekly while overdue).
+    reminders(database_url, "2027-03-08T08:00:00Z", port)
+    assert len(received.to(LEAD)) == 2
+    plain, _ = body_of(received.to(LEAD)[1])
+    assert soon in plain
+    assert late in plain
+
+
+def test_a_dry_run_prints_the_mails_and_without_smtp_nothing_is_sent_or_recorded(
+    as_user: Users, database_url: str, inbox: tuple[Inbox, int]
+) -> None:
+    received, port = inbox
+    lead = contact(as_user("admin"), name="Jane Doe", email=LEAD)
+    ref = led(as_user("us-editor"), lead, "Open a liaison office", "2027-03-04")
+    printed = reminders(database_url, "2027-03-01T08:00:00Z", port, "--dry-run")
+    assert ref in printed
+    assert f"To: Jane Doe <{LEAD}>" in printed
+    assert "no SMTP host" in reminders(database_url, "2027-03-01T09:00:00Z", None)
+    assert received.to(LEAD) == []
+    # Nothing was recorded as sent: once SMTP is set, the lead hears of it.
+    reminders(database_url, "2027-03-01T10:00:00Z", port)
+    assert len(received.to(LEAD)) == 1
+
+
+def test_a_lead_is_told_only_of_what_their_party_may_see(
+    as_user: Users, database_url: str, inbox: tuple[Inbox, int], database: Database
+) -> None:
+    received, port = inbox
+    rok_lead = contact(as_user("admin"), name="Kim Min-su", email="kim@example.kr", party="ROK")
+    rok = as_user("rok-editor")
+    leads = [{"party": "ROK", "contact_id": rok_lead}]
+    seen = led(rok, rok_lead, "Brief the ROK lead", "2027-03-03", parties=["ROK"], leads=leads)
+    withdrawn = led(rok, rok_lead, "Host the talks", "2027-03-03", parties=["ROK"], leads=leads)
+    # The register is changed behind the API: the ROK may no longer see the second one.
+    with database.writer.begin() as connection:
+        connection.execute(
+            text(
+                "DELETE FROM commitment_releasability WHERE commitment_id = "
+                "(SELECT id FROM commitment WHERE ref = :ref)"
+            ),
+            {"ref": withdrawn},
+        )
+    reminders(database_url, "2027-03-01T08:00:00Z", port)
+    mails = received.to("kim@example.kr")
+    assert len(mails) == 1
+    plain, _ = body_of(mails[0])
+    assert seen in plain
+    assert withdrawn not in plain
