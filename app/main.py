@@ -43,6 +43,7 @@ from app.reports.router import router as reports_router
 from app.reports.service import overdue_total
 from app.users.auth import caller_of
 from app.users.router import router as users_router
+from app.webhooks.router import router as webhooks_router
 
 SWAGGER_STATIC = Path(__file__).parent / "core" / "static" / "swagger"
 
@@ -147,6 +148,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         users_router,
         reports_router,
         calendar_router,
+        webhooks_router,
         board_router,
     ):
         app.include_router(router)

@@ -25,6 +25,7 @@ from app.parties.models import Organization, Party
 from app.progress.models import ProgressNote
 from app.reminders.models import ReminderSent
 from app.users.models import ApiToken, UserAccount
+from app.webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
 
 __all__ = [
     "ApiToken",
@@ -56,5 +57,8 @@ __all__ = [
     "SourceDocument",
     "Topic",
     "UserAccount",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "WebhookEvent",
     "metadata",
 ]

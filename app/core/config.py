@@ -55,6 +55,7 @@ class Settings(BaseSettings):
             "cycles": "10 0 * * *",
             "reminders": "0 7 * * *",
             "prune": "20 * * * *",
+            "webhooks": "* * * * *",
         }
     )
     # Reminders to leads by e-mail: off while the SMTP host is unset.
@@ -71,6 +72,9 @@ class Settings(BaseSettings):
         default_factory=lambda: [14, 3], max_length=10
     )
     stale_days: int = Field(default=90, ge=1, le=3650)
+    # Signs webhook bodies: each endpoint's secret is derived from it (none is stored).
+    # Changing it changes every endpoint's secret. Webhooks cannot be registered without it.
+    webhook_key: SecretStr | None = None
 
     @field_validator("public_url")
     @classmethod

@@ -10,6 +10,7 @@ from app.core.security import Actor
 from app.core.time import utcnow
 from app.history.enums import Channel
 from app.history.models import CommitmentHistory, HistoryEntry
+from app.webhooks.service import record_event
 
 
 def _json(value: Any) -> Any:
@@ -32,8 +33,17 @@ def record(
     reason: str | None = None,
     at: datetime | None = None,
 ) -> None:
-    """One row per changed field: (old value, new value), at the change's own time."""
+    """One row per changed field: (old value, new value), at the change's own time; and the
+    change as one event in the webhooks' outbox, in the same transaction."""
     now = at or utcnow()
+    record_event(
+        session=session,
+        commitment_id=commitment_id,
+        version=version,
+        changes={field: _json(new) for field, (_old, new) in changes.items()},
+        actor=actor,
+        at=now,
+    )
     for field, (old, new) in changes.items():
         session.add(
             CommitmentHistory(

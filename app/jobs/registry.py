@@ -6,6 +6,7 @@ from app.history.enums import Channel
 from app.jobs.service import Job, JobContext
 from app.meetings.service import extend_interval_cycles
 from app.reminders import send_reminders
+from app.webhooks import send_webhooks
 
 SYSTEM = Actor(name="system", channel=Channel.system)
 
@@ -32,5 +33,6 @@ JOBS = {
         Job("cycles", "extend yearly and quarterly cycles as periods come into view", _cycles),
         Job("reminders", "mail each lead what falls due, is overdue or stale", send_reminders),
         Job("prune", "delete board sessions that ended or expired", _prune),
+        Job("webhooks", "send every change to the webhooks that may see it", send_webhooks),
     )
 }

@@ -1,0 +1,133 @@
+"""The webhooks job: fan new events out, then POST each due delivery, signed; in order per
+commitment and endpoint (a later event waits while an earlier one is being retried)."""
+
+import time
+from datetime import datetime
+
+import httpx
+from sqlalchemy import select
+from sqlmodel import Session, col
+
+from app.core.config import Settings
+from app.core.db import Database
+from app.jobs.service import JobContext
+from app.webhooks.enums import DeliveryState
+from app.webhooks.models import WebhookDelivery, WebhookEndpoint
+from app.webhooks.service import backoff, fan_out
+from app.webhooks.signing import secret_of, signature
+
+MAX_ATTEMPTS = 8
+DISABLE_AFTER_FAILURES = 20
+TIMEOUT_SECONDS = 10.0
+
+
+def _pending(session: Session) -> list[tuple[WebhookDelivery, WebhookEndpoint]]:
+    rows = session.execute(
+        select(WebhookDelivery, WebhookEndpoint)
+        .join(WebhookEndpoint, col(WebhookEndpoint.id) == col(WebhookDelivery.endpoint_id))
+        .where(
+            col(WebhookDelivery.state) == DeliveryState.pending.value,
+            col(WebhookEndpoint.disabled_at).is_(None),
+        )
+        .order_by(col(WebhookDelivery.id))
+    ).all()
+    return [(delivery, endpoint) for delivery, endpoint in rows]
+
+
+def _post(
+    client: httpx.Client, delivery: WebhookDelivery, endpoint: WebhookEndpoint, key: str
+) -> tuple[int | None, str | None]:
+    body = delivery.body.encode()
+    stamp = int(time.time())
+    secret = secret_of(key, endpoint.id or 0, endpoint.nonce)
+    headers = {
+        "Content-Type": "application/json",
+        "Webhook-Id": f"dlv_{delivery.id}",
+        "Webhook-Timestamp": str(stamp),
+        "Webhook-Signature": signature(secret, stamp, body),
+        "User-Agent": "alliance-commitments-webhooks",
+    }
+    try:
+        answer = client.post(endpoint.url, content=body, headers=headers)
+    except httpx.HTTPError as error:
+        return None, f"{type(error).__name__}: {error}"[:500]
+    if answer.is_success:
+        return answer.status_code, None
+    return answer.status_code, f"HTTP {answer.status_code}"
+
+
+def _settle(
+    delivery: WebhookDelivery,
+    endpoint: WebhookEndpoint,
+    outcome: tuple[int | None, str | None],
+    now: datetime,
+) -> bool:
+    """Record an attempt; True when it was delivered."""
+    status, error = outcome
+    delivery.attempts += 1
+    delivery.last_status, delivery.last_error = status, error
+    if error is None:
+        delivery.state, delivery.delivered_at = DeliveryState.delivered.value, now
+        endpoint.consecutive_failures = 0
+        return True
+    endpoint.consecutive_failures += 1
+    if endpoint.consecutive_failures >= DISABLE_AFTER_FAILURES:
+        endpoint.disabled_at = now
+    if delivery.attempts >= MAX_ATTEMPTS:
+        delivery.state = DeliveryState.failed.value
+    else:
+        delivery.next_attempt_at = now + backoff(delivery.attempts)
+    return False
+
+
+def _attempt(
+    database: Database, delivery_id: int, outcome: tuple[int | None, str | None], now: datetime
+) -> bool:
+    with database.transaction() as session:
+        delivery = session.get(WebhookDelivery, delivery_id, with_for_update=True)
+        assert delivery is not None
+        endpoint = session.get(WebhookEndpoint, delivery.endpoint_id, with_for_update=True)
+        assert endpoint is not None
+        delivered = _settle(delivery, endpoint, outcome, now)
+        session.add_all([delivery, endpoint])
+        return delivered
+
+
+def deliver(
+    *, database: Database, settings: Settings, now: datetime, client: httpx.Client
+) -> tuple[int, int]:
+    """Send what is due, each attempt recorded in a transaction of its own (no transaction
+    waits on a receiver); returns (delivered, failed attempts)."""
+    key = settings.webhook_key.get_secret_value() if settings.webhook_key else ""
+    with database.transaction(write=False) as session:
+        pending = _pending(session)
+        session.expunge_all()
+    waiting: set[tuple[int, int]] = set()
+    delivered = failed = 0
+    for delivery, endpoint in pending:
+        line = (delivery.endpoint_id, delivery.commitment_id)
+        if line in waiting:
+            continue
+        if delivery.next_attempt_at > now:
+            waiting.add(line)
+            continue
+        outcome = _post(client, delivery, endpoint, key)
+        if _attempt(database, delivery.id or 0, outcome, now):
+            delivered += 1
+        else:
+            failed += 1
+            waiting.add(line)
+    return delivered, failed
+
+
+def send_webhooks(context: JobContext) -> str:
+    """The webhooks job."""
+    if context.dry_run:
+        return "would fan out new events and send the deliveries that are due"
+    with context.database.transaction() as session:
+        queued = fan_out(session=session, now=context.now)
+    with httpx.Client(timeout=TIMEOUT_SECONDS) as client:
+        delivered, failed = deliver(
+            database=context.database, settings=context.settings, now=context.now, client=client
+        )
+    return f"{queued} queued, {delivered} delivered, {failed} failed attempt(s)"

@@ -1,0 +1,15 @@
+from enum import StrEnum
+
+
+class EventType(StrEnum):
+    created = "commitment.created"
+    changed = "commitment.changed"
+    status_changed = "commitment.status_changed"
+    archived = "commitment.archived"
+    note_added = "note.added"
+
+
+class DeliveryState(StrEnum):
+    pending = "pending"
+    delivered = "delivered"
+    failed = "failed"

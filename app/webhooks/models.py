@@ -1,0 +1,121 @@
+"""Webhook endpoints, the outbox of events (written in the same transaction as the change),
+and each event's delivery to each endpoint."""
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import AnyHttpUrl, ConfigDict
+from pydantic import Field as PydanticField
+from sqlalchemy import JSON, Column, Text, UniqueConstraint
+from sqlmodel import Field
+
+from app.core.db import UTCDateTime
+from app.core.metadata import SQLModel
+from app.core.time import utcnow
+from app.core.validation import Code, PartyCode
+from app.core.validation import Text as CleanText
+from app.webhooks.enums import DeliveryState, EventType
+
+
+class WebhookEndpoint(SQLModel, table=True):
+    """A receiver of one party's events. Its signing secret is never stored: it is derived
+    from the server's webhook key and this endpoint's nonce whenever a body is signed."""
+
+    __tablename__ = "webhook_endpoint"
+
+    id: int | None = Field(default=None, primary_key=True)
+    party_id: int = Field(foreign_key="party.id", index=True)
+    url: str = Field(max_length=2000)
+    events: list[str] = Field(sa_column=Column(JSON, nullable=False))
+    description: str | None = Field(default=None, max_length=200)
+    nonce: str = Field(max_length=64)
+    consecutive_failures: int = 0
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False)
+    )
+    disabled_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+
+
+class WebhookEvent(SQLModel, table=True):
+    """One change to a commitment (one version), waiting to be fanned out to endpoints."""
+
+    __tablename__ = "webhook_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    type: str = Field(max_length=40)
+    commitment_id: int = Field(foreign_key="commitment.id", index=True)
+    version: int
+    changes: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    actor: str = Field(max_length=100)
+    created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    fanned_out_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, index=True))
+
+
+class WebhookDelivery(SQLModel, table=True):
+    """An event on its way to one endpoint: retried with backoff until delivered or given
+    up; its id is the idempotency key the receiver sees."""
+
+    __tablename__ = "webhook_delivery"
+    __table_args__ = (UniqueConstraint("event_id", "endpoint_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="webhook_event.id", index=True)
+    endpoint_id: int = Field(foreign_key="webhook_endpoint.id", index=True)
+    commitment_id: int = Field(foreign_key="commitment.id")
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    state: str = Field(default=DeliveryState.pending.value, max_length=10, index=True)
+    attempts: int = 0
+    next_attempt_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    last_status: int | None = None
+    last_error: str | None = Field(default=None, max_length=500)
+    delivered_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+
+
+class WebhookCreate(SQLModel):
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+
+    url: AnyHttpUrl = PydanticField(description="Where events are POSTed (http or https)")
+    party: PartyCode = PydanticField(description="Events go out only as this party may see")
+    events: list[EventType] = PydanticField(
+        default_factory=lambda: list(EventType), min_length=1, max_length=len(EventType)
+    )
+    description: CleanText | None = PydanticField(default=None, max_length=200)
+
+
+class WebhookPublic(SQLModel):
+    id: int
+    url: str
+    party: Code
+    events: list[EventType]
+    description: str | None
+    consecutive_failures: int
+    created_at: datetime
+    disabled: bool
+
+
+class WebhookIssued(SQLModel):
+    """The only response that carries the signing secret."""
+
+    secret: str
+    webhook: WebhookPublic
+
+
+class WebhookList(SQLModel):
+    items: list[WebhookPublic]
+
+
+class DeliveryPublic(SQLModel):
+    id: int
+    event_type: EventType
+    ref: str
+    state: DeliveryState
+    attempts: int
+    next_attempt_at: datetime
+    last_status: int | None
+    last_error: str | None
+    delivered_at: datetime | None
+
+
+class DeliveryList(SQLModel):
+    webhook: int
+    items: list[DeliveryPublic]

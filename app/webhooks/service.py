@@ -1,0 +1,241 @@
+"""Webhooks: endpoints administrators register for a party, events recorded with every
+change, and their delivery (fan-out by releasability, signed POSTs retried with backoff)."""
+
+import secrets
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+import orjson
+from sqlalchemy import or_, select
+from sqlmodel import Session, col
+
+from app.commitments import Commitment, CommitmentReleasability
+from app.core.errors import ConflictError, NotFoundError, UnprocessableError
+from app.core.metadata import id_of
+from app.core.security import Actor
+from app.parties.models import Party
+from app.webhooks.enums import DeliveryState, EventType
+from app.webhooks.models import (
+    DeliveryPublic,
+    WebhookCreate,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
+    WebhookIssued,
+    WebhookPublic,
+)
+from app.webhooks.signing import secret_of
+
+DELIVERIES_SHOWN = 100
+
+
+def event_type(fields: Mapping[str, Any]) -> EventType:
+    """What a change is, by the fields it touched (the most telling first)."""
+    if "created" in fields:
+        return EventType.created
+    if "archived" in fields:
+        return EventType.archived
+    if "status" in fields:
+        return EventType.status_changed
+    if "note" in fields:
+        return EventType.note_added
+    return EventType.changed
+
+
+def record_event(
+    *,
+    session: Session,
+    commitment_id: int,
+    version: int,
+    changes: Mapping[str, Any],
+    actor: Actor,
+    at: datetime,
+) -> None:
+    """Put the change in the outbox, in the transaction that makes it."""
+    session.add(
+        WebhookEvent(
+            type=event_type(changes).value,
+            commitment_id=commitment_id,
+            version=version,
+            changes=dict(changes),
+            actor=actor.name,
+            created_at=at,
+        )
+    )
+
+
+def _public(endpoint: WebhookEndpoint, party: str) -> WebhookPublic:
+    return WebhookPublic(
+        id=id_of(endpoint),
+        url=endpoint.url,
+        party=party,
+        events=[EventType(value) for value in endpoint.events],
+        description=endpoint.description,
+        consecutive_failures=endpoint.consecutive_failures,
+        created_at=endpoint.created_at,
+        disabled=endpoint.disabled_at is not None,
+    )
+
+
+def register(*, session: Session, request: WebhookCreate, key: str | None) -> WebhookIssued:
+    if not key:
+        raise ConflictError(
+            "Webhooks are signed with the server's key: set COMMITMENTS_WEBHOOK_KEY first."
+        )
+    party = session.execute(select(Party).where(col(Party.code) == request.party)).scalars().first()
+    if party is None:
+        raise UnprocessableError(f"Unknown party {request.party!r}.")
+    endpoint = WebhookEndpoint(
+        party_id=id_of(party),
+        url=str(request.url),
+        events=sorted({event.value for event in request.events}),
+        description=request.description,
+        nonce=secrets.token_hex(16),
+    )
+    session.add(endpoint)
+    session.flush()
+    secret = secret_of(key, id_of(endpoint), endpoint.nonce)
+    return WebhookIssued(secret=secret, webhook=_public(endpoint, party.code))
+
+
+def _endpoints(session: Session, webhook_id: int | None = None) -> list[WebhookPublic]:
+    statement = select(WebhookEndpoint, col(Party.code)).join(
+        Party, col(Party.id) == col(WebhookEndpoint.party_id)
+    )
+    if webhook_id is not None:
+        statement = statement.where(col(WebhookEndpoint.id) == webhook_id)
+    rows = session.execute(statement.order_by(col(WebhookEndpoint.id))).all()
+    return [_public(endpoint, code) for endpoint, code in rows]
+
+
+def list_webhooks(*, session: Session) -> list[WebhookPublic]:
+    return _endpoints(session)
+
+
+def _endpoint(session: Session, webhook_id: int) -> WebhookEndpoint:
+    endpoint = session.get(WebhookEndpoint, webhook_id)
+    if endpoint is None:
+        raise NotFoundError(f"No webhook {webhook_id}.")
+    return endpoint
+
+
+def disable(*, session: Session, webhook_id: int, now: datetime) -> WebhookPublic:
+    endpoint = _endpoint(session, webhook_id)
+    endpoint.disabled_at = endpoint.disabled_at or now
+    session.add(endpoint)
+    session.flush()
+    return _endpoints(session, webhook_id)[0]
+
+
+def deliveries(*, session: Session, webhook_id: int) -> list[DeliveryPublic]:
+    """The endpoint's latest deliveries, newest first, with the last answer of each."""
+    _endpoint(session, webhook_id)
+    rows = session.execute(
+        select(WebhookDelivery, col(WebhookEvent.type), col(Commitment.ref))
+        .join(WebhookEvent, col(WebhookEvent.id) == col(WebhookDelivery.event_id))
+        .join(Commitment, col(Commitment.id) == col(WebhookDelivery.commitment_id))
+        .where(col(WebhookDelivery.endpoint_id) == webhook_id)
+        .order_by(col(WebhookDelivery.id).desc())
+        .limit(DELIVERIES_SHOWN)
+    ).all()
+    return [
+        DeliveryPublic(
+            id=id_of(delivery),
+            event_type=EventType(kind),
+            ref=ref,
+            state=DeliveryState(delivery.state),
+            attempts=delivery.attempts,
+            next_attempt_at=delivery.next_attempt_at,
+            last_status=delivery.last_status,
+            last_error=delivery.last_error,
+            delivered_at=delivery.delivered_at,
+        )
+        for delivery, kind, ref in rows
+    ]
+
+
+def redeliver(*, session: Session, webhook_id: int, delivery_id: int, now: datetime) -> None:
+    """Send a delivery again, from its first attempt (a failed one, or one to repeat)."""
+    delivery = session.get(WebhookDelivery, delivery_id)
+    if delivery is None or delivery.endpoint_id != webhook_id:
+        raise NotFoundError(f"No delivery {delivery_id} of webhook {webhook_id}.")
+    delivery.state = DeliveryState.pending.value
+    delivery.attempts = 0
+    delivery.next_attempt_at = now
+    session.add(delivery)
+    session.flush()
+
+
+def _may_see(session: Session, party_id: int, event: WebhookEvent) -> bool:
+    """The endpoint's party may see the commitment, and its state at the event's time."""
+    since = col(CommitmentReleasability.history_from)
+    return (
+        session.execute(
+            select(col(CommitmentReleasability.commitment_id)).where(
+                col(CommitmentReleasability.commitment_id) == event.commitment_id,
+                col(CommitmentReleasability.party_id) == party_id,
+                or_(since.is_(None), since <= event.created_at),
+            )
+        ).first()
+        is not None
+    )
+
+
+def _body(event: WebhookEvent, ref: str) -> str:
+    document = {
+        "id": f"evt_{event.id}",
+        "type": event.type,
+        "occurred_at": event.created_at.isoformat(),
+        "actor": event.actor,
+        "commitment": {"ref": ref, "version": event.version},
+        "changes": event.changes,
+    }
+    return orjson.dumps(document).decode()
+
+
+def fan_out(*, session: Session, now: datetime) -> int:
+    """Each new event becomes a delivery to each live endpoint that wants it, was registered
+    before it happened, and whose party may see it; returns how many deliveries were queued."""
+    events = session.execute(
+        select(WebhookEvent, col(Commitment.ref))
+        .join(Commitment, col(Commitment.id) == col(WebhookEvent.commitment_id))
+        .where(col(WebhookEvent.fanned_out_at).is_(None))
+        .order_by(col(WebhookEvent.id))
+        .with_for_update(skip_locked=True, of=WebhookEvent)
+    ).all()
+    endpoints = list(
+        session.execute(
+            select(WebhookEndpoint).where(col(WebhookEndpoint.disabled_at).is_(None))
+        ).scalars()
+    )
+    queued = 0
+    for event, ref in events:
+        for endpoint in endpoints:
+            if (
+                event.type in endpoint.events
+                and endpoint.created_at <= event.created_at
+                and _may_see(session, endpoint.party_id, event)
+            ):
+                session.add(
+                    WebhookDelivery(
+                        event_id=id_of(event),
+                        endpoint_id=id_of(endpoint),
+                        commitment_id=event.commitment_id,
+                        body=_body(event, ref),
+                        next_attempt_at=now,
+                    )
+                )
+                queued += 1
+        event.fanned_out_at = now
+        session.add(event)
+    session.flush()
+    return queued
+
+
+BACKOFF_CAP = timedelta(hours=6)
+
+
+def backoff(attempts: int) -> timedelta:
+    """1, 2, 4, 8 ... minutes after each failed attempt, at most BACKOFF_CAP."""
+    return min(timedelta(minutes=2 ** (attempts - 1)), BACKOFF_CAP)

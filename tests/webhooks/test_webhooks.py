@@ -1,0 +1,199 @@
+"""Webhooks against a real HTTP receiver on loopback: signed, retried, in order, and never
+carrying what the endpoint's party may not see."""
+
+import importlib.util
+import json
+import threading
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from pydantic import SecretStr
+
+from app.core.config import PROJECT_ROOT, Settings
+from app.main import create_app
+from tests.cli.test_cli import run
+from tests.conftest import signed_in
+
+KEY = "test-webhook-key"
+spec = importlib.util.spec_from_file_location(
+    "webhook_receiver", PROJECT_ROOT / "examples" / "webhook_receiver.py"
+)
+receiver_example = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(receiver_example)
+
+
+class Receiver:
+    """Records what it is sent; answers with the statuses it is given, then 200."""
+
+    def __init__(self) -> None:
+        self.received: list[tuple[dict[str, str], bytes]] = []
+        self.answers: list[int] = []
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                outer.received.append((dict(self.headers), body))
+                self.send_response(outer.answers.pop(0) if outer.answers else 200)
+                self.end_headers()
+
+            def log_message(self, *_: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def events(self) -> list[dict[str, Any]]:
+        return [json.loads(body) for _, body in self.received]
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    listening = Receiver()
+    yield listening
+    listening.server.shutdown()
+
+
+@pytest.fixture
+def keyed_app(settings: Settings) -> FastAPI:
+    return create_app(settings.model_copy(update={"webhook_key": SecretStr(KEY)}))
+
+
+@pytest.fixture
+def api(keyed_app: FastAPI) -> Iterator[Callable[[str], TestClient]]:
+    with signed_in(keyed_app) as client_for:
+        yield client_for
+
+
+def deliver(database_url: str, at: str) -> str:
+    done = run(
+        "jobs",
+        "run",
+        "webhooks",
+        "--at",
+        at,
+        database_url=database_url,
+        COMMITMENTS_WEBHOOK_KEY=KEY,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def register(admin: TestClient, url: str, party: str, **fields: Any) -> dict[str, Any]:
+    response = admin.post("/api/v1/webhooks", json={"url": url, "party": party, **fields})
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def test_every_change_arrives_signed_in_order_once_per_delivery(
+    api: Callable[[str], TestClient], receiver: Receiver, database_url: str
+) -> None:
+    issued = register(api("admin"), receiver.url, "US")
+    editor = api("us-editor")
+    made = editor.post("/api/v1/commitments", json={"title": "Open an office", "parties": ["US"]})
+    ref = made.json()["ref"]
+    noted = editor.post(
+        f"/api/v1/commitments/{ref}/updates",
+        json={"text": "Lease signed", "status": "in_progress"},
+        headers={"If-Match": made.headers["ETag"]},
+    )
+    assert noted.status_code == 201, noted.text
+    print(deliver(database_url, "2027-01-01T00:00:00Z"))
+    mine = [e for e in receiver.events() if e["commitment"]["ref"] == ref]
+    assert [(e["type"], e["commitment"]["version"]) for e in mine] == [
+        ("commitment.created", 1),
+        ("commitment.status_changed", 2),
+    ]
+    assert mine[1]["changes"]["status"] == "in_progress"
+    assert mine[1]["actor"] == "us-editor"
+    for headers, body in receiver.received:
+        assert receiver_example.verify(issued["secret"], headers, body)
+        assert not receiver_example.verify(issued["secret"] + "x", headers, body)
+    ids = [headers["Webhook-Id"] for headers, _ in receiver.received]
+    assert len(set(ids)) == len(ids)
+    count = len(receiver.received)
+    assert "0 queued, 0 delivered" in deliver(database_url, "2027-01-01T00:05:00Z")
+    assert len(receiver.received) == count
+
+
+def test_a_failed_delivery_is_retried_with_backoff_and_holds_back_later_ones(
+    api: Callable[[str], TestClient], receiver: Receiver, database_url: str
+) -> None:
+    admin = api("admin")
+    hook = register(admin, receiver.url, "US", events=["commitment.created", "commitment.changed"])
+    editor = api("us-editor")
+    made = editor.post("/api/v1/commitments", json={"title": "Open an office", "parties": ["US"]})
+    ref = made.json()["ref"]
+    renamed = editor.patch(
+        f"/api/v1/commitments/{ref}",
+        json={"title": "Open a larger office"},
+        headers={"If-Match": made.headers["ETag"]},
+    )
+    assert renamed.status_code == 200, renamed.text
+    receiver.answers = [500]
+    deliver(database_url, "2027-01-01T00:00:00Z")
+    assert [e["type"] for e in receiver.events()] == ["commitment.created"]  # the rename waits
+    log = admin.get(f"/api/v1/webhooks/{hook['webhook']['id']}/deliveries").json()["items"]
+    failed = next(d for d in log if d["event_type"] == "commitment.created")
+    assert (failed["state"], failed["attempts"], failed["last_status"]) == ("pending", 1, 500)
+    deliver(database_url, "2027-01-01T00:00:30Z")  # before its next attempt: nothing sent
+    assert len(receiver.received) == 1
+    deliver(database_url, "2027-01-01T00:02:00Z")
+    assert [e["type"] for e in receiver.events()] == [
+        "commitment.created",
+        "commitment.created",
+        "commitment.changed",
+    ]
+    first, retry = receiver.received[0][0], receiver.received[1][0]
+    assert first["Webhook-Id"] == retry["Webhook-Id"]  # the receiver can tell a retry
+    log = admin.get(f"/api/v1/webhooks/{hook['webhook']['id']}/deliveries").json()["items"]
+    assert {d["state"] for d in log} == {"delivered"}
+    redone = admin.post(
+        f"/api/v1/webhooks/{hook['webhook']['id']}/deliveries/{log[-1]['id']}/redeliver"
+    )
+    assert redone.status_code == 202
+    deliver(database_url, "2027-01-01T00:03:00Z")
+    assert len(receiver.received) == 4
+
+
+def test_an_endpoint_hears_nothing_its_party_may_not_see(
+    api: Callable[[str], TestClient], receiver: Receiver, database_url: str
+) -> None:
+    register(api("admin"), receiver.url, "ROK")
+    editor = api("us-editor")
+    hidden = editor.post(
+        "/api/v1/commitments",
+        json={"title": "U.S. only", "parties": ["US"], "releasable_to": ["US"]},
+    )
+    shared = editor.post(
+        "/api/v1/commitments",
+        json={"title": "Shared", "parties": ["US"], "releasable_to": ["US", "ROK"]},
+    )
+    deliver(database_url, "2027-01-01T00:00:00Z")
+    refs = {e["commitment"]["ref"] for e in receiver.events()}
+    assert shared.json()["ref"] in refs
+    assert hidden.json()["ref"] not in refs
+    assert all(b"U.S. only" not in body for _, body in receiver.received)
+
+
+def test_registering_needs_the_server_key_and_an_administrator(
+    as_user: Callable[[str], TestClient], api: Callable[[str], TestClient]
+) -> None:
+    refused = as_user("admin").post(
+        "/api/v1/webhooks", json={"url": "http://x.test/", "party": "US"}
+    )
+    assert refused.status_code == 409
+    assert "COMMITMENTS_WEBHOOK_KEY" in refused.json()["detail"]
+    editor = api("us-editor").post(
+        "/api/v1/webhooks", json={"url": "http://x.test/", "party": "US"}
+    )
+    assert editor.status_code == 403
+    bad = api("admin").post("/api/v1/webhooks", json={"url": "ftp://x.test/", "party": "US"})
+    assert bad.status_code == 422
+    listed = api("admin").get("/api/v1/webhooks").json()["items"]
+    assert listed == []
