@@ -24,6 +24,7 @@ from app.history.enums import Channel
 from app.parties.models import Party
 from app.users.enums import Role, TokenScope
 from app.users.models import ApiToken, UserAccount
+from app.users.service import token_is_live
 
 SESSION_ID_LENGTH = 43  # secrets.token_urlsafe(32)
 
@@ -98,16 +99,17 @@ _SESSION = (
 
 def _live(row: Any, digest: str) -> bool:
     (_, session_hash, expires_at, ended_at, _, scope, revoked_at, token_expires_at) = row[:8]
-    disabled_at = row[12]
-    now = utcnow()
     return (
         hmac.compare_digest(session_hash.encode(), digest.encode())
         and ended_at is None
-        and expires_at > now
-        and revoked_at is None
-        and (token_expires_at is None or token_expires_at > now)
-        and disabled_at is None
-        and scope == TokenScope.api.value
+        and expires_at > utcnow()
+        and token_is_live(
+            scope=scope,
+            revoked_at=revoked_at,
+            expires_at=token_expires_at,
+            disabled_at=row[12],
+            wanted=TokenScope.api,
+        )
     )
 
 

@@ -258,6 +258,24 @@ _TOKEN = (
 )
 
 
+def token_is_live(
+    *,
+    scope: str,
+    revoked_at: datetime | None,
+    expires_at: datetime | None,
+    disabled_at: datetime | None,
+    wanted: TokenScope,
+) -> bool:
+    """A token that may be used now: of the scope wanted, neither revoked nor expired, and
+    its user enabled (a board session opened with it lives only as long)."""
+    return (
+        scope == wanted.value
+        and revoked_at is None
+        and (expires_at is None or expires_at > utcnow())
+        and disabled_at is None
+    )
+
+
 def authenticate(
     *, connection: Connection, token: str, scope: TokenScope = TokenScope.api
 ) -> Authenticated:
@@ -275,15 +293,16 @@ def authenticate(
         raise refused
     (token_id, token_hash, token_scope, revoked_at, expires_at, last_used_at) = row[:6]
     (user_id, name, role, party_id, disabled_at, party_code, changes) = row[6:]
-    now = utcnow()
-    if (
-        not digests_match(token_hash, digest)
-        or revoked_at is not None
-        or (expires_at is not None and expires_at <= now)
-        or disabled_at is not None
-        or token_scope != scope.value
-    ):
+    live = token_is_live(
+        scope=token_scope,
+        revoked_at=revoked_at,
+        expires_at=expires_at,
+        disabled_at=disabled_at,
+        wanted=scope,
+    )
+    if not digests_match(token_hash, digest) or not live:
         raise refused
+    now = utcnow()
     principal = Principal(
         user_id=user_id,
         name=name,

@@ -148,3 +148,12 @@ def test_behind_https_the_cookie_is_secure(app) -> None:
     with TestClient(app) as plain:
         sign_in(plain, TOKENS["us-viewer"])
         assert not next(c for c in plain.cookies.jar if c.name == "board_session").secure
+
+
+def test_disabling_the_user_ends_their_sessions(board, client: TestClient) -> None:
+    browser = board("rok-viewer")
+    assert browser.get("/board/work", follow_redirects=False).status_code == 200
+    users = client.get("/api/v1/users").json()["items"]
+    viewer = next(user for user in users if user["name"] == "rok-viewer")
+    assert client.delete(f"/api/v1/users/{viewer['id']}").status_code == 200
+    assert browser.get("/board/work", follow_redirects=False).status_code == 303
