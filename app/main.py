@@ -39,6 +39,7 @@ from app.health.router import router as health_router
 from app.ingest.router import router as ingest_router
 from app.meetings.router import router as meetings_router
 from app.parties.router import router as parties_router
+from app.reminders.router import router as reminders_router
 from app.reports.router import router as reports_router
 from app.reports.service import overdue_total
 from app.users.auth import caller_of
@@ -149,6 +150,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         reports_router,
         calendar_router,
         webhooks_router,
+        reminders_router,
         board_router,
     ):
         app.include_router(router)

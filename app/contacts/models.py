@@ -2,7 +2,7 @@ from datetime import datetime
 
 from pydantic import ConfigDict
 from pydantic import Field as PydanticField
-from sqlalchemy import CheckConstraint, Column
+from sqlalchemy import JSON, CheckConstraint, Column
 from sqlmodel import Field
 
 from app.contacts.enums import ContactKind
@@ -29,6 +29,8 @@ class Contact(SQLModel, table=True):
     organization_id: int | None = Field(default=None, foreign_key="organization.id", index=True)
     position: str | None = Field(default=None, max_length=200)
     email: str | None = Field(default=None, max_length=254)
+    # The kinds of reminder (app.reminders.enums.ReminderKind) this contact does not want.
+    reminders_opt_out: list[str] | None = Field(default=None, sa_column=Column(JSON))
     version: int = 1
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False)

@@ -72,6 +72,9 @@ class Settings(BaseSettings):
         default_factory=lambda: [14, 3], max_length=10
     )
     stale_days: int = Field(default=90, ge=1, le=3650)
+    # The day of the week (0 Monday ... 6 Sunday) whose run also mails each lead a digest of
+    # every open commitment they lead.
+    digest_weekday: int = Field(default=0, ge=0, le=6)
     # Signs webhook bodies: each endpoint's secret is derived from it (none is stored).
     # Changing it changes every endpoint's secret. Webhooks cannot be registered without it.
     webhook_key: SecretStr | None = None

@@ -2,21 +2,26 @@
 then weekly) and what is stale, grouped into one mail per lead and run; each occasion is
 mailed once (ReminderSent)."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as default
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import insert, select, update
 from sqlmodel import Session, col
 
 from app.commitments import Commitment, CommitmentLead, CommitmentReleasability
 from app.contacts.models import Contact
 from app.core.changes import UNCHANGED
+from app.core.errors import ConflictError
 from app.deadlines.conditions import is_open, stale_on
 from app.jobs.service import JobContext
 from app.parties.models import Party
+from app.reminders.enums import ReminderKind
 from app.reminders.mail import Mailer, compose
 from app.reminders.models import ReminderSent
+from app.users import service as users
 
 
 @dataclass(frozen=True)
@@ -26,7 +31,7 @@ class Item:
     title: str
     quote: str | None
     due_date: date | None
-    occasion: str
+    occasions: tuple[str, ...]
     reason: str
 
 
@@ -38,10 +43,17 @@ class Reminder:
     name: str
     email: str
     party: str
-    items: list[Item] = field(default_factory=list)
+    items: list[Item] = default(default_factory=list)
 
 
-def _occasion(due: date | None, on: date, days: list[int]) -> tuple[str, str] | None:
+@dataclass(frozen=True)
+class Occasion:
+    kind: ReminderKind
+    key: str
+    reason: str
+
+
+def _by_due_date(due: date | None, on: date, days: list[int]) -> Occasion | None:
     """The reminder a due date calls for on `on`: overdue (weekly from the day after), or due
     within the smallest reminder day that has come."""
     if due is None:
@@ -49,11 +61,36 @@ def _occasion(due: date | None, on: date, days: list[int]) -> tuple[str, str] | 
     left = (due - on).days
     if left < 0:
         week = (-left - 1) // 7
-        return f"overdue:{due}:{week}", f"{-left} day(s) overdue (due {due})"
+        return Occasion(
+            ReminderKind.overdue, f"overdue:{due}:{week}", f"{-left} day(s) overdue (due {due})"
+        )
     reached = [n for n in sorted(days) if left <= n]
     if not reached:
         return None
-    return f"due:{due}:{reached[0]}", f"due {due}, in {left} day(s)"
+    return Occasion(ReminderKind.due, f"due:{due}:{reached[0]}", f"due {due}, in {left} day(s)")
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """What a run on `on` reminds of, by the settings."""
+
+    on: date
+    days: list[int]
+    stale_days: int
+    digest_weekday: int
+
+    def occasions(self, due: date | None, stale: bool) -> list[Occasion]:
+        """Every reminder a commitment calls for, the most pressing first."""
+        week = self.on.isocalendar()
+        this_week = f"{week.year}-W{week.week:02}"
+        found = [_by_due_date(due, self.on, self.days)]
+        if stale:
+            reason = f"no note for {self.stale_days} days"
+            found.append(Occasion(ReminderKind.stale, f"stale:{this_week}", reason))
+        if self.on.weekday() == self.digest_weekday:
+            reason = f"open, due {due}" if due else "open, no due date"
+            found.append(Occasion(ReminderKind.digest, f"digest:{this_week}", reason))
+        return [occasion for occasion in found if occasion is not None]
 
 
 def _rows(session: Session, on: date, stale_days: int) -> list[Any]:
@@ -73,6 +110,7 @@ def _rows(session: Session, on: date, stale_days: int) -> list[Any]:
             col(Contact.name),
             col(Contact.email),
             col(Party.code),
+            col(Contact.reminders_opt_out),
             col(Commitment.id),
             col(Commitment.ref),
             col(Commitment.title),
@@ -106,23 +144,25 @@ def _sent(session: Session) -> set[tuple[int, int, str]]:
     return {(contact, commitment, occasion) for contact, commitment, occasion in rows}
 
 
-def due_reminders(
-    *, session: Session, on: date, days: list[int], stale_days: int
-) -> list[Reminder]:
-    """The mails a run on `on` sends: one per lead, each occasion not mailed before."""
+def due_reminders(*, session: Session, calendar: Calendar) -> list[Reminder]:
+    """The mails a run sends: one per lead, with each commitment once, for the most pressing
+    occasion the lead has not opted out of and was not mailed before (the mail covers the
+    commitment's other occasions of the day too)."""
     sent = _sent(session)
-    week = on.isocalendar()
     reminders: dict[int, Reminder] = {}
-    for contact, name, email, party, commitment, ref, title, quote, due, stale in _rows(
-        session, on, stale_days
-    ):
-        occasion = _occasion(due, on, days)
-        if occasion is None and stale:
-            occasion = (f"stale:{week.year}-W{week.week:02}", f"no note for {stale_days} days")
-        if occasion is None or (contact, commitment, occasion[0]) in sent:
+    for row in _rows(session, calendar.on, calendar.stale_days):
+        contact, name, email, party, opted_out, commitment, ref, title, quote, due, stale = row
+        wanted = [
+            occasion
+            for occasion in calendar.occasions(due, stale)
+            if occasion.kind.value not in (opted_out or [])
+        ]
+        unsent = [o for o in wanted if (contact, commitment, o.key) not in sent]
+        if not unsent:
             continue
         reminder = reminders.setdefault(contact, Reminder(contact, name, email, party))
-        reminder.items.append(Item(commitment, ref, title, quote, due, *occasion))
+        keys = tuple(occasion.key for occasion in unsent)
+        reminder.items.append(Item(commitment, ref, title, quote, due, keys, unsent[0].reason))
     return list(reminders.values())
 
 
@@ -133,10 +173,11 @@ def _record(session: Session, reminder: Reminder, at: datetime) -> None:
             {
                 "contact_id": reminder.contact_id,
                 "commitment_id": item.commitment_id,
-                "occasion": item.occasion,
+                "occasion": occasion,
                 "sent_at": at,
             }
             for item in reminder.items
+            for occasion in item.occasions
         ],
         execution_options={UNCHANGED: True},
     )
@@ -147,9 +188,10 @@ def send_reminders(context: JobContext) -> str:
     settings = context.settings
     on = context.now.astimezone(settings.zone).date()
     with context.database.transaction(write=False) as session:
-        reminders = due_reminders(
-            session=session, on=on, days=settings.reminder_days, stale_days=settings.stale_days
+        calendar = Calendar(
+            on, settings.reminder_days, settings.stale_days, settings.digest_weekday
         )
+        reminders = due_reminders(session=session, calendar=calendar)
     if context.dry_run:
         for reminder in reminders:
             context.echo(compose(reminder, settings).as_string())
@@ -166,3 +208,42 @@ def send_reminders(context: JobContext) -> str:
             mailed += 1
     items = sum(len(reminder.items) for reminder in reminders)
     return f"mailed {mailed} lead(s) about {items} commitment(s)"
+
+
+class ReminderPreferences(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    opt_out: list[ReminderKind] = Field(
+        default_factory=list, max_length=len(ReminderKind), description="Kinds not to be mailed"
+    )
+
+
+def _own_contact(session: Session, user_id: int) -> int:
+    contact = users.contact_of(session=session, user_id=user_id)
+    if contact is None:
+        raise ConflictError(
+            "Your user is not linked to a point of contact; an administrator links it "
+            "(PATCH /api/v1/users/{id} with contact_id)."
+        )
+    return contact
+
+
+def preferences_of(*, session: Session, user_id: int) -> ReminderPreferences:
+    contact = _own_contact(session, user_id)
+    stored = session.execute(
+        select(col(Contact.reminders_opt_out)).where(col(Contact.id) == contact)
+    ).scalar()
+    return ReminderPreferences(opt_out=[ReminderKind(kind) for kind in stored or []])
+
+
+def set_preferences(
+    *, session: Session, user_id: int, preferences: ReminderPreferences
+) -> ReminderPreferences:
+    """The reminders a user, as the point of contact they are, does not want."""
+    contact = _own_contact(session, user_id)
+    kinds = sorted({kind.value for kind in preferences.opt_out})
+    session.execute(
+        update(Contact).where(col(Contact.id) == contact).values(reminders_opt_out=kinds),
+        execution_options={UNCHANGED: True},
+    )
+    return preferences_of(session=session, user_id=user_id)

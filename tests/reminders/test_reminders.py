@@ -69,7 +69,9 @@ def body_of(message: Message) -> tuple[str, str]:
     return parts["text/plain"], parts["text/html"]
 
 
-def reminders(url: str, at: str, port: int | None, *options: str) -> str:
+def reminders(url: str, at: str, port: int | None, *options: str, digest_weekday: int = 6) -> str:
+    """A run of the reminders job; the weekly digest on Sundays unless told (the runs below
+    are on Mondays)."""
     smtp = (
         {"COMMITMENTS_SMTP_HOST": "127.0.0.1", "COMMITMENTS_SMTP_PORT": str(port)} if port else {}
     )
@@ -82,6 +84,7 @@ def reminders(url: str, at: str, port: int | None, *options: str) -> str:
         *options,
         database_url=url,
         COMMITMENTS_PUBLIC_URL="https://commitments.example",
+        COMMITMENTS_DIGEST_WEEKDAY=str(digest_weekday),
         **smtp,
     )
     assert done.returncode == 0, done.stderr
@@ -166,3 +169,37 @@ def test_a_lead_is_told_only_of_what_their_party_may_see(
     plain, _ = body_of(mails[0])
     assert seen in plain
     assert withdrawn not in plain
+
+
+def test_the_weekly_digest_lists_all_a_lead_leads_once_and_leads_opt_out_by_kind(
+    as_user: Users, database_url: str, inbox: tuple[Inbox, int]
+) -> None:
+    received, port = inbox
+    admin = as_user("admin")
+    lead = contact(admin, name="Jane Doe", email=LEAD)
+    users = admin.get("/api/v1/users").json()["items"]
+    editor_id = next(u["id"] for u in users if u["name"] == "us-editor")
+    editor = as_user("us-editor")
+    assert editor.get("/api/v1/me/reminders").status_code == 409  # not a point of contact yet
+    admin.patch(f"/api/v1/users/{editor_id}", json={"contact_id": lead})
+    soon = led(editor, lead, "Open a liaison office", "2027-03-04")
+    later = led(editor, lead, "Hold the first exercise", "2027-09-01")
+    monday = 0
+    reminders(database_url, "2027-03-01T08:00:00Z", port, digest_weekday=monday)
+    (digest,) = received.to(LEAD)
+    plain, _ = body_of(digest)
+    assert soon in plain
+    assert later in plain
+    assert "in 3 day(s)" in plain  # the most pressing reason first
+    reminders(database_url, "2027-03-01T09:00:00Z", port, digest_weekday=monday)
+    assert len(received.to(LEAD)) == 1  # each occasion of the day is covered
+
+    chosen = editor.put("/api/v1/me/reminders", json={"opt_out": ["digest", "due"]})
+    assert chosen.status_code == 200
+    assert chosen.json() == {"opt_out": ["digest", "due"]}
+    assert editor.put("/api/v1/me/reminders", json={"opt_out": ["never"]}).status_code == 422
+    reminders(database_url, "2027-03-02T08:00:00Z", port, digest_weekday=1)
+    assert len(received.to(LEAD)) == 1  # neither the digest nor the reminder of a due date
+    reminders(database_url, "2027-03-05T08:00:00Z", port)
+    overdue = received.to(LEAD)[1]
+    assert soon in body_of(overdue)[0]  # overdue reminders still come
