@@ -12,8 +12,8 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.board.conftest import take_in_statement
 from tests.conftest import TOKENS
-from tests.ingest.statements import JOINT_STATEMENT
 from tests.live_server import live_server
 
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -169,16 +169,7 @@ def test_the_overdue_report_prints_and_the_register_downloads_as_csv(open_as: An
 
 def test_a_statement_is_reviewed_beside_its_text(open_as: Any, server: str) -> None:
     with api(server, "us-editor") as client:
-        taken = client.post(
-            "/api/v1/documents",
-            json={
-                "title": "Joint statement on deterrence",
-                "publisher": "Ministry",
-                "issued_on": "2026-11-01",
-                "parties": ["US", "ROK"],
-                "text": JOINT_STATEMENT,
-            },
-        ).json()
+        taken = take_in_statement(client, "Joint statement on deterrence")
     slug = taken["document"]["slug"]
     ours = next(c for c in taken["candidates"] if "US" in c["obligors"])
     page = open_as("us-editor")

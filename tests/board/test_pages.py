@@ -6,8 +6,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from tests.board.conftest import csrf_of
-from tests.ingest.statements import JOINT_STATEMENT
+from tests.board.conftest import csrf_of, take_in_statement
 
 Browsers = Callable[[str], TestClient]
 Users = Callable[[str], TestClient]
@@ -240,19 +239,9 @@ def test_only_an_administrator_sets_a_meetings_date(board: Browsers, as_user: Us
 
 
 def test_a_statement_is_reviewed_from_its_page(board: Browsers, as_user: Users) -> None:
-    taken = as_user("us-editor").post(
-        "/api/v1/documents",
-        json={
-            "title": "Joint statement",
-            "publisher": "Ministry",
-            "issued_on": "2026-11-01",
-            "parties": ["US", "ROK"],
-            "text": JOINT_STATEMENT,
-        },
-    )
-    assert taken.status_code == 201, taken.text
-    slug = taken.json()["document"]["slug"]
-    candidates = taken.json()["candidates"]
+    taken = take_in_statement(as_user("us-editor"))
+    slug = taken["document"]["slug"]
+    candidates = taken["candidates"]
     ours = [c["number"] for c in candidates if "US" in c["obligors"]]
     first = next(c["number"] for c in candidates if c["number"] not in ours)
     second, third = ours[:2]
@@ -277,20 +266,7 @@ def test_a_statement_is_reviewed_from_its_page(board: Browsers, as_user: Users) 
 def test_a_candidate_is_accepted_with_the_reviewers_edits_only(
     board: Browsers, as_user: Users
 ) -> None:
-    taken = (
-        as_user("us-editor")
-        .post(
-            "/api/v1/documents",
-            json={
-                "title": "Joint statement",
-                "publisher": "Ministry",
-                "issued_on": "2026-11-01",
-                "parties": ["US", "ROK"],
-                "text": JOINT_STATEMENT,
-            },
-        )
-        .json()
-    )
+    taken = take_in_statement(as_user("us-editor"))
     slug = taken["document"]["slug"]
     candidate = next(c for c in taken["candidates"] if c["obligors"] == ["US"])
     browser = board("us-editor")
