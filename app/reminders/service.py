@@ -8,10 +8,17 @@ from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import insert, select, update
+from sqlalchemy import and_, insert, select, union, update
 from sqlmodel import Session, col
 
-from app.commitments import Commitment, CommitmentLead, CommitmentReleasability
+from app.areas.models import AreaLead
+from app.commitments import (
+    Commitment,
+    CommitmentArea,
+    CommitmentLead,
+    CommitmentParty,
+    CommitmentReleasability,
+)
 from app.contacts.models import Contact
 from app.core.changes import UNCHANGED
 from app.core.errors import ConflictError
@@ -93,14 +100,55 @@ class Calendar:
         return [occasion for occasion in found if occasion is not None]
 
 
+def _leads() -> Any:
+    """Who is reminded of what, for which party: each commitment's lead for a party; where a
+    party has no lead with an e-mail, the lead of the commitment's priority area for it."""
+    reachable = (
+        select(col(CommitmentLead.commitment_id))
+        .join(Contact, col(Contact.id) == col(CommitmentLead.contact_id))
+        .where(
+            col(CommitmentLead.commitment_id) == col(CommitmentParty.commitment_id),
+            col(CommitmentLead.party_id) == col(CommitmentParty.party_id),
+            col(Contact.email).is_not(None),
+            col(Contact.archived_at).is_(None),
+        )
+        .exists()
+    )
+    own = select(
+        col(CommitmentLead.commitment_id),
+        col(CommitmentLead.party_id),
+        col(CommitmentLead.contact_id),
+    )
+    by_area = (
+        select(
+            col(CommitmentParty.commitment_id),
+            col(CommitmentParty.party_id),
+            col(AreaLead.contact_id),
+        )
+        .join(
+            CommitmentArea, col(CommitmentArea.commitment_id) == col(CommitmentParty.commitment_id)
+        )
+        .join(
+            AreaLead,
+            and_(
+                col(AreaLead.area_id) == col(CommitmentArea.area_id),
+                col(AreaLead.party_id) == col(CommitmentParty.party_id),
+            ),
+        )
+        .where(~reachable)
+    )
+    return union(own, by_area).subquery("reminded")
+
+
 def _rows(session: Session, on: date, stale_days: int) -> list[Any]:
     """Open commitments with a lead who has an e-mail, each releasable to the lead's party
     (a lead is never told of what their party may not see)."""
+    leads = _leads()
     releasable = (
         select(col(CommitmentReleasability.commitment_id))
         .where(
             col(CommitmentReleasability.commitment_id) == col(Commitment.id),
-            col(CommitmentReleasability.party_id) == col(CommitmentLead.party_id),
+            col(CommitmentReleasability.party_id) == leads.c.party_id,
         )
         .exists()
     )
@@ -118,9 +166,9 @@ def _rows(session: Session, on: date, stale_days: int) -> list[Any]:
             col(Commitment.due_date),
             stale_on(on, stale_days).label("stale"),
         )
-        .join(CommitmentLead, col(CommitmentLead.commitment_id) == col(Commitment.id))
-        .join(Contact, col(Contact.id) == col(CommitmentLead.contact_id))
-        .join(Party, col(Party.id) == col(CommitmentLead.party_id))
+        .join(leads, leads.c.commitment_id == col(Commitment.id))
+        .join(Contact, col(Contact.id) == leads.c.contact_id)
+        .join(Party, col(Party.id) == leads.c.party_id)
         .where(
             is_open(),
             col(Commitment.archived_at).is_(None),

@@ -203,3 +203,37 @@ def test_the_weekly_digest_lists_all_a_lead_leads_once_and_leads_opt_out_by_kind
     reminders(database_url, "2027-03-05T08:00:00Z", port)
     overdue = received.to(LEAD)[1]
     assert soon in body_of(overdue)[0]  # overdue reminders still come
+
+
+def test_without_a_lead_to_mail_the_area_lead_of_the_party_is_reminded(
+    as_user: Users, database_url: str, inbox: tuple[Inbox, int]
+) -> None:
+    received, port = inbox
+    admin = as_user("admin")
+    area = admin.get("/api/v1/areas").json()["items"][0]["slug"]
+    area_lead = contact(admin, name="Area Desk", email="area@example.org")
+    silent = contact(admin, name="No Mail")
+    assigned = admin.put(
+        f"/api/v1/areas/{area}/leads", json={"leads": [{"party": "US", "contact_id": area_lead}]}
+    )
+    assert assigned.status_code == 200, assigned.text
+    editor = as_user("us-editor")
+    unled = editor.post(
+        "/api/v1/commitments",
+        json={
+            "title": "Map the ports",
+            "parties": ["US"],
+            "areas": [area],
+            "due_date": "2027-03-03",
+        },
+    ).json()["ref"]
+    mailless = led(editor, silent, "Chart the straits", "2027-03-03", areas=[area])
+    reachable = contact(admin, name="Jane Doe", email=LEAD)
+    own = led(editor, reachable, "Survey the coast", "2027-03-03", areas=[area])
+    reminders(database_url, "2027-03-01T08:00:00Z", port)
+    (to_area,) = received.to("area@example.org")
+    plain, _ = body_of(to_area)
+    assert unled in plain
+    assert mailless in plain
+    assert own not in plain  # its own lead is told instead
+    assert own in body_of(received.to(LEAD)[0])[0]
