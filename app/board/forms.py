@@ -17,7 +17,7 @@ from app.commitments import (
     CommitmentUpdate,
     filter_query_params,
 )
-from app.core.errors import ForbiddenError, UnprocessableError
+from app.core.errors import UnprocessableError
 from app.ingest.models import CandidateEdits
 from app.meetings.models import MeetingUpdate
 from app.progress.models import NoteCreate
@@ -157,7 +157,8 @@ def update_of(form: EditForm) -> CommitmentUpdate:
             for party, contact in form.leads().items()
             if contact
         ]
-    return _valid(CommitmentUpdate, changed)
+    # Validated as given: every lead removed is an empty list, not "unchanged".
+    return _validated(CommitmentUpdate, changed)
 
 
 class AssessmentForm(FormModel):
@@ -216,8 +217,10 @@ class MeetingForm(FormModel):
 
 @dataclass(frozen=True)
 class Retry:
-    """The officer's change refused for a conflict, ready to send again."""
+    """The officer's change refused for a conflict (made against `version`), ready to send
+    again."""
 
+    version: int
     note: NoteForm | None = None
     edit: EditForm | None = None
     assessment: AssessmentForm | None = None
@@ -226,7 +229,3 @@ class Retry:
 
 def meeting_update_of(form: MeetingForm) -> MeetingUpdate:
     return _valid(MeetingUpdate, form.model_dump(exclude={"version"}))
-
-
-def admins_only() -> ForbiddenError:
-    return ForbiddenError("Only an administrator sets the dates of meetings.")

@@ -19,6 +19,7 @@ from app.commitments import (
 from app.contacts import service as contacts
 from app.contacts.models import ContactPublic
 from app.core.security import Principal
+from app.deadlines.conditions import DEFAULT_DUE_SOON_DAYS, DEFAULT_STALE_DAYS
 from app.documents import service as documents
 from app.history.models import HistoryEntry
 from app.ingest import service as ingest
@@ -31,8 +32,8 @@ from app.users import service as users
 
 WORK_LIST = 25
 OVERDUE_ON_PAGE = 500
-STALE_DAYS = 90
-DUE_SOON_DAYS = 30
+STALE_DAYS = DEFAULT_STALE_DAYS
+DUE_SOON_DAYS = DEFAULT_DUE_SOON_DAYS
 
 
 @dataclass(frozen=True)
@@ -140,7 +141,7 @@ def commitment_page(
             session=session, slug=public.source.document, principal=principal
         ).paragraphs
     history = commitments.list_history(session=session, ref=ref, principal=principal)
-    parties = set(public.parties)
+    known = contacts.list_contacts(session=session)
     return CommitmentPage(
         commitment=public,
         source=_source(public, paragraphs),
@@ -152,8 +153,8 @@ def commitment_page(
         history=list(reversed(history)),
         next_statuses=commitments.allowed_next(public.status),
         contacts={
-            party: [c for c in contacts.list_contacts(session=session) if c.party == party]
-            for party in sorted(parties)
+            party: [contact for contact in known if contact.party == party]
+            for party in sorted(public.parties)
         },
         changed_since=[
             entry for entry in history if seen_version is not None and entry.version > seen_version

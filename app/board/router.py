@@ -1,5 +1,6 @@
 """The board's pages: thin routes over the services the API calls."""
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -19,7 +20,7 @@ from app.board.web import (
     render,
 )
 from app.commitments import CommitmentSort
-from app.core.errors import PreconditionFailedError
+from app.core.errors import ForbiddenError, PreconditionFailedError
 from app.core.etags import IfMatch, etag_of
 from app.core.formats import Format, table_response
 from app.core.sessions import SessionDep
@@ -45,7 +46,7 @@ def board_home() -> Response:
 
 def _safe_next(next_url: str | None) -> str:
     """Only a page of the board itself: never another site (an open redirect)."""
-    if next_url and next_url.startswith(f"{PATH}/") and not next_url.startswith("//"):
+    if next_url and next_url.startswith(f"{PATH}/"):
         return next_url
     return f"{PATH}/work"
 
@@ -170,20 +171,28 @@ def commitment(request: Request, ref: Ref, session: SessionDep, officer: Officer
     return render(request, "commitment.html", {"page": page, "retry": None})
 
 
-def _conflict(
+def _changed(
     request: Request,
     session: SessionDep,
     ref: str,
     officer: Officer,
-    seen_version: int,
     retry: forms.Retry,
-) -> HTMLResponse:
-    """The commitment as it is now, what changed since the officer's page, and their change
-    ready to send again."""
-    page = pages.commitment_page(
-        session=session, ref=ref, principal=officer, seen_version=seen_version
-    )
-    return render(request, "commitment.html", {"page": page, "retry": retry}, status_code=409)
+    change: Callable[[], object],
+    done: str,
+) -> Response:
+    """Make a change against the version the officer's page showed; if someone changed the
+    commitment since, nothing of it stays (its savepoint is rolled back) and the page shows
+    what they changed, with the officer's change ready to send again."""
+    try:
+        with session.begin_nested():
+            change()
+    except PreconditionFailedError:
+        page = pages.commitment_page(
+            session=session, ref=ref, principal=officer, seen_version=retry.version
+        )
+        context = {"page": page, "retry": retry}
+        return render(request, "commitment.html", context, status_code=409)
+    return redirect(done)
 
 
 @router.post("/commitments/{ref}/notes")
@@ -197,13 +206,17 @@ def add_note(
     wanted = forms.note_of(note)
     # Only a change of status depends on the version the officer saw.
     if_match = IfMatch(etag_of(note.version) if wanted.status is not None else None)
-    try:
-        commitments.add_progress_note(
+    return _changed(
+        request,
+        session,
+        ref,
+        officer,
+        forms.Retry(note.version, note=note),
+        lambda: commitments.add_progress_note(
             session=session, ref=ref, request=wanted, principal=officer, if_match=if_match
-        )
-    except PreconditionFailedError:
-        return _conflict(request, session, ref, officer, note.version, forms.Retry(note=note))
-    return redirect(f"{PATH}/commitments/{ref}#notes")
+        ),
+        f"{PATH}/commitments/{ref}#notes",
+    )
 
 
 @router.post("/commitments/{ref}/edit")
@@ -217,18 +230,21 @@ def edit(
     update = forms.update_of(change)
     if not update.model_fields_set:
         return redirect(f"{PATH}/commitments/{ref}")
-    try:
-        commitments.update_commitment(
+    return _changed(
+        request,
+        session,
+        ref,
+        officer,
+        forms.Retry(change.version, edit=change),
+        lambda: commitments.update_commitment(
             session=session,
             ref=ref,
             request=update,
             principal=officer,
             if_match=IfMatch(etag_of(change.version)),
-        )
-    except PreconditionFailedError:
-        retry = forms.Retry(edit=change)
-        return _conflict(request, session, ref, officer, change.version, retry)
-    return redirect(f"{PATH}/commitments/{ref}")
+        ),
+        f"{PATH}/commitments/{ref}",
+    )
 
 
 @router.post("/commitments/{ref}/assessments/{party}")
@@ -240,19 +256,23 @@ def assess(
     officer: FormOfficer,
     assessment: Annotated[forms.AssessmentForm, Form()],
 ) -> Response:
-    try:
-        commitments.assess_obligor(
+    wanted = forms.assessment_of(assessment)
+    return _changed(
+        request,
+        session,
+        ref,
+        officer,
+        forms.Retry(assessment.version, assessment=assessment, party=party),
+        lambda: commitments.assess_obligor(
             session=session,
             ref=ref,
             party=party,
-            request=forms.assessment_of(assessment),
+            request=wanted,
             principal=officer,
             if_match=IfMatch(etag_of(assessment.version)),
-        )
-    except PreconditionFailedError:
-        retry = forms.Retry(assessment=assessment, party=party)
-        return _conflict(request, session, ref, officer, assessment.version, retry)
-    return redirect(f"{PATH}/commitments/{ref}#assessments")
+        ),
+        f"{PATH}/commitments/{ref}#assessments",
+    )
 
 
 # Reports
@@ -375,7 +395,7 @@ def schedule_meeting(
     schedule: Annotated[forms.MeetingForm, Form()],
 ) -> Response:
     if not officer.role.allows(Role.admin):
-        raise forms.admins_only()
+        raise ForbiddenError("Only an administrator sets the dates of meetings.")
     meetings.update_meeting(
         session=session,
         key=key,

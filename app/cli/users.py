@@ -133,13 +133,11 @@ def bootstrap(*, create_admin: bool = True) -> None:
     administrator (unless told not to: a container's log is no place for a token); say how to
     authenticate."""
     from app.core.config import get_settings
-    from app.core.security import Actor
-    from app.history.enums import Channel
+    from app.core.security import SYSTEM
     from app.meetings.service import extend_interval_cycles
     from app.users import service
 
-    system = Actor(name="system", channel=Channel.system)
-    _in_session(lambda session: extend_interval_cycles(session=session, actor=system))
+    _in_session(lambda session: extend_interval_cycles(session=session, actor=SYSTEM))
 
     issued = (
         _in_session(lambda session: service.bootstrap_admin(session=session))

@@ -55,3 +55,7 @@ class Principal:
 
     def actor(self, channel: Channel | None = None) -> Actor:
         return Actor(name=self.name, channel=channel or self.channel, user_id=self.user_id)
+
+
+SYSTEM = Actor(name="system", channel=Channel.system)
+"""The register itself, for changes no one asked for (cycles coming into view)."""

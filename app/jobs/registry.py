@@ -1,14 +1,11 @@
 """The jobs the worker runs, by name."""
 
 from app.board import prune_sessions
-from app.core.security import Actor
-from app.history.enums import Channel
+from app.core.security import SYSTEM
 from app.jobs.service import Job, JobContext
 from app.meetings.service import extend_interval_cycles
 from app.reminders import send_reminders
 from app.webhooks import send_webhooks
-
-SYSTEM = Actor(name="system", channel=Channel.system)
 
 
 def _cycles(context: JobContext) -> str:

@@ -318,3 +318,27 @@ def test_an_obligor_is_assessed_from_the_board_against_the_version_shown(
     )
     assert stale.status_code == 409
     assert "Office leased" in stale.text
+
+
+def test_removing_the_only_lead_from_the_board_removes_it(board: Browsers, as_user: Users) -> None:
+    admin = as_user("admin")
+    desk = admin.post("/api/v1/contacts", json={"name": "Jane Doe", "party": "US"}).json()["id"]
+    ref = new_commitment(as_user("us-editor"), leads=[{"party": "US", "contact_id": desk}])["ref"]
+    browser = board("us-editor")
+    page = page_of(browser, ref)
+    action = f"/board/commitments/{ref}/edit"
+    answer = browser.post(
+        action,
+        data={
+            "csrf": csrf_of(page),
+            "version": version_in(page, action),
+            "title": "Open a liaison office",
+            "was_title": "Open a liaison office",
+            "lead_party": "US",
+            "lead_contact": "",
+            "was_lead_contact": str(desk),
+        },
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303, answer.text
+    assert as_user("us-viewer").get(f"/api/v1/commitments/{ref}").json()["leads"] == []
