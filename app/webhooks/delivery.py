@@ -17,7 +17,7 @@ from app.webhooks.service import backoff, fan_out
 from app.webhooks.signing import secret_of, signature
 
 MAX_ATTEMPTS = 8
-DISABLE_AFTER_FAILURES = 20
+SUSPEND_AFTER_FAILURES = 20
 TIMEOUT_SECONDS = 10.0
 
 
@@ -28,6 +28,7 @@ def _pending(session: Session) -> list[tuple[WebhookDelivery, WebhookEndpoint]]:
         .where(
             col(WebhookDelivery.state) == DeliveryState.pending.value,
             col(WebhookEndpoint.disabled_at).is_(None),
+            col(WebhookEndpoint.suspended_at).is_(None),
         )
         .order_by(col(WebhookDelivery.id))
     ).all()
@@ -71,8 +72,8 @@ def _settle(
         endpoint.consecutive_failures = 0
         return True
     endpoint.consecutive_failures += 1
-    if endpoint.consecutive_failures >= DISABLE_AFTER_FAILURES:
-        endpoint.disabled_at = now
+    if endpoint.consecutive_failures >= SUSPEND_AFTER_FAILURES:
+        endpoint.suspended_at = endpoint.suspended_at or now
     if delivery.attempts >= MAX_ATTEMPTS:
         delivery.state = DeliveryState.failed.value
     else:
@@ -82,7 +83,8 @@ def _settle(
 
 def _attempt(
     database: Database, delivery_id: int, outcome: tuple[int | None, str | None], now: datetime
-) -> bool:
+) -> tuple[bool, bool]:
+    """Record an attempt; (delivered, whether the endpoint is now suspended)."""
     with database.transaction() as session:
         delivery = session.get(WebhookDelivery, delivery_id, with_for_update=True)
         assert delivery is not None
@@ -90,7 +92,7 @@ def _attempt(
         assert endpoint is not None
         delivered = _settle(delivery, endpoint, outcome, now)
         session.add_all([delivery, endpoint])
-        return delivered
+        return delivered, endpoint.suspended_at is not None
 
 
 def deliver(
@@ -103,16 +105,20 @@ def deliver(
         pending = _pending(session)
         session.expunge_all()
     waiting: set[tuple[int, int]] = set()
+    suspended: set[int] = set()
     delivered = failed = 0
     for delivery, endpoint in pending:
         line = (delivery.endpoint_id, delivery.commitment_id)
-        if line in waiting:
+        if line in waiting or delivery.endpoint_id in suspended:
             continue
         if delivery.next_attempt_at > now:
             waiting.add(line)
             continue
         outcome = _post(client, delivery, endpoint, key)
-        if _attempt(database, delivery.id or 0, outcome, now):
+        sent, stopped = _attempt(database, delivery.id or 0, outcome, now)
+        if stopped:
+            suspended.add(delivery.endpoint_id)
+        if sent:
             delivered += 1
         else:
             failed += 1

@@ -33,7 +33,11 @@ class WebhookEndpoint(SQLModel, table=True):
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False)
     )
+    # Set by an administrator: nothing more is queued or sent.
     disabled_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+    # Set after too many failures in a row: deliveries are still queued, and sent once an
+    # administrator resumes the endpoint.
+    suspended_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
 
 
 class WebhookEvent(SQLModel, table=True):
@@ -91,6 +95,7 @@ class WebhookPublic(SQLModel):
     consecutive_failures: int
     created_at: datetime
     disabled: bool
+    suspended: bool
 
 
 class WebhookIssued(SQLModel):

@@ -51,6 +51,15 @@ def disable_webhook(webhook_id: Id, _: AdminUser, session: SessionDep) -> Respon
     return json_response(service.disable(session=session, webhook_id=webhook_id, now=utcnow()))
 
 
+@router.post(
+    "/{webhook_id}/resume", response_model=WebhookPublic, responses=problem_responses(404, 409)
+)
+def resume_webhook(webhook_id: Id, _: AdminUser, session: SessionDep) -> Response:
+    """Send again to an endpoint suspended after repeated failures: what was queued meanwhile
+    goes out at the next run of the webhooks job, in order."""
+    return json_response(service.resume(session=session, webhook_id=webhook_id, now=utcnow()))
+
+
 @router.get(
     "/{webhook_id}/deliveries", response_model=DeliveryList, responses=problem_responses(404)
 )

@@ -7,10 +7,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from sqlmodel import Session, col
 
 from app.commitments import Commitment, CommitmentReleasability
+from app.core.changes import UNCHANGED
 from app.core.errors import ConflictError, NotFoundError, UnprocessableError
 from app.core.metadata import id_of
 from app.core.security import Actor
@@ -75,6 +76,7 @@ def _public(endpoint: WebhookEndpoint, party: str) -> WebhookPublic:
         consecutive_failures=endpoint.consecutive_failures,
         created_at=endpoint.created_at,
         disabled=endpoint.disabled_at is not None,
+        suspended=endpoint.suspended_at is not None,
     )
 
 
@@ -124,6 +126,28 @@ def disable(*, session: Session, webhook_id: int, now: datetime) -> WebhookPubli
     endpoint = _endpoint(session, webhook_id)
     endpoint.disabled_at = endpoint.disabled_at or now
     session.add(endpoint)
+    session.flush()
+    return _endpoints(session, webhook_id)[0]
+
+
+def resume(*, session: Session, webhook_id: int, now: datetime) -> WebhookPublic:
+    """Send to a suspended endpoint again: what was queued while it was suspended goes out at
+    the next run, oldest first."""
+    endpoint = _endpoint(session, webhook_id)
+    if endpoint.disabled_at is not None:
+        raise ConflictError(f"Webhook {webhook_id} is disabled; register the endpoint again.")
+    endpoint.suspended_at = None
+    endpoint.consecutive_failures = 0
+    session.add(endpoint)
+    session.execute(
+        update(WebhookDelivery)
+        .where(
+            col(WebhookDelivery.endpoint_id) == webhook_id,
+            col(WebhookDelivery.state) == DeliveryState.pending.value,
+        )
+        .values(next_attempt_at=now),
+        execution_options={UNCHANGED: True},
+    )
     session.flush()
     return _endpoints(session, webhook_id)[0]
 

@@ -197,3 +197,48 @@ def test_registering_needs_the_server_key_and_an_administrator(
     assert bad.status_code == 422
     listed = api("admin").get("/api/v1/webhooks").json()["items"]
     assert listed == []
+
+
+def test_an_endpoint_that_keeps_failing_is_suspended_keeps_its_queue_and_resumes_in_order(
+    api: Callable[[str], TestClient], receiver: Receiver, database_url: str
+) -> None:
+    admin = api("admin")
+    hook = register(admin, receiver.url, "US", events=["commitment.created"])["webhook"]
+    editor = api("us-editor")
+    refs = [
+        editor.post("/api/v1/commitments", json={"title": f"Task {n}", "parties": ["US"]}).json()[
+            "ref"
+        ]
+        for n in range(22)
+    ]
+    receiver.answers = [500] * 100
+    ran = deliver(database_url, "2027-01-01T00:00:00Z")
+    assert "22 queued, 0 delivered, 20 failed" in ran
+    assert len(receiver.received) == 20  # suspended at the 20th failure: no 21st POST
+    (listed,) = admin.get("/api/v1/webhooks").json()["items"]
+    assert (listed["suspended"], listed["disabled"], listed["consecutive_failures"]) == (
+        True,
+        False,
+        20,
+    )
+
+    # While suspended, nothing is sent, and what happens is still queued for it.
+    refs.append(
+        editor.post("/api/v1/commitments", json={"title": "Later", "parties": ["US"]}).json()["ref"]
+    )
+    assert "1 queued, 0 delivered, 0 failed" in deliver(database_url, "2027-01-02T00:00:00Z")
+    assert len(receiver.received) == 20
+
+    receiver.answers = []
+    resumed = admin.post(f"/api/v1/webhooks/{hook['id']}/resume")
+    assert resumed.status_code == 200, resumed.text
+    assert (resumed.json()["suspended"], resumed.json()["consecutive_failures"]) == (False, 0)
+    assert "23 delivered, 0 failed" in deliver(database_url, "2027-01-02T00:01:00Z")
+    delivered = [e["commitment"]["ref"] for e in receiver.events()[20:]]
+    assert sorted(delivered) == sorted(refs)
+    assert delivered.index(refs[-1]) == len(delivered) - 1  # the queue goes out oldest first
+
+    assert admin.delete(f"/api/v1/webhooks/{hook['id']}").status_code == 200
+    assert admin.post(f"/api/v1/webhooks/{hook['id']}/resume").status_code == 409
+    assert admin.post("/api/v1/webhooks/999999/resume").status_code == 404
+    assert editor.post(f"/api/v1/webhooks/{hook['id']}/resume").status_code == 403
