@@ -23,7 +23,7 @@ from app.jobs.models import JobRun
 from app.meetings.models import Meeting, MeetingSeries
 from app.parties.models import Organization, Party
 from app.progress.models import ProgressNote
-from app.reminders.models import ReminderSent
+from app.reminders.models import PartyDigestSent, ReminderSent
 from app.users.models import ApiToken, UserAccount
 from app.webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
 
@@ -50,6 +50,7 @@ __all__ = [
     "MeetingSeries",
     "Organization",
     "Party",
+    "PartyDigestSent",
     "PriorityArea",
     "ProgressNote",
     "RegisterState",

@@ -46,7 +46,7 @@ def list_jobs() -> None:
 
 @jobs_app.command("run")
 def run(
-    name: Annotated[str, typer.Argument(help="The job: cycles, reminders or prune")],
+    name: Annotated[str, typer.Argument(help="The job: cycles, reminders, prune or webhooks")],
     at: Annotated[
         datetime | None,
         typer.Option(help="Run as of this time (ISO 8601, UTC unless it has an offset)"),

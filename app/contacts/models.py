@@ -7,10 +7,11 @@ from sqlmodel import Field
 
 from app.contacts.enums import ContactKind
 from app.core.db import UTCDateTime
+from app.core.languages import Language
 from app.core.metadata import SQLModel
 from app.core.schemas import Schema
 from app.core.time import utcnow
-from app.core.validation import PartyCode, Title
+from app.core.validation import EMAIL_PATTERN, PartyCode, Title
 
 
 class Contact(SQLModel, table=True):
@@ -29,6 +30,8 @@ class Contact(SQLModel, table=True):
     organization_id: int | None = Field(default=None, foreign_key="organization.id", index=True)
     position: str | None = Field(default=None, max_length=200)
     email: str | None = Field(default=None, max_length=254)
+    # What reminders are written in (app.core.languages.Language); English when unset.
+    language: str | None = Field(default=None, max_length=8)
     # The kinds of reminder (app.reminders.enums.ReminderKind) this contact does not want.
     reminders_opt_out: list[str] | None = Field(default=None, sa_column=Column(JSON))
     version: int = 1
@@ -52,12 +55,11 @@ class ContactPublic(ContactRef):
     organization: str | None
     position: str | None
     email: str | None
+    language: Language | None
     version: int
 
 
-Email = PydanticField(
-    default=None, max_length=254, pattern=r"^[^@\s\x00-\x1f]+@[^@\s\x00-\x1f]+\.[^@\s\x00-\x1f]+$"
-)
+Email = PydanticField(default=None, max_length=254, pattern=EMAIL_PATTERN)
 Position = PydanticField(default=None, max_length=200)
 OrganizationCode = PydanticField(default=None, max_length=32, pattern=r"^[A-Za-z0-9-]+$")
 
@@ -71,6 +73,7 @@ class ContactCreate(SQLModel):
     organization: str | None = OrganizationCode
     position: Title | None = Position
     email: str | None = Email
+    language: Language | None = None
 
 
 class ContactUpdate(SQLModel):
@@ -81,3 +84,4 @@ class ContactUpdate(SQLModel):
     organization: str | None = OrganizationCode
     position: Title | None = Position
     email: str | None = Email
+    language: Language | None = None

@@ -6,6 +6,7 @@ from app.contacts.enums import ContactKind
 from app.contacts.models import Contact, ContactCreate, ContactPublic, ContactUpdate
 from app.core.errors import ConflictError, ForbiddenError, NotFoundError, UnprocessableError
 from app.core.etags import IfMatch
+from app.core.languages import Language
 from app.core.metadata import id_of
 from app.core.security import Principal
 from app.core.time import utcnow
@@ -32,6 +33,7 @@ def _contacts(session: Session, contact_id: int | None = None) -> list[ContactPu
             organization=organization_code,
             position=contact.position,
             email=contact.email,
+            language=Language(contact.language) if contact.language else None,
             version=contact.version,
         )
         for contact, party_code, organization_code in session.execute(statement)
@@ -79,6 +81,7 @@ def create_contact(
         organization_id=_organization_id(session, request.organization, party),
         position=request.position,
         email=request.email,
+        language=request.language.value if request.language else None,
     )
     session.add(contact)
     session.flush()
@@ -114,6 +117,8 @@ def update_contact(
         raise UnprocessableError("A contact's name cannot be removed.")
     for field in fields & {"name", "position", "email"}:
         setattr(contact, field, getattr(request, field))
+    if "language" in fields:
+        contact.language = request.language.value if request.language else None
     if "kind" in fields:
         if request.kind is None:
             raise UnprocessableError("kind is person or office.")

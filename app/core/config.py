@@ -3,7 +3,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -62,7 +62,12 @@ class Settings(BaseSettings):
     smtp_host: str | None = None
     smtp_port: int = Field(default=25, ge=1, le=65_535)
     smtp_from: str = "commitments@localhost"
+    # STARTTLS on a plain connection (port 587, usually), or TLS from the first byte (465).
+    # Either way the server's certificate is verified against the system's CAs, or against
+    # smtp_ca_file alone when it is set (an internal CA).
     smtp_starttls: bool = False
+    smtp_ssl: bool = False
+    smtp_ca_file: Path | None = None
     smtp_username: str | None = None
     smtp_password: SecretStr | None = None
     smtp_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
@@ -90,6 +95,17 @@ class Settings(BaseSettings):
     def _known_timezone(cls, value: str) -> str:
         ZoneInfo(value)
         return value
+
+    @model_validator(mode="after")
+    def _password_never_in_clear(self) -> "Settings":
+        if self.smtp_username and not (self.smtp_starttls or self.smtp_ssl):
+            raise ValueError(
+                "COMMITMENTS_SMTP_USERNAME needs COMMITMENTS_SMTP_STARTTLS or "
+                "COMMITMENTS_SMTP_SSL: the password is never sent over a plain connection"
+            )
+        if self.smtp_starttls and self.smtp_ssl:
+            raise ValueError("Set COMMITMENTS_SMTP_STARTTLS or COMMITMENTS_SMTP_SSL, not both")
+        return self
 
     @property
     def zone(self) -> ZoneInfo:

@@ -103,3 +103,6 @@ Instant = Annotated[
     AfterValidator(utc_instant),
     Field(json_schema_extra={"pattern": INSTANT_PATTERN}),
 ]
+
+EMAIL_PATTERN = r"^[^@\s\x00-\x1f]+@[^@\s\x00-\x1f]+\.[^@\s\x00-\x1f]+$"
+EmailAddress = Annotated[str, StringConstraints(max_length=254, pattern=EMAIL_PATTERN)]

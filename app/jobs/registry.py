@@ -28,7 +28,11 @@ JOBS = {
     job.name: job
     for job in (
         Job("cycles", "extend yearly and quarterly cycles as periods come into view", _cycles),
-        Job("reminders", "mail each lead what falls due, is overdue or stale", send_reminders),
+        Job(
+            "reminders",
+            "mail each lead what falls due, is overdue or stale; each party its weekly digest",
+            send_reminders,
+        ),
         Job("prune", "delete board sessions that ended or expired", _prune),
         Job("webhooks", "send every change to the webhooks that may see it", send_webhooks),
     )

@@ -1,8 +1,10 @@
+from pydantic import ConfigDict
 from sqlmodel import Field
 
 from app.core.db import names_column
+from app.core.languages import Language
 from app.core.metadata import SQLModel
-from app.core.validation import Code
+from app.core.validation import Code, EmailAddress
 
 
 class Party(SQLModel, table=True):
@@ -14,6 +16,10 @@ class Party(SQLModel, table=True):
     # Other names a statement may use for it ("Washington", "the ROK"): the gazetteer the
     # extractor reads.
     aliases: list[str] = Field(default_factory=list, sa_column=names_column())
+    # Where the party's weekly digest of its commitments goes (a desk's shared mailbox), and
+    # the language it is written in (app.core.languages.Language; English when unset).
+    digest_email: str | None = Field(default=None, max_length=254)
+    language: str | None = Field(default=None, max_length=8)
 
 
 class Organization(SQLModel, table=True):
@@ -33,3 +39,14 @@ class PartyPublic(SQLModel):
     code: Code
     name: str
     organizations: list[OrganizationPublic]
+    digest_email: str | None
+    language: Language | None
+
+
+class PartyUpdate(SQLModel):
+    """What an administrator sets for a party; a field left out is unchanged, null clears it."""
+
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+
+    digest_email: EmailAddress | None = None
+    language: Language | None = None

@@ -5,9 +5,10 @@ from sqlmodel import SQLModel
 from app.core.openapi import problem_responses
 from app.core.responses import json_response
 from app.core.sessions import SessionDep
+from app.core.validation import PartyCode
 from app.parties import service
-from app.parties.models import PartyPublic
-from app.users.auth import current_principal
+from app.parties.models import PartyPublic, PartyUpdate
+from app.users.auth import AdminUser, current_principal
 
 router = APIRouter(
     prefix="/api/v1/parties",
@@ -24,3 +25,10 @@ class PartyList(SQLModel):
 @router.get("", response_model=PartyList)
 def list_parties(session: SessionDep) -> Response:
     return json_response(PartyList(items=service.list_parties(session=session)))
+
+
+@router.patch("/{code}", response_model=PartyPublic, responses=problem_responses(403, 404))
+def update_party(code: PartyCode, body: PartyUpdate, _: AdminUser, session: SessionDep) -> Response:
+    """Where the party's weekly digest of its commitments is mailed (`digest_email`; null: no
+    digest) and the language it is written in (`language`: en, ko or ja)."""
+    return json_response(service.update_party(session=session, code=code, request=body))

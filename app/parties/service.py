@@ -2,10 +2,22 @@ from collections import defaultdict
 
 from sqlmodel import Session, col, select
 
-from app.parties.models import Organization, OrganizationPublic, Party, PartyPublic
+from app.core.errors import NotFoundError
+from app.core.languages import Language
+from app.parties.models import Organization, OrganizationPublic, Party, PartyPublic, PartyUpdate
 
 
-def list_parties(*, session: Session) -> list[PartyPublic]:
+def _public(party: Party, organizations: list[OrganizationPublic]) -> PartyPublic:
+    return PartyPublic(
+        code=party.code,
+        name=party.name,
+        organizations=organizations,
+        digest_email=party.digest_email,
+        language=Language(party.language) if party.language else None,
+    )
+
+
+def _organizations(session: Session) -> dict[int, list[OrganizationPublic]]:
     organizations: dict[int, list[OrganizationPublic]] = defaultdict(list)
     for organization in session.execute(
         select(Organization).order_by(col(Organization.code))
@@ -13,7 +25,27 @@ def list_parties(*, session: Session) -> list[PartyPublic]:
         organizations[organization.party_id].append(
             OrganizationPublic(code=organization.code, name=organization.name)
         )
+    return organizations
+
+
+def list_parties(*, session: Session) -> list[PartyPublic]:
+    organizations = _organizations(session)
     return [
-        PartyPublic(code=party.code, name=party.name, organizations=organizations[party.id or 0])
+        _public(party, organizations[party.id or 0])
         for party in session.execute(select(Party).order_by(col(Party.code))).scalars()
     ]
+
+
+def update_party(*, session: Session, code: str, request: PartyUpdate) -> PartyPublic:
+    """Set where a party's weekly digest goes and the language it is written in."""
+    party = session.execute(select(Party).where(col(Party.code) == code)).scalars().first()
+    if party is None:
+        raise NotFoundError(f"No party {code!r}.")
+    fields = request.model_fields_set
+    if "digest_email" in fields:
+        party.digest_email = request.digest_email
+    if "language" in fields:
+        party.language = request.language.value if request.language else None
+    session.add(party)
+    session.flush()
+    return _public(party, _organizations(session)[party.id or 0])

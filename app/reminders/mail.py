@@ -4,6 +4,7 @@ retried with backoff."""
 import contextlib
 import html
 import smtplib
+import ssl
 import time
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
@@ -11,6 +12,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING
 
 from app.core.config import Settings
+from app.reminders.wording import wording_for
 
 if TYPE_CHECKING:
     from app.reminders.service import Reminder
@@ -19,37 +21,68 @@ ATTEMPTS = 3
 FIRST_WAIT_SECONDS = 1.0
 
 
-def compose(reminder: "Reminder", settings: Settings) -> EmailMessage:
-    board = f"{settings.public_url}/board/commitments"
-    count = len(reminder.items)
+def message_to(subject: str, to: str, settings: Settings) -> EmailMessage:
     message = EmailMessage()
-    message["Subject"] = f"{count} commitment{'s' if count != 1 else ''} you lead need attention"
+    message["Subject"] = subject
     message["From"] = settings.smtp_from
-    message["To"] = formataddr((reminder.name, reminder.email))
+    message["To"] = to
     message["Message-ID"] = make_msgid(domain="alliance-commitments")
-    lines = [f"Dear {reminder.name},", "", f"As the {reminder.party} lead:", ""]
+    return message
+
+
+def with_body(message: EmailMessage, plain: str, markup: str, language: str) -> EmailMessage:
+    """The text, with its HTML alternative; the language is said last, as the body's parts
+    would otherwise take the header with them."""
+    message.set_content(plain)
+    message.add_alternative(f'<div lang="{language}">{markup}</div>', subtype="html")
+    message["Content-Language"] = language
+    return message
+
+
+def compose(reminder: "Reminder", settings: Settings) -> EmailMessage:
+    language, words = wording_for(reminder.language)
+    board = f"{settings.public_url}/board/commitments"
+    to = formataddr((reminder.name, reminder.email))
+    message = message_to(words.subject(len(reminder.items)), to, settings)
+    greeting = words.greeting.format(name=reminder.name)
+    as_lead = words.as_lead.format(party=reminder.party)
+    lines = [greeting, "", as_lead, ""]
     for item in reminder.items:
-        lines += [f"- {item.ref}: {item.title}", f"  {item.reason}"]
+        lines += [f"- {item.ref}: {item.title}", f"  {words.reason(item.occasion)}"]
         if item.quote:
             lines.append(f"  “{item.quote}”")
         lines += [f"  {board}/{item.ref}", ""]
-    lines.append("Record progress on the board, where each link leads.")
-    message.set_content("\n".join(lines))
+    lines.append(words.closing)
     entries = "".join(
         f'<li><p><a href="{html.escape(board)}/{html.escape(item.ref)}">'
         f"{html.escape(item.ref)}</a>: {html.escape(item.title)}<br>"
-        f"<strong>{html.escape(item.reason)}</strong></p>"
+        f"<strong>{html.escape(words.reason(item.occasion))}</strong></p>"
         + (f"<blockquote>{html.escape(item.quote)}</blockquote>" if item.quote else "")
         + "</li>"
         for item in reminder.items
     )
-    message.add_alternative(
-        f"<p>Dear {html.escape(reminder.name)},</p>"
-        f"<p>As the {html.escape(reminder.party)} lead:</p><ul>{entries}</ul>"
-        "<p>Record progress on the board, where each link leads.</p>",
-        subtype="html",
+    markup = (
+        f"<p>{html.escape(greeting)}</p><p>{html.escape(as_lead)}</p><ul>{entries}</ul>"
+        f"<p>{html.escape(words.closing)}</p>"
     )
-    return message
+    return with_body(message, "\n".join(lines), markup, language)
+
+
+class UndeliverableError(Exception):
+    """The server refused this mail for good (a 5xx answer for its recipient or content):
+    the run goes on with the others, and this one is tried again at the next run."""
+
+
+def _refused_for_good(error: Exception) -> bool:
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return True
+    return isinstance(error, smtplib.SMTPResponseException) and error.smtp_code >= 500
+
+
+def _tls(settings: Settings) -> ssl.SSLContext:
+    """A context that verifies the server's certificate and name."""
+    authority = str(settings.smtp_ca_file) if settings.smtp_ca_file else None
+    return ssl.create_default_context(cafile=authority)
 
 
 class Mailer:
@@ -73,11 +106,14 @@ class Mailer:
     def _open(self) -> smtplib.SMTP:
         settings = self.settings
         assert settings.smtp_host is not None
-        connection = smtplib.SMTP(
-            settings.smtp_host, settings.smtp_port, timeout=settings.smtp_timeout_seconds
-        )
-        if settings.smtp_starttls:
-            connection.starttls()
+        host, port, timeout = settings.smtp_host, settings.smtp_port, settings.smtp_timeout_seconds
+        connection: smtplib.SMTP
+        if settings.smtp_ssl:
+            connection = smtplib.SMTP_SSL(host, port, timeout=timeout, context=_tls(settings))
+        else:
+            connection = smtplib.SMTP(host, port, timeout=timeout)
+            if settings.smtp_starttls:
+                connection.starttls(context=_tls(settings))
         if settings.smtp_username and settings.smtp_password:
             connection.login(settings.smtp_username, settings.smtp_password.get_secret_value())
         return connection
@@ -89,6 +125,9 @@ class Mailer:
             self.connection = None
 
     def send(self, message: EmailMessage) -> None:
+        """Send `message`, retrying with backoff what may pass later (a dropped connection,
+        a 4xx answer); raises UndeliverableError when the server refused it for good, and the
+        last error when the server stays unreachable (or refuses the login)."""
         wait = FIRST_WAIT_SECONDS
         for attempt in range(1, ATTEMPTS + 1):
             try:
@@ -96,9 +135,29 @@ class Mailer:
                     self.connection = self._open()
                 self.connection.send_message(message)
                 return
-            except (smtplib.SMTPException, OSError):
+            except smtplib.SMTPAuthenticationError:
+                self._close()
+                raise
+            except (smtplib.SMTPException, OSError) as error:
+                if _refused_for_good(error) and self.connection is not None:
+                    raise UndeliverableError(describe_refusal(error)) from error
                 self._close()
                 if attempt == ATTEMPTS:
                     raise
                 time.sleep(wait)
                 wait *= 2
+
+
+def _text(reply: bytes | str) -> str:
+    return reply.decode(errors="replace") if isinstance(reply, bytes) else reply
+
+
+def describe_refusal(error: Exception) -> str:
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return "; ".join(
+            f"{address}: {code} {_text(reply)}"
+            for address, (code, reply) in error.recipients.items()
+        )
+    if isinstance(error, smtplib.SMTPResponseException):
+        return f"{error.smtp_code} {_text(error.smtp_error)}"
+    return str(error)

@@ -19,3 +19,15 @@ class ReminderSent(SQLModel, table=True):
     commitment_id: int = Field(foreign_key="commitment.id", index=True)
     occasion: str = Field(max_length=60)
     sent_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+
+
+class PartyDigestSent(SQLModel, table=True):
+    """A party's weekly digest, mailed once for its week ("2027-W09")."""
+
+    __tablename__ = "party_digest_sent"
+    __table_args__ = (UniqueConstraint("party_id", "week"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    party_id: int = Field(foreign_key="party.id", index=True)
+    week: str = Field(max_length=10)
+    sent_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))

@@ -23,11 +23,10 @@ from app.contacts.models import Contact
 from app.core.changes import UNCHANGED
 from app.core.errors import ConflictError
 from app.deadlines.conditions import is_open, stale_on
-from app.jobs.service import JobContext
 from app.parties.models import Party
 from app.reminders.enums import ReminderKind
-from app.reminders.mail import Mailer, compose
 from app.reminders.models import ReminderSent
+from app.reminders.wording import Occasion
 from app.users import service as users
 
 
@@ -39,7 +38,7 @@ class Item:
     quote: str | None
     due_date: date | None
     occasions: tuple[str, ...]
-    reason: str
+    occasion: Occasion
 
 
 @dataclass
@@ -50,14 +49,8 @@ class Reminder:
     name: str
     email: str
     party: str
+    language: str | None
     items: list[Item] = default(default_factory=list)
-
-
-@dataclass(frozen=True)
-class Occasion:
-    kind: ReminderKind
-    key: str
-    reason: str
 
 
 def _by_due_date(due: date | None, on: date, days: list[int]) -> Occasion | None:
@@ -68,13 +61,11 @@ def _by_due_date(due: date | None, on: date, days: list[int]) -> Occasion | None
     left = (due - on).days
     if left < 0:
         week = (-left - 1) // 7
-        return Occasion(
-            ReminderKind.overdue, f"overdue:{due}:{week}", f"{-left} day(s) overdue (due {due})"
-        )
+        return Occasion(ReminderKind.overdue, f"overdue:{due}:{week}", due, -left)
     reached = [n for n in sorted(days) if left <= n]
     if not reached:
         return None
-    return Occasion(ReminderKind.due, f"due:{due}:{reached[0]}", f"due {due}, in {left} day(s)")
+    return Occasion(ReminderKind.due, f"due:{due}:{reached[0]}", due, left)
 
 
 @dataclass(frozen=True)
@@ -92,11 +83,9 @@ class Calendar:
         this_week = f"{week.year}-W{week.week:02}"
         found = [_by_due_date(due, self.on, self.days)]
         if stale:
-            reason = f"no note for {self.stale_days} days"
-            found.append(Occasion(ReminderKind.stale, f"stale:{this_week}", reason))
+            found.append(Occasion(ReminderKind.stale, f"stale:{this_week}", due, self.stale_days))
         if self.on.weekday() == self.digest_weekday:
-            reason = f"open, due {due}" if due else "open, no due date"
-            found.append(Occasion(ReminderKind.digest, f"digest:{this_week}", reason))
+            found.append(Occasion(ReminderKind.digest, f"digest:{this_week}", due, 0))
         return [occasion for occasion in found if occasion is not None]
 
 
@@ -158,6 +147,7 @@ def _rows(session: Session, on: date, stale_days: int) -> list[Any]:
             col(Contact.name),
             col(Contact.email),
             col(Party.code),
+            col(Contact.language),
             col(Contact.reminders_opt_out),
             col(Commitment.id),
             col(Commitment.ref),
@@ -199,7 +189,8 @@ def due_reminders(*, session: Session, calendar: Calendar) -> list[Reminder]:
     sent = _sent(session)
     reminders: dict[int, Reminder] = {}
     for row in _rows(session, calendar.on, calendar.stale_days):
-        contact, name, email, party, opted_out, commitment, ref, title, quote, due, stale = row
+        contact, name, email, party, language, opted_out = row[:6]
+        commitment, ref, title, quote, due, stale = row[6:]
         wanted = [
             occasion
             for occasion in calendar.occasions(due, stale)
@@ -208,13 +199,13 @@ def due_reminders(*, session: Session, calendar: Calendar) -> list[Reminder]:
         unsent = [o for o in wanted if (contact, commitment, o.key) not in sent]
         if not unsent:
             continue
-        reminder = reminders.setdefault(contact, Reminder(contact, name, email, party))
+        reminder = reminders.setdefault(contact, Reminder(contact, name, email, party, language))
         keys = tuple(occasion.key for occasion in unsent)
-        reminder.items.append(Item(commitment, ref, title, quote, due, keys, unsent[0].reason))
+        reminder.items.append(Item(commitment, ref, title, quote, due, keys, unsent[0]))
     return list(reminders.values())
 
 
-def _record(session: Session, reminder: Reminder, at: datetime) -> None:
+def record_reminder(*, session: Session, reminder: Reminder, at: datetime) -> None:
     session.execute(
         insert(ReminderSent),
         [
@@ -229,33 +220,6 @@ def _record(session: Session, reminder: Reminder, at: datetime) -> None:
         ],
         execution_options={UNCHANGED: True},
     )
-
-
-def send_reminders(context: JobContext) -> str:
-    """The reminders job: mail each lead once for this run; a dry run prints the mails."""
-    settings = context.settings
-    on = context.now.astimezone(settings.zone).date()
-    with context.database.transaction(write=False) as session:
-        calendar = Calendar(
-            on, settings.reminder_days, settings.stale_days, settings.digest_weekday
-        )
-        reminders = due_reminders(session=session, calendar=calendar)
-    if context.dry_run:
-        for reminder in reminders:
-            context.echo(compose(reminder, settings).as_string())
-        return f"would mail {len(reminders)} lead(s)"
-    if settings.smtp_host is None:
-        return f"{len(reminders)} lead(s) to remind; no SMTP host set, nothing sent"
-    mailed = 0
-    with Mailer(settings) as mailer:
-        for reminder in reminders:
-            mailer.send(compose(reminder, settings))
-            # Recorded as soon as it is sent: a failure later in the run mails no one twice.
-            with context.database.transaction() as session:
-                _record(session, reminder, context.now)
-            mailed += 1
-    items = sum(len(reminder.items) for reminder in reminders)
-    return f"mailed {mailed} lead(s) about {items} commitment(s)"
 
 
 class ReminderPreferences(BaseModel):

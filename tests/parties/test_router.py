@@ -13,3 +13,26 @@ def test_lists_parties_with_their_organizations(client: TestClient) -> None:
         "U.S. Department of State",
         "U.S. Congress",
     }
+
+
+def test_administrators_set_where_a_partys_digest_goes_and_its_language(as_user) -> None:
+    admin = as_user("admin")
+    changed = admin.patch("/api/v1/parties/rok", json={"digest_email": "desk@example.kr"})
+    assert changed.status_code == 200, changed.text
+    assert (changed.json()["digest_email"], changed.json()["language"]) == (
+        "desk@example.kr",
+        None,
+    )
+    changed = admin.patch("/api/v1/parties/ROK", json={"language": "ko"})
+    assert (changed.json()["digest_email"], changed.json()["language"]) == ("desk@example.kr", "ko")
+    listed = {p["code"]: p for p in admin.get("/api/v1/parties").json()["items"]}
+    assert listed["ROK"]["language"] == "ko"
+    assert listed["US"]["digest_email"] is None
+
+    for body in ({"digest_email": "not an address"}, {"language": "xx"}, {"name": "Korea"}):
+        assert admin.patch("/api/v1/parties/ROK", json=body).status_code == 422
+    assert admin.patch("/api/v1/parties/XX", json={"language": "en"}).status_code == 404
+    assert as_user("rok-editor").patch("/api/v1/parties/ROK", json={}).status_code == 403
+    cleared = admin.patch("/api/v1/parties/ROK", json={"digest_email": None})
+    assert cleared.json()["digest_email"] is None
+    assert cleared.json()["language"] == "ko"

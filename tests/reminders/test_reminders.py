@@ -1,43 +1,18 @@
 """Reminders reach leads by e-mail: read from a real SMTP server on loopback (aiosmtpd)."""
 
-import email
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from email.message import Message
 from typing import Any
 
-import pytest
-from aiosmtpd.controller import Controller
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from app.core.db import Database
 from tests.cli.test_cli import run
-from tests.live_server import free_port
+from tests.reminders.conftest import Inbox
 
 Users = Callable[[str], TestClient]
 LEAD = "lead@example.org"
-
-
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[tuple[list[str], Message]] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
-        self.messages.append((list(envelope.rcpt_tos), email.message_from_bytes(envelope.content)))
-        return "250 OK"
-
-    def to(self, address: str) -> list[Message]:
-        return [message for rcpt, message in self.messages if address in rcpt]
-
-
-@pytest.fixture
-def inbox() -> Iterator[tuple[Inbox, int]]:
-    handler = Inbox()
-    port = free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield handler, port
-    controller.stop()
 
 
 def contact(admin: TestClient, **fields: Any) -> int:

@@ -1,0 +1,216 @@
+"""Reminders over SMTP servers that insist on TLS and a login, that refuse a recipient, and
+that fail in the middle of a run: read from real servers on loopback (aiosmtpd)."""
+
+import ssl
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import trustme
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+
+from tests.cli.test_cli import run
+from tests.live_server import free_port
+from tests.reminders.conftest import Inbox
+from tests.reminders.test_reminders import LEAD, Users, body_of, contact, led
+
+AT = "2027-03-01T08:00:00Z"
+
+
+def reminders(url: str, at: str, port: int, **env: str) -> subprocess.CompletedProcess[str]:
+    return run(
+        "jobs",
+        "run",
+        "reminders",
+        "--at",
+        at,
+        database_url=url,
+        COMMITMENTS_SMTP_HOST="127.0.0.1",
+        COMMITMENTS_SMTP_PORT=str(port),
+        **env,
+    )
+
+
+class Logins:
+    """An authenticator that takes one user and remembers every login it was offered."""
+
+    def __init__(self) -> None:
+        self.offered: list[tuple[bytes, bytes]] = []
+
+    def __call__(
+        self, server: Any, session: Any, envelope: Any, mechanism: str, data: Any
+    ) -> AuthResult:
+        assert isinstance(data, LoginPassword)
+        self.offered.append((data.login, data.password))
+        accepted = (data.login, data.password) == (b"desk", b"s3cret")
+        return AuthResult(success=accepted, handled=False)
+
+
+@pytest.fixture
+def authority(tmp_path: Path) -> tuple[trustme.CA, Path]:
+    ca = trustme.CA()
+    bundle = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(bundle))
+    return ca, bundle
+
+
+def server_context(ca: trustme.CA) -> ssl.SSLContext:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(context)
+    return context
+
+
+@pytest.fixture
+def guarded(authority: tuple[trustme.CA, Path]) -> Iterator[tuple[Inbox, Logins, int]]:
+    """A server that takes mail only over STARTTLS and after a login."""
+    inbox, logins, port = Inbox(), Logins(), free_port()
+    controller = Controller(
+        inbox,
+        hostname="127.0.0.1",
+        port=port,
+        tls_context=server_context(authority[0]),
+        require_starttls=True,
+        auth_required=True,
+        authenticator=logins,
+    )
+    controller.start()
+    yield inbox, logins, port
+    controller.stop()
+
+
+def test_starttls_verifies_the_server_and_the_login_is_sent_only_inside_tls(
+    as_user: Users,
+    database_url: str,
+    guarded: tuple[Inbox, Logins, int],
+    authority: tuple[trustme.CA, Path],
+) -> None:
+    inbox, logins, port = guarded
+    lead = contact(as_user("admin"), name="Jane Doe", email=LEAD)
+    ref = led(as_user("us-editor"), lead, "Open a liaison office", "2027-03-04")
+    login = {"COMMITMENTS_SMTP_USERNAME": "desk", "COMMITMENTS_SMTP_PASSWORD": "s3cret"}
+
+    # A password is never configured for a plain connection.
+    plain = reminders(database_url, AT, port, **login)
+    assert plain.returncode == 2
+    assert "COMMITMENTS_SMTP_STARTTLS" in plain.stderr
+    assert "Traceback" not in plain.stderr
+
+    # A server whose certificate the system does not trust is not given the password.
+    untrusted = reminders(database_url, AT, port, COMMITMENTS_SMTP_STARTTLS="true", **login)
+    assert untrusted.returncode == 2
+    assert "CERTIFICATE_VERIFY_FAILED" in untrusted.stderr
+    assert logins.offered == []
+    assert inbox.messages == []
+
+    wrong = {**login, "COMMITMENTS_SMTP_PASSWORD": "guess"}
+    tls = {"COMMITMENTS_SMTP_STARTTLS": "true", "COMMITMENTS_SMTP_CA_FILE": str(authority[1])}
+    refused = reminders(database_url, "2027-03-01T08:01:00Z", port, **tls, **wrong)
+    assert refused.returncode == 2
+    assert "SMTPAuthenticationError" in refused.stderr
+    assert len(logins.offered) == 2  # PLAIN, then LOGIN, each once: not retried
+
+    done = reminders(database_url, "2027-03-01T08:02:00Z", port, **tls, **login)
+    assert done.returncode == 0, done.stderr
+    assert "mailed 1 lead(s)" in done.stdout
+    (mail,) = inbox.to(LEAD)
+    assert ref in body_of(mail)[0]
+    assert logins.offered[-1] == (b"desk", b"s3cret")
+
+
+def test_tls_from_the_first_byte(
+    as_user: Users, database_url: str, authority: tuple[trustme.CA, Path]
+) -> None:
+    inbox, port = Inbox(), free_port()
+    controller = Controller(
+        inbox, hostname="127.0.0.1", port=port, ssl_context=server_context(authority[0])
+    )
+    controller.start()
+    try:
+        lead = contact(as_user("admin"), name="Jane Doe", email=LEAD)
+        ref = led(as_user("us-editor"), lead, "Open a liaison office", "2027-03-04")
+        tls = {"COMMITMENTS_SMTP_SSL": "true", "COMMITMENTS_SMTP_CA_FILE": str(authority[1])}
+        done = reminders(database_url, AT, port, **tls)
+        assert done.returncode == 0, done.stderr
+        assert ref in body_of(inbox.to(LEAD)[0])[0]
+    finally:
+        controller.stop()
+
+
+class Fickle(Inbox):
+    """Refuses one recipient for good, and can stop taking mail for a while."""
+
+    def __init__(self, refused: str) -> None:
+        super().__init__()
+        self.refused = refused
+        self.accepting = 1_000
+
+    async def handle_RCPT(  # noqa: N802
+        self, server: Any, session: Any, envelope: Any, address: str, options: Any
+    ) -> str:
+        if address == self.refused:
+            return "550 5.1.1 No such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        if self.accepting <= 0:
+            return "451 4.3.0 Try again later"
+        self.accepting -= 1
+        return await super().handle_DATA(server, session, envelope)
+
+
+@pytest.fixture
+def fickle() -> Iterator[tuple[Fickle, int]]:
+    handler, port = Fickle(refused="gone@example.org"), free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield handler, port
+    controller.stop()
+
+
+def test_a_refused_recipient_does_not_stop_the_others_and_is_tried_again_next_run(
+    as_user: Users, database_url: str, fickle: tuple[Fickle, int]
+) -> None:
+    server, port = fickle
+    admin, editor = as_user("admin"), as_user("us-editor")
+    gone = contact(admin, name="Gone", email="gone@example.org")
+    here = contact(admin, name="Jane Doe", email=LEAD)
+    led(editor, gone, "Open a liaison office", "2027-03-04")
+    ref = led(editor, here, "Name the officers", "2027-03-04")
+    done = reminders(database_url, AT, port)
+    assert done.returncode == 0, done.stderr
+    assert "mailed 1 lead(s)" in done.stdout
+    assert "gone@example.org (gone@example.org: 550 5.1.1 No such mailbox)" in done.stdout
+    assert ref in body_of(server.to(LEAD)[0])[0]
+    again = reminders(database_url, "2027-03-01T09:00:00Z", port)
+    assert "mailed 0 lead(s)" in again.stdout
+    assert "gone@example.org" in again.stdout  # not recorded as sent: tried again
+    assert len(server.to(LEAD)) == 1
+
+
+def test_a_server_failing_mid_run_stops_it_and_the_next_run_mails_only_the_rest(
+    as_user: Users, database_url: str, fickle: tuple[Fickle, int]
+) -> None:
+    server, port = fickle
+    admin, editor = as_user("admin"), as_user("us-editor")
+    leads = [contact(admin, name=f"Lead {n}", email=f"lead{n}@example.org") for n in range(3)]
+    for n, lead in enumerate(leads):
+        led(editor, lead, f"Task {n}", "2027-03-04")
+    server.accepting = 1
+    failed = reminders(database_url, AT, port)
+    assert failed.returncode == 2
+    assert "mailed 1 of 3, then the SMTP server failed" in failed.stderr
+    assert "Traceback" not in failed.stderr
+    assert len(server.messages) == 1
+    (first,) = server.messages[0][0]
+
+    server.accepting = 1_000
+    done = reminders(database_url, "2027-03-01T09:00:00Z", port)
+    assert done.returncode == 0, done.stderr
+    assert "mailed 2 lead(s)" in done.stdout
+    received = [address for recipients, _ in server.messages for address in recipients]
+    assert sorted(received) == [f"lead{n}@example.org" for n in range(3)]  # none twice
+    assert received.count(first) == 1
