@@ -1,11 +1,14 @@
-from pydantic_core import ValidationError
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pydantic_core import ValidationError
 
 
 class CliError(Exception):
     """A failure the user can act on: printed as one line, exit status 2."""
 
 
-def _settings_problem(error: ValidationError) -> str:
+def _settings_problem(error: "ValidationError") -> str:
     """What is wrong with the settings, named as the environment variables that set them."""
     problems = []
     for detail in error.errors():
@@ -18,6 +21,9 @@ def _settings_problem(error: ValidationError) -> str:
 
 def describe(exc: BaseException) -> str:
     """One line saying what went wrong, without a traceback."""
+    # Imported here: a command that succeeds never pays for it.
+    from pydantic_core import ValidationError
+
     if isinstance(exc, ValidationError) and exc.title == "Settings":
         return _settings_problem(exc)
     original = getattr(exc, "orig", None) or exc

@@ -10,7 +10,7 @@ from app.core.security import Actor
 from app.core.time import utcnow
 from app.history.enums import Channel
 from app.history.models import CommitmentHistory, HistoryEntry
-from app.webhooks.service import record_event
+from app.webhooks import record_event
 
 
 def _json(value: Any) -> Any:
