@@ -1,6 +1,7 @@
 """The board's forms and query strings, turned into the API's own requests (validated by the
 same models), and back into a form to send again after a conflict."""
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import urlencode
@@ -35,15 +36,22 @@ def _valid(model: type[M], values: dict[str, Any]) -> M:
     return _validated(model, _filled(values))
 
 
+def describe_invalid(problems: Sequence[Mapping[str, Any]], *, skip: int = 0) -> str:
+    """Each field at fault and what is wrong with it, for an officer to read; `skip` drops the
+    leading parts of each location (FastAPI's "body", "query")."""
+    return "; ".join(
+        f"{'.'.join(str(part) for part in problem.get('loc', ())[skip:]) or 'form'}: "
+        f"{problem.get('msg', 'invalid')}"
+        for problem in problems
+    )
+
+
 def _validated(model: type[M], values: dict[str, Any]) -> M:
     """The API's model of the values, or a 422 naming each field at fault."""
     try:
         return model.model_validate(values)
     except ValidationError as error:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or 'form'}: {e['msg']}" for e in error.errors()
-        )
-        raise UnprocessableError(problems) from None
+        raise UnprocessableError(describe_invalid(error.errors())) from None
 
 
 class FormModel(BaseModel):

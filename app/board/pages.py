@@ -15,6 +15,7 @@ from app.commitments import (
     CommitmentPublic,
     CommitmentSort,
     CommitmentStatus,
+    count_by_status,
 )
 from app.contacts import service as contacts
 from app.contacts.models import ContactPublic
@@ -26,8 +27,7 @@ from app.ingest import service as ingest
 from app.ingest.models import CandidatePublic
 from app.progress.models import NotePublic
 from app.reports import service as reports
-from app.reports import summary
-from app.reports.models import DeadlineItem, GroupBy, OverdueGroup
+from app.reports.models import DeadlineItem, OverdueGroup
 from app.users import service as users
 
 WORK_LIST = 25
@@ -65,15 +65,7 @@ def my_work(*, session: Session, principal: Principal, on: date) -> WorkPage:
     register)."""
     party = principal.party_code
     mine = CommitmentFilters(obligor=party, as_of=on)
-    tally = summary.summary_report(
-        session=session,
-        principal=principal,
-        group_by=GroupBy.status,
-        filters=mine,
-        on=on,
-        past=False,
-        due_soon_days=DUE_SOON_DAYS,
-    ).totals
+    tally = count_by_status(session=session, filters=mine, principal=principal)
     contact_id = users.contact_of(session=session, user_id=principal.user_id)
     led = CommitmentFilters(lead=contact_id, as_of=on) if contact_id else None
     return WorkPage(
@@ -85,9 +77,7 @@ def my_work(*, session: Session, principal: Principal, on: date) -> WorkPage:
             session, principal, mine.model_copy(update={"due_within_days": DUE_SOON_DAYS})
         ),
         stale=_listed(session, principal, mine.model_copy(update={"stale_days": STALE_DAYS})),
-        by_status={
-            status.value: tally.by_status.get(status.value, 0) for status in CommitmentStatus
-        },
+        by_status={status.value: tally.get(status.value, 0) for status in CommitmentStatus},
     )
 
 

@@ -284,7 +284,8 @@ def overdue(request: Request, session: SessionDep, officer: Officer) -> HTMLResp
         session=session,
         principal=officer,
         on=today(),
-        link_base=f"{request.app.state.settings.public_url}{PATH}",
+        # The items' links are the API's, as in the report's downloads.
+        link_base=request.app.state.settings.public_url,
     )
     return render(request, "overdue.html", {"report": page})
 

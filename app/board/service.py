@@ -72,23 +72,23 @@ def sign_in(*, session: Session, principal: Principal, hours: int) -> SignedIn:
     return SignedIn(session_id, hours * 3600)
 
 
-# Built once, like the token's statement: every page runs it.
-_SESSION = (
+# Built once, like the token's statement: every page runs it. Labelled: the session, its
+# token and the user each have an id and the first two an expiry.
+_SESSION: Any = (
     sa_select(
-        col(BoardSession.id),
         col(BoardSession.session_hash),
-        col(BoardSession.expires_at),
+        col(BoardSession.expires_at).label("session_expires_at"),
         col(BoardSession.ended_at),
-        col(ApiToken.id),
+        col(ApiToken.id).label("token_id"),
         col(ApiToken.scope),
         col(ApiToken.revoked_at),
-        col(ApiToken.expires_at),
-        col(UserAccount.id),
+        col(ApiToken.expires_at).label("token_expires_at"),
+        col(UserAccount.id).label("user_id"),
         col(UserAccount.name),
         col(UserAccount.role),
         col(UserAccount.party_id),
         col(UserAccount.disabled_at),
-        col(Party.code),
+        col(Party.code).label("party_code"),
     )
     .join(ApiToken, col(ApiToken.id) == col(BoardSession.token_id))
     .join(UserAccount, col(UserAccount.id) == col(ApiToken.user_id))
@@ -98,16 +98,15 @@ _SESSION = (
 
 
 def _live(row: Any, digest: str) -> bool:
-    (_, session_hash, expires_at, ended_at, _, scope, revoked_at, token_expires_at) = row[:8]
     return (
-        hmac.compare_digest(session_hash.encode(), digest.encode())
-        and ended_at is None
-        and expires_at > utcnow()
+        hmac.compare_digest(row.session_hash.encode(), digest.encode())
+        and row.ended_at is None
+        and row.session_expires_at > utcnow()
         and token_is_live(
-            scope=scope,
-            revoked_at=revoked_at,
-            expires_at=token_expires_at,
-            disabled_at=row[12],
+            scope=row.scope,
+            revoked_at=row.revoked_at,
+            expires_at=row.token_expires_at,
+            disabled_at=row.disabled_at,
             wanted=TokenScope.api,
         )
     )
@@ -123,14 +122,13 @@ def principal_of(*, session: Session, session_id: str) -> Principal:
     row: Any = session.connection().execute(_SESSION, {"digest": digest}).first()
     if row is None or not _live(row, digest):
         raise refused
-    (token_id, _, _, _, user_id, name, role, party_id, _, party_code) = row[4:]
     return Principal(
-        user_id=user_id,
-        name=name,
-        role=Role(role),
-        party_id=party_id,
-        party_code=party_code,
-        token_id=token_id,
+        user_id=row.user_id,
+        name=row.name,
+        role=Role(row.role),
+        party_id=row.party_id,
+        party_code=row.party_code,
+        token_id=row.token_id,
         channel=Channel.board,
     )
 

@@ -14,6 +14,7 @@ from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 
 from app.board import service
+from app.board.forms import describe_invalid
 from app.core.errors import ProblemError, UnauthorizedError
 from app.core.security import Principal
 from app.core.sessions import SessionDep
@@ -116,14 +117,6 @@ def _error_page(request: Request, status: int, title: str, detail: str) -> HTMLR
     return render(request, "error.html", {"title": title, "detail": detail}, status_code=status)
 
 
-def _invalid(error: RequestValidationError) -> str:
-    fields = []
-    for problem in error.errors():
-        where = ".".join(str(part) for part in problem.get("loc", ())[1:]) or "form"
-        fields.append(f"{where}: {problem.get('msg', 'invalid')}")
-    return "; ".join(fields)
-
-
 Endpoint = Callable[[Request], Coroutine[Any, Any, Response]]
 
 
@@ -149,6 +142,8 @@ class PageRoute(APIRoute):
             except ProblemError as error:
                 return _error_page(request, error.status, error.title, error.detail)
             except RequestValidationError as error:
-                return _error_page(request, 422, "Invalid input", _invalid(error))
+                return _error_page(
+                    request, 422, "Invalid input", describe_invalid(error.errors(), skip=1)
+                )
 
         return page

@@ -42,6 +42,7 @@ _HOME = {
     "get_commitment": "queries",
     "party_codes": "queries",
     "readable": "queries",
+    "count_by_status": "queries",
     "iter_all": "service",
     "update_commitment": "service",
     "assess_obligor": "service",
@@ -114,6 +115,7 @@ if TYPE_CHECKING:
     )
     from app.commitments.queries import (
         PageRow,
+        count_by_status,
         get_commitment,
         page_query,
         party_codes,
@@ -184,6 +186,7 @@ __all__ = [
     "check_framework_dates",
     "check_kind",
     "check_organizations",
+    "count_by_status",
     "create_commitment",
     "current_state",
     "default_kind",

@@ -178,6 +178,18 @@ def count_commitments(
     ).one()
 
 
+def count_by_status(
+    *, session: Session, filters: CommitmentFilters, principal: Principal | None
+) -> dict[str, int]:
+    """How many of what the caller reads are in each status (a status with none is absent)."""
+    rows = session.execute(
+        sa_select(col(Commitment.status), func.count())
+        .where(*readable(principal, filters))
+        .group_by(col(Commitment.status))
+    )
+    return {status: int(count) for status, count in rows}
+
+
 def page_rows(
     *,
     session: Session,

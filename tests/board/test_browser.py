@@ -156,7 +156,7 @@ def test_the_overdue_report_prints_and_the_register_downloads_as_csv(open_as: An
     assert page.get_by_role("heading", name="Overdue as of").is_visible()
     shoot(page, "overdue")
     page.emulate_media(media="print")
-    assert not page.get_by_role("navigation", name="Board").is_visible()
+    sync_api.expect(page.get_by_role("navigation", name="Board")).to_be_hidden()
     page.emulate_media(media="screen")
     page.goto("/board/register?status=completed")
     with page.expect_download() as download:

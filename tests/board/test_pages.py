@@ -342,3 +342,23 @@ def test_removing_the_only_lead_from_the_board_removes_it(board: Browsers, as_us
     )
     assert answer.status_code == 303, answer.text
     assert as_user("us-viewer").get(f"/api/v1/commitments/{ref}").json()["leads"] == []
+
+
+def test_my_work_counts_per_status_what_the_api_lists_for_the_party(
+    board: Browsers, as_user: Users
+) -> None:
+    api = as_user("rok-editor")
+    new_commitment(as_user("us-editor"), parties=["US", "ROK"], releasable_to=["US", "ROK"])
+    new_commitment(as_user("us-editor"), parties=["US"], releasable_to=["US"])  # not the ROK's
+    page = board("rok-editor").get("/board/work").text
+    shown = dict(
+        re.findall(
+            r'status=(\w+)&amp;obligor=ROK"><span[^>]*>[^<]*</span> <strong>(\d+)</strong>', page
+        )
+    )
+    assert set(shown) >= {"not_started", "in_progress", "completed"}
+    for status, count in shown.items():
+        listed = api.get(
+            "/api/v1/commitments", params={"status": status, "obligor": "ROK", "total": "true"}
+        )
+        assert listed.json()["total"] == int(count), status
