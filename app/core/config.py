@@ -80,6 +80,10 @@ class Settings(BaseSettings):
     # The day of the week (0 Monday ... 6 Sunday) whose run also mails each lead a digest of
     # every open commitment they lead.
     digest_weekday: int = Field(default=0, ge=0, le=6)
+    # How long the worker's own records are kept (runs of jobs, webhook deliveries that
+    # ended and their events, reminders mailed); the prune job deletes what is older. Records
+    # of reminders are kept at least as long as they can still stop a second mail.
+    retention_days: int = Field(default=90, ge=7, le=3650)
     # Signs webhook bodies: each endpoint's secret is derived from it (none is stored).
     # Changing it changes every endpoint's secret. Webhooks cannot be registered without it.
     webhook_key: SecretStr | None = None

@@ -64,6 +64,7 @@ from app.meetings.models import Meeting
 from app.parties.models import Party
 from app.progress.models import NoteCreate
 from app.progress.service import statement_evidence
+from app.webhooks import record_event
 
 # Control characters other than tab and line ends: no statement has them, PostgreSQL
 # refuses NUL.
@@ -499,8 +500,29 @@ def _accept(session: Session, review: Review, row: Candidate, edits: CandidateEd
         )
     created = get_commitment(session=session, ref=public.ref, principal=review.principal)
     _decide(row, review, CandidateState.accepted, commitment_id=id_of(created))
+    _announce(session, review, row, id_of(created), public.version)
     candidate = _publics(session, [row], review.document.slug, review.principal)[0]
     return Decision(candidate=candidate, commitment=public)
+
+
+def _announce(
+    session: Session, review: Review, row: Candidate, commitment_id: int, version: int
+) -> None:
+    """The decision, as an event for webhooks, on the commitment it made or restated."""
+    record_event(
+        session=session,
+        commitment_id=commitment_id,
+        version=version,
+        changes={
+            "candidate": {
+                "document": review.document.slug,
+                "number": row.number,
+                "decision": row.state,
+            }
+        },
+        actor=review.principal.actor(),
+        at=utcnow(),
+    )
 
 
 def accept(
@@ -575,5 +597,6 @@ def merge(*, session: Session, slug: str, number: int, ref: str, principal: Prin
         if_match=IfMatch(None),
     )
     _decide(row, review, CandidateState.merged, commitment_id=id_of(target))
+    _announce(session, review, row, id_of(target), public.version)
     candidate = _publics(session, [row], slug, principal)[0]
     return Decision(candidate=candidate, commitment=public)

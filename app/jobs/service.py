@@ -5,9 +5,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import insert, update
+from sqlalchemy import delete, insert, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col
+from sqlmodel import Session, col
 
 from app.core.changes import UNCHANGED
 from app.core.config import Settings
@@ -71,6 +71,14 @@ def _finish(database: Database, run_id: int, outcome: str, detail: str) -> None:
             .values(finished_at=utcnow(), outcome=outcome, detail=detail[:10_000]),
             execution_options={UNCHANGED: True},
         )
+
+
+def prune_runs(*, session: Session, before: datetime) -> int:
+    """Delete the records of runs due before `before`."""
+    pruned = session.execute(
+        delete(JobRun).where(col(JobRun.slot) < before), execution_options={UNCHANGED: True}
+    )
+    return int(pruned.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def run_job(job: Job, context: JobContext) -> Outcome:

@@ -4,11 +4,11 @@ mailed once (ReminderSent)."""
 
 from dataclasses import dataclass
 from dataclasses import field as default
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import and_, insert, select, union, update
+from sqlalchemy import and_, delete, insert, select, union, update
 from sqlmodel import Session, col
 
 from app.areas.models import AreaLead
@@ -25,7 +25,7 @@ from app.core.errors import ConflictError
 from app.deadlines.conditions import is_open, stale_on
 from app.parties.models import Party
 from app.reminders.enums import ReminderKind
-from app.reminders.models import ReminderSent
+from app.reminders.models import PartyDigestSent, ReminderSent
 from app.reminders.wording import Occasion
 from app.users import service as users
 
@@ -171,13 +171,22 @@ def _rows(session: Session, on: date, stale_days: int) -> list[Any]:
     return list(session.execute(statement))
 
 
-def _sent(session: Session) -> set[tuple[int, int, str]]:
+def remembered_days(reminder_days: list[int]) -> int:
+    """How far back a record of a mailed reminder can still matter: a reminder due within n
+    days was mailed at most n days before, an overdue, stale or digest one within the week."""
+    return max(reminder_days) + 8
+
+
+def _sent(session: Session, calendar: Calendar) -> set[tuple[int, int, str]]:
+    since = datetime.combine(calendar.on, time.min, tzinfo=UTC) - timedelta(
+        days=remembered_days(calendar.days)
+    )
     rows = session.execute(
         select(
             col(ReminderSent.contact_id),
             col(ReminderSent.commitment_id),
             col(ReminderSent.occasion),
-        )
+        ).where(col(ReminderSent.sent_at) >= since)
     )
     return {(contact, commitment, occasion) for contact, commitment, occasion in rows}
 
@@ -186,7 +195,7 @@ def due_reminders(*, session: Session, calendar: Calendar) -> list[Reminder]:
     """The mails a run sends: one per lead, with each commitment once, for the most pressing
     occasion the lead has not opted out of and was not mailed before (the mail covers the
     commitment's other occasions of the day too)."""
-    sent = _sent(session)
+    sent = _sent(session, calendar)
     reminders: dict[int, Reminder] = {}
     for row in _rows(session, calendar.on, calendar.stale_days):
         contact, name, email, party, language, opted_out = row[:6]
@@ -203,6 +212,19 @@ def due_reminders(*, session: Session, calendar: Calendar) -> list[Reminder]:
         keys = tuple(occasion.key for occasion in unsent)
         reminder.items.append(Item(commitment, ref, title, quote, due, keys, unsent[0]))
     return list(reminders.values())
+
+
+def prune_reminders_sent(*, session: Session, before: datetime) -> int:
+    """Delete the records of reminders and party digests mailed before `before`."""
+    reminders = session.execute(
+        delete(ReminderSent).where(col(ReminderSent.sent_at) < before),
+        execution_options={UNCHANGED: True},
+    )
+    digests = session.execute(
+        delete(PartyDigestSent).where(col(PartyDigestSent.sent_at) < before),
+        execution_options={UNCHANGED: True},
+    )
+    return int(reminders.rowcount or 0) + int(digests.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def record_reminder(*, session: Session, reminder: Reminder, at: datetime) -> None:

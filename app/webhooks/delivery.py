@@ -13,7 +13,7 @@ from app.core.db import Database
 from app.jobs.service import JobContext
 from app.webhooks.enums import DeliveryState
 from app.webhooks.models import WebhookDelivery, WebhookEndpoint
-from app.webhooks.service import backoff, fan_out
+from app.webhooks.service import backoff, fan_out, record_overdue
 from app.webhooks.signing import secret_of, signature
 
 MAX_ATTEMPTS = 8
@@ -130,7 +130,9 @@ def send_webhooks(context: JobContext) -> str:
     """The webhooks job."""
     if context.dry_run:
         return "would fan out new events and send the deliveries that are due"
+    on = context.now.astimezone(context.settings.zone).date()
     with context.database.transaction() as session:
+        record_overdue(session=session, on=on, at=context.now)
         queued = fan_out(session=session, now=context.now)
     with httpx.Client(timeout=TIMEOUT_SECONDS) as client:
         delivered, failed = deliver(

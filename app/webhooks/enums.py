@@ -7,6 +7,8 @@ class EventType(StrEnum):
     status_changed = "commitment.status_changed"
     archived = "commitment.archived"
     note_added = "note.added"
+    overdue = "commitment.overdue"
+    candidate_accepted = "candidate.accepted"
 
 
 class DeliveryState(StrEnum):

@@ -3,18 +3,19 @@ change, and their delivery (fan-out by releasability, signed POSTs retried with 
 
 import secrets
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import orjson
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlmodel import Session, col
 
 from app.commitments import Commitment, CommitmentReleasability
 from app.core.changes import UNCHANGED
 from app.core.errors import ConflictError, NotFoundError, UnprocessableError
 from app.core.metadata import id_of
-from app.core.security import Actor
+from app.core.security import SYSTEM, Actor
+from app.deadlines.conditions import overdue_on
 from app.parties.models import Party
 from app.webhooks.enums import DeliveryState, EventType
 from app.webhooks.models import (
@@ -33,6 +34,8 @@ DELIVERIES_SHOWN = 100
 
 def event_type(fields: Mapping[str, Any]) -> EventType:
     """What a change is, by the fields it touched (the most telling first)."""
+    if "candidate" in fields:
+        return EventType.candidate_accepted
     if "created" in fields:
         return EventType.created
     if "archived" in fields:
@@ -64,6 +67,46 @@ def record_event(
             created_at=at,
         )
     )
+
+
+OVERDUE_WINDOW_DAYS = 7
+
+
+def record_overdue(*, session: Session, on: date, at: datetime) -> int:
+    """An event for each open commitment that fell overdue in the last OVERDUE_WINDOW_DAYS
+    (its due date before `on`), once for each due date it had; returns how many."""
+    since = on - timedelta(days=OVERDUE_WINDOW_DAYS)
+    fallen = session.execute(
+        select(col(Commitment.id), col(Commitment.version), col(Commitment.due_date)).where(
+            overdue_on(on),
+            col(Commitment.due_date) >= since,
+            col(Commitment.archived_at).is_(None),
+        )
+    ).all()
+    told = {
+        (commitment, changes.get("due_date"))
+        for commitment, changes in session.execute(
+            select(col(WebhookEvent.commitment_id), col(WebhookEvent.changes)).where(
+                col(WebhookEvent.type) == EventType.overdue.value,
+                col(WebhookEvent.commitment_id).in_([row[0] for row in fallen]),
+            )
+        )
+    }
+    events = [
+        WebhookEvent(
+            type=EventType.overdue.value,
+            commitment_id=commitment,
+            version=version,
+            changes={"due_date": due.isoformat(), "days_overdue": (on - due).days},
+            actor=SYSTEM.name,
+            created_at=at,
+        )
+        for commitment, version, due in fallen
+        if (commitment, due.isoformat()) not in told
+    ]
+    session.add_all(events)
+    session.flush()
+    return len(events)
 
 
 def _public(endpoint: WebhookEndpoint, party: str) -> WebhookPublic:
@@ -255,6 +298,28 @@ def fan_out(*, session: Session, now: datetime) -> int:
         session.add(event)
     session.flush()
     return queued
+
+
+def prune_webhooks(*, session: Session, before: datetime) -> tuple[int, int]:
+    """Delete the deliveries that ended (delivered or given up) before `before`, then the
+    events fanned out before it that no delivery waits on; returns (deliveries, events)."""
+    ended = func.coalesce(col(WebhookDelivery.delivered_at), col(WebhookDelivery.next_attempt_at))
+    deliveries = session.execute(
+        delete(WebhookDelivery).where(
+            col(WebhookDelivery.state) != DeliveryState.pending.value, ended < before
+        ),
+        execution_options={UNCHANGED: True},
+    )
+    waited_on = (
+        select(col(WebhookDelivery.id))
+        .where(col(WebhookDelivery.event_id) == col(WebhookEvent.id))
+        .exists()
+    )
+    events = session.execute(
+        delete(WebhookEvent).where(col(WebhookEvent.fanned_out_at) < before, ~waited_on),
+        execution_options={UNCHANGED: True},
+    )
+    return int(deliveries.rowcount or 0), int(events.rowcount or 0)  # type: ignore[attr-defined]
 
 
 BACKOFF_CAP = timedelta(hours=6)

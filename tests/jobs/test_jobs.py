@@ -53,9 +53,28 @@ def test_pruning_deletes_the_sessions_that_ended_or_expired_only(
         leaving.post("/board/sign-out", data={"csrf": csrf_of(leaving.get("/board/work").text)})
         assert sessions(database) == 2
         pruned = run("jobs", "run", "prune", database_url=database_url)
-        assert "1 ended or expired board session(s) deleted" in pruned.stdout
+        assert "deleted 1 ended or expired board session(s)" in pruned.stdout
         assert sessions(database) == 1
         assert staying.get("/board/work", follow_redirects=False).status_code == 200
+
+
+def test_pruning_forgets_job_runs_past_the_retention(database_url: str, database: Database) -> None:
+    for at in ("2027-01-01T00:10:00Z", "2027-03-01T00:10:00Z"):
+        assert run("jobs", "run", "cycles", "--at", at, database_url=database_url).returncode == 0
+    pruned = run(
+        "jobs",
+        "run",
+        "prune",
+        "--at",
+        "2027-04-15T00:00:00Z",
+        database_url=database_url,
+        COMMITMENTS_RETENTION_DAYS="60",
+    )
+    assert "1 job run(s)" in pruned.stdout
+    assert [slot[:10] for slot, _ in job_runs(database, "cycles")] == ["2027-03-01"]
+    refused = run("jobs", "run", "prune", database_url=database_url, COMMITMENTS_RETENTION_DAYS="1")
+    assert refused.returncode == 2
+    assert "COMMITMENTS_RETENTION_DAYS" in refused.stderr
 
 
 def test_two_workers_run_each_due_time_once_and_stop_on_sigterm(

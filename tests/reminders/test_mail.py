@@ -2,7 +2,6 @@
 that fail in the middle of a run: read from real servers on loopback (aiosmtpd)."""
 
 import ssl
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,26 +11,11 @@ import trustme
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from tests.cli.test_cli import run
 from tests.live_server import free_port
 from tests.reminders.conftest import Inbox
-from tests.reminders.test_reminders import LEAD, Users, body_of, contact, led
+from tests.reminders.test_reminders import LEAD, Users, body_of, contact, led, run_reminders
 
 AT = "2027-03-01T08:00:00Z"
-
-
-def reminders(url: str, at: str, port: int, **env: str) -> subprocess.CompletedProcess[str]:
-    return run(
-        "jobs",
-        "run",
-        "reminders",
-        "--at",
-        at,
-        database_url=url,
-        COMMITMENTS_SMTP_HOST="127.0.0.1",
-        COMMITMENTS_SMTP_PORT=str(port),
-        **env,
-    )
 
 
 class Logins:
@@ -93,13 +77,13 @@ def test_starttls_verifies_the_server_and_the_login_is_sent_only_inside_tls(
     login = {"COMMITMENTS_SMTP_USERNAME": "desk", "COMMITMENTS_SMTP_PASSWORD": "s3cret"}
 
     # A password is never configured for a plain connection.
-    plain = reminders(database_url, AT, port, **login)
+    plain = run_reminders(database_url, AT, port, **login)
     assert plain.returncode == 2
     assert "COMMITMENTS_SMTP_STARTTLS" in plain.stderr
     assert "Traceback" not in plain.stderr
 
     # A server whose certificate the system does not trust is not given the password.
-    untrusted = reminders(database_url, AT, port, COMMITMENTS_SMTP_STARTTLS="true", **login)
+    untrusted = run_reminders(database_url, AT, port, COMMITMENTS_SMTP_STARTTLS="true", **login)
     assert untrusted.returncode == 2
     assert "CERTIFICATE_VERIFY_FAILED" in untrusted.stderr
     assert logins.offered == []
@@ -107,12 +91,12 @@ def test_starttls_verifies_the_server_and_the_login_is_sent_only_inside_tls(
 
     wrong = {**login, "COMMITMENTS_SMTP_PASSWORD": "guess"}
     tls = {"COMMITMENTS_SMTP_STARTTLS": "true", "COMMITMENTS_SMTP_CA_FILE": str(authority[1])}
-    refused = reminders(database_url, "2027-03-01T08:01:00Z", port, **tls, **wrong)
+    refused = run_reminders(database_url, "2027-03-01T08:01:00Z", port, **tls, **wrong)
     assert refused.returncode == 2
     assert "SMTPAuthenticationError" in refused.stderr
     assert len(logins.offered) == 2  # PLAIN, then LOGIN, each once: not retried
 
-    done = reminders(database_url, "2027-03-01T08:02:00Z", port, **tls, **login)
+    done = run_reminders(database_url, "2027-03-01T08:02:00Z", port, **tls, **login)
     assert done.returncode == 0, done.stderr
     assert "mailed 1 lead(s)" in done.stdout
     (mail,) = inbox.to(LEAD)
@@ -132,7 +116,7 @@ def test_tls_from_the_first_byte(
         lead = contact(as_user("admin"), name="Jane Doe", email=LEAD)
         ref = led(as_user("us-editor"), lead, "Open a liaison office", "2027-03-04")
         tls = {"COMMITMENTS_SMTP_SSL": "true", "COMMITMENTS_SMTP_CA_FILE": str(authority[1])}
-        done = reminders(database_url, AT, port, **tls)
+        done = run_reminders(database_url, AT, port, **tls)
         assert done.returncode == 0, done.stderr
         assert ref in body_of(inbox.to(LEAD)[0])[0]
     finally:
@@ -180,12 +164,12 @@ def test_a_refused_recipient_does_not_stop_the_others_and_is_tried_again_next_ru
     here = contact(admin, name="Jane Doe", email=LEAD)
     led(editor, gone, "Open a liaison office", "2027-03-04")
     ref = led(editor, here, "Name the officers", "2027-03-04")
-    done = reminders(database_url, AT, port)
+    done = run_reminders(database_url, AT, port)
     assert done.returncode == 0, done.stderr
     assert "mailed 1 lead(s)" in done.stdout
     assert "gone@example.org (gone@example.org: 550 5.1.1 No such mailbox)" in done.stdout
     assert ref in body_of(server.to(LEAD)[0])[0]
-    again = reminders(database_url, "2027-03-01T09:00:00Z", port)
+    again = run_reminders(database_url, "2027-03-01T09:00:00Z", port)
     assert "mailed 0 lead(s)" in again.stdout
     assert "gone@example.org" in again.stdout  # not recorded as sent: tried again
     assert len(server.to(LEAD)) == 1
@@ -200,7 +184,7 @@ def test_a_server_failing_mid_run_stops_it_and_the_next_run_mails_only_the_rest(
     for n, lead in enumerate(leads):
         led(editor, lead, f"Task {n}", "2027-03-04")
     server.accepting = 1
-    failed = reminders(database_url, AT, port)
+    failed = run_reminders(database_url, AT, port)
     assert failed.returncode == 2
     assert "mailed 1 of 3, then the SMTP server failed" in failed.stderr
     assert "Traceback" not in failed.stderr
@@ -208,7 +192,7 @@ def test_a_server_failing_mid_run_stops_it_and_the_next_run_mails_only_the_rest(
     (first,) = server.messages[0][0]
 
     server.accepting = 1_000
-    done = reminders(database_url, "2027-03-01T09:00:00Z", port)
+    done = run_reminders(database_url, "2027-03-01T09:00:00Z", port)
     assert done.returncode == 0, done.stderr
     assert "mailed 2 lead(s)" in done.stdout
     received = [address for recipients, _ in server.messages for address in recipients]

@@ -1,5 +1,6 @@
 """Reminders reach leads by e-mail: read from a real SMTP server on loopback (aiosmtpd)."""
 
+import subprocess
 from collections.abc import Callable
 from email.message import Message
 from typing import Any
@@ -44,13 +45,15 @@ def body_of(message: Message) -> tuple[str, str]:
     return parts["text/plain"], parts["text/html"]
 
 
-def reminders(url: str, at: str, port: int | None, *options: str, digest_weekday: int = 6) -> str:
-    """A run of the reminders job; the weekly digest on Sundays unless told (the runs below
-    are on Mondays)."""
+def run_reminders(
+    url: str, at: str, port: int | None, *options: str, digest_weekday: int = 6, **env: str
+) -> subprocess.CompletedProcess[str]:
+    """A run of the reminders job against the SMTP server on `port` (none: SMTP unset); the
+    weekly digest on Sundays unless told (the runs below are on Mondays)."""
     smtp = (
         {"COMMITMENTS_SMTP_HOST": "127.0.0.1", "COMMITMENTS_SMTP_PORT": str(port)} if port else {}
     )
-    done = run(
+    return run(
         "jobs",
         "run",
         "reminders",
@@ -61,7 +64,13 @@ def reminders(url: str, at: str, port: int | None, *options: str, digest_weekday
         COMMITMENTS_PUBLIC_URL="https://commitments.example",
         COMMITMENTS_DIGEST_WEEKDAY=str(digest_weekday),
         **smtp,
+        **env,
     )
+
+
+def reminders(url: str, at: str, port: int | None, *options: str, digest_weekday: int = 6) -> str:
+    """A run that must succeed: what it printed."""
+    done = run_reminders(url, at, port, *options, digest_weekday=digest_weekday)
     assert done.returncode == 0, done.stderr
     return done.stdout
 
@@ -212,3 +221,35 @@ def test_without_a_lead_to_mail_the_area_lead_of_the_party_is_reminded(
     assert mailless in plain
     assert own not in plain  # its own lead is told instead
     assert own in body_of(received.to(LEAD)[0])[0]
+
+
+def test_records_of_mailed_reminders_are_pruned_only_once_they_can_no_longer_matter(
+    as_user: Users, database_url: str, inbox: tuple[Inbox, int], database: Database
+) -> None:
+    received, port = inbox
+    lead = contact(as_user("admin"), name="Jane Doe", email=LEAD)
+    led(as_user("us-editor"), lead, "Open a liaison office", "2027-03-20")
+    reminders(database_url, "2027-03-08T08:00:00Z", port)  # due in 12 days
+
+    def records() -> int:
+        with database.reader.connect() as connection:
+            return int(connection.execute(text("SELECT count(*) FROM reminder_sent")).scalar_one())
+
+    mailed = records()  # the due date's reminder, and it is already stale
+    assert mailed >= 1
+    seven = {"COMMITMENTS_RETENTION_DAYS": "7"}
+    # A week on, the record still stops a second mail for the 14-day window: it stays.
+    kept = run(
+        "jobs", "run", "prune", "--at", "2027-03-15T00:00:00Z", database_url=database_url, **seven
+    )
+    assert "0 reminder record(s)" in kept.stdout
+    reminders(database_url, "2027-03-15T08:00:00Z", port)
+    later = received.to(LEAD)[1:]
+    assert all("in 5 day(s)" not in body_of(mail)[0] for mail in later)  # 14-day window: done
+    before = len(received.to(LEAD))
+    pruned = run(
+        "jobs", "run", "prune", "--at", "2027-06-01T00:00:00Z", database_url=database_url, **seven
+    )
+    assert "reminder record(s)" in pruned.stdout
+    assert records() == 0
+    assert len(received.to(LEAD)) == before

@@ -15,6 +15,7 @@ from pydantic import SecretStr
 
 from app.core.config import PROJECT_ROOT, Settings
 from app.main import create_app
+from tests.board.conftest import take_in_statement
 from tests.cli.test_cli import run
 from tests.conftest import signed_in
 
@@ -242,3 +243,106 @@ def test_an_endpoint_that_keeps_failing_is_suspended_keeps_its_queue_and_resumes
     assert admin.post(f"/api/v1/webhooks/{hook['id']}/resume").status_code == 409
     assert admin.post("/api/v1/webhooks/999999/resume").status_code == 404
     assert editor.post(f"/api/v1/webhooks/{hook['id']}/resume").status_code == 403
+
+
+def test_pruning_forgets_ended_deliveries_past_the_retention_and_keeps_waiting_ones(
+    api: Callable[[str], TestClient], receiver: Receiver, database_url: str
+) -> None:
+    admin = api("admin")
+    hook = register(admin, receiver.url, "US", events=["commitment.created"])["webhook"]
+    editor = api("us-editor")
+    editor.post("/api/v1/commitments", json={"title": "Delivered", "parties": ["US"]})
+    deliver(database_url, "2027-01-01T00:00:00Z")
+    receiver.answers = [500] * 10
+    editor.post("/api/v1/commitments", json={"title": "Waiting", "parties": ["US"]})
+    deliver(database_url, "2027-01-01T00:10:00Z")
+    log = f"/api/v1/webhooks/{hook['id']}/deliveries"
+    assert sorted(d["state"] for d in admin.get(log).json()["items"]) == ["delivered", "pending"]
+
+    def prune(at: str) -> str:
+        done = run("jobs", "run", "prune", "--at", at, database_url=database_url)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    assert "0 webhook delivery(ies)" in prune("2027-02-01T00:00:00Z")  # within 90 days
+    assert "1 webhook delivery(ies)" in prune("2027-04-15T00:00:00Z")
+    assert [d["state"] for d in admin.get(log).json()["items"]] == ["pending"]
+    receiver.answers = []
+    deliver(database_url, "2027-04-15T00:05:00Z")  # what waited still goes out
+    assert receiver.events()[-1]["commitment"]["ref"]
+    assert [d["state"] for d in admin.get(log).json()["items"]] == ["delivered"]
+
+
+def test_a_commitment_falling_overdue_is_an_event_once_for_each_due_date(
+    api: Callable[[str], TestClient], receiver: Receiver, database_url: str
+) -> None:
+    register(api("admin"), receiver.url, "US", events=["commitment.overdue"])
+    editor = api("us-editor")
+
+    def made(title: str, due: str) -> dict[str, Any]:
+        body = {"title": title, "parties": ["US"], "due_date": due}
+        response = editor.post("/api/v1/commitments", json=body)
+        assert response.status_code == 201, response.text
+        return dict(response.json())
+
+    late = made("Open the office", "2027-03-04")
+    long_late = made("Name the officers", "2027-01-04")  # overdue long before: no news
+    done = made("Sign the lease", "2027-03-03")
+    closed = editor.post(
+        f"/api/v1/commitments/{done['ref']}/updates",
+        json={"text": "Signed", "status": "completed"},
+        headers={"If-Match": editor.get(f"/api/v1/commitments/{done['ref']}").headers["ETag"]},
+    )
+    assert closed.status_code == 201, closed.text
+    deliver(database_url, "2027-03-04T12:00:00Z")  # due today: not yet overdue
+    assert receiver.events() == []
+
+    deliver(database_url, "2027-03-05T08:00:00Z")
+    (event,) = receiver.events()
+    assert event["type"] == "commitment.overdue"
+    assert event["commitment"]["ref"] == late["ref"]
+    assert event["changes"] == {"due_date": "2027-03-04", "days_overdue": 1}
+    assert event["actor"] == "system"
+    assert long_late["ref"] not in {e["commitment"]["ref"] for e in receiver.events()}
+
+    # A note changes its version, not its due date: no second event.
+    current = editor.get(f"/api/v1/commitments/{late['ref']}")
+    editor.post(
+        f"/api/v1/commitments/{late['ref']}/updates",
+        json={"text": "Still looking for premises"},
+        headers={"If-Match": current.headers["ETag"]},
+    )
+    deliver(database_url, "2027-03-06T08:00:00Z")
+    assert len(receiver.events()) == 1
+    # A new due date that passes in turn is news again.
+    current = editor.get(f"/api/v1/commitments/{late['ref']}")
+    moved = editor.patch(
+        f"/api/v1/commitments/{late['ref']}",
+        json={"due_date": "2027-03-10"},
+        headers={"If-Match": current.headers["ETag"]},
+    )
+    assert moved.status_code == 200, moved.text
+    deliver(database_url, "2027-03-11T08:00:00Z")
+    assert [e["changes"]["due_date"] for e in receiver.events()] == ["2027-03-04", "2027-03-10"]
+
+
+def test_accepting_a_candidate_is_an_event_on_the_commitment_it_made_or_restated(
+    api: Callable[[str], TestClient], receiver: Receiver, database_url: str
+) -> None:
+    register(api("admin"), receiver.url, "ROK", events=["candidate.accepted"])
+    editor = api("us-editor")
+    taken = take_in_statement(editor)
+    slug = taken["document"]["slug"]
+    number = next(
+        c["number"] for c in taken["candidates"] if c["quote"].startswith("The United States will")
+    )
+    accepted = editor.post(f"/api/v1/documents/{slug}/candidates/{number}/accept")
+    assert accepted.status_code == 201, accepted.text
+    deliver(database_url, "2027-01-01T00:00:00Z")
+    (event,) = receiver.events()
+    assert event["type"] == "candidate.accepted"
+    assert event["commitment"]["ref"] == accepted.json()["commitment"]["ref"]
+    assert event["changes"] == {
+        "candidate": {"document": slug, "number": number, "decision": "accepted"}
+    }
+    assert event["actor"] == "us-editor"
