@@ -76,11 +76,14 @@ def record_overdue(*, session: Session, on: date, at: datetime) -> int:
     """An event for each open commitment that fell overdue in the last OVERDUE_WINDOW_DAYS
     (its due date before `on`), once for each due date it had; returns how many."""
     since = on - timedelta(days=OVERDUE_WINDOW_DAYS)
+    recently_overdue = (
+        overdue_on(on),
+        col(Commitment.due_date) >= since,
+        col(Commitment.archived_at).is_(None),
+    )
     fallen = session.execute(
         select(col(Commitment.id), col(Commitment.version), col(Commitment.due_date)).where(
-            overdue_on(on),
-            col(Commitment.due_date) >= since,
-            col(Commitment.archived_at).is_(None),
+            *recently_overdue
         )
     ).all()
     told = {
@@ -88,7 +91,9 @@ def record_overdue(*, session: Session, on: date, at: datetime) -> int:
         for commitment, changes in session.execute(
             select(col(WebhookEvent.commitment_id), col(WebhookEvent.changes)).where(
                 col(WebhookEvent.type) == EventType.overdue.value,
-                col(WebhookEvent.commitment_id).in_([row[0] for row in fallen]),
+                col(WebhookEvent.commitment_id).in_(
+                    select(col(Commitment.id)).where(*recently_overdue)
+                ),
             )
         )
     }
