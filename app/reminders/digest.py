@@ -4,12 +4,11 @@ lead, mailed to the party's digest address once a week (PartyDigestSent)."""
 import html
 from collections import defaultdict
 from dataclasses import dataclass
-from dataclasses import field as default
 from datetime import date, datetime
 from email.message import EmailMessage
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import ColumnElement, case, func, insert, select
 from sqlmodel import Session, col
 
 from app.commitments import (
@@ -38,6 +37,14 @@ class Line:
     leads: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class Section:
+    """How many commitments a section holds, and the first SHOWN_PER_SECTION of them."""
+
+    total: int = 0
+    shown: tuple[Line, ...] = ()
+
+
 @dataclass
 class PartyDigest:
     party_id: int
@@ -49,10 +56,10 @@ class PartyDigest:
     horizon_days: int
     stale_days: int
     open: int = 0
-    overdue: list[Line] = default(default_factory=list)
-    due_soon: list[Line] = default(default_factory=list)
-    stale: list[Line] = default(default_factory=list)
-    unled: list[Line] = default(default_factory=list)
+    overdue: Section = Section()
+    due_soon: Section = Section()
+    stale: Section = Section()
+    unled: Section = Section()
 
 
 def week_of(on: date) -> str:
@@ -76,64 +83,96 @@ def _parties_due(session: Session, week: str) -> list[Any]:
     )
 
 
-def _owed(session: Session, digest: PartyDigest) -> list[Any]:
-    """The party's open commitments (it must act) that it may see, with their standing."""
+def _owed(party_id: int) -> list[ColumnElement[bool]]:
+    """The party's open commitments (it must act) that it may see."""
+    obligor = (
+        select(col(CommitmentParty.commitment_id))
+        .where(
+            col(CommitmentParty.commitment_id) == col(Commitment.id),
+            col(CommitmentParty.party_id) == party_id,
+        )
+        .exists()
+    )
     releasable = (
         select(col(CommitmentReleasability.commitment_id))
         .where(
             col(CommitmentReleasability.commitment_id) == col(Commitment.id),
-            col(CommitmentReleasability.party_id) == digest.party_id,
+            col(CommitmentReleasability.party_id) == party_id,
         )
         .exists()
     )
-    return list(
+    return [obligor, releasable, is_open(), col(Commitment.archived_at).is_(None)]
+
+
+def _sections(digest: PartyDigest) -> tuple[ColumnElement[bool], ...]:
+    """What puts a commitment in each section: overdue, due soon, stale, without a lead."""
+    led = (
+        select(col(CommitmentLead.commitment_id))
+        .join(Contact, col(Contact.id) == col(CommitmentLead.contact_id))
+        .where(
+            col(CommitmentLead.commitment_id) == col(Commitment.id),
+            col(CommitmentLead.party_id) == digest.party_id,
+            col(Contact.archived_at).is_(None),
+        )
+        .exists()
+    )
+    return (
+        overdue_on(digest.on),
+        due_soon_on(digest.on, digest.horizon_days),
+        stale_on(digest.on, digest.stale_days),
+        ~led,
+    )
+
+
+def _leads(session: Session, party_id: int, ids: list[int]) -> dict[int, tuple[str, ...]]:
+    leads: dict[int, list[str]] = defaultdict(list)
+    for commitment, name in session.execute(
+        select(col(CommitmentLead.commitment_id), col(Contact.name))
+        .join(Contact, col(Contact.id) == col(CommitmentLead.contact_id))
+        .where(
+            col(CommitmentLead.party_id) == party_id,
+            col(CommitmentLead.commitment_id).in_(ids),
+            col(Contact.archived_at).is_(None),
+        )
+        .order_by(col(Contact.name))
+    ):
+        leads[commitment].append(name)
+    return {commitment: tuple(names) for commitment, names in leads.items()}
+
+
+def _fill(session: Session, digest: PartyDigest) -> PartyDigest:
+    """Counted in one statement; each section's first lines in one statement each, and the
+    leads of those in one more (a party may owe hundreds of thousands: none is loaded whole)."""
+    owed, sections = _owed(digest.party_id), _sections(digest)
+    counted = session.execute(
+        select(
+            func.count(),
+            *(func.coalesce(func.sum(case((met, 1), else_=0)), 0) for met in sections),
+        ).where(*owed)
+    ).one()
+    firsts = [
         session.execute(
             select(
                 col(Commitment.id),
                 col(Commitment.ref),
                 col(Commitment.title),
                 col(Commitment.due_date),
-                overdue_on(digest.on).label("overdue"),
-                due_soon_on(digest.on, digest.horizon_days).label("due_soon"),
-                stale_on(digest.on, digest.stale_days).label("stale"),
             )
-            .join(CommitmentParty, col(CommitmentParty.commitment_id) == col(Commitment.id))
-            .where(
-                col(CommitmentParty.party_id) == digest.party_id,
-                is_open(),
-                col(Commitment.archived_at).is_(None),
-                releasable,
-            )
+            .where(*owed, met)
             .order_by(col(Commitment.due_date), col(Commitment.ref))
+            .limit(SHOWN_PER_SECTION)
+        ).all()
+        for met in sections
+    ]
+    leads = _leads(session, digest.party_id, sorted({row[0] for rows in firsts for row in rows}))
+    digest.open = int(counted[0])
+    digest.overdue, digest.due_soon, digest.stale, digest.unled = (
+        Section(
+            int(total),
+            tuple(Line(ref, title, due, leads.get(cid, ())) for cid, ref, title, due in rows),
         )
+        for rows, total in zip(firsts, counted[1:], strict=True)
     )
-
-
-def _leads(session: Session, party_id: int) -> dict[int, list[str]]:
-    leads: dict[int, list[str]] = defaultdict(list)
-    for commitment, name in session.execute(
-        select(col(CommitmentLead.commitment_id), col(Contact.name))
-        .join(Contact, col(Contact.id) == col(CommitmentLead.contact_id))
-        .where(col(CommitmentLead.party_id) == party_id, col(Contact.archived_at).is_(None))
-        .order_by(col(Contact.name))
-    ):
-        leads[commitment].append(name)
-    return leads
-
-
-def _fill(session: Session, digest: PartyDigest) -> PartyDigest:
-    leads = _leads(session, digest.party_id)
-    for commitment, ref, title, due, is_overdue, is_due_soon, is_stale in _owed(session, digest):
-        line = Line(ref, title, due, tuple(leads.get(commitment, ())))
-        digest.open += 1
-        for wanted, section in (
-            (is_overdue, digest.overdue),
-            (is_due_soon, digest.due_soon),
-            (is_stale, digest.stale),
-            (not line.leads, digest.unled),
-        ):
-            if wanted:
-                section.append(line)
     return digest
 
 
@@ -160,7 +199,7 @@ def record_digest(*, session: Session, digest: PartyDigest, at: datetime) -> Non
     )
 
 
-def _sections(digest: PartyDigest, words: Wording) -> list[tuple[str, list[Line]]]:
+def _titled(digest: PartyDigest, words: Wording) -> list[tuple[str, Section]]:
     return [
         (words.digest_overdue, digest.overdue),
         (words.digest_due_soon.format(days=digest.horizon_days), digest.due_soon),
@@ -179,24 +218,24 @@ def compose_digest(digest: PartyDigest, settings: Settings) -> EmailMessage:
     language, words = wording_for(digest.language)
     board = f"{settings.public_url}/board/commitments"
     subject = words.digest_subject.format(
-        party=digest.code, week=digest.week, open=digest.open, overdue=len(digest.overdue)
+        party=digest.code, week=digest.week, open=digest.open, overdue=digest.overdue.total
     )
     message = message_to(subject, digest.email, settings)
     intro = words.digest_intro.format(party=digest.code, on=digest.on)
     totals = words.digest_totals.format(
         open=digest.open,
-        overdue=len(digest.overdue),
-        due_soon=len(digest.due_soon),
+        overdue=digest.overdue.total,
+        due_soon=digest.due_soon.total,
         days=digest.horizon_days,
-        stale=len(digest.stale),
-        unled=len(digest.unled),
+        stale=digest.stale.total,
+        unled=digest.unled.total,
     )
-    sections = [(title, lines) for title, lines in _sections(digest, words) if lines]
+    sections = [(title, section) for title, section in _titled(digest, words) if section.total]
     plain = [intro, totals, ""]
     markup = [f"<p>{html.escape(intro)}</p><p>{html.escape(totals)}</p>"]
-    for title, lines in sections:
-        shown = lines[:SHOWN_PER_SECTION]
-        plain += [f"{title} ({len(lines)})"]
+    for title, section in sections:
+        shown = section.shown
+        plain += [f"{title} ({section.total})"]
         plain += [f"- {line.ref}: {_describe(line, words)} {board}/{line.ref}" for line in shown]
         plain.append("")
         items = "".join(
@@ -204,7 +243,7 @@ def compose_digest(digest: PartyDigest, settings: Settings) -> EmailMessage:
             f"{html.escape(line.ref)}</a>: {html.escape(_describe(line, words))}</li>"
             for line in shown
         )
-        markup.append(f"<h2>{html.escape(title)} ({len(lines)})</h2><ul>{items}</ul>")
+        markup.append(f"<h2>{html.escape(title)} ({section.total})</h2><ul>{items}</ul>")
     if not sections:
         plain.append(words.digest_nothing)
         markup.append(f"<p>{html.escape(words.digest_nothing)}</p>")

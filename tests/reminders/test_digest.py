@@ -56,7 +56,11 @@ def test_a_party_gets_a_weekly_digest_of_what_it_owes_once_a_week(
     plain, html = body_of(digest)
     assert "US commitments, week 2027-W10" in digest["Subject"]
     assert "overdue" in digest["Subject"]
-    overdue = plain.split("Overdue (")[1].split("\n\n")[0]
+    counted, *rest = plain.split("Overdue (")[1].splitlines()
+    lines = rest[: rest.index("")]
+    overdue = "\n".join(lines)
+    assert int(counted.rstrip(")")) == len(lines)  # the heading counts what it lists
+    assert f"{len(lines)} overdue" in digest["Subject"]
     assert late in overdue
     assert soon in overdue
     assert "leads: Jane Doe" in overdue
