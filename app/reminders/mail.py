@@ -43,7 +43,7 @@ def compose(reminder: "Reminder", settings: Settings) -> EmailMessage:
     language, words = wording_for(reminder.language)
     board = f"{settings.public_url}/board/commitments"
     to = formataddr((reminder.name, reminder.email))
-    message = message_to(words.subject(len(reminder.items)), to, settings)
+    message = message_to(words.subject(len(reminder.items) + reminder.more), to, settings)
     greeting = words.greeting.format(name=reminder.name)
     as_lead = words.as_lead.format(party=reminder.party)
     lines = [greeting, "", as_lead, ""]
@@ -52,6 +52,10 @@ def compose(reminder: "Reminder", settings: Settings) -> EmailMessage:
         if item.quote:
             lines.append(f"  “{item.quote}”")
         lines += [f"  {board}/{item.ref}", ""]
+    everything = f"{settings.public_url}/board/register?lead={reminder.contact_id}"
+    more = words.more.format(count=reminder.more) if reminder.more else ""
+    if more:
+        lines += [more, everything, ""]
     lines.append(words.closing)
     entries = "".join(
         f'<li><p><a href="{html.escape(board)}/{html.escape(item.ref)}">'
@@ -63,7 +67,8 @@ def compose(reminder: "Reminder", settings: Settings) -> EmailMessage:
     )
     markup = (
         f"<p>{html.escape(greeting)}</p><p>{html.escape(as_lead)}</p><ul>{entries}</ul>"
-        f"<p>{html.escape(words.closing)}</p>"
+        + (f'<p><a href="{html.escape(everything)}">{html.escape(more)}</a></p>' if more else "")
+        + f"<p>{html.escape(words.closing)}</p>"
     )
     return with_body(message, "\n".join(lines), markup, language)
 

@@ -51,6 +51,24 @@ class Reminder:
     party: str
     language: str | None
     items: list[Item] = default(default_factory=list)
+    # Left out of this mail past ITEMS_PER_MAIL: mailed at later runs, as their occasions last.
+    more: int = 0
+
+
+ITEMS_PER_MAIL = 100
+# The most pressing first: what a long mail lists before it is cut.
+URGENCY = (ReminderKind.overdue, ReminderKind.due, ReminderKind.stale, ReminderKind.digest)
+
+
+def _pressing_first(item: Item) -> tuple[int, date, str]:
+    return (URGENCY.index(item.occasion.kind), item.due_date or date.max, item.ref)
+
+
+def _cut(reminder: Reminder) -> Reminder:
+    """At most ITEMS_PER_MAIL items, the most pressing; the rest only counted."""
+    ordered = sorted(reminder.items, key=_pressing_first)
+    reminder.items, reminder.more = ordered[:ITEMS_PER_MAIL], len(ordered[ITEMS_PER_MAIL:])
+    return reminder
 
 
 def _by_due_date(due: date | None, on: date, days: list[int]) -> Occasion | None:
@@ -194,7 +212,7 @@ def _sent(session: Session, calendar: Calendar) -> set[tuple[int, int, str]]:
 def due_reminders(*, session: Session, calendar: Calendar) -> list[Reminder]:
     """The mails a run sends: one per lead, with each commitment once, for the most pressing
     occasion the lead has not opted out of and was not mailed before (the mail covers the
-    commitment's other occasions of the day too)."""
+    commitment's other occasions of the day too); at most ITEMS_PER_MAIL a mail."""
     sent = _sent(session, calendar)
     reminders: dict[int, Reminder] = {}
     for row in _rows(session, calendar.on, calendar.stale_days):
@@ -211,7 +229,7 @@ def due_reminders(*, session: Session, calendar: Calendar) -> list[Reminder]:
         reminder = reminders.setdefault(contact, Reminder(contact, name, email, party, language))
         keys = tuple(occasion.key for occasion in unsent)
         reminder.items.append(Item(commitment, ref, title, quote, due, keys, unsent[0]))
-    return list(reminders.values())
+    return [_cut(reminder) for reminder in reminders.values()]
 
 
 def prune_reminders_sent(*, session: Session, before: datetime) -> int:

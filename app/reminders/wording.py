@@ -24,6 +24,7 @@ class Wording:
     greeting: str
     as_lead: str
     closing: str
+    more: str
     due: str
     overdue: str
     stale: str
@@ -61,6 +62,7 @@ ENGLISH = Wording(
     greeting="Dear {name},",
     as_lead="As the {party} lead:",
     closing="Record progress on the board, where each link leads.",
+    more="And {count} more you lead, on the board:",
     due="due {due}, in {left} day(s)",
     overdue="{days} day(s) overdue (due {due})",
     stale="no note for {days} days",
@@ -87,6 +89,7 @@ KOREAN = Wording(
     greeting="{name} 님께,",
     as_lead="{party} 측 담당자로서 확인하실 사항:",
     closing="각 링크의 보드에서 진행 상황을 기록해 주십시오.",
+    more="그 밖에 담당하신 약속 {count}건은 보드에서 확인하십시오:",
     due="마감 {due}, {left}일 남음",
     overdue="마감({due}) 후 {days}일 경과",
     stale="{days}일 동안 진행 기록 없음",
@@ -113,6 +116,7 @@ JAPANESE = Wording(
     greeting="{name} 様",
     as_lead="{party}側の担当者としてご確認ください:",
     closing="各リンク先のボードで進捗を記録してください。",
+    more="ほかにご担当の{count}件はボードでご確認ください:",
     due="期限 {due}（残り{left}日）",  # noqa: RUF001 (Japanese parentheses)
     overdue="期限 {due} から{days}日超過",
     stale="{days}日間、進捗の記録がありません",

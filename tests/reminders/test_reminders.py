@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from app.core.db import Database
+from app.reminders.service import ITEMS_PER_MAIL
 from tests.cli.test_cli import run
 from tests.reminders.conftest import Inbox
 
@@ -253,3 +254,30 @@ def test_records_of_mailed_reminders_are_pruned_only_once_they_can_no_longer_mat
     assert "reminder record(s)" in pruned.stdout
     assert records() == 0
     assert len(received.to(LEAD)) == before
+
+
+def test_a_long_mail_lists_the_most_pressing_first_and_the_rest_go_at_later_runs(
+    as_user: Users, database_url: str, inbox: tuple[Inbox, int]
+) -> None:
+    received, port = inbox
+    editor = as_user("us-editor")
+    lead = contact(as_user("admin"), name="Jane Doe", email=LEAD)
+    late = led(editor, lead, "Name the liaison officers", "2027-02-19")
+    due = [led(editor, lead, f"Task {n}", "2027-03-04") for n in range(ITEMS_PER_MAIL + 1)]
+    reminders(database_url, "2027-03-01T08:00:00Z", port)
+    (first,) = received.to(LEAD)
+    plain, html = body_of(first)
+    assert first["Subject"] == f"{ITEMS_PER_MAIL + 2} commitments you lead need attention"
+    listed = [line for line in plain.splitlines() if line.startswith("- ")]
+    assert len(listed) == ITEMS_PER_MAIL
+    assert listed[0].startswith(f"- {late}:")  # the overdue one before those falling due
+    assert "And 2 more you lead, on the board:" in plain
+    assert f"https://commitments.example/board/register?lead={lead}" in html
+
+    reminders(database_url, "2027-03-01T09:00:00Z", port)
+    second = received.to(LEAD)[1]
+    rest = [line for line in body_of(second)[0].splitlines() if line.startswith("- ")]
+    assert len(rest) == 2
+    assert "more you lead" not in body_of(second)[0]
+    told = {line.split(":")[0][2:] for line in listed + rest}
+    assert told == {late, *due}  # each once, none left out
