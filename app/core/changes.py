@@ -13,7 +13,7 @@ the execution option UNCHANGED.
 from typing import Any
 
 from sqlalchemy import CheckConstraint, Column, Engine, Integer, ScalarSelect, event, select
-from sqlmodel import Field, col
+from sqlmodel import Field, Session, col
 
 from app.core.metadata import SQLModel
 
@@ -33,6 +33,13 @@ class RegisterState(SQLModel, table=True):
 
     id: int = Field(default=1, primary_key=True)
     changes: int = Field(sa_column=Column(Integer, nullable=False, server_default="0"))
+
+
+def unseen(session: Session) -> Session:
+    """Mark what the session writes until its transaction ends as changing nothing a reader
+    of the register is shown (the worker's own records): call before its first statement."""
+    session.connection(execution_options={UNCHANGED: True})
+    return session
 
 
 def changes_now() -> ScalarSelect[int]:

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from app.board import prune_sessions
+from app.core.changes import unseen
 from app.core.security import SYSTEM
 from app.jobs.service import Job, JobContext, prune_runs
 from app.meetings.service import extend_interval_cycles
@@ -30,6 +31,7 @@ def _prune(context: JobContext) -> str:
             f"{settings.retention_days} days"
         )
     with context.database.transaction() as session:
+        unseen(session)
         sessions = prune_sessions(session=session, now=context.now)
         runs = prune_runs(session=session, before=context.now - kept)
         deliveries, events = prune_webhooks(session=session, before=context.now - kept)

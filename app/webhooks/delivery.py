@@ -8,6 +8,7 @@ import httpx
 from sqlalchemy import select
 from sqlmodel import Session, col
 
+from app.core.changes import unseen
 from app.core.config import Settings
 from app.core.db import Database
 from app.jobs.service import JobContext
@@ -86,6 +87,7 @@ def _attempt(
 ) -> tuple[bool, bool]:
     """Record an attempt; (delivered, whether the endpoint is now suspended)."""
     with database.transaction() as session:
+        unseen(session)
         delivery = session.get(WebhookDelivery, delivery_id, with_for_update=True)
         assert delivery is not None
         endpoint = session.get(WebhookEndpoint, delivery.endpoint_id, with_for_update=True)
@@ -132,6 +134,7 @@ def send_webhooks(context: JobContext) -> str:
         return "would fan out new events and send the deliveries that are due"
     on = context.now.astimezone(context.settings.zone).date()
     with context.database.transaction() as session:
+        unseen(session)
         record_overdue(session=session, on=on, at=context.now)
         queued = fan_out(session=session, now=context.now)
     with httpx.Client(timeout=TIMEOUT_SECONDS) as client:

@@ -12,8 +12,10 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
+from sqlalchemy import text
 
 from app.core.config import PROJECT_ROOT, Settings
+from app.core.db import Database
 from app.main import create_app
 from tests.board.conftest import take_in_statement
 from tests.cli.test_cli import run
@@ -346,3 +348,21 @@ def test_accepting_a_candidate_is_an_event_on_the_commitment_it_made_or_restated
         "candidate": {"document": slug, "number": number, "decision": "accepted"}
     }
     assert event["actor"] == "us-editor"
+
+
+def test_the_workers_own_records_leave_the_registers_change_counter_alone(
+    api: Callable[[str], TestClient], receiver: Receiver, database_url: str, database: Database
+) -> None:
+    def changes() -> int:
+        with database.reader.connect() as connection:
+            return int(connection.execute(text("SELECT changes FROM register_state")).scalar_one())
+
+    register(api("admin"), receiver.url, "US")
+    api("us-editor").post("/api/v1/commitments", json={"title": "Open", "parties": ["US"]})
+    before = changes()
+    receiver.answers = [500]
+    deliver(database_url, "2027-01-01T00:00:00Z")  # fanned out, tried, failed
+    deliver(database_url, "2027-01-01T00:05:00Z")  # delivered
+    run("jobs", "run", "prune", "--at", "2027-09-01T00:00:00Z", database_url=database_url)
+    assert len(receiver.received) == 2
+    assert changes() == before  # no reader's cached answer is thrown away for them
