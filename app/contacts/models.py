@@ -11,7 +11,7 @@ from app.core.languages import Language
 from app.core.metadata import SQLModel
 from app.core.schemas import Schema
 from app.core.time import utcnow
-from app.core.validation import EMAIL_PATTERN, PartyCode, Title
+from app.core.validation import EmailAddress, PartyCode, Title
 
 
 class Contact(SQLModel, table=True):
@@ -59,7 +59,6 @@ class ContactPublic(ContactRef):
     version: int
 
 
-Email = PydanticField(default=None, max_length=254, pattern=EMAIL_PATTERN)
 Position = PydanticField(default=None, max_length=200)
 OrganizationCode = PydanticField(default=None, max_length=32, pattern=r"^[A-Za-z0-9-]+$")
 
@@ -72,7 +71,7 @@ class ContactCreate(SQLModel):
     kind: ContactKind = ContactKind.person
     organization: str | None = OrganizationCode
     position: Title | None = Position
-    email: str | None = Email
+    email: EmailAddress | None = None
     language: Language | None = None
 
 
@@ -83,5 +82,5 @@ class ContactUpdate(SQLModel):
     kind: ContactKind | None = None
     organization: str | None = OrganizationCode
     position: Title | None = Position
-    email: str | None = Email
+    email: EmailAddress | None = None
     language: Language | None = None

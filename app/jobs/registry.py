@@ -3,11 +3,10 @@
 from datetime import timedelta
 
 from app.board import prune_sessions
-from app.core.changes import unseen
 from app.core.security import SYSTEM
 from app.jobs.service import Job, JobContext, prune_runs
 from app.meetings.service import extend_interval_cycles
-from app.reminders import prune_reminders_sent, remembered_days, send_reminders
+from app.reminders import prune_reminders_sent, send_reminders
 from app.webhooks import prune_webhooks, send_webhooks
 
 
@@ -21,21 +20,23 @@ def _cycles(context: JobContext) -> str:
 
 def _prune(context: JobContext) -> str:
     settings = context.settings
-    kept = timedelta(days=settings.retention_days)
-    reminders_kept = timedelta(
-        days=max(settings.retention_days, remembered_days(settings.reminder_days))
-    )
+    before = context.now - timedelta(days=settings.retention_days)
     if context.dry_run:
         return (
             "would delete board sessions that ended or expired, and records older than "
             f"{settings.retention_days} days"
         )
+    # Each of these deletes marks itself as changing nothing a reader is shown.
     with context.database.transaction() as session:
-        unseen(session)
         sessions = prune_sessions(session=session, now=context.now)
-        runs = prune_runs(session=session, before=context.now - kept)
-        deliveries, events = prune_webhooks(session=session, before=context.now - kept)
-        mailed = prune_reminders_sent(session=session, before=context.now - reminders_kept)
+        runs = prune_runs(session=session, before=before)
+        deliveries, events = prune_webhooks(session=session, before=before)
+        mailed = prune_reminders_sent(
+            session=session,
+            now=context.now,
+            retention_days=settings.retention_days,
+            reminder_days=settings.reminder_days,
+        )
     return (
         f"deleted {sessions} ended or expired board session(s), {runs} job run(s), "
         f"{deliveries} webhook delivery(ies) and {events} event(s), {mailed} reminder record(s)"

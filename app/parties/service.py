@@ -4,6 +4,7 @@ from sqlmodel import Session, col, select
 
 from app.core.errors import NotFoundError
 from app.core.languages import Language
+from app.core.metadata import id_of
 from app.parties.models import Organization, OrganizationPublic, Party, PartyPublic, PartyUpdate
 
 
@@ -17,11 +18,15 @@ def _public(party: Party, organizations: list[OrganizationPublic]) -> PartyPubli
     )
 
 
-def _organizations(session: Session) -> dict[int, list[OrganizationPublic]]:
+def _organizations(
+    session: Session, party_id: int | None = None
+) -> dict[int, list[OrganizationPublic]]:
+    """The organizations of every party, or of one."""
+    statement = select(Organization).order_by(col(Organization.code))
+    if party_id is not None:
+        statement = statement.where(col(Organization.party_id) == party_id)
     organizations: dict[int, list[OrganizationPublic]] = defaultdict(list)
-    for organization in session.execute(
-        select(Organization).order_by(col(Organization.code))
-    ).scalars():
+    for organization in session.execute(statement).scalars():
         organizations[organization.party_id].append(
             OrganizationPublic(code=organization.code, name=organization.name)
         )
@@ -48,4 +53,5 @@ def update_party(*, session: Session, code: str, request: PartyUpdate) -> PartyP
         party.language = request.language.value if request.language else None
     session.add(party)
     session.flush()
-    return _public(party, _organizations(session)[party.id or 0])
+    party_id = id_of(party)
+    return _public(party, _organizations(session, party_id)[party_id])

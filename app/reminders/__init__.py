@@ -11,13 +11,12 @@ _HOME = {
     "due_reminders": "service",
     "send_reminders": "job",
     "prune_reminders_sent": "service",
-    "remembered_days": "service",
 }
 
 if TYPE_CHECKING:
     from app.reminders.job import send_reminders
-    from app.reminders.service import due_reminders, prune_reminders_sent, remembered_days
+    from app.reminders.service import due_reminders, prune_reminders_sent
 
 __getattr__ = lazy_exports(__name__, _HOME)
 
-__all__ = ["due_reminders", "prune_reminders_sent", "remembered_days", "send_reminders"]
+__all__ = ["due_reminders", "prune_reminders_sent", "send_reminders"]

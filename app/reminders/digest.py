@@ -22,8 +22,9 @@ from app.core.changes import UNCHANGED
 from app.core.config import Settings
 from app.deadlines.conditions import due_soon_on, is_open, overdue_on, stale_on
 from app.parties.models import Party
-from app.reminders.mail import message_to, with_body
+from app.reminders.mail import mail_of
 from app.reminders.models import PartyDigestSent
+from app.reminders.service import week_of
 from app.reminders.wording import Wording, wording_for
 
 SHOWN_PER_SECTION = 100
@@ -60,11 +61,6 @@ class PartyDigest:
     due_soon: Section = Section()
     stale: Section = Section()
     unled: Section = Section()
-
-
-def week_of(on: date) -> str:
-    week = on.isocalendar()
-    return f"{week.year}-W{week.week:02}"
 
 
 def _parties_due(session: Session, week: str) -> list[Any]:
@@ -220,7 +216,6 @@ def compose_digest(digest: PartyDigest, settings: Settings) -> EmailMessage:
     subject = words.digest_subject.format(
         party=digest.code, week=digest.week, open=digest.open, overdue=digest.overdue.total
     )
-    message = message_to(subject, digest.email, settings)
     intro = words.digest_intro.format(party=digest.code, on=digest.on)
     totals = words.digest_totals.format(
         open=digest.open,
@@ -247,4 +242,11 @@ def compose_digest(digest: PartyDigest, settings: Settings) -> EmailMessage:
     if not sections:
         plain.append(words.digest_nothing)
         markup.append(f"<p>{html.escape(words.digest_nothing)}</p>")
-    return with_body(message, "\n".join(plain), "".join(markup), language)
+    return mail_of(
+        subject,
+        digest.email,
+        plain="\n".join(plain),
+        markup="".join(markup),
+        language=language,
+        settings=settings,
+    )

@@ -4,8 +4,7 @@ import smtplib
 from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
-
-from sqlmodel import Session
+from functools import partial
 
 from app.jobs.service import JobContext
 from app.reminders.digest import compose_digest, due_digests, record_digest
@@ -19,20 +18,14 @@ class Outgoing:
 
     message: EmailMessage
     recipient: str
-    record: Callable[[Session], None]
+    # Called with the session of a transaction of its own, once the server took the mail.
+    record: Callable[..., None]
     commitments: int
     to_party: bool
 
 
 class RemindersInterruptedError(Exception):
     """The SMTP server stopped answering mid-run; what was sent stays recorded."""
-
-
-def _recording(record: Callable[..., None], **what: object) -> Callable[[Session], None]:
-    def recorded(session: Session) -> None:
-        record(session=session, **what)
-
-    return recorded
 
 
 def _outgoing(context: JobContext) -> list[Outgoing]:
@@ -46,7 +39,7 @@ def _outgoing(context: JobContext) -> list[Outgoing]:
         Outgoing(
             compose(reminder, settings),
             reminder.email,
-            _recording(record_reminder, reminder=reminder, at=at),
+            partial(record_reminder, reminder=reminder, at=at),
             len(reminder.items),
             False,
         )
@@ -56,7 +49,7 @@ def _outgoing(context: JobContext) -> list[Outgoing]:
         Outgoing(
             compose_digest(digest, settings),
             digest.email,
-            _recording(record_digest, digest=digest, at=at),
+            partial(record_digest, digest=digest, at=at),
             0,
             True,
         )
@@ -103,7 +96,7 @@ def _mail(context: JobContext, mails: list[Outgoing]) -> str:
                 ) from error
             # Recorded as soon as it is sent: a failure later in the run mails no one twice.
             with context.database.transaction() as session:
-                mail.record(session)
+                mail.record(session=session)
             sent.append(mail)
     detail = f"mailed {_summary(sent)}"
     if refused:

@@ -21,20 +21,18 @@ ATTEMPTS = 3
 FIRST_WAIT_SECONDS = 1.0
 
 
-def message_to(subject: str, to: str, settings: Settings) -> EmailMessage:
+def mail_of(
+    subject: str, to: str, *, plain: str, markup: str, language: str, settings: Settings
+) -> EmailMessage:
+    """A mail of plain text with its HTML alternative, in `language`."""
     message = EmailMessage()
     message["Subject"] = subject
     message["From"] = settings.smtp_from
     message["To"] = to
     message["Message-ID"] = make_msgid(domain="alliance-commitments")
-    return message
-
-
-def with_body(message: EmailMessage, plain: str, markup: str, language: str) -> EmailMessage:
-    """The text, with its HTML alternative; the language is said last, as the body's parts
-    would otherwise take the header with them."""
     message.set_content(plain)
     message.add_alternative(f'<div lang="{language}">{markup}</div>', subtype="html")
+    # Said last: the body's parts would otherwise take the header with them.
     message["Content-Language"] = language
     return message
 
@@ -42,8 +40,6 @@ def with_body(message: EmailMessage, plain: str, markup: str, language: str) -> 
 def compose(reminder: "Reminder", settings: Settings) -> EmailMessage:
     language, words = wording_for(reminder.language)
     board = f"{settings.public_url}/board/commitments"
-    to = formataddr((reminder.name, reminder.email))
-    message = message_to(words.subject(len(reminder.items) + reminder.more), to, settings)
     greeting = words.greeting.format(name=reminder.name)
     as_lead = words.as_lead.format(party=reminder.party)
     lines = [greeting, "", as_lead, ""]
@@ -70,7 +66,14 @@ def compose(reminder: "Reminder", settings: Settings) -> EmailMessage:
         + (f'<p><a href="{html.escape(everything)}">{html.escape(more)}</a></p>' if more else "")
         + f"<p>{html.escape(words.closing)}</p>"
     )
-    return with_body(message, "\n".join(lines), markup, language)
+    return mail_of(
+        words.subject(len(reminder.items) + reminder.more),
+        formataddr((reminder.name, reminder.email)),
+        plain="\n".join(lines),
+        markup=markup,
+        language=language,
+        settings=settings,
+    )
 
 
 class UndeliverableError(Exception):

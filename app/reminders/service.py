@@ -37,8 +37,12 @@ class Item:
     title: str
     quote: str | None
     due_date: date | None
-    occasions: tuple[str, ...]
-    occasion: Occasion
+    # The occasions this mail covers, the most pressing (the one it gives as the reason) first.
+    occasions: tuple[Occasion, ...]
+
+    @property
+    def occasion(self) -> Occasion:
+        return self.occasions[0]
 
 
 @dataclass
@@ -71,6 +75,12 @@ def _cut(reminder: Reminder) -> Reminder:
     return reminder
 
 
+def week_of(on: date) -> str:
+    """The ISO week of a day ("2027-W09"): what a weekly mail is sent once for."""
+    week = on.isocalendar()
+    return f"{week.year}-W{week.week:02}"
+
+
 def _by_due_date(due: date | None, on: date, days: list[int]) -> Occasion | None:
     """The reminder a due date calls for on `on`: overdue (weekly from the day after), or due
     within the smallest reminder day that has come."""
@@ -97,8 +107,7 @@ class Calendar:
 
     def occasions(self, due: date | None, stale: bool) -> list[Occasion]:
         """Every reminder a commitment calls for, the most pressing first."""
-        week = self.on.isocalendar()
-        this_week = f"{week.year}-W{week.week:02}"
+        this_week = week_of(self.on)
         found = [_by_due_date(due, self.on, self.days)]
         if stale:
             found.append(Occasion(ReminderKind.stale, f"stale:{this_week}", due, self.stale_days))
@@ -227,13 +236,16 @@ def due_reminders(*, session: Session, calendar: Calendar) -> list[Reminder]:
         if not unsent:
             continue
         reminder = reminders.setdefault(contact, Reminder(contact, name, email, party, language))
-        keys = tuple(occasion.key for occasion in unsent)
-        reminder.items.append(Item(commitment, ref, title, quote, due, keys, unsent[0]))
+        reminder.items.append(Item(commitment, ref, title, quote, due, tuple(unsent)))
     return [_cut(reminder) for reminder in reminders.values()]
 
 
-def prune_reminders_sent(*, session: Session, before: datetime) -> int:
-    """Delete the records of reminders and party digests mailed before `before`."""
+def prune_reminders_sent(
+    *, session: Session, now: datetime, retention_days: int, reminder_days: list[int]
+) -> int:
+    """Delete the records of reminders and party digests mailed more than `retention_days`
+    ago, keeping those that can still stop a second mail however short the retention."""
+    before = now - timedelta(days=max(retention_days, remembered_days(reminder_days)))
     reminders = session.execute(
         delete(ReminderSent).where(col(ReminderSent.sent_at) < before),
         execution_options={UNCHANGED: True},
@@ -252,7 +264,7 @@ def record_reminder(*, session: Session, reminder: Reminder, at: datetime) -> No
             {
                 "contact_id": reminder.contact_id,
                 "commitment_id": item.commitment_id,
-                "occasion": occasion,
+                "occasion": occasion.key,
                 "sent_at": at,
             }
             for item in reminder.items

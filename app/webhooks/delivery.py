@@ -135,10 +135,13 @@ def send_webhooks(context: JobContext) -> str:
     on = context.now.astimezone(context.settings.zone).date()
     with context.database.transaction() as session:
         unseen(session)
-        record_overdue(session=session, on=on, at=context.now)
+        overdue = record_overdue(session=session, on=on, at=context.now)
         queued = fan_out(session=session, now=context.now)
     with httpx.Client(timeout=TIMEOUT_SECONDS) as client:
         delivered, failed = deliver(
             database=context.database, settings=context.settings, now=context.now, client=client
         )
-    return f"{queued} queued, {delivered} delivered, {failed} failed attempt(s)"
+    return (
+        f"{overdue} overdue event(s), {queued} queued, {delivered} delivered, "
+        f"{failed} failed attempt(s)"
+    )

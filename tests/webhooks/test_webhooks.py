@@ -299,7 +299,7 @@ def test_a_commitment_falling_overdue_is_an_event_once_for_each_due_date(
     deliver(database_url, "2027-03-04T12:00:00Z")  # due today: not yet overdue
     assert receiver.events() == []
 
-    deliver(database_url, "2027-03-05T08:00:00Z")
+    assert "1 overdue event(s)" in deliver(database_url, "2027-03-05T08:00:00Z")
     (event,) = receiver.events()
     assert event["type"] == "commitment.overdue"
     assert event["commitment"]["ref"] == late["ref"]
@@ -333,21 +333,38 @@ def test_accepting_a_candidate_is_an_event_on_the_commitment_it_made_or_restated
 ) -> None:
     register(api("admin"), receiver.url, "ROK", events=["candidate.accepted"])
     editor = api("us-editor")
+    restated = editor.post(
+        "/api/v1/commitments",
+        json={
+            "title": "Shared line",
+            "parties": ["US", "ROK"],
+            "releasable_to": ["US", "ROK"],
+            "quote": "Both sides will hold the line.",
+        },
+    ).json()["ref"]
     taken = take_in_statement(editor)
     slug = taken["document"]["slug"]
-    number = next(
-        c["number"] for c in taken["candidates"] if c["quote"].startswith("The United States will")
-    )
-    accepted = editor.post(f"/api/v1/documents/{slug}/candidates/{number}/accept")
+    first, second = [c["number"] for c in taken["candidates"] if "US" in c["obligors"]][:2]
+    accepted = editor.post(f"/api/v1/documents/{slug}/candidates/{first}/accept")
     assert accepted.status_code == 201, accepted.text
+    merged = editor.post(
+        f"/api/v1/documents/{slug}/candidates/{second}/merge", json={"ref": restated}
+    )
+    assert merged.status_code == 200, merged.text
     deliver(database_url, "2027-01-01T00:00:00Z")
-    (event,) = receiver.events()
-    assert event["type"] == "candidate.accepted"
-    assert event["commitment"]["ref"] == accepted.json()["commitment"]["ref"]
-    assert event["changes"] == {
-        "candidate": {"document": slug, "number": number, "decision": "accepted"}
-    }
-    assert event["actor"] == "us-editor"
+    assert [(e["type"], e["commitment"]["ref"], e["changes"]) for e in receiver.events()] == [
+        (
+            "candidate.accepted",
+            accepted.json()["commitment"]["ref"],
+            {"candidate": {"document": slug, "number": first, "decision": "accepted"}},
+        ),
+        (
+            "candidate.accepted",
+            restated,
+            {"candidate": {"document": slug, "number": second, "decision": "merged"}},
+        ),
+    ]
+    assert {e["actor"] for e in receiver.events()} == {"us-editor"}
 
 
 def test_the_workers_own_records_leave_the_registers_change_counter_alone(
