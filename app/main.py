@@ -1,6 +1,7 @@
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from functools import partial
+from functools import cache, partial
 from pathlib import Path
 
 import anyio.to_thread
@@ -81,6 +82,14 @@ def _reader(database: Database, token: str) -> Reader | None:
     return Reader(principal.name, audience_of(principal), caller.register_changes)
 
 
+@cache
+def _freeze_start_up() -> None:
+    """What the first start-up built (modules, routes, schemas) lives as long as the process:
+    kept out of the collector's reach, a full collection no longer walks it on a request's
+    time. Once a process: later apps (tests build many) leave their garbage collectable."""
+    gc.freeze()
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     install_redaction()
@@ -88,6 +97,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
+        _freeze_start_up()
         yield
         app.state.database.dispose()
 

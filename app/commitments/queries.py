@@ -23,8 +23,8 @@ from app.commitments.models import (
     CommitmentParty,
     CommitmentReleasability,
 )
-from app.commitments.visibility import visible_to
-from app.core.db import AnySelect
+from app.commitments.visibility import audience_of, visible_to
+from app.core.db import AnySelect, BuiltStatements
 from app.core.errors import (
     NotFoundError,
 )
@@ -39,6 +39,7 @@ from app.core.pagination import (
     encode_cursor,
 )
 from app.core.security import Principal
+from app.core.time import today
 from app.core.validation import REF_MAX_LENGTH
 from app.documents.models import SourceDocument
 from app.meetings.models import Meeting
@@ -190,6 +191,9 @@ def count_by_status(
     return {status: int(count) for status, count in rows}
 
 
+_PAGES: BuiltStatements[AnySelect] = BuiltStatements(256)
+
+
 def page_rows(
     *,
     session: Session,
@@ -201,14 +205,20 @@ def page_rows(
 ) -> tuple[list[PublicRow], str | None]:
     """One page of rows in `sort` order after `cursor`, and the cursor of the next page."""
     keys = _sort_keys(sort)
-    statement = public_query().where(*readable(principal, filters))
-    if cursor:
-        statement = statement.where(after_cursor(keys, decode_cursor(cursor, sort.value, keys)))
-    # The limit is written into the statement, not bound: PostgreSQL then plans the page
-    # once per connection (a bound LIMIT makes every plan a custom one).
-    statement = statement.order_by(*(key.order_by() for key in keys)).limit(
-        literal(limit + 1, literal_execute=True)
-    )
+
+    def build() -> AnySelect:
+        statement = public_query().where(*readable(principal, filters))
+        if cursor:
+            statement = statement.where(after_cursor(keys, decode_cursor(cursor, sort.value, keys)))
+        # The limit is written into the statement, not bound: PostgreSQL then plans the page
+        # once per connection (a bound LIMIT makes every plan a custom one).
+        return statement.order_by(*(key.order_by() for key in keys)).limit(
+            literal(limit + 1, literal_execute=True)
+        )
+
+    # The filters' day (as_of's default) is part of what the statement was built from.
+    shape = (filters.model_dump_json(), audience_of(principal), sort, limit, cursor, today())
+    statement = _PAGES.get(shape, build)
     rows = [PublicRow(*row) for row in session.connection().execute(statement)]
     if len(rows) <= limit:
         return rows, None

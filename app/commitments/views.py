@@ -8,6 +8,7 @@ from datetime import date
 from functools import lru_cache
 from typing import Any, NamedTuple
 
+import orjson
 from sqlalchemy import (
     ColumnElement,
     CompoundSelect,
@@ -46,9 +47,9 @@ from app.commitments.queries import (
     public_query,
     public_row_of,
 )
-from app.commitments.visibility import visible_to
+from app.commitments.visibility import audience_of, visible_to
 from app.contacts.models import Contact
-from app.core.db import AnySelect, IdsMatch, per_dialect
+from app.core.db import AnySelect, BuiltStatements, IdsMatch, json_rows, per_dialect
 from app.core.errors import NotFoundError
 from app.core.metadata import SQLModel, id_of
 from app.core.security import Principal
@@ -104,7 +105,8 @@ class Linked:
     area_positions: list[tuple[int, str]] = field(default_factory=list)
 
     def add(self, link: Sequence[Any]) -> None:
-        """One row of the links statement, after its commitment id."""
+        """One row of the links statement, after its commitment id (as JSON: days are
+        ISO strings)."""
         kind, code, number, name, extra, first_day, second_day = link
         match kind:
             case "party":
@@ -122,7 +124,8 @@ class Linked:
             case "contact":
                 self.supporting.append(ContactLink(number, name, extra))
             case "cycle":
-                self.cycles.append(CycleLink(code, name, first_day, extra, second_day, number))
+                due, completed = _as_date(first_day), _as_date(second_day)
+                self.cycles.append(CycleLink(code, name, due, extra, completed, number))
 
     def sort(self) -> "Linked":
         self.obligors.sort()
@@ -264,11 +267,19 @@ def links_statement(in_ids: IdsMatch) -> CompoundSelect[Any]:
     )
 
 
+def links_grouped(in_ids: IdsMatch) -> AnySelect:
+    """The links of the commitments `in_ids` selects, one row per commitment: its id and its
+    links as a JSON array of links_statement's rows (Linked.add reads each)."""
+    links = links_statement(in_ids).subquery()
+    commitment_id, *link_columns = links.c
+    return sa_select(commitment_id, json_rows(*link_columns)).group_by(commitment_id)
+
+
 # Built once: a statement object caches its own cache key, and building this one costs more
 # than running it.
-LINKS = per_dialect(links_statement)
+LINKS = per_dialect(links_grouped)
 
-_LINKS_OF_REF = links_statement(
+_LINKS_OF_REF = links_grouped(
     lambda column: (
         column
         == sa_select(col(Commitment.id))
@@ -279,44 +290,48 @@ _LINKS_OF_REF = links_statement(
 
 
 def _one_statement(principal: Principal | None) -> AnySelect:
-    """One commitment the principal may see and its links, in one statement: its columns
-    repeat on every link's row (one row with empty links when it has none)."""
+    """One commitment the principal may see with its links, in one statement and one row."""
+    commitment_id, links = _LINKS_OF_REF.c
     return (
         public_query()
-        .add_columns(*list(_LINKS_OF_REF.c)[1:])
-        .outerjoin(_LINKS_OF_REF, _LINKS_OF_REF.c.commitment_id == col(Commitment.id))
+        .add_columns(links)
+        .outerjoin(_LINKS_OF_REF, commitment_id == col(Commitment.id))
         .where(col(Commitment.ref) == bindparam("ref"), *visible_to(principal))
     )
 
 
+_ONE: BuiltStatements[AnySelect] = BuiltStatements(64)
 _WIDTH = len(PublicRow._fields)
 
 
+def _linked(links: str | None) -> Linked:
+    linked = Linked()
+    for link in orjson.loads(links) if links else ():
+        linked.add(link)
+    return linked.sort()
+
+
 def links_of(session: Session, ids: list[int]) -> dict[int, Linked]:
+    """The links of the commitments `ids`, in one statement of one row per commitment."""
     linked: dict[int, Linked] = defaultdict(Linked)
     if not ids:
         return linked
     connection = session.connection()
-    for row in connection.execute(LINKS[connection.dialect.name], {"ids": ids}):
-        linked[row[0]].add(row[1:])
-    for found in linked.values():
-        found.sort()
+    for commitment_id, links in connection.execute(LINKS[connection.dialect.name], {"ids": ids}):
+        linked[commitment_id] = _linked(links)
     return linked
 
 
 def one_public(*, session: Session, ref: str, principal: Principal | None) -> Document:
     """One commitment the principal may see, in its public form; one statement."""
-    rows = session.connection().execute(_one_statement(principal), {"ref": ref}).all()
-    if not rows:
+    statement = _ONE.get(audience_of(principal), lambda: _one_statement(principal))
+    found = session.connection().execute(statement, {"ref": ref}).first()
+    if found is None:
         raise not_found(ref)
-    row = PublicRow(*rows[0][:_WIDTH])
+    row = PublicRow(*found[:_WIDTH])
     if hidden_from(row.archived_at, principal, False):
         raise not_found(ref)
-    linked = Linked()
-    for link in rows:
-        if link[_WIDTH] is not None:
-            linked.add(link[_WIDTH:])
-    return document_of(row, linked.sort(), today())
+    return document_of(row, _linked(found[_WIDTH]), today())
 
 
 def documents_of(*, session: Session, rows: Sequence[PublicRow]) -> list[Document]:

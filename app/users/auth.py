@@ -108,8 +108,9 @@ def caller_of(database: Database, token: str) -> service.Authenticated | None:
     (its 401 and the failure limit are there), its use due to be recorded, or the database
     failing."""
     try:
-        # A bare connection: a session's bookkeeping costs more than the statement.
-        with database.reader.connect() as connection, connection.begin():
+        # A bare connection: a session's bookkeeping costs more than the statement, which
+        # reads the token and the register's change counter together, in one snapshot.
+        with database.single_statement.connect() as connection:
             caller = service.authenticate(connection=connection, token=token)
     except (UnauthorizedError, DBAPIError):
         return None
