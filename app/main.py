@@ -43,7 +43,7 @@ from app.parties.router import router as parties_router
 from app.reminders.router import router as reminders_router
 from app.reports.router import router as reports_router
 from app.reports.service import overdue_total
-from app.users.auth import caller_of
+from app.users.gate import TokenGate
 from app.users.router import router as users_router
 from app.webhooks.router import router as webhooks_router
 
@@ -74,8 +74,8 @@ def _metrics(settings: Settings, database: Database) -> Metrics | None:
     return metrics
 
 
-def _reader(database: Database, token: str) -> Reader | None:
-    caller = caller_of(database, token)
+def _reader(gate: TokenGate, token: str) -> Reader | None:
+    caller = gate.caller(token)
     if caller is None:
         return None
     principal = caller.principal
@@ -99,6 +99,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
         _freeze_start_up()
         yield
+        app.state.token_gate.close()
         app.state.database.dispose()
 
     app = FastAPI(
@@ -124,11 +125,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.auth_failures = FailureLimiter(
         limit=settings.auth_failures_per_minute, storage_uri=settings.rate_limit_storage
     )
+    app.state.token_gate = TokenGate(app.state.database.reader)
     # Innermost: an answer from memory passes every other layer, as a full one does.
     app.add_middleware(
         AnswerFromMemory,
         cache=app.state.response_cache,
-        identify=partial(_reader, app.state.database),
+        identify=partial(_reader, app.state.token_gate),
     )
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     if settings.cors_origins:

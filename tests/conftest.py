@@ -21,6 +21,7 @@ from app.core.db import Database
 from app.core.migrations import upgrade
 from app.seeding.service import seed_register
 from app.users.enums import Role
+from app.users.gate import TokenGate
 from app.users.models import UserCreate
 from app.users.service import create_user
 
@@ -220,17 +221,30 @@ def database(app: FastAPI) -> Database:
 
 
 class StatementCounter:
-    def __init__(self) -> None:
-        self.count = 0
+    """Statements sent through the app's engines and through its token gate (which runs
+    straight through the driver); set `count` to 0 to start counting afresh."""
+
+    def __init__(self, gate: TokenGate) -> None:
+        self._gate = gate
+        self._through_engines = 0
+        self._gate_from = gate.statements
+
+    @property
+    def count(self) -> int:
+        return self._through_engines + self._gate.statements - self._gate_from
+
+    @count.setter
+    def count(self, value: int) -> None:
+        self._through_engines, self._gate_from = value, self._gate.statements
 
     def __call__(self, _connection: object, _cursor: object, statement: str, *_: object) -> None:
         if not statement.startswith("BEGIN"):  # SQLite's explicit transaction starts
-            self.count += 1
+            self._through_engines += 1
 
 
 @pytest.fixture
-def count_statements(database: Database) -> Iterator[StatementCounter]:
-    counter = StatementCounter()
+def count_statements(app: FastAPI, database: Database) -> Iterator[StatementCounter]:
+    counter = StatementCounter(app.state.token_gate)
     event.listen(database.reader, "before_cursor_execute", counter)
     yield counter
     event.remove(database.reader, "before_cursor_execute", counter)

@@ -348,12 +348,12 @@ def to_public(*, session: Session, rows: Sequence[PageRow]) -> list[CommitmentPu
 
 
 def public_of(*, session: Session, commitment: Commitment) -> CommitmentPublic:
-    """A commitment just written, in its public form (the session flushes it first)."""
-    row = PublicRow(*session.execute(_BY_ID, {"id": commitment.id}).one())
-    return CommitmentPublic.model_validate(documents_of(session=session, rows=[row])[0])
-
-
-_BY_ID = public_query().where(col(Commitment.id) == bindparam("id"))
+    """A commitment just written, in its public form, in one statement (through the session,
+    which flushes what it holds first)."""
+    statement = _ONE.get(audience_of(None), lambda: _one_statement(None))
+    found = session.execute(statement, {"ref": commitment.ref}).one()
+    document = document_of(PublicRow(*found[:_WIDTH]), _linked(found[_WIDTH]), today())
+    return CommitmentPublic.model_validate(document)
 
 
 @lru_cache(maxsize=1024)

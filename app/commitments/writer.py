@@ -7,9 +7,8 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from sqlalchemy import (
-    update,
-)
+from sqlalchemy import update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from app.areas.models import PriorityArea, Topic
@@ -167,27 +166,26 @@ def apply_changes(
         return
     commitment_id = id_of(commitment)
     read_version, now = commitment.version, utcnow()
+    columns = _own_columns(commitment, changes)
+    # One statement bumps the version and writes the commitment's own columns, and only at
+    # the version that was read.
     bumped = session.execute(
         update(Commitment)
         .where(col(Commitment.id) == commitment_id, col(Commitment.version) == read_version)
-        .values(version=read_version + 1, updated_at=now)
+        .values(**columns, version=read_version + 1, updated_at=now)
         .execution_options(synchronize_session=False)
     )
     if bumped.rowcount != 1:  # type: ignore[attr-defined]
         raise PreconditionFailedError(
             "The commitment was changed by someone else at the same time; read it again."
         )
-    commitment.version, commitment.updated_at = read_version + 1, now
+    # Written already: the object takes the values as its stored ones, not as changes to flush.
+    for name, value in (columns | {"version": read_version + 1, "updated_at": now}).items():
+        set_committed_value(commitment, name, value)
     for field, (_old, new) in changes.items():
         if field in LINK_FIELDS:
             write_links(session, commitment_id, field, new, None if release_history else now)
-        elif field in Commitment.model_fields:
-            setattr(commitment, field, new)
-        # Others ("archived", "cycle KEY: ...") are set by the caller and only recorded here.
-    if "title" in changes or "quote" in changes:
-        commitment.search_text = search_text_of(
-            ref=commitment.ref, title=commitment.title, quote=commitment.quote
-        )
+    # Others ("archived", "cycle KEY: ...") are set by the caller and only recorded here.
     session.add(commitment)
     session.flush()
     history.record(
@@ -199,6 +197,23 @@ def apply_changes(
         reason=reason,
         at=now,
     )
+
+
+def _own_columns(commitment: Commitment, changes: Changes) -> dict[str, Any]:
+    """The new values of the commitment's own columns among `changes`, its search text with
+    them when its title or quote changes."""
+    columns = {
+        field: new
+        for field, (_old, new) in changes.items()
+        if field in Commitment.model_fields and field not in LINK_FIELDS
+    }
+    if "title" in columns or "quote" in columns:
+        columns["search_text"] = search_text_of(
+            ref=commitment.ref,
+            title=columns.get("title", commitment.title),
+            quote=columns.get("quote", commitment.quote),
+        )
+    return columns
 
 
 def _requested_value(field: str, value: Any) -> Any:

@@ -23,6 +23,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import NamedTuple
+from urllib.parse import parse_qsl
 
 from fastapi import Request
 from fastapi.responses import Response
@@ -55,8 +56,22 @@ class AnswerKey(NamedTuple):
 
 def address_of(scope: Scope) -> tuple[str, Query]:
     """The request's path and its query, normalized (parameters sorted)."""
-    request = Request(scope)
-    return request.url.path, tuple(sorted(request.query_params.multi_items()))
+    return _address(scope["path"], scope.get("query_string", b""))
+
+
+@functools.lru_cache(maxsize=4096)
+def _address(path: str, query_string: bytes) -> tuple[str, Query]:
+    # Parsed as the framework parses a query: a parameter given twice is kept twice.
+    parameters = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
+    return path, tuple(sorted(parameters))
+
+
+class Answer(NamedTuple):
+    """A rendered answer as the server sends it."""
+
+    status: int
+    headers: list[tuple[bytes, bytes]]
+    body: bytes
 
 
 @dataclass(frozen=True)
@@ -80,13 +95,32 @@ class Rendered:
     def size(self) -> int:
         return len(self.body) + _ENTRY_OVERHEAD
 
-    def response(self, *, if_none_match: str | None = None, status_code: int = 200) -> Response:
+    def answer(self, *, if_none_match: str | None = None, status_code: int = 200) -> Answer:
         """The body with its ETag, or 304 when the client already holds this very body."""
-        headers = {**self.headers, "ETag": self.etag}
         if status_code == 200 and matches_if_none_match(if_none_match, self.etag):
-            return Response(status_code=304, headers=headers)
-        return Response(
-            self.body, status_code=status_code, media_type=self.media_type, headers=headers
+            return Answer(304, list(self._headers_of_304), b"")
+        return Answer(status_code, list(self._headers_of_body), self.body)
+
+    def response(self, *, if_none_match: str | None = None, status_code: int = 200) -> Response:
+        answer = self.answer(if_none_match=if_none_match, status_code=status_code)
+        response = Response(status_code=answer.status)
+        response.body, response.raw_headers = answer.body, answer.headers
+        return response
+
+    @functools.cached_property
+    def _headers_of_304(self) -> tuple[tuple[bytes, bytes], ...]:
+        headers = {**self.headers, "ETag": self.etag}
+        return tuple(
+            (name.lower().encode("latin-1"), value.encode("latin-1"))
+            for name, value in headers.items()
+        )
+
+    @functools.cached_property
+    def _headers_of_body(self) -> tuple[tuple[bytes, bytes], ...]:
+        return (
+            *self._headers_of_304,
+            (b"content-type", self.media_type.encode("latin-1")),
+            (b"content-length", str(len(self.body)).encode("latin-1")),
         )
 
 

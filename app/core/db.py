@@ -79,8 +79,6 @@ def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         options = connection.get_execution_options()
-        if options.get("sqlite_autocommit", False):
-            return
         # A writer takes the lock up front: upgrading a read transaction later fails with
         # SQLITE_BUSY instead of waiting, whatever the busy timeout.
         if not options.get("sqlite_begin_immediate", False):
@@ -131,17 +129,6 @@ class Database:
             _configure_sqlite(self.reader)
         track_changes(self.reader)
         self.writer = self.reader.execution_options(sqlite_begin_immediate=True)
-        # For one read statement alone, outside any transaction: a single statement sees one
-        # snapshot by itself, and costs one call to the driver instead of three (BEGIN, it,
-        # COMMIT), each of which gives up and takes back the interpreter lock on SQLite, and
-        # each a round trip on PostgreSQL.
-        self.single_statement = self.reader.execution_options(
-            **(
-                {"sqlite_autocommit": True}
-                if settings.is_sqlite
-                else {"isolation_level": "AUTOCOMMIT"}
-            )
-        )
         # The options under which one read transaction sees one snapshot throughout: a SQLite
         # read transaction does from its first read; PostgreSQL's default (read committed)
         # takes a new one for every statement.

@@ -100,18 +100,3 @@ def require(role: Role) -> Callable[[Principal], Principal]:
 
 EditorUser = Annotated[Principal, Depends(require(Role.editor))]
 AdminUser = Annotated[Principal, Depends(require(Role.admin))]
-
-
-def caller_of(database: Database, token: str) -> service.Authenticated | None:
-    """Who an API token stands for, in a short transaction of its own, for an answer from
-    memory (app.core.answers); None whenever the full path must answer: the token refused
-    (its 401 and the failure limit are there), its use due to be recorded, or the database
-    failing."""
-    try:
-        # A bare connection: a session's bookkeeping costs more than the statement, which
-        # reads the token and the register's change counter together, in one snapshot.
-        with database.single_statement.connect() as connection:
-            caller = service.authenticate(connection=connection, token=token)
-    except (UnauthorizedError, DBAPIError):
-        return None
-    return None if caller.stale else caller

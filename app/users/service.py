@@ -1,6 +1,7 @@
 """Accounts and their tokens."""
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -236,7 +237,7 @@ class Authenticated:
 
 # Built once: every request runs it, and building it costs more than running it. Plain
 # columns, not entities: the request needs a handful of values, not tracked objects.
-_TOKEN = (
+TOKEN_STATEMENT = (
     sa_select(
         col(ApiToken.id),
         col(ApiToken.token_hash),
@@ -281,16 +282,29 @@ def authenticate(
 ) -> Authenticated:
     """The principal a token stands for, refused unless the token is live and of `scope`.
     It reads one prebuilt statement on a core connection: no ORM work on every request."""
-    refused = UnauthorizedError(
+    digest = digest_of_presented(token)
+    row = connection.execute(TOKEN_STATEMENT, {"digest": digest}).first()
+    return authenticated(row, digest=digest, scope=scope)
+
+
+def digest_of_presented(token: str) -> str:
+    """The digest a presented token is looked up by; refused at once if it cannot be one."""
+    if not TOKEN_PATTERN.fullmatch(token):
+        raise _refused()
+    return hash_token(token)
+
+
+def _refused() -> UnauthorizedError:
+    return UnauthorizedError(
         "Missing, unknown, revoked or expired token.", headers={"WWW-Authenticate": "Bearer"}
     )
-    if not TOKEN_PATTERN.fullmatch(token):
-        raise refused
-    digest = hash_token(token)
-    # Typed loosely: the ids of rows found are never None, which the columns' types cannot say.
-    row: Any = connection.execute(_TOKEN, {"digest": digest}).first()
+
+
+def authenticated(row: Sequence[Any] | None, *, digest: str, scope: TokenScope) -> Authenticated:
+    """The caller a row of TOKEN_STATEMENT stands for, or the refusal (whichever way the
+    statement was run)."""
     if row is None:
-        raise refused
+        raise _refused()
     (token_id, token_hash, token_scope, revoked_at, expires_at, last_used_at) = row[:6]
     (user_id, name, role, party_id, disabled_at, party_code, changes) = row[6:]
     live = token_is_live(
@@ -301,8 +315,7 @@ def authenticate(
         wanted=scope,
     )
     if not digests_match(token_hash, digest) or not live:
-        raise refused
-    now = utcnow()
+        raise _refused()
     principal = Principal(
         user_id=user_id,
         name=name,
@@ -311,7 +324,7 @@ def authenticate(
         party_code=party_code,
         token_id=token_id,
     )
-    stale = last_used_at is None or now - last_used_at > LAST_USED_RESOLUTION
+    stale = last_used_at is None or utcnow() - last_used_at > LAST_USED_RESOLUTION
     return Authenticated(principal, stale, changes or 0)
 
 

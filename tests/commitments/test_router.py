@@ -259,6 +259,31 @@ def test_a_page_costs_a_bounded_number_of_statements_whatever_its_size(
     assert count_statements.count == 3  # no total asked for: no count
 
 
+def test_a_change_of_title_costs_one_update_and_one_read_back(
+    client: TestClient, count_statements
+) -> None:
+    client.get("/api/v1/commitments", params={"limit": 1})  # records the token's first use
+    ref = client.get("/api/v1/commitments", params={"limit": 1}).json()["items"][0]["ref"]
+    before = client.get(f"/api/v1/commitments/{ref}")
+    count_statements.count = 0
+    changed = client.patch(
+        f"/api/v1/commitments/{ref}",
+        json={"title": "Quarterly tabletop exercise 분기별"},
+        headers={"If-Match": before.headers["etag"]},
+    )
+    assert changed.status_code == 200, changed.text
+    # Authentication, the commitment and its links, one UPDATE of version and columns, the
+    # history, the webhook event, the commitment read back with its links.
+    assert count_statements.count == 7
+    assert changed.json()["title"] == "Quarterly tabletop exercise 분기별"
+    assert changed.json()["version"] == before.json()["version"] + 1
+    assert changed.headers["etag"] != before.headers["etag"]
+    assert client.get(f"/api/v1/commitments/{ref}").json() == changed.json()
+    # The search text moved with the title.
+    assert refs(client, q="tabletop") == [ref]
+    assert ref not in refs(client, q=before.json()["title"])
+
+
 def test_one_commitment_costs_two_statements(client: TestClient, count_statements) -> None:
     client.get("/api/v1/commitments", params={"limit": 1})  # records the token's first use
     recurring = next(
