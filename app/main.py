@@ -17,7 +17,7 @@ from app.areas.router import topics_router
 from app.board import STATIC_DIR as BOARD_STATIC
 from app.board import router as board_router
 from app.calendar.router import router as calendar_router
-from app.commitments import audience_of
+from app.commitments import CommitmentReads, audience_of
 from app.commitments.router import router as commitments_router
 from app.contacts.router import router as contacts_router
 from app.core.answers import AnswerFromMemory, Reader
@@ -79,7 +79,7 @@ def _reader(gate: TokenGate, token: str) -> Reader | None:
     if caller is None:
         return None
     principal = caller.principal
-    return Reader(principal.name, audience_of(principal), caller.register_changes)
+    return Reader(principal, audience_of(principal), caller.register_changes)
 
 
 @cache
@@ -99,7 +99,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
         _freeze_start_up()
         yield
-        app.state.token_gate.close()
         app.state.database.dispose()
 
     app = FastAPI(
@@ -125,12 +124,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.auth_failures = FailureLimiter(
         limit=settings.auth_failures_per_minute, storage_uri=settings.rate_limit_storage
     )
-    app.state.token_gate = TokenGate(app.state.database.reader)
+    app.state.token_gate = TokenGate(app.state.database)
     # Innermost: an answer from memory passes every other layer, as a full one does.
     app.add_middleware(
         AnswerFromMemory,
         cache=app.state.response_cache,
         identify=partial(_reader, app.state.token_gate),
+        gate=app.state.request_gate,
+        reads=[CommitmentReads(app.state.database)] if settings.direct_reads else [],
     )
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     if settings.cors_origins:

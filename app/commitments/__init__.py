@@ -17,6 +17,7 @@ _HOME = {
     "CommitmentSort": "enums",
     "CommitmentStatus": "enums",
     "CommitmentFilters": "filters",
+    "CommitmentReads": "reads",
     "filter_conditions": "filters",
     "Commitment": "models",
     "AssessmentIn": "models",
@@ -121,6 +122,7 @@ if TYPE_CHECKING:
         party_codes,
         readable,
     )
+    from app.commitments.reads import CommitmentReads
     from app.commitments.rules import check_kind, default_kind
     from app.commitments.service import (
         add_progress_note,
@@ -166,6 +168,7 @@ __all__ = [
     "CommitmentPage",
     "CommitmentParty",
     "CommitmentPublic",
+    "CommitmentReads",
     "CommitmentReleasability",
     "CommitmentSort",
     "CommitmentState",

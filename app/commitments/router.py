@@ -1,12 +1,11 @@
 from typing import Annotated
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import Response
 
 from app.commitments import service, views
 from app.commitments.enums import CommitmentSort
-from app.commitments.filters import CommitmentFilters, filter_query_params
+from app.commitments.filters import CommitmentFilters
 from app.commitments.models import (
     AssessmentIn,
     CommitmentCreate,
@@ -14,12 +13,18 @@ from app.commitments.models import (
     CommitmentPublic,
     CommitmentUpdate,
 )
+from app.commitments.reads import (
+    CURSOR_MAX_LENGTH,
+    PAGE_LIMIT_MAX,
+    PageOptions,
+    render_one,
+    render_page,
+)
 from app.commitments.visibility import audience_of
 from app.core.cache import Rendered, cached
 from app.core.conditional import (
     IfMatchHeader,
     IfNoneMatchHeader,
-    versioned_document,
     versioned_response,
 )
 from app.core.etags import IfMatch, etag_of
@@ -54,8 +59,8 @@ def list_commitments(
     session: SessionDep,
     filters: Annotated[CommitmentFilters, Query()],
     sort: CommitmentSort = CommitmentSort.ref,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: Annotated[str | None, Query(max_length=512)] = None,
+    limit: Annotated[int, Query(ge=1, le=PAGE_LIMIT_MAX)] = 50,
+    cursor: Annotated[str | None, Query(max_length=CURSOR_MAX_LENGTH)] = None,
     total: Annotated[
         bool,
         Query(description="Also count every match (costs a scan of the matches on big registers)"),
@@ -86,44 +91,19 @@ def list_commitments(
             )
         )
 
+    options = PageOptions(sort=sort, limit=limit, cursor=cursor, total=total)
+
     def render() -> Rendered:
-        page = service.list_commitments(
+        return render_page(
             session=session,
+            path=request.scope["path"],
             filters=filters,
+            options=options,
             principal=principal,
-            sort=sort,
-            limit=limit,
-            cursor=cursor,
-            with_total=total,
         )
-        links = _next_link(request, page.next_cursor, filters, sort, limit, total)
-        return Rendered.of(page.json(), headers=links | {"Vary": "Accept"})
 
     rendered = cached(request, audience_of(principal), render)
     return rendered.response(if_none_match=if_none_match)
-
-
-def _next_link(
-    request: Request,
-    next_cursor: str | None,
-    filters: CommitmentFilters,
-    sort: CommitmentSort,
-    limit: int,
-    total: bool,
-) -> dict[str, str]:
-    if not next_cursor:
-        return {}
-    params = filter_query_params(filters) | {
-        "sort": sort.value,
-        "limit": limit,
-        "cursor": next_cursor,
-    }
-    if total:
-        params["total"] = "true"
-    # doseq: a filter given several times (status) must come back as several parameters.
-    # Relative (RFC 8288 resolves it against the request): nothing from the Host header.
-    next_url = f"{request.url.path}?{urlencode(params, doseq=True)}"
-    return {"Link": f'<{next_url}>; rel="next"'}
 
 
 @router.post("", response_model=CommitmentPublic, status_code=201, responses=problem_responses(403))
@@ -160,8 +140,7 @@ def get_commitment(
         return json_response(past)
 
     def render() -> Rendered:
-        public = views.one_public(session=session, ref=ref, principal=principal)
-        return versioned_document(public)
+        return render_one(session=session, ref=ref, principal=principal)
 
     rendered = cached(request, audience_of(principal), render)
     return rendered.response(if_none_match=if_none_match)

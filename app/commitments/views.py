@@ -12,6 +12,7 @@ import orjson
 from sqlalchemy import (
     ColumnElement,
     CompoundSelect,
+    Connection,
     Date,
     Integer,
     String,
@@ -324,8 +325,14 @@ def links_of(session: Session, ids: list[int]) -> dict[int, Linked]:
 
 def one_public(*, session: Session, ref: str, principal: Principal | None) -> Document:
     """One commitment the principal may see, in its public form; one statement."""
+    return one_document(connection=session.connection(), ref=ref, principal=principal)
+
+
+def one_document(*, connection: Connection, ref: str, principal: Principal | None) -> Document:
+    """One commitment the principal may see, in its public form, read in one statement (one
+    snapshot by itself, in a transaction or not)."""
     statement = _ONE.get(audience_of(principal), lambda: _one_statement(principal))
-    found = session.connection().execute(statement, {"ref": ref}).first()
+    found = connection.execute(statement, {"ref": ref}).first()
     if found is None:
         raise not_found(ref)
     row = PublicRow(*found[:_WIDTH])

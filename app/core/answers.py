@@ -1,31 +1,50 @@
-"""Answers from memory before the framework: a GET whose answer is kept (app.core.cache) is
-answered here, after one check of the caller's token (app.users.gate), without resolving
-the route's dependencies, opening the request's session or visiting the thread pool.
+"""Reads answered before the framework.
+
+A GET whose answer is kept (app.core.cache) is answered here after one check of the
+caller's token (app.users.gate), without resolving the route's dependencies, opening a
+session or visiting the thread pool. A GET of a route that registered a direct reader
+(`DirectRead`: a commitment, a page of commitments) and whose parameters it fully
+understands is rendered here on a miss: the token check, then one hop to a worker thread
+that reads and renders in one read transaction, the answer kept for the next caller of the
+same audience. The token and the change counter are read before that transaction begins, so
+what is rendered is never older than the counter it is kept under.
 
 Anything out of the ordinary goes on to the application, which answers it in full: no token
 or one refused (the 401 and the failed-authentication limit live there), a token whose use
-is due to be recorded, an Accept header that asks for anything but JSON, or an answer not
-kept. The layers around this one (request ids, logs and metrics, security headers, CORS)
-apply to both."""
+is due to be recorded, an Accept header that asks for anything but JSON, parameters a
+direct reader does not take as they are, any error while rendering (the application answers
+it with its problem document), or an answer neither kept nor directly readable. The layers
+around this one (request ids, logs and metrics, security headers, CORS) apply to both."""
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from typing import Protocol
 
+import anyio
 from fastapi.security.utils import get_authorization_scheme_param
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from app.core.cache import AnswerKey, ResponseCache, address_of
+from app.core.cache import (
+    AnswerKey,
+    Query,
+    Rendered,
+    ResponseCache,
+    address_of,
+    parameters_of,
+)
 from app.core.errors import NotAcceptableError
 from app.core.formats import Format, negotiate
+from app.core.security import Principal
 from app.core.time import today
 
 
 @dataclass(frozen=True)
 class Reader:
-    """Who a token stands for, as far as an answer from memory needs to know."""
+    """Who a token stands for, as far as a read answered here needs to know."""
 
-    name: str
+    principal: Principal
     audience: str
     register_changes: int
 
@@ -33,10 +52,30 @@ class Reader:
 Identify = Callable[[str], Reader | None]
 """The reader a bearer token stands for; None when the application must answer in full."""
 
+Render = Callable[[Principal], Rendered]
+"""Read and render an answer for this principal, in a transaction of its own."""
+
+
+@dataclass(frozen=True)
+class Direct:
+    """A request a direct reader takes: the route it stands for and how to render it."""
+
+    route: str
+    render: Render
+    # Rendered on the event loop's own thread: one statement bounded by the loop connection's
+    # timeouts (app.core.db.LoopConnection), cheaper there than a hop to a worker thread.
+    on_loop: bool = False
+
+
+class DirectRead(Protocol):
+    def direct(self, path: str, query: Query) -> Direct | None:
+        """How to answer this path and query (its parameters in the order given), or None
+        for the application to answer."""
+
 
 @dataclass(frozen=True)
 class RouteLabel:
-    """The route an answer from memory stands for, as the request metrics read it."""
+    """The route an answer given here stands for, as the request metrics read it."""
 
     path: str
 
@@ -54,21 +93,39 @@ def _wants_json(accept: str | None) -> bool:
 
 
 class AnswerFromMemory:
-    def __init__(self, app: ASGIApp, *, cache: ResponseCache | None, identify: Identify) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        cache: ResponseCache | None,
+        identify: Identify,
+        gate: anyio.CapacityLimiter,
+        reads: Sequence[DirectRead] = (),
+    ) -> None:
         self.app = app
         self.cache = cache
         self.identify = identify
+        self.gate = gate
+        self.reads = reads
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if not await self._answered(scope, send):
             await self.app(scope, receive, send)
 
+    def _direct(self, path: str, query: Query) -> Direct | None:
+        for read in self.reads:
+            direct = read.direct(path, query)
+            if direct is not None:
+                return direct
+        return None
+
     async def _answered(self, scope: Scope, send: Send) -> bool:
-        cache = self.cache
-        if cache is None or scope["type"] != "http" or scope["method"] != "GET":
+        if scope["type"] != "http" or scope["method"] != "GET":
             return False
         address = address_of(scope)
-        if not cache.holds_answers_for(*address):
+        cache = self.cache
+        direct = self._direct(address[0], parameters_of(scope))
+        if direct is None and (cache is None or not cache.holds_answers_for(*address)):
             return False
         headers = Headers(scope=scope)
         token = _bearer(headers)
@@ -78,14 +135,30 @@ class AnswerFromMemory:
         reader = self.identify(token)
         if reader is None:
             return False
-        found = cache.peek(AnswerKey(reader.audience, *address, reader.register_changes, today()))
+        key = AnswerKey(reader.audience, *address, reader.register_changes, today())
+        found = cache.peek(key) if cache is not None else None
+        if found is None and direct is not None:
+            found = await self._rendered(direct, reader.principal)
+            if found is not None and cache is not None:
+                cache.keep(key, found)
         if found is None:
             return False
-        scope.setdefault("state", {})["user"] = reader.name
+        scope.setdefault("state", {})["user"] = reader.principal.name
         scope["route"] = RouteLabel(found.route)
         answer = found.answer(if_none_match=headers.get("if-none-match"))
-        await send(
-            {"type": "http.response.start", "status": answer.status, "headers": answer.headers}
-        )
+        start = {"type": "http.response.start", "status": answer.status, "headers": answer.headers}
+        await send(start)
         await send({"type": "http.response.body", "body": answer.body})
         return True
+
+    async def _rendered(self, direct: Direct, principal: Principal) -> Rendered | None:
+        try:
+            if direct.on_loop:
+                rendered = direct.render(principal)
+            else:
+                # A place at the gate before a connection, as every request that reads takes.
+                async with self.gate:
+                    rendered = await run_in_threadpool(direct.render, principal)
+        except Exception:  # the application answers it, with its problem document
+            return None
+        return replace(rendered, route=direct.route)

@@ -59,11 +59,20 @@ def address_of(scope: Scope) -> tuple[str, Query]:
     return _address(scope["path"], scope.get("query_string", b""))
 
 
+def parameters_of(scope: Scope) -> Query:
+    """The request's query parameters in the order given."""
+    return _parameters(scope.get("query_string", b""))
+
+
 @functools.lru_cache(maxsize=4096)
 def _address(path: str, query_string: bytes) -> tuple[str, Query]:
+    return path, tuple(sorted(_parameters(query_string)))
+
+
+@functools.lru_cache(maxsize=4096)
+def _parameters(query_string: bytes) -> Query:
     # Parsed as the framework parses a query: a parameter given twice is kept twice.
-    parameters = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
-    return path, tuple(sorted(parameters))
+    return tuple(parse_qsl(query_string.decode("latin-1"), keep_blank_values=True))
 
 
 class Answer(NamedTuple):
@@ -162,13 +171,17 @@ class ResponseCache:
         found = self.peek(key)
         if found is not None:
             return found
+        rendered = render()
+        self.keep(key, rendered)
+        return rendered
+
+    def keep(self, key: AnswerKey, rendered: Rendered) -> None:
+        """Keep an answer just rendered (a miss), unless it is too large to be worth it."""
         with self._lock:
             self.stats.misses += 1
-        rendered = render()
         # An answer larger than a quarter of the budget would push out everything else.
         if rendered.size * 4 <= self.budget:
             self._keep(key, rendered)
-        return rendered
 
     def _keep(self, key: AnswerKey, rendered: Rendered) -> None:
         with self._lock:

@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     # Rendered lists, commitments and reports kept in memory per process while the register
     # is unchanged (app.core.cache); 0 turns it off.
     response_cache_mb: int = Field(default=64, ge=0, le=65_536)
+    # A commitment and a page of commitments read and rendered before the framework's routing
+    # when their parameters are plain (app.core.answers); off, every read goes by the routes.
+    direct_reads: bool = True
     # How long a sign-in to the board lasts (its session ends sooner when the officer signs
     # out, or when the token it was opened with is revoked).
     board_session_hours: int = Field(default=12, ge=1, le=24 * 30)

@@ -12,6 +12,7 @@ from sqlalchemy import (
     JSON,
     Column,
     ColumnElement,
+    Connection,
     DateTime,
     Engine,
     Integer,
@@ -25,6 +26,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Mapped
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -35,6 +37,11 @@ from app.core.changes import track_changes
 from app.core.config import Settings
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+_SQLITE_AUTOCOMMIT = "sqlite_autocommit"
+# Reads on the event loop's own thread hold every request of the worker while they run: they
+# give up rather than wait long for a lock.
+LOOP_SQLITE_BUSY_MS = 200
+LOOP_POSTGRES_TIMEOUT_MS = 2000
 T = TypeVar("T")
 CONNECTION_RECYCLE_SECONDS = 1800
 
@@ -79,6 +86,8 @@ def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         options = connection.get_execution_options()
+        if options.get(_SQLITE_AUTOCOMMIT, False):
+            return
         # A writer takes the lock up front: upgrading a read transaction later fails with
         # SQLITE_BUSY instead of waiting, whatever the busy timeout.
         if not options.get("sqlite_begin_immediate", False):
@@ -129,6 +138,7 @@ class Database:
             _configure_sqlite(self.reader)
         track_changes(self.reader)
         self.writer = self.reader.execution_options(sqlite_begin_immediate=True)
+        self.loop = LoopConnection(self.reader)
         # The options under which one read transaction sees one snapshot throughout: a SQLite
         # read transaction does from its first read; PostgreSQL's default (read committed)
         # takes a new one for every statement.
@@ -155,7 +165,64 @@ class Database:
                 raise
 
     def dispose(self) -> None:
+        self.loop.close()
         self.reader.dispose()
+
+
+class LoopConnection:
+    """A connection set apart for reads of one statement run on the event loop's own thread,
+    where a hop to a worker thread and back would cost more than the statement: outside any
+    transaction (a single statement sees one snapshot by itself), with short lock and
+    statement timeouts. One caller at a time; a connection that failed is dropped, and the
+    next use opens a new one."""
+
+    def __init__(self, engine: Engine) -> None:
+        options = (
+            {_SQLITE_AUTOCOMMIT: True}
+            if engine.dialect.name == "sqlite"
+            else {"isolation_level": "AUTOCOMMIT"}
+        )
+        self._engine = engine.execution_options(**options)
+        # Through SQLAlchemy or straight through the driver.
+        self._failures = (DBAPIError, engine.dialect.loaded_dbapi.Error)
+        self._connection: Connection | None = None
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def use(self) -> Iterator[Connection]:
+        with self._lock:
+            connection = self._connection or self._open()
+            try:
+                yield connection
+            except self._failures:
+                self._drop()
+                raise
+            finally:
+                if self._connection is not None:
+                    # Ends what SQLAlchemy began; the driver has no transaction open.
+                    connection.rollback()
+
+    def close(self) -> None:
+        with self._lock:
+            self._drop()
+
+    def _open(self) -> Connection:
+        connection = self._engine.connect()
+        driver = connection.connection.driver_connection
+        if self._engine.dialect.name == "sqlite":
+            driver.execute(f"PRAGMA busy_timeout={LOOP_SQLITE_BUSY_MS}")  # type: ignore[union-attr]
+        else:
+            driver.execute(f"SET statement_timeout = {LOOP_POSTGRES_TIMEOUT_MS}")  # type: ignore[union-attr]
+        self._connection = connection
+        return connection
+
+    def _drop(self) -> None:
+        if self._connection is not None:
+            # Never back to the pool: its settings are this use's alone.
+            if not self._connection.closed:
+                self._connection.invalidate()
+            self._connection.close()
+            self._connection = None
 
 
 def names_column() -> Column[Any]:
