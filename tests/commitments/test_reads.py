@@ -2,8 +2,6 @@
 answer exactly what their routes answer: same status, bytes, tags and links, for every
 caller, and anything the direct reader does not take as it is goes to the route."""
 
-from collections.abc import Iterator
-
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -45,14 +43,12 @@ PAGE_QUERIES = [
 
 
 @pytest.fixture
-def both(settings: Settings) -> Iterator[tuple[FastAPI, FastAPI]]:
+def both(settings: Settings) -> tuple[FastAPI, FastAPI]:
     """The app reading directly and the app answering every read by its routes, on one
     database, neither keeping answers in memory."""
     direct = create_app(settings.model_copy(update={"response_cache_mb": 0}))
-    routes = create_app(
-        settings.model_copy(update={"response_cache_mb": 0, "direct_reads": False})
-    )
-    yield direct, routes
+    routes = create_app(settings.model_copy(update={"response_cache_mb": 0, "direct_reads": False}))
+    return direct, routes
 
 
 def _answers(apps: tuple[FastAPI, FastAPI], user: str, url: str) -> list[tuple]:
