@@ -183,8 +183,8 @@ class LoopConnection:
             else {"isolation_level": "AUTOCOMMIT"}
         )
         self._engine = engine.execution_options(**options)
-        # Through SQLAlchemy or straight through the driver.
-        self._failures = (DBAPIError, engine.dialect.loaded_dbapi.Error)
+        # How the database fails, through SQLAlchemy or straight through the driver.
+        self.failures: tuple[type[Exception], ...] = (DBAPIError, engine.dialect.loaded_dbapi.Error)
         self._connection: Connection | None = None
         self._lock = threading.Lock()
 
@@ -194,7 +194,7 @@ class LoopConnection:
             connection = self._connection or self._open()
             try:
                 yield connection
-            except self._failures:
+            except self.failures:
                 self._drop()
                 raise
             finally:
@@ -208,12 +208,16 @@ class LoopConnection:
 
     def _open(self) -> Connection:
         connection = self._engine.connect()
-        driver = connection.connection.driver_connection
-        if self._engine.dialect.name == "sqlite":
-            driver.execute(f"PRAGMA busy_timeout={LOOP_SQLITE_BUSY_MS}")  # type: ignore[union-attr]
-        else:
-            driver.execute(f"SET statement_timeout = {LOOP_POSTGRES_TIMEOUT_MS}")  # type: ignore[union-attr]
         self._connection = connection
+        driver = connection.connection.driver_connection
+        try:
+            if self._engine.dialect.name == "sqlite":
+                driver.execute(f"PRAGMA busy_timeout={LOOP_SQLITE_BUSY_MS}")  # type: ignore[union-attr]
+            else:
+                driver.execute(f"SET statement_timeout = {LOOP_POSTGRES_TIMEOUT_MS}")  # type: ignore[union-attr]
+        except BaseException:
+            self._drop()
+            raise
         return connection
 
     def _drop(self) -> None:

@@ -33,7 +33,6 @@ class TokenGate:
     def __init__(self, database: Database) -> None:
         self._loop = database.loop
         dialect = database.reader.dialect
-        self._failure = dialect.loaded_dbapi.Error
         compiled = service.TOKEN_STATEMENT.compile(dialect=dialect)
         self._sql = str(compiled)
         self._fixed: Mapping[str, Any] = compiled.construct_params({"digest": ""})
@@ -66,7 +65,7 @@ class TokenGate:
                     found = cursor.fetchone()
                 finally:
                     cursor.close()
-        except self._failure:
+        except self._loop.failures:
             raise _UnavailableError from None
         if found is None:
             return None

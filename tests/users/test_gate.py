@@ -8,10 +8,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 
 from app.core.changes import UNCHANGED
-from app.core.db import Database
+from app.core.db import Database, LoopConnection
 
 PAGE = "/api/v1/commitments"
 
@@ -81,3 +82,21 @@ def test_the_gate_replaces_a_connection_the_server_dropped(
     count_statements.count = 0
     assert viewer.get(PAGE).status_code == 200
     assert count_statements.count == 1
+
+
+def test_a_gate_that_cannot_reach_the_database_leaves_the_answer_to_the_route(
+    as_user, count_statements, monkeypatch
+) -> None:
+    viewer = as_user("us-viewer")
+    _kept(viewer, count_statements)
+    refused = OperationalError("connect", {}, Exception("the server closed the connection"))
+
+    def unreachable(_self: LoopConnection) -> None:
+        raise refused
+
+    monkeypatch.setattr(LoopConnection, "_open", unreachable)
+    viewer.app.state.database.loop.close()  # the next check opens a connection
+    answered = viewer.get(PAGE)
+    assert answered.status_code == 200
+    one = viewer.get(f"{PAGE}/{answered.json()['items'][0]['ref']}")
+    assert one.status_code == 200
