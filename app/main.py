@@ -20,7 +20,7 @@ from app.calendar.router import router as calendar_router
 from app.commitments import CommitmentReads, audience_of
 from app.commitments.router import router as commitments_router
 from app.contacts.router import router as contacts_router
-from app.core.answers import AnswerFromMemory, Reader
+from app.core.answers import AnswersBeforeRouting, Reader
 from app.core.cache import ResponseCache
 from app.core.config import Settings, get_settings
 from app.core.db import Database
@@ -125,9 +125,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         limit=settings.auth_failures_per_minute, storage_uri=settings.rate_limit_storage
     )
     app.state.token_gate = TokenGate(app.state.database)
-    # Innermost: an answer from memory passes every other layer, as a full one does.
+    # Innermost: an answer given before routing passes every other layer, as a full one does.
     app.add_middleware(
-        AnswerFromMemory,
+        AnswersBeforeRouting,
         cache=app.state.response_cache,
         identify=partial(_reader, app.state.token_gate),
         gate=app.state.request_gate,

@@ -92,7 +92,7 @@ def _wants_json(accept: str | None) -> bool:
         return False
 
 
-class AnswerFromMemory:
+class AnswersBeforeRouting:
     def __init__(
         self,
         app: ASGIApp,
