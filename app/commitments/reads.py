@@ -14,6 +14,7 @@ from functools import partial
 from urllib.parse import urlencode
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy import Connection
 from sqlmodel import Session
 
 from app.commitments import service, views
@@ -50,9 +51,9 @@ class PageOptions(BaseModel):
     total: bool = False
 
 
-def render_one(*, session: Session, ref: str, principal: Principal) -> Rendered:
+def render_one(*, connection: Connection, ref: str, principal: Principal) -> Rendered:
     """One commitment the principal may see, tagged with its version and body."""
-    document = views.one_document(connection=session.connection(), ref=ref, principal=principal)
+    document = views.one_document(connection=connection, ref=ref, principal=principal)
     return versioned_document(document)
 
 
@@ -118,6 +119,9 @@ class CommitmentReads:
 
     database: Database
 
+    def serves(self, path: str) -> bool:
+        return path == PAGE_ROUTE or _ONE_PATH.fullmatch(path) is not None
+
     def direct(self, path: str, query: Query) -> Direct | None:
         if path == PAGE_ROUTE:
             parameters = page_parameters(query)
@@ -133,8 +137,7 @@ class CommitmentReads:
         # One statement by a unique key: cheaper on the loop's own connection than a hop to
         # a worker thread, and bounded by that connection's timeouts.
         with self.database.loop.use() as connection:
-            document = views.one_document(connection=connection, ref=ref, principal=principal)
-        return versioned_document(document)
+            return render_one(connection=connection, ref=ref, principal=principal)
 
     def _page(
         self, path: str, filters: CommitmentFilters, options: PageOptions, principal: Principal

@@ -140,7 +140,7 @@ def get_commitment(
         return json_response(past)
 
     def render() -> Rendered:
-        return render_one(session=session, ref=ref, principal=principal)
+        return render_one(connection=session.connection(), ref=ref, principal=principal)
 
     rendered = cached(request, audience_of(principal), render)
     return rendered.response(if_none_match=if_none_match)

@@ -328,7 +328,13 @@ def one_public(*, session: Session, ref: str, principal: Principal | None) -> Do
     return one_document(connection=session.connection(), ref=ref, principal=principal)
 
 
-def one_document(*, connection: Connection, ref: str, principal: Principal | None) -> Document:
+def one_document(
+    *,
+    connection: Connection,
+    ref: str,
+    principal: Principal | None,
+    include_archived: bool = False,
+) -> Document:
     """One commitment the principal may see, in its public form, read in one statement (one
     snapshot by itself, in a transaction or not)."""
     statement = _ONE.get(audience_of(principal), lambda: _one_statement(principal))
@@ -336,7 +342,7 @@ def one_document(*, connection: Connection, ref: str, principal: Principal | Non
     if found is None:
         raise not_found(ref)
     row = PublicRow(*found[:_WIDTH])
-    if hidden_from(row.archived_at, principal, False):
+    if hidden_from(row.archived_at, principal, include_archived):
         raise not_found(ref)
     return document_of(row, _linked(found[_WIDTH]), today())
 
@@ -355,11 +361,11 @@ def to_public(*, session: Session, rows: Sequence[PageRow]) -> list[CommitmentPu
 
 
 def public_of(*, session: Session, commitment: Commitment) -> CommitmentPublic:
-    """A commitment just written, in its public form, in one statement (through the session,
-    which flushes what it holds first)."""
-    statement = _ONE.get(audience_of(None), lambda: _one_statement(None))
-    found = session.execute(statement, {"ref": commitment.ref}).one()
-    document = document_of(PublicRow(*found[:_WIDTH]), _linked(found[_WIDTH]), today())
+    """A commitment just written (archived or not), in its public form, in one statement."""
+    session.flush()
+    document = one_document(
+        connection=session.connection(), ref=commitment.ref, principal=None, include_archived=True
+    )
     return CommitmentPublic.model_validate(document)
 
 

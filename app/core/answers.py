@@ -4,10 +4,11 @@ A GET whose answer is kept (app.core.cache) is answered here after one check of 
 caller's token (app.users.gate), without resolving the route's dependencies, opening a
 session or visiting the thread pool. A GET of a route that registered a direct reader
 (`DirectRead`: a commitment, a page of commitments) and whose parameters it fully
-understands is rendered here on a miss: the token check, then one hop to a worker thread
-that reads and renders in one read transaction, the answer kept for the next caller of the
-same audience. The token and the change counter are read before that transaction begins, so
-what is rendered is never older than the counter it is kept under.
+understands is rendered here on a miss, after the same token check: on the event loop's
+own thread when it is one statement by a unique key, else in one hop to a worker thread that
+reads in one read transaction; the answer is kept for the next caller of the same audience.
+The token and the change counter are read before the read begins, so what is rendered is
+never older than the counter it is kept under.
 
 Anything out of the ordinary goes on to the application, which answers it in full: no token
 or one refused (the 401 and the failed-authentication limit live there), a token whose use
@@ -68,6 +69,9 @@ class Direct:
 
 
 class DirectRead(Protocol):
+    def serves(self, path: str) -> bool:
+        """Whether this path is one the reader may answer (its parameters not yet read)."""
+
     def direct(self, path: str, query: Query) -> Direct | None:
         """How to answer this path and query (its parameters in the order given), or None
         for the application to answer."""
@@ -123,9 +127,10 @@ class AnswersBeforeRouting:
         if scope["type"] != "http" or scope["method"] != "GET":
             return False
         address = address_of(scope)
+        path = address[0]
         cache = self.cache
-        direct = self._direct(address[0], parameters_of(scope))
-        if direct is None and (cache is None or not cache.holds_answers_for(*address)):
+        kept = cache is not None and cache.holds_answers_for(*address)
+        if not kept and not any(read.serves(path) for read in self.reads):
             return False
         headers = Headers(scope=scope)
         token = _bearer(headers)
@@ -136,13 +141,14 @@ class AnswersBeforeRouting:
         if reader is None:
             return False
         key = AnswerKey(reader.audience, *address, reader.register_changes, today())
-        found = cache.peek(key) if cache is not None else None
-        if found is None and direct is not None:
-            found = await self._rendered(direct, reader.principal)
-            if found is not None and cache is not None:
-                cache.keep(key, found)
+        found = cache.peek(key) if cache is not None and kept else None
         if found is None:
-            return False
+            # Only on a miss are the parameters read: a hit needs none of them.
+            found = await self._rendered(self._direct(path, parameters_of(scope)), reader)
+            if found is None:
+                return False
+            if cache is not None:
+                cache.keep(key, found)
         scope.setdefault("state", {})["user"] = reader.principal.name
         scope["route"] = RouteLabel(found.route)
         answer = found.answer(if_none_match=headers.get("if-none-match"))
@@ -151,14 +157,16 @@ class AnswersBeforeRouting:
         await send({"type": "http.response.body", "body": answer.body})
         return True
 
-    async def _rendered(self, direct: Direct, principal: Principal) -> Rendered | None:
+    async def _rendered(self, direct: Direct | None, reader: Reader) -> Rendered | None:
+        if direct is None:
+            return None
         try:
             if direct.on_loop:
-                rendered = direct.render(principal)
+                rendered = direct.render(reader.principal)
             else:
                 # A place at the gate before a connection, as every request that reads takes.
                 async with self.gate:
-                    rendered = await run_in_threadpool(direct.render, principal)
+                    rendered = await run_in_threadpool(direct.render, reader.principal)
         except Exception:  # the application answers it, with its problem document
             return None
         return replace(rendered, route=direct.route)

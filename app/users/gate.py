@@ -1,4 +1,5 @@
-"""The token check of an answer from memory (app.core.answers), straight through the driver.
+"""The token check of a read answered before routing (app.core.answers), straight through
+the driver.
 
 An answer from memory costs the check of its caller's token and nothing else the database
 does, so that check must cost what the statement costs. The statement is the one the full
@@ -26,7 +27,7 @@ class _UnavailableError(Exception):
 
 
 class TokenGate:
-    """Who an API token stands for, for an answer from memory; None whenever the full path
+    """Who an API token stands for, for a read answered before routing; None whenever the route
     must answer: the token refused (its 401 and the failure limit are there), its use due
     to be recorded, or the database failing."""
 
