@@ -25,11 +25,12 @@ from app.contacts.enums import ContactKind
 from app.contacts.models import Contact, ContactRef
 from app.core.errors import NotFoundError, UnprocessableError
 from app.core.metadata import id_of
-from app.core.security import Principal
+from app.core.security import Principal, require_role
 from app.core.time import today
 from app.deadlines.conditions import due_soon_on, is_open, overdue_on
 from app.documents.models import SourceDocument
 from app.parties.models import Party
+from app.users.enums import Role
 
 NEXT_DUE_SHOWN = 5
 
@@ -154,6 +155,7 @@ def set_leads(
     *, session: Session, slug: str, leads: list[LeadAssignment], principal: Principal
 ) -> AreaDetail:
     """Replace the area's leads: one point of contact per party, on that party's side."""
+    require_role(principal, Role.admin)
     area = _area(session, slug)
     if len({lead.party for lead in leads}) != len(leads):
         raise UnprocessableError("One lead per party.")

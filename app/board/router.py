@@ -20,7 +20,7 @@ from app.board.web import (
     render,
 )
 from app.commitments import CommitmentSort
-from app.core.errors import ForbiddenError, PreconditionFailedError
+from app.core.errors import PreconditionFailedError
 from app.core.etags import IfMatch, etag_of
 from app.core.formats import Format, table_response
 from app.core.sessions import SessionDep
@@ -31,7 +31,7 @@ from app.ingest import service as ingest
 from app.meetings import service as meetings
 from app.reports import summary
 from app.users.auth import authenticate_request
-from app.users.enums import Role, TokenScope
+from app.users.enums import TokenScope
 
 router = APIRouter(prefix=PATH, route_class=PageRoute, include_in_schema=False)
 
@@ -395,13 +395,11 @@ def schedule_meeting(
     officer: FormOfficer,
     schedule: Annotated[forms.MeetingForm, Form()],
 ) -> Response:
-    if not officer.role.allows(Role.admin):
-        raise ForbiddenError("Only an administrator sets the dates of meetings.")
     meetings.update_meeting(
         session=session,
         key=key,
         request=forms.meeting_update_of(schedule),
-        actor=officer.actor(),
+        principal=officer,
         if_match=IfMatch(etag_of(schedule.version)),
     )
     return redirect(f"{PATH}/meetings")

@@ -55,7 +55,7 @@ from app.core.errors import (
 )
 from app.core.etags import IfMatch
 from app.core.metadata import id_of
-from app.core.security import Actor, Principal
+from app.core.security import Actor, Principal, require_role
 from app.core.time import today, utcnow
 from app.deadlines import service as deadlines
 from app.deadlines.models import CommitmentCycle
@@ -65,6 +65,7 @@ from app.history.models import HistoryEntry
 from app.meetings.models import Meeting
 from app.progress import service as progress
 from app.progress.models import NoteCreate, NotePublic, ProgressNote
+from app.users.enums import Role
 
 
 @dataclass(frozen=True)
@@ -149,6 +150,7 @@ def update_commitment(
     principal: Principal,
     if_match: IfMatch,
 ) -> CommitmentPublic:
+    require_role(principal, Role.editor)
     commitment, old = _to_change(session, ref, principal, if_match)
     new = requested_state(old, request)
     check_may_withdraw(principal, old, new)
@@ -246,6 +248,7 @@ def add_progress_note(
 ) -> tuple[NotePublic, CommitmentPublic]:
     """Append a note; one that changes the status (of the commitment, or of the cycle it names)
     needs If-Match and follows the workflow."""
+    require_role(principal, Role.editor)
     commitment = get_commitment(session=session, ref=ref, principal=principal, for_update=True)
     if commitment.archived_at is not None:
         raise NotFoundError(f"Commitment {ref!r} is archived; restore it first.")
@@ -318,6 +321,7 @@ def create_commitment(
 ) -> CommitmentPublic:
     """A new commitment; `locator` places its quote in its statement (a reviewed candidate
     knows where it is, a request over the API does not)."""
+    require_role(principal, Role.editor)
     _check_new(request)
     state = state_of_new(request)
     document_id, meeting_id = _source_ids(session, request)
@@ -372,6 +376,7 @@ def set_archived(
     if_match: IfMatch,
 ) -> CommitmentPublic:
     """Archive (never delete) or restore a commitment."""
+    require_role(principal, Role.admin)
     commitment = get_commitment(
         session=session, ref=ref, principal=principal, for_update=True, include_archived=True
     )
@@ -436,6 +441,7 @@ def assess_obligor(
     if_match: IfMatch,
 ) -> CommitmentPublic:
     """Record one obligor's assessment; the one it replaces stays in the history."""
+    require_role(principal, Role.editor)
     commitment, old = _to_change(session, ref, principal, if_match)
     if party not in old.parties:
         raise UnprocessableError(

@@ -8,10 +8,11 @@ from app.core.errors import ConflictError, ForbiddenError, NotFoundError, Unproc
 from app.core.etags import IfMatch
 from app.core.languages import Language
 from app.core.metadata import id_of
-from app.core.security import Principal
+from app.core.security import Principal, require_role
 from app.core.time import utcnow
 from app.deadlines.conditions import is_open
 from app.parties.models import Organization, Party
+from app.users.enums import Role
 
 
 def _contacts(session: Session, contact_id: int | None = None) -> list[ContactPublic]:
@@ -70,6 +71,7 @@ def _organization_id(session: Session, code: str | None, party: Party) -> int | 
 def create_contact(
     *, session: Session, request: ContactCreate, principal: Principal
 ) -> ContactPublic:
+    require_role(principal, Role.editor)
     party = session.exec(select(Party).where(col(Party.code) == request.party)).first()
     if party is None:
         raise UnprocessableError(f"Unknown party {request.party!r}.")
@@ -89,6 +91,8 @@ def create_contact(
 
 
 def _load(session: Session, contact_id: int, principal: Principal) -> tuple[Contact, Party]:
+    """A live contact the principal may change (an editor: of its own party), locked."""
+    require_role(principal, Role.editor)
     found = session.execute(
         select(Contact, Party)
         .join(Party, col(Party.id) == col(Contact.party_id))

@@ -6,6 +6,7 @@ import re
 import secrets
 from dataclasses import dataclass
 
+from app.core.errors import ForbiddenError
 from app.history.enums import Channel
 from app.users.enums import Role
 
@@ -55,6 +56,14 @@ class Principal:
 
     def actor(self, channel: Channel | None = None) -> Actor:
         return Actor(name=self.name, channel=channel or self.channel, user_id=self.user_id)
+
+
+def require_role(principal: Principal | None, needed: Role) -> None:
+    """Refuse a caller whose role is below `needed`. Every write use case starts here, so the
+    rule holds on every channel (the API's routes, the board's forms); None is the register's
+    operator (the command line, the seeds), who acts on the database itself."""
+    if principal is not None and not principal.role.allows(needed):
+        raise ForbiddenError(f"This needs the {needed.value} role; you are {principal.role.value}.")
 
 
 SYSTEM = Actor(name="system", channel=Channel.system)

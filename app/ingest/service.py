@@ -31,7 +31,7 @@ from app.core.errors import ConflictError, NotFoundError, ProblemError, Unproces
 from app.core.etags import IfMatch, etag_of
 from app.core.metadata import id_of
 from app.core.progress import SILENT, Progress
-from app.core.security import Principal
+from app.core.security import Principal, require_role
 from app.core.time import utcnow
 from app.deadlines.models import DueRule, Recurrence
 from app.documents import (
@@ -64,6 +64,7 @@ from app.meetings.models import Meeting
 from app.parties.models import Party
 from app.progress.models import NoteCreate
 from app.progress.service import statement_evidence
+from app.users.enums import Role
 from app.webhooks import record_event
 
 # Control characters other than tab and line ends: no statement has them, PostgreSQL
@@ -167,6 +168,7 @@ def take_in(
 ) -> TakenIn:
     """Store a statement and propose its candidates; the same text again answers the
     document that has it."""
+    require_role(principal, Role.editor)
     digest = hashlib.sha256(upload.text.encode("utf-8")).hexdigest()
     existing = _same_text(session, digest, principal)
     if existing is not None:
@@ -286,6 +288,7 @@ def extract(*, session: Session, document: SourceDocument, progress: Progress = 
 
 
 def re_extract(*, session: Session, slug: str, principal: Principal) -> CandidateList:
+    require_role(principal, Role.editor)
     document = _review(session, slug, principal).document
     if document.paragraphs is None:
         raise UnprocessableError(f"Document {slug!r} was seeded without its text.")
@@ -529,6 +532,7 @@ def accept(
     *, session: Session, slug: str, number: int, edits: CandidateEdits, principal: Principal
 ) -> Decision:
     """The candidate becomes a commitment, with its quote, locator and document."""
+    require_role(principal, Role.editor)
     review = _review(session, slug, principal)
     return _accept(session, review, _undecided(session, review, number), edits)
 
@@ -538,6 +542,7 @@ def accept_many(
 ) -> BulkDecision:
     """Every one of these candidates as proposed, or none (the first refusal names its
     candidate)."""
+    require_role(principal, Role.editor)
     if len(set(numbers)) != len(numbers):
         raise UnprocessableError("Name each candidate once.")
     review = _review(session, slug, principal)
@@ -556,6 +561,7 @@ def accept_many(
 def reject(
     *, session: Session, slug: str, number: int, reason: str, principal: Principal
 ) -> CandidatePublic:
+    require_role(principal, Role.editor)
     review = _review(session, slug, principal)
     row = _undecided(session, review, number)
     _decide(row, review, CandidateState.rejected, reason=reason)
@@ -567,6 +573,7 @@ def reject(
 def merge(*, session: Session, slug: str, number: int, ref: str, principal: Principal) -> Decision:
     """The candidate restates a commitment the register holds: the statement becomes evidence
     on it (a progress note with the quote and the document), not a second record."""
+    require_role(principal, Role.editor)
     review = _review(session, slug, principal)
     row = _undecided(session, review, number)
     document = review.document

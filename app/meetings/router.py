@@ -31,7 +31,7 @@ def list_meetings(_: CurrentUser, session: SessionDep) -> Response:
 )
 def create_meeting(request: MeetingCreate, principal: AdminUser, session: SessionDep) -> Response:
     """Enter a meeting; commitments and cycles that follow its series pick it up."""
-    meeting = service.create_meeting(session=session, request=request, actor=principal.actor())
+    meeting = service.create_meeting(session=session, request=request, principal=principal)
     return versioned_response(meeting, status_code=201)
 
 
@@ -55,7 +55,7 @@ def update_meeting(
         session=session,
         key=key,
         request=request,
-        actor=principal.actor(),
+        principal=principal,
         if_match=IfMatch(if_match),
     )
     return versioned_response(meeting)

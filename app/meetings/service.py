@@ -4,9 +4,10 @@ from app.commitments import Commitment, Deadline, apply_changes, derive_deadline
 from app.core.errors import ConflictError, NotFoundError, UnprocessableError
 from app.core.etags import IfMatch
 from app.core.metadata import id_of
-from app.core.security import Actor
+from app.core.security import Actor, Principal, require_role
 from app.deadlines.service import anchored_to, interval_recurring, meeting_change_reason
 from app.meetings.models import Meeting, MeetingCreate, MeetingPublic, MeetingSeries, MeetingUpdate
+from app.users.enums import Role
 
 
 def _meetings(session: Session, key: str | None = None) -> list[MeetingPublic]:
@@ -45,7 +46,10 @@ def get_meeting(*, session: Session, key: str) -> MeetingPublic:
     return found[0]
 
 
-def create_meeting(*, session: Session, request: MeetingCreate, actor: Actor) -> MeetingPublic:
+def create_meeting(
+    *, session: Session, request: MeetingCreate, principal: Principal
+) -> MeetingPublic:
+    require_role(principal, Role.admin)
     series = session.exec(
         select(MeetingSeries).where(col(MeetingSeries.code) == request.series.upper())
     ).first()
@@ -72,14 +76,15 @@ def create_meeting(*, session: Session, request: MeetingCreate, actor: Actor) ->
     )
     session.add(meeting)
     session.flush()
-    follow_meeting(session=session, meeting=meeting, actor=actor, reason=f"{key} added")
+    follow_meeting(session=session, meeting=meeting, actor=principal.actor(), reason=f"{key} added")
     return get_meeting(session=session, key=key)
 
 
 def update_meeting(
-    *, session: Session, key: str, request: MeetingUpdate, actor: Actor, if_match: IfMatch
+    *, session: Session, key: str, request: MeetingUpdate, principal: Principal, if_match: IfMatch
 ) -> MeetingPublic:
     """Schedule or move a meeting; every due date that follows it is recomputed."""
+    require_role(principal, Role.admin)
     meeting = session.exec(
         select(Meeting).where(col(Meeting.key) == key.upper()).with_for_update()
     ).first()
@@ -94,7 +99,7 @@ def update_meeting(
     session.flush()
     if meeting.held_on != previous:
         reason = meeting_change_reason(meeting, previous)
-        follow_meeting(session=session, meeting=meeting, actor=actor, reason=reason)
+        follow_meeting(session=session, meeting=meeting, actor=principal.actor(), reason=reason)
     return get_meeting(session=session, key=meeting.key)
 
 

@@ -17,9 +17,9 @@ from sqlmodel import Session
 
 from app.core.cache import remember_changes
 from app.core.db import Database
-from app.core.errors import ForbiddenError, TooManyRequestsError, UnauthorizedError
+from app.core.errors import TooManyRequestsError, UnauthorizedError
 from app.core.ratelimit import FailureLimiter
-from app.core.security import Principal
+from app.core.security import Principal, require_role
 from app.core.sessions import SessionDep, after_transaction
 from app.users import service
 from app.users.enums import Role, TokenScope
@@ -88,11 +88,10 @@ CurrentUser = Annotated[Principal, Depends(current_principal)]
 
 
 def require(role: Role) -> Callable[[Principal], Principal]:
+    """A route's first check (before its body is read); the use case checks it again."""
+
     def dependency(principal: CurrentUser) -> Principal:
-        if not principal.role.allows(role):
-            raise ForbiddenError(
-                f"This needs the {role.value} role; you are {principal.role.value}."
-            )
+        require_role(principal, role)
         return principal
 
     return dependency

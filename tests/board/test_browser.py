@@ -150,6 +150,43 @@ def test_a_viewer_sees_no_forms_and_a_hidden_commitment_is_not_found(
     assert "U.S. eyes only" not in outsider.content()
 
 
+SUBMIT_AS_PAGE = """([action, fields]) => {
+    const form = document.createElement("form");
+    form.method = "post";
+    form.action = action;
+    const token = document.querySelector("form.who input[name=csrf]").value;
+    for (const [name, value] of Object.entries({...fields, csrf: token})) {
+        const input = document.createElement("input");
+        input.type = "hidden";
+        input.name = name;
+        input.value = value;
+        form.append(input);
+    }
+    document.body.append(form);
+    form.submit();
+}"""
+
+
+def test_a_viewer_is_offered_no_write_and_one_sent_anyway_is_refused(
+    open_as: Any, server: str
+) -> None:
+    ref = new_commitment(server, title="Liaison cell the viewer reads")
+    with api(server, "us-viewer") as client:
+        before = client.get(f"/api/v1/commitments/{ref}").json()
+    viewer = open_as("us-viewer")
+    viewer.goto(f"/board/commitments/{ref}")
+    assert viewer.locator("main form[method=post]").count() == 0
+    # The viewer's own session and form token, on the form an editor of its party is shown.
+    fields = {"text": "Cancelled by a viewer", "status": "cancelled", "version": before["version"]}
+    with viewer.expect_navigation() as navigation:
+        viewer.evaluate(SUBMIT_AS_PAGE, [f"/board/commitments/{ref}/notes", fields])
+    assert navigation.value.status == 403
+    assert viewer.get_by_role("heading", name="Not allowed").is_visible()
+    assert "editor role" in viewer.get_by_role("alert").inner_text()
+    with api(server, "us-viewer") as client:
+        assert client.get(f"/api/v1/commitments/{ref}").json() == before
+
+
 def test_the_overdue_report_prints_and_the_register_downloads_as_csv(open_as: Any) -> None:
     page = open_as("admin")
     page.get_by_role("link", name="Overdue").click()
