@@ -42,10 +42,10 @@ class GuardedTransport(httpx.HTTPTransport):
     """httpx's transport, connecting through the guard. httpx takes no network backend, so
     its connection pool is replaced by one that has it (same settings otherwise)."""
 
-    def __init__(self, guard: Guard) -> None:
+    def __init__(self, guard: Guard, ssl_context: ssl.SSLContext) -> None:
         super().__init__(trust_env=False)
         self._pool = httpcore.ConnectionPool(
-            ssl_context=httpx.create_ssl_context(trust_env=False),
+            ssl_context=ssl_context,
             max_connections=100,
             max_keepalive_connections=20,
             keepalive_expiry=5.0,
@@ -54,17 +54,23 @@ class GuardedTransport(httpx.HTTPTransport):
 
 
 def guarded_client(
-    *, policy: EgressPolicy, timeout: float, resolve: Resolver = system_resolve
+    *,
+    policy: EgressPolicy,
+    timeout: float,
+    resolve: Resolver = system_resolve,
+    ssl_context: ssl.SSLContext | None = None,
 ) -> httpx.Client:
     """A client that posts only where the policy allows: https to public or allowed
-    addresses, plain http to allowed ones; no proxy from the environment, no redirect."""
+    addresses, plain http to allowed ones; no proxy from the environment, no redirect.
+    Certificates are verified against the bundled CAs, or `ssl_context`'s."""
+    tls = ssl_context or httpx.create_ssl_context(trust_env=False)
 
     def guard(plain_http: bool) -> Guard:
         return Guard(policy=policy, resolve=resolve, plain_http=plain_http)
 
     return httpx.Client(
-        transport=GuardedTransport(guard(True)),
-        mounts={"https://": GuardedTransport(guard(False))},
+        transport=GuardedTransport(guard(True), tls),
+        mounts={"https://": GuardedTransport(guard(False), tls)},
         timeout=timeout,
         trust_env=False,
         follow_redirects=False,
