@@ -11,12 +11,12 @@ from sqlmodel import Session, col
 from app.core.changes import unseen
 from app.core.config import Settings
 from app.core.db import Database
-from app.core.egress import EgressPolicy, Resolver, system_resolve
+from app.core.egress import EgressRefusedError, Resolver, system_resolve
 from app.core.egress_http import failure_class, guarded_client
 from app.jobs.service import JobContext
 from app.webhooks.enums import DeliveryState
 from app.webhooks.models import WebhookDelivery, WebhookEndpoint
-from app.webhooks.service import backoff, fan_out, may_receive, record_overdue
+from app.webhooks.service import backoff, egress_policy, fan_out, may_receive, record_overdue
 from app.webhooks.signing import secret_of, signature
 
 MAX_ATTEMPTS = 8
@@ -53,8 +53,8 @@ def _post(
     }
     try:
         answer = client.post(endpoint.url, content=body, headers=headers)
-    except Exception as error:  # whatever stopped it, the log tells only its class
-        return None, failure_class(error)
+    except (httpx.HTTPError, EgressRefusedError) as error:
+        return None, failure_class(error)  # never the socket's own words
     if answer.is_success:
         return answer.status_code, None
     return answer.status_code, f"HTTP {answer.status_code}"
@@ -150,8 +150,7 @@ def deliver(
 
 def webhook_client(settings: Settings, resolve: Resolver = system_resolve) -> httpx.Client:
     """The client deliveries are posted with: only where the egress policy allows."""
-    policy = EgressPolicy(allowed=tuple(settings.webhook_allowed_networks))
-    return guarded_client(policy=policy, timeout=TIMEOUT_SECONDS, resolve=resolve)
+    return guarded_client(policy=egress_policy(settings), timeout=TIMEOUT_SECONDS, resolve=resolve)
 
 
 def send_webhooks(context: JobContext, resolve: Resolver = system_resolve) -> str:

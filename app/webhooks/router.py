@@ -3,7 +3,6 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 
-from app.core.egress import EgressPolicy
 from app.core.openapi import problem_responses
 from app.core.responses import json_response
 from app.core.sessions import SessionDep
@@ -43,7 +42,7 @@ def register_webhook(
         session=session,
         request=body,
         key=key.get_secret_value() if key else None,
-        policy=EgressPolicy(allowed=tuple(settings.webhook_allowed_networks)),
+        policy=service.egress_policy(settings),
         resolve=request.app.state.resolve,
     )
     return json_response(issued, status_code=201)

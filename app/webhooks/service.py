@@ -12,6 +12,7 @@ from sqlmodel import Session, col
 
 from app.commitments import Commitment, CommitmentReleasability
 from app.core.changes import UNCHANGED
+from app.core.config import Settings
 from app.core.egress import EgressPolicy, EgressRefusedError, Resolver, vet_url
 from app.core.errors import ConflictError, NotFoundError, UnprocessableError
 from app.core.metadata import id_of
@@ -129,6 +130,11 @@ def _public(endpoint: WebhookEndpoint, party: str) -> WebhookPublic:
         disabled=endpoint.disabled_at is not None,
         suspended=endpoint.suspended_at is not None,
     )
+
+
+def egress_policy(settings: Settings) -> EgressPolicy:
+    """Where webhooks may go: public addresses, and the networks the operator allowed."""
+    return EgressPolicy(allowed=tuple(settings.webhook_allowed_networks))
 
 
 def register(
