@@ -112,6 +112,8 @@ def system_resolve(host: str, port: int, timeout: float | None) -> list[str]:
     except FutureTimeout as error:
         future.cancel()
         raise OSError(f"resolving took more than {timeout} s") from error
+    except UnicodeError as error:  # a label the IDNA codec refuses (empty, over 63)
+        raise OSError("not a name that can be resolved") from error
     return list(dict.fromkeys(str(info[4][0]) for info in found))
 
 
@@ -141,6 +143,12 @@ class Guard:
         return [_unmapped(address) for address in found]
 
 
+def is_valid_name(host: str) -> bool:
+    """A DNS name: labels of 1 to 63 characters, 253 in all."""
+    labels = host.rstrip(".").split(".")
+    return len(host) <= 253 and all(0 < len(label) <= 63 for label in labels)
+
+
 def _parse(address: str) -> IPAddress:
     return ipaddress.ip_address(address.split("%", 1)[0])
 
@@ -154,8 +162,10 @@ def vet_url(url: str, *, policy: EgressPolicy, resolve: Resolver, timeout: float
         raise EgressRefusedError("only http and https URLs with a host are posted to")
     if parsed.username is not None or parsed.password is not None:
         raise EgressRefusedError("credentials do not belong in the URL")
-    guard = Guard(policy=policy, resolve=resolve, plain_http=parsed.scheme == "http")
     host = parsed.hostname
+    if not (_literal(host) or is_valid_name(host)):
+        raise EgressRefusedError(f"{host[:80]} is not a valid host name")
+    guard = Guard(policy=policy, resolve=resolve, plain_http=parsed.scheme == "http")
     try:
         guard.addresses(host, parsed.port or (80 if guard.plain_http else 443), timeout)
     except OSError as error:

@@ -98,6 +98,11 @@ def test_a_name_that_does_not_resolve_is_a_failed_connection() -> None:
     assert failure_class(raised.value) == "connection failed"
 
 
+def test_a_name_the_resolver_cannot_encode_is_an_os_error_like_any_unknown_name() -> None:
+    with pytest.raises(OSError, match="not a name"):
+        system_resolve(f"{'a' * 64}.example.org", 443, 2.0)
+
+
 def test_resolving_is_bounded_by_the_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
     def hanging(*_: Any, **__: Any) -> list[Any]:
         time.sleep(3)

@@ -155,6 +155,7 @@ def test_registration_refuses_internal_addresses_and_names(
         ("https://127.0.0.1/", "loopback"),
         ("https://169.254.169.254/", "link-local"),
         ("https://localhost/", "internal name"),
+        (f"https://{'a' * 64}.example.org/", "not a valid host name"),
     ],
 )
 def test_a_refusal_says_why(
