@@ -42,10 +42,10 @@ class EgressPolicy:
         address = _unmapped(address)
         if self.is_allowed(address):
             return None
-        if plain_http:
-            return "plain http goes only to allowed networks; use https"
         kind = internal_kind(address)
-        return f"it is {kind}" if kind else None
+        if kind:
+            return f"it is {kind}"
+        return "plain http goes only to allowed networks; use https" if plain_http else None
 
 
 def _unmapped(address: IPAddress) -> IPAddress:
@@ -129,7 +129,11 @@ class Guard:
         """The checked addresses to connect to; EgressRefusedError if any of them is refused, and
         OSError if the name does not resolve."""
         literal = _literal(host)
-        found = [literal] if literal else [_parse(a) for a in self.resolve(host, port, timeout)]
+        found = (
+            [literal]
+            if literal is not None
+            else [_parse(a) for a in self.resolve(host, port, timeout)]
+        )
         if not found:
             raise OSError("the name resolves to no address")
         internal_name = literal is None and is_internal_name(host)
@@ -138,7 +142,7 @@ class Guard:
         for address in found:
             reason = self.policy.refusal(address, plain_http=self.plain_http)
             if reason:
-                what = "the address" if literal else f"{host} resolves to an address that"
+                what = "the address" if literal is not None else f"{host} resolves to one that"
                 raise EgressRefusedError(f"{what} is refused: {reason}")
         return [_unmapped(address) for address in found]
 
@@ -162,14 +166,18 @@ def vet_url(url: str, *, policy: EgressPolicy, resolve: Resolver, timeout: float
         raise EgressRefusedError("only http and https URLs with a host are posted to")
     if parsed.username is not None or parsed.password is not None:
         raise EgressRefusedError("credentials do not belong in the URL")
-    host = parsed.hostname
-    if not (_literal(host) or is_valid_name(host)):
+    host, literal = parsed.hostname, _literal(parsed.hostname)
+    if literal is None and not is_valid_name(host):
         raise EgressRefusedError(f"{host[:80]} is not a valid host name")
     guard = Guard(policy=policy, resolve=resolve, plain_http=parsed.scheme == "http")
     try:
-        guard.addresses(host, parsed.port or (80 if guard.plain_http else 443), timeout)
+        port = parsed.port or (80 if guard.plain_http else 443)
+    except ValueError:
+        raise EgressRefusedError("the port is out of range") from None
+    try:
+        guard.addresses(host, port, timeout)
     except OSError as error:
-        if guard.plain_http or _literal(host) or is_internal_name(host):
+        if guard.plain_http or literal is not None or is_internal_name(host):
             raise EgressRefusedError(
                 f"{host} does not resolve, so it cannot be checked against the allowed networks"
             ) from error
