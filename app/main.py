@@ -24,6 +24,7 @@ from app.core.answers import AnswersBeforeRouting, Reader
 from app.core.cache import ResponseCache
 from app.core.config import Settings, get_settings
 from app.core.db import Database
+from app.core.egress import system_resolve
 from app.core.headers import SecurityHeaders
 from app.core.limits import BodySizeLimit
 from app.core.logging import install_redaction
@@ -125,6 +126,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         limit=settings.auth_failures_per_minute, storage_uri=settings.rate_limit_storage
     )
     app.state.token_gate = TokenGate(app.state.database)
+    # How the names in URLs that callers give (webhooks) are resolved before they are vetted.
+    app.state.resolve = system_resolve
     # Innermost: an answer given before routing passes every other layer, as a full one does.
     app.add_middleware(
         AnswersBeforeRouting,

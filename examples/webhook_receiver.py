@@ -1,7 +1,9 @@
 """A webhook receiver that checks each event's signature before trusting it.
 
 Run: WEBHOOK_SECRET=whsec_... python examples/webhook_receiver.py 9000
-then register http://127.0.0.1:9000/ with POST /api/v1/webhooks (admin).
+then register http://127.0.0.1:9000/ with POST /api/v1/webhooks (admin). Loopback is not a
+public address: the server and the worker need COMMITMENTS_WEBHOOK_ALLOWED_NETWORKS set to
+'["127.0.0.1/32"]' to post there (behind a TLS proxy on a public name, no setting is needed).
 """
 
 import hashlib

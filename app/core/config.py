@@ -3,7 +3,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, IPvAnyNetwork, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -90,6 +90,10 @@ class Settings(BaseSettings):
     # Signs webhook bodies: each endpoint's secret is derived from it (none is stored).
     # Changing it changes every endpoint's secret. Webhooks cannot be registered without it.
     webhook_key: SecretStr | None = None
+    # Webhooks go only to public addresses, over https. Networks listed here (a JSON list of
+    # CIDRs in the env, e.g. ["10.20.0.0/16"]) are reached too, over http as well: receivers
+    # inside the organisation. Nothing else that is not public is ever posted to.
+    webhook_allowed_networks: list[IPvAnyNetwork] = Field(default_factory=list, max_length=100)
 
     @field_validator("public_url")
     @classmethod

@@ -11,10 +11,12 @@ from sqlmodel import Session, col
 from app.core.changes import unseen
 from app.core.config import Settings
 from app.core.db import Database
+from app.core.egress import EgressRefusedError, Resolver, system_resolve
+from app.core.egress_http import failure_class, guarded_client
 from app.jobs.service import JobContext
 from app.webhooks.enums import DeliveryState
 from app.webhooks.models import WebhookDelivery, WebhookEndpoint
-from app.webhooks.service import backoff, fan_out, record_overdue
+from app.webhooks.service import backoff, egress_policy, fan_out, may_receive, record_overdue
 from app.webhooks.signing import secret_of, signature
 
 MAX_ATTEMPTS = 8
@@ -44,15 +46,15 @@ def _post(
     secret = secret_of(key, endpoint.id or 0, endpoint.nonce)
     headers = {
         "Content-Type": "application/json",
-        "Webhook-Id": f"dlv_{delivery.id}",
+        "Webhook-Id": delivery.public_id,
         "Webhook-Timestamp": str(stamp),
         "Webhook-Signature": signature(secret, stamp, body),
         "User-Agent": "alliance-commitments-webhooks",
     }
     try:
         answer = client.post(endpoint.url, content=body, headers=headers)
-    except httpx.HTTPError as error:
-        return None, f"{type(error).__name__}: {error}"[:500]
+    except (httpx.HTTPError, EgressRefusedError) as error:
+        return None, failure_class(error)  # never the socket's own words
     if answer.is_success:
         return answer.status_code, None
     return answer.status_code, f"HTTP {answer.status_code}"
@@ -80,6 +82,22 @@ def _settle(
     else:
         delivery.next_attempt_at = now + backoff(delivery.attempts)
     return False
+
+
+def _withheld(database: Database, delivery_id: int) -> bool:
+    """Withhold a delivery whose endpoint's party no longer sees what it carries (released
+    no more since it was queued): it ends without an attempt, and the log says no more."""
+    with database.transaction() as session:
+        unseen(session)
+        delivery = session.get(WebhookDelivery, delivery_id, with_for_update=True)
+        assert delivery is not None
+        endpoint = session.get(WebhookEndpoint, delivery.endpoint_id)
+        assert endpoint is not None
+        if may_receive(session=session, delivery=delivery, endpoint=endpoint):
+            return False
+        delivery.state = DeliveryState.withheld.value
+        session.add(delivery)
+        return True
 
 
 def _attempt(
@@ -116,6 +134,8 @@ def deliver(
         if delivery.next_attempt_at > now:
             waiting.add(line)
             continue
+        if _withheld(database, delivery.id or 0):
+            continue
         outcome = _post(client, delivery, endpoint, key)
         sent, stopped = _attempt(database, delivery.id or 0, outcome, now)
         if stopped:
@@ -128,8 +148,13 @@ def deliver(
     return delivered, failed
 
 
-def send_webhooks(context: JobContext) -> str:
-    """The webhooks job."""
+def webhook_client(settings: Settings, resolve: Resolver = system_resolve) -> httpx.Client:
+    """The client deliveries are posted with: only where the egress policy allows."""
+    return guarded_client(policy=egress_policy(settings), timeout=TIMEOUT_SECONDS, resolve=resolve)
+
+
+def send_webhooks(context: JobContext, resolve: Resolver = system_resolve) -> str:
+    """The webhooks job (`resolve`: how receivers' names are resolved)."""
     if context.dry_run:
         return "would fan out new events and send the deliveries that are due"
     on = context.now.astimezone(context.settings.zone).date()
@@ -137,7 +162,7 @@ def send_webhooks(context: JobContext) -> str:
         unseen(session)
         overdue = record_overdue(session=session, on=on, at=context.now)
         queued = fan_out(session=session, now=context.now)
-    with httpx.Client(timeout=TIMEOUT_SECONDS) as client:
+    with webhook_client(context.settings, resolve) as client:
         delivered, failed = deliver(
             database=context.database, settings=context.settings, now=context.now, client=client
         )

@@ -1,6 +1,7 @@
 """Webhook endpoints, the outbox of events (written in the same transaction as the change),
 and each event's delivery to each endpoint."""
 
+import secrets
 from datetime import datetime
 from typing import Any
 
@@ -16,6 +17,19 @@ from app.core.validation import Code, PartyCode
 from app.core.validation import Text as CleanText
 from app.webhooks.enums import DeliveryState, EventType
 
+# What callers see of a row: a random id, so that no id tells how many rows came before it
+# (integer keys count every party's events); the prefix tells what it names.
+PUBLIC_ID_BYTES = 16
+WEBHOOK_PREFIX, EVENT_PREFIX, DELIVERY_PREFIX = "whk_", "evt_", "dlv_"
+
+
+WEBHOOK_ID_PATTERN = f"^{WEBHOOK_PREFIX}[0-9a-f]{{{2 * PUBLIC_ID_BYTES}}}$"
+DELIVERY_ID_PATTERN = f"^{DELIVERY_PREFIX}[0-9a-f]{{{2 * PUBLIC_ID_BYTES}}}$"
+
+
+def new_public_id(prefix: str) -> str:
+    return prefix + secrets.token_hex(PUBLIC_ID_BYTES)
+
 
 class WebhookEndpoint(SQLModel, table=True):
     """A receiver of one party's events. Its signing secret is never stored: it is derived
@@ -24,6 +38,9 @@ class WebhookEndpoint(SQLModel, table=True):
     __tablename__ = "webhook_endpoint"
 
     id: int | None = Field(default=None, primary_key=True)
+    public_id: str = Field(
+        default_factory=lambda: new_public_id(WEBHOOK_PREFIX), max_length=40, unique=True
+    )
     party_id: int = Field(foreign_key="party.id", index=True)
     url: str = Field(max_length=2000)
     events: list[str] = Field(sa_column=Column(JSON, nullable=False))
@@ -46,6 +63,9 @@ class WebhookEvent(SQLModel, table=True):
     __tablename__ = "webhook_event"
 
     id: int | None = Field(default=None, primary_key=True)
+    public_id: str = Field(
+        default_factory=lambda: new_public_id(EVENT_PREFIX), max_length=40, unique=True
+    )
     type: str = Field(max_length=40)
     commitment_id: int = Field(foreign_key="commitment.id", index=True)
     version: int
@@ -56,13 +76,17 @@ class WebhookEvent(SQLModel, table=True):
 
 
 class WebhookDelivery(SQLModel, table=True):
-    """An event on its way to one endpoint: retried with backoff until delivered or given
-    up; its id is the idempotency key the receiver sees."""
+    """An event on its way to one endpoint: retried with backoff until delivered, given up,
+    or withheld (the endpoint's party no longer sees it); its public id is the idempotency key
+    the receiver sees."""
 
     __tablename__ = "webhook_delivery"
     __table_args__ = (UniqueConstraint("event_id", "endpoint_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
+    public_id: str = Field(
+        default_factory=lambda: new_public_id(DELIVERY_PREFIX), max_length=40, unique=True
+    )
     event_id: int = Field(foreign_key="webhook_event.id", index=True)
     endpoint_id: int = Field(foreign_key="webhook_endpoint.id", index=True)
     commitment_id: int = Field(foreign_key="commitment.id")
@@ -78,7 +102,10 @@ class WebhookDelivery(SQLModel, table=True):
 class WebhookCreate(SQLModel):
     model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
 
-    url: AnyHttpUrl = PydanticField(description="Where events are POSTed (http or https)")
+    url: AnyHttpUrl = PydanticField(
+        description="Where events are POSTed: https to a public address, or http or https to "
+        "a network the server allows (COMMITMENTS_WEBHOOK_ALLOWED_NETWORKS)"
+    )
     party: PartyCode = PydanticField(description="Events go out only as this party may see")
     events: list[EventType] = PydanticField(
         default_factory=lambda: list(EventType), min_length=1, max_length=len(EventType)
@@ -87,7 +114,7 @@ class WebhookCreate(SQLModel):
 
 
 class WebhookPublic(SQLModel):
-    id: int
+    id: str
     url: str
     party: Code
     events: list[EventType]
@@ -110,7 +137,7 @@ class WebhookList(SQLModel):
 
 
 class DeliveryPublic(SQLModel):
-    id: int
+    id: str
     event_type: EventType
     ref: str
     state: DeliveryState
@@ -122,5 +149,5 @@ class DeliveryPublic(SQLModel):
 
 
 class DeliveryList(SQLModel):
-    webhook: int
+    webhook: str
     items: list[DeliveryPublic]

@@ -12,6 +12,8 @@ from sqlmodel import Session, col
 
 from app.commitments import Commitment, CommitmentReleasability
 from app.core.changes import UNCHANGED
+from app.core.config import Settings
+from app.core.egress import EgressPolicy, EgressRefusedError, Resolver, vet_url
 from app.core.errors import ConflictError, NotFoundError, UnprocessableError
 from app.core.metadata import id_of
 from app.core.security import SYSTEM, Actor
@@ -30,6 +32,8 @@ from app.webhooks.models import (
 from app.webhooks.signing import secret_of
 
 DELIVERIES_SHOWN = 100
+# How long registering waits for the receiver's name to resolve.
+RESOLVE_TIMEOUT_SECONDS = 5.0
 
 
 def event_type(fields: Mapping[str, Any]) -> EventType:
@@ -116,7 +120,7 @@ def record_overdue(*, session: Session, on: date, at: datetime) -> int:
 
 def _public(endpoint: WebhookEndpoint, party: str) -> WebhookPublic:
     return WebhookPublic(
-        id=id_of(endpoint),
+        id=endpoint.public_id,
         url=endpoint.url,
         party=party,
         events=[EventType(value) for value in endpoint.events],
@@ -128,7 +132,22 @@ def _public(endpoint: WebhookEndpoint, party: str) -> WebhookPublic:
     )
 
 
-def register(*, session: Session, request: WebhookCreate, key: str | None) -> WebhookIssued:
+def egress_policy(settings: Settings) -> EgressPolicy:
+    """Where webhooks may go: public addresses, and the networks the operator allowed."""
+    return EgressPolicy(allowed=tuple(settings.webhook_allowed_networks))
+
+
+def register(
+    *,
+    session: Session,
+    request: WebhookCreate,
+    key: str | None,
+    policy: EgressPolicy,
+    resolve: Resolver,
+) -> WebhookIssued:
+    """Register an endpoint; one the webhooks job could not post to under the policy (an
+    internal address or name, plain http outside the allowed networks, credentials in the
+    URL) is refused, and it is checked again on every connection."""
     if not key:
         raise ConflictError(
             "Webhooks are signed with the server's key: set COMMITMENTS_WEBHOOK_KEY first."
@@ -136,6 +155,10 @@ def register(*, session: Session, request: WebhookCreate, key: str | None) -> We
     party = session.execute(select(Party).where(col(Party.code) == request.party)).scalars().first()
     if party is None:
         raise UnprocessableError(f"Unknown party {request.party!r}.")
+    try:
+        vet_url(str(request.url), policy=policy, resolve=resolve, timeout=RESOLVE_TIMEOUT_SECONDS)
+    except EgressRefusedError as refused:
+        raise UnprocessableError(f"Webhooks are not sent to this URL: {refused}.") from None
     endpoint = WebhookEndpoint(
         party_id=id_of(party),
         url=str(request.url),
@@ -149,12 +172,12 @@ def register(*, session: Session, request: WebhookCreate, key: str | None) -> We
     return WebhookIssued(secret=secret, webhook=_public(endpoint, party.code))
 
 
-def _endpoints(session: Session, webhook_id: int | None = None) -> list[WebhookPublic]:
+def _endpoints(session: Session, endpoint_id: int | None = None) -> list[WebhookPublic]:
     statement = select(WebhookEndpoint, col(Party.code)).join(
         Party, col(Party.id) == col(WebhookEndpoint.party_id)
     )
-    if webhook_id is not None:
-        statement = statement.where(col(WebhookEndpoint.id) == webhook_id)
+    if endpoint_id is not None:
+        statement = statement.where(col(WebhookEndpoint.id) == endpoint_id)
     rows = session.execute(statement.order_by(col(WebhookEndpoint.id))).all()
     return [_public(endpoint, code) for endpoint, code in rows]
 
@@ -163,22 +186,26 @@ def list_webhooks(*, session: Session) -> list[WebhookPublic]:
     return _endpoints(session)
 
 
-def _endpoint(session: Session, webhook_id: int) -> WebhookEndpoint:
-    endpoint = session.get(WebhookEndpoint, webhook_id)
+def _endpoint(session: Session, webhook_id: str) -> WebhookEndpoint:
+    endpoint: WebhookEndpoint | None = (
+        session.execute(select(WebhookEndpoint).where(col(WebhookEndpoint.public_id) == webhook_id))
+        .scalars()
+        .first()
+    )
     if endpoint is None:
         raise NotFoundError(f"No webhook {webhook_id}.")
     return endpoint
 
 
-def disable(*, session: Session, webhook_id: int, now: datetime) -> WebhookPublic:
+def disable(*, session: Session, webhook_id: str, now: datetime) -> WebhookPublic:
     endpoint = _endpoint(session, webhook_id)
     endpoint.disabled_at = endpoint.disabled_at or now
     session.add(endpoint)
     session.flush()
-    return _endpoints(session, webhook_id)[0]
+    return _endpoints(session, id_of(endpoint))[0]
 
 
-def resume(*, session: Session, webhook_id: int, now: datetime) -> WebhookPublic:
+def resume(*, session: Session, webhook_id: str, now: datetime) -> WebhookPublic:
     """Send to a suspended endpoint again: what was queued while it was suspended goes out at
     the next run, oldest first."""
     endpoint = _endpoint(session, webhook_id)
@@ -190,30 +217,30 @@ def resume(*, session: Session, webhook_id: int, now: datetime) -> WebhookPublic
     session.execute(
         update(WebhookDelivery)
         .where(
-            col(WebhookDelivery.endpoint_id) == webhook_id,
+            col(WebhookDelivery.endpoint_id) == id_of(endpoint),
             col(WebhookDelivery.state) == DeliveryState.pending.value,
         )
         .values(next_attempt_at=now),
         execution_options={UNCHANGED: True},
     )
     session.flush()
-    return _endpoints(session, webhook_id)[0]
+    return _endpoints(session, id_of(endpoint))[0]
 
 
-def deliveries(*, session: Session, webhook_id: int) -> list[DeliveryPublic]:
+def deliveries(*, session: Session, webhook_id: str) -> list[DeliveryPublic]:
     """The endpoint's latest deliveries, newest first, with the last answer of each."""
-    _endpoint(session, webhook_id)
+    endpoint = _endpoint(session, webhook_id)
     rows = session.execute(
         select(WebhookDelivery, col(WebhookEvent.type), col(Commitment.ref))
         .join(WebhookEvent, col(WebhookEvent.id) == col(WebhookDelivery.event_id))
         .join(Commitment, col(Commitment.id) == col(WebhookDelivery.commitment_id))
-        .where(col(WebhookDelivery.endpoint_id) == webhook_id)
+        .where(col(WebhookDelivery.endpoint_id) == id_of(endpoint))
         .order_by(col(WebhookDelivery.id).desc())
         .limit(DELIVERIES_SHOWN)
     ).all()
     return [
         DeliveryPublic(
-            id=id_of(delivery),
+            id=delivery.public_id,
             event_type=EventType(kind),
             ref=ref,
             state=DeliveryState(delivery.state),
@@ -227,10 +254,21 @@ def deliveries(*, session: Session, webhook_id: int) -> list[DeliveryPublic]:
     ]
 
 
-def redeliver(*, session: Session, webhook_id: int, delivery_id: int, now: datetime) -> None:
-    """Send a delivery again, from its first attempt (a failed one, or one to repeat)."""
-    delivery = session.get(WebhookDelivery, delivery_id)
-    if delivery is None or delivery.endpoint_id != webhook_id:
+def redeliver(*, session: Session, webhook_id: str, delivery_id: str, now: datetime) -> None:
+    """Send a delivery again, from its first attempt (a failed one, or one to repeat), if
+    the endpoint's party may still see what it carries; one it may not is not found."""
+    endpoint = _endpoint(session, webhook_id)
+    delivery = (
+        session.execute(
+            select(WebhookDelivery).where(
+                col(WebhookDelivery.public_id) == delivery_id,
+                col(WebhookDelivery.endpoint_id) == id_of(endpoint),
+            )
+        )
+        .scalars()
+        .first()
+    )
+    if delivery is None or not may_receive(session=session, delivery=delivery, endpoint=endpoint):
         raise NotFoundError(f"No delivery {delivery_id} of webhook {webhook_id}.")
     delivery.state = DeliveryState.pending.value
     delivery.attempts = 0
@@ -254,9 +292,16 @@ def _may_see(session: Session, party_id: int, event: WebhookEvent) -> bool:
     )
 
 
+def may_receive(*, session: Session, delivery: WebhookDelivery, endpoint: WebhookEndpoint) -> bool:
+    """The endpoint's party may see, now, what the delivery carries (the commitment, and its
+    state at the event's time): asked again when it is sent and when it is redelivered."""
+    event = session.get(WebhookEvent, delivery.event_id)
+    return event is not None and _may_see(session, endpoint.party_id, event)
+
+
 def _body(event: WebhookEvent, ref: str) -> str:
     document = {
-        "id": f"evt_{event.id}",
+        "id": event.public_id,
         "type": event.type,
         "occurred_at": event.created_at.isoformat(),
         "actor": event.actor,

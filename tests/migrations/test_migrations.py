@@ -1,3 +1,6 @@
+import json
+import re
+
 from sqlalchemy import create_engine, inspect, text
 
 from app.core.migrations import downgrade, drift, upgrade
@@ -192,6 +195,64 @@ def test_the_change_counter_starts_at_zero_counts_a_seeding_and_goes_below_its_r
     assert "register_state" not in inspect(engine).get_table_names()
     with engine.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM commitment")).scalar_one() > 0
+    upgrade(url)
+    assert drift(engine) == []
+    engine.dispose()
+
+
+def test_webhook_rows_get_opaque_ids_and_queued_bodies_carry_them_both_ways(databases) -> None:
+    url = databases.blank()
+    upgrade(url, "0018")
+    engine = create_engine(url)
+    statements = [
+        "INSERT INTO party (id, code, name) VALUES (1, 'US', 'U.S.')",
+        "INSERT INTO commitment (id, ref, title, status, version, search_text, created_at, "
+        "updated_at, kind, brought_under_framework) VALUES (1, 'A-1', 'A', 'not_started', 1, "
+        "'', '2026-01-01', '2026-01-01', 'pledge', false)",
+        "INSERT INTO webhook_endpoint (id, party_id, url, events, nonce, consecutive_failures, "
+        "created_at) VALUES (1, 1, 'https://hooks.example.org/', '[]', 'n', 0, '2026-01-01')",
+    ]
+    statements += [
+        "INSERT INTO webhook_event (id, type, commitment_id, version, changes, actor, "
+        f"created_at) VALUES ({n}, 'commitment.created', 1, 1, '{{}}', 'x', '2026-01-01')"
+        for n in (1, 2)
+    ]
+    statements += [
+        "INSERT INTO webhook_delivery (id, event_id, endpoint_id, commitment_id, body, state, "
+        f"attempts, next_attempt_at) VALUES ({n}, {n}, 1, 1, "
+        f'\'{{"id":"evt_{n}","type":"commitment.created","actor":"김"}}\', '
+        "'pending', 0, '2026-01-01')"
+        for n in (1, 2)
+    ]
+    with engine.begin() as connection:
+        for statement in statements:
+            connection.execute(text(statement))
+    upgrade(url)
+    with engine.connect() as connection:
+        ids = {
+            table: connection.execute(text(f"SELECT public_id FROM {table}")).scalars().all()
+            for table in ("webhook_endpoint", "webhook_event", "webhook_delivery")
+        }
+        bodies = connection.execute(
+            text(
+                "SELECT d.body, e.public_id FROM webhook_delivery d "
+                "JOIN webhook_event e ON e.id = d.event_id"
+            )
+        ).all()
+    for table, prefix in (
+        ("webhook_endpoint", "whk_"),
+        ("webhook_event", "evt_"),
+        ("webhook_delivery", "dlv_"),
+    ):
+        assert all(re.fullmatch(prefix + "[0-9a-f]{32}", value) for value in ids[table]), ids
+        assert len(set(ids[table])) == len(ids[table])
+    for body, event_id in bodies:
+        assert json.loads(body) == {"id": event_id, "type": "commitment.created", "actor": "김"}
+    assert drift(engine) == []
+    downgrade(url, "0018")
+    with engine.connect() as connection:
+        old = connection.execute(text("SELECT body FROM webhook_delivery ORDER BY id")).scalars()
+        assert [json.loads(body)["id"] for body in old] == ["evt_1", "evt_2"]
     upgrade(url)
     assert drift(engine) == []
     engine.dispose()

@@ -2,7 +2,9 @@
 carrying what the endpoint's party may not see."""
 
 import importlib.util
+import ipaddress
 import json
+import re
 import threading
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -22,6 +24,8 @@ from tests.cli.test_cli import run
 from tests.conftest import signed_in
 
 KEY = "test-webhook-key"
+# The receivers listen on loopback: the allow-list lets webhooks reach them.
+LOOPBACK = ipaddress.ip_network("127.0.0.1/32")
 spec = importlib.util.spec_from_file_location(
     "webhook_receiver", PROJECT_ROOT / "examples" / "webhook_receiver.py"
 )
@@ -64,7 +68,11 @@ def receiver() -> Iterator[Receiver]:
 
 @pytest.fixture
 def keyed_app(settings: Settings) -> FastAPI:
-    return create_app(settings.model_copy(update={"webhook_key": SecretStr(KEY)}))
+    return create_app(
+        settings.model_copy(
+            update={"webhook_key": SecretStr(KEY), "webhook_allowed_networks": [LOOPBACK]}
+        )
+    )
 
 
 @pytest.fixture
@@ -73,7 +81,7 @@ def api(keyed_app: FastAPI) -> Iterator[Callable[[str], TestClient]]:
         yield client_for
 
 
-def deliver(database_url: str, at: str) -> str:
+def deliver(database_url: str, at: str, allowed: str = f'["{LOOPBACK}"]') -> str:
     done = run(
         "jobs",
         "run",
@@ -82,6 +90,7 @@ def deliver(database_url: str, at: str) -> str:
         at,
         database_url=database_url,
         COMMITMENTS_WEBHOOK_KEY=KEY,
+        COMMITMENTS_WEBHOOK_ALLOWED_NETWORKS=allowed,
     )
     assert done.returncode == 0, done.stderr
     return done.stdout
@@ -119,6 +128,12 @@ def test_every_change_arrives_signed_in_order_once_per_delivery(
         assert not receiver_example.verify(issued["secret"] + "x", headers, body)
     ids = [headers["Webhook-Id"] for headers, _ in receiver.received]
     assert len(set(ids)) == len(ids)
+    # Ids are random, not sequences that count other parties' events.
+    assert all(re.fullmatch("dlv_[0-9a-f]{32}", value) for value in ids), ids
+    assert all(re.fullmatch("evt_[0-9a-f]{32}", e["id"]) for e in receiver.events())
+    assert re.fullmatch("whk_[0-9a-f]{32}", issued["webhook"]["id"])
+    log = api("admin").get(f"/api/v1/webhooks/{issued['webhook']['id']}/deliveries").json()
+    assert {d["id"] for d in log["items"]} == set(ids)
     count = len(receiver.received)
     assert "0 queued, 0 delivered" in deliver(database_url, "2027-01-01T00:05:00Z")
     assert len(receiver.received) == count
@@ -243,7 +258,8 @@ def test_an_endpoint_that_keeps_failing_is_suspended_keeps_its_queue_and_resumes
 
     assert admin.delete(f"/api/v1/webhooks/{hook['id']}").status_code == 200
     assert admin.post(f"/api/v1/webhooks/{hook['id']}/resume").status_code == 409
-    assert admin.post("/api/v1/webhooks/999999/resume").status_code == 404
+    assert admin.post(f"/api/v1/webhooks/whk_{'0' * 32}/resume").status_code == 404
+    assert admin.post("/api/v1/webhooks/1/resume").status_code == 422
     assert editor.post(f"/api/v1/webhooks/{hook['id']}/resume").status_code == 403
 
 
