@@ -9,16 +9,21 @@ import binascii
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
 import orjson
-from pydantic import TypeAdapter
+from pydantic import StringConstraints, TypeAdapter
 from sqlalchemy import ColumnElement, SQLColumnExpression, and_, or_
 
 from app.core.errors import InvalidCursorError
 from app.core.validation import EARLIEST, ISO_DATE, LATEST, utc_instant
 
 NOT_ISSUED = "The cursor is not one this API issued."
+CURSOR_MAX_LENGTH = 512
+# As encode_cursor writes it: unpadded base64url.
+Cursor = Annotated[
+    str, StringConstraints(min_length=1, max_length=CURSOR_MAX_LENGTH, pattern=r"^[A-Za-z0-9_-]+$")
+]
 
 
 def cursor_flag(raw: Any) -> int:

@@ -2,9 +2,9 @@
 and each event's delivery to each endpoint."""
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import AnyHttpUrl, ConfigDict
+from pydantic import ConfigDict
 from pydantic import Field as PydanticField
 from sqlalchemy import JSON, Column, Text, UniqueConstraint
 from sqlmodel import Field
@@ -12,9 +12,11 @@ from sqlmodel import Field
 from app.core.db import UTCDateTime
 from app.core.metadata import SQLModel
 from app.core.time import utcnow
-from app.core.validation import Code, PartyCode
+from app.core.validation import Code, PartyCode, StoredLength, WebUrl
 from app.core.validation import Text as CleanText
 from app.webhooks.enums import DeliveryState, EventType
+
+URL_MAX_LENGTH = 2000
 
 
 class WebhookEndpoint(SQLModel, table=True):
@@ -25,7 +27,7 @@ class WebhookEndpoint(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     party_id: int = Field(foreign_key="party.id", index=True)
-    url: str = Field(max_length=2000)
+    url: str = Field(max_length=URL_MAX_LENGTH)
     events: list[str] = Field(sa_column=Column(JSON, nullable=False))
     description: str | None = Field(default=None, max_length=200)
     nonce: str = Field(max_length=64)
@@ -78,7 +80,9 @@ class WebhookDelivery(SQLModel, table=True):
 class WebhookCreate(SQLModel):
     model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
 
-    url: AnyHttpUrl = PydanticField(description="Where events are POSTed (http or https)")
+    url: Annotated[WebUrl, StoredLength(URL_MAX_LENGTH)] = PydanticField(
+        description="Where events are POSTed (http or https)"
+    )
     party: PartyCode = PydanticField(description="Events go out only as this party may see")
     events: list[EventType] = PydanticField(
         default_factory=lambda: list(EventType), min_length=1, max_length=len(EventType)

@@ -371,8 +371,8 @@ def test_a_forged_register_cursor_is_refused_on_a_page(board: Browsers) -> None:
     issued = re.search(r"cursor=([A-Za-z0-9_-]+)", first.text).group(1)
     assert browser.get(f"/board/register?limit=25&cursor={issued}").status_code == 200
     forged = base64.urlsafe_b64encode(b'["ref","SCM56\\u0000"]').decode().rstrip("=")
-    for cursor in (forged, issued + "%00", issued + "%01"):
+    for cursor, status in ((forged, 400), (issued + "%00", 422), (issued + "%01", 422)):
         answer = browser.get(f"/board/register?limit=25&cursor={cursor}")
-        assert answer.status_code == 400, (cursor, answer.text[:300])
+        assert answer.status_code == status, (cursor, answer.text[:300])
         assert answer.headers["content-type"].startswith("text/html")
         assert "cursor" in answer.text

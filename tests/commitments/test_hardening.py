@@ -99,36 +99,43 @@ def issued_cursor(client: TestClient, sort: str) -> str:
     return page["next_cursor"]
 
 
+# Characters a cursor never holds are refused by its schema (422); a cursor of the right
+# characters that this API did not issue, by its decoding (400).
 @pytest.mark.parametrize(
-    "forge",
+    ("forge", "status"),
     [
-        pytest.param(lambda cursor: cursor + "\u0000", id="nul-after"),
-        pytest.param(lambda cursor: cursor[:4] + "\u0000" + cursor[4:], id="nul-inside"),
-        pytest.param(lambda cursor: cursor + "\u0001\u001f\u007f", id="controls"),
-        pytest.param(lambda cursor: cursor + "==", id="padded"),
-        pytest.param(lambda cursor: cursor + " ", id="space"),
+        pytest.param(lambda cursor: cursor + "\u0000", 422, id="nul-after"),
+        pytest.param(lambda cursor: cursor[:4] + "\u0000" + cursor[4:], 422, id="nul-inside"),
+        pytest.param(lambda cursor: cursor + "\u0001\u001f\u007f", 422, id="controls"),
+        pytest.param(lambda cursor: cursor + "==", 422, id="padded"),
+        pytest.param(lambda cursor: cursor + " ", 422, id="space"),
+        pytest.param(lambda cursor: cursor + "+/", 422, id="std-b64"),
+        pytest.param(lambda cursor: cursor + "é", 422, id="not-ascii"),
+        pytest.param(lambda cursor: cursor[:-1], 400, id="cut"),
+        pytest.param(lambda cursor: cursor + "A", 400, id="extended"),
         pytest.param(
-            lambda cursor: cursor.replace("-", "+").replace("_", "/") + "+/", id="std-b64"
+            lambda cursor: base64.urlsafe_b64encode(b'["ref","SCM56\xff"]').decode().rstrip("="),
+            400,
+            id="not-utf8",
         ),
-        pytest.param(lambda cursor: cursor + "é", id="not-ascii"),
-        pytest.param(lambda cursor: cursor[:-1], id="cut"),
         pytest.param(
-            lambda cursor: base64.urlsafe_b64encode(b'["ref","SCM56\xff"]').decode(), id="not-utf8"
-        ),
-        pytest.param(
-            lambda cursor: base64.urlsafe_b64encode(b'["ref", "SCM56-RCF-13"]').decode(),
+            lambda cursor: (
+                base64.urlsafe_b64encode(b'["ref", "SCM56-RCF-13"]').decode().rstrip("=")
+            ),
+            400,
             id="json-respaced",
         ),
     ],
 )
-def test_only_the_cursors_the_api_issues_are_taken_back(as_user, forge) -> None:
+def test_only_the_cursors_the_api_issues_are_taken_back(as_user, forge, status: int) -> None:
     viewer = as_user("us-viewer")
     cursor = issued_cursor(viewer, "ref")
     assert viewer.get("/api/v1/commitments", params={"cursor": cursor}).status_code == 200
     response = viewer.get("/api/v1/commitments", params={"cursor": forge(cursor)})
-    assert response.status_code == 400, response.text
+    assert response.status_code == status, response.text
     assert response.headers["content-type"] == PROBLEM
-    assert response.json()["type"].endswith("/invalid-cursor")
+    if status == 400:
+        assert response.json()["type"].endswith("/invalid-cursor")
 
 
 def test_oversized_ids_in_bodies_are_422_and_change_nothing(as_user) -> None:
