@@ -3,10 +3,17 @@ same models), and back into a form to send again after a conflict."""
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 from urllib.parse import urlencode
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+)
 from starlette.datastructures import QueryParams
 
 from app.commitments import (
@@ -19,8 +26,9 @@ from app.commitments import (
     filter_query_params,
 )
 from app.core.errors import UnprocessableError
+from app.core.pagination import Cursor
 from app.ingest.models import CandidateEdits
-from app.meetings.models import MeetingUpdate
+from app.meetings.models import PLACE_MAX_LENGTH, MeetingUpdate
 from app.progress.models import NoteCreate
 
 PAGE_SIZES = (25, 50, 100, 200)
@@ -58,6 +66,19 @@ class FormModel(BaseModel):
     # The form token travels in the same form, read apart (app.board.web.checked_form).
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
 
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_nul(cls, value: object) -> object:
+        # Every field of every form: PostgreSQL cannot take a NUL, not even to compare.
+        values = value if isinstance(value, list) else [value]
+        if any(isinstance(each, str) and "\x00" in each for each in values):
+            raise ValueError("text cannot hold a NUL character")
+        return value
+
+
+# A party code or a contact's id, as a form's select sends it.
+Choice = Annotated[str, StringConstraints(max_length=40)]
+
 
 @dataclass(frozen=True)
 class RegisterQuery:
@@ -88,7 +109,7 @@ _PAGING = {"sort", "limit", "cursor"}
 class _Paging(FormModel):
     sort: CommitmentSort = CommitmentSort.ref
     limit: int = Field(default=PAGE_SIZES[1], ge=1, le=PAGE_SIZES[-1])
-    cursor: str | None = Field(default=None, max_length=512)
+    cursor: Cursor | None = None
 
 
 def register_query(query: QueryParams) -> RegisterQuery:
@@ -142,9 +163,9 @@ class EditForm(FormModel):
     was_title: str = Field(default="", max_length=300)
     due_date: str = Field(default="", max_length=10)
     was_due_date: str = Field(default="", max_length=10)
-    lead_party: list[str] = Field(default_factory=list, max_length=20)
-    lead_contact: list[str] = Field(default_factory=list, max_length=20)
-    was_lead_contact: list[str] = Field(default_factory=list, max_length=20)
+    lead_party: list[Choice] = Field(default_factory=list, max_length=20)
+    lead_contact: list[Choice] = Field(default_factory=list, max_length=20)
+    was_lead_contact: list[Choice] = Field(default_factory=list, max_length=20)
     version: int = Field(ge=1, le=2**31 - 1)
 
     def leads(self) -> dict[str, str]:
@@ -190,8 +211,8 @@ class AcceptForm(FormModel):
 
     title: str = Field(default="", max_length=300)
     was_title: str = Field(default="", max_length=300)
-    kind: str = Field(default="", max_length=30)
-    was_kind: str = Field(default="", max_length=30)
+    kind: str = Field(default="", max_length=24)
+    was_kind: str = Field(default="", max_length=24)
     obligors: str = Field(default="", max_length=300)
     was_obligors: str = Field(default="", max_length=300)
     counterparts: str = Field(default="", max_length=300)
@@ -219,7 +240,7 @@ def edits_of(form: AcceptForm) -> CandidateEdits:
 
 class MeetingForm(FormModel):
     held_on: str = Field(default="", max_length=10)
-    place: str = Field(default="", max_length=300)
+    place: str = Field(default="", max_length=PLACE_MAX_LENGTH)
     version: int = Field(ge=1, le=2**31 - 1)
 
 

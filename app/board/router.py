@@ -3,7 +3,7 @@
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 import app.commitments as commitments
@@ -25,7 +25,7 @@ from app.core.etags import IfMatch, etag_of
 from app.core.formats import Format, table_response
 from app.core.sessions import SessionDep
 from app.core.time import today
-from app.core.validation import Code, PartyCode, Ref, Slug
+from app.core.validation import MAX_ID, Code, Id, LongText, NulFree, PartyCode, Ref, Slug
 from app.documents import service as documents
 from app.ingest import service as ingest
 from app.meetings import service as meetings
@@ -34,6 +34,9 @@ from app.users.auth import authenticate_request
 from app.users.enums import TokenScope
 
 router = APIRouter(prefix=PATH, route_class=PageRoute, include_in_schema=False)
+
+
+Number = Annotated[int, Path(ge=1, le=MAX_ID, description="The candidate's number")]
 
 
 @router.get("")
@@ -52,7 +55,9 @@ def _safe_next(next_url: str | None) -> str:
 
 
 @router.get("/sign-in")
-def sign_in_page(request: Request, next: str | None = None) -> Response:
+def sign_in_page(
+    request: Request, next: Annotated[NulFree | None, Query(max_length=2000)] = None
+) -> Response:
     ticket = request.cookies.get(SIGN_IN_COOKIE) or service.new_sign_in_ticket()
     response = render(request, "sign_in.html", {"next": _safe_next(next), "ticket": ticket})
     _set_cookie(request, response, SIGN_IN_COOKIE, ticket, max_age=3600)
@@ -63,9 +68,9 @@ def sign_in_page(request: Request, next: str | None = None) -> Response:
 def sign_in(
     request: Request,
     session: SessionDep,
-    token: Annotated[str, Form(max_length=200)],
-    ticket: Annotated[str, Form(max_length=100)] = "",
-    next: Annotated[str, Form(max_length=2000)] = "",
+    token: Annotated[NulFree, Form(max_length=200)],
+    ticket: Annotated[NulFree, Form(max_length=100)] = "",
+    next: Annotated[NulFree, Form(max_length=2000)] = "",
 ) -> Response:
     # The sign-in form carries the ticket its own cookie holds: a page of another site
     # cannot sign a browser in to an account of its choosing.
@@ -328,7 +333,7 @@ def _reviewed(slug: str, number: int | None = None) -> Response:
 @router.post("/documents/{slug}/candidates/{number}/accept")
 def accept(
     slug: Slug,
-    number: int,
+    number: Number,
     session: SessionDep,
     officer: FormOfficer,
     proposal: Annotated[forms.AcceptForm, Form()],
@@ -341,10 +346,10 @@ def accept(
 @router.post("/documents/{slug}/candidates/{number}/reject")
 def reject(
     slug: Slug,
-    number: int,
+    number: Number,
     session: SessionDep,
     officer: FormOfficer,
-    reason: Annotated[str, Form(min_length=1, max_length=500)],
+    reason: Annotated[LongText, Form(min_length=1, max_length=500)],
 ) -> Response:
     ingest.reject(session=session, slug=slug, number=number, reason=reason, principal=officer)
     return _reviewed(slug, number)
@@ -353,7 +358,7 @@ def reject(
 @router.post("/documents/{slug}/candidates/{number}/merge")
 def merge(
     slug: Slug,
-    number: int,
+    number: Number,
     session: SessionDep,
     officer: FormOfficer,
     ref: Annotated[Ref, Form()],
@@ -367,7 +372,7 @@ def accept_selected(
     slug: Slug,
     session: SessionDep,
     officer: FormOfficer,
-    numbers: Annotated[list[int], Form(max_length=500)],
+    numbers: Annotated[list[Id], Form(max_length=500)],
 ) -> Response:
     ingest.accept_many(session=session, slug=slug, numbers=numbers, principal=officer)
     return _reviewed(slug)

@@ -18,6 +18,7 @@ from app.board.forms import describe_invalid
 from app.core.errors import ProblemError, UnauthorizedError
 from app.core.security import Principal
 from app.core.sessions import SessionDep
+from app.core.validation import NulFree
 
 HERE = Path(__file__).parent
 STATIC_DIR = HERE / "static"
@@ -100,7 +101,7 @@ class FormTokenRefusedError(ProblemError):
 
 
 def checked_form(
-    request: Request, officer: Officer, csrf: Annotated[str, Form()] = ""
+    request: Request, officer: Officer, csrf: Annotated[NulFree, Form(max_length=200)] = ""
 ) -> Principal:
     """The officer, for a form that changes something: only with the form token of their
     session, which a page of another site cannot know."""

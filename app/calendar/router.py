@@ -9,6 +9,7 @@ from app.commitments import CommitmentFilters
 from app.core.openapi import problem_responses
 from app.core.security import Principal
 from app.core.sessions import SessionDep
+from app.core.validation import NulFree
 from app.users.auth import authenticate_request, bearer
 from app.users.enums import TokenScope
 
@@ -22,7 +23,7 @@ def calendar_principal(
     session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     token: Annotated[
-        str | None,
+        NulFree | None,
         Query(max_length=100, description="A calendar feed token (see /api/v1/me/calendar-token)"),
     ] = None,
 ) -> Principal:

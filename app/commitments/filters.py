@@ -29,7 +29,9 @@ class CommitmentFilters(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    status: list[CommitmentStatus] = Field(default_factory=list, description="Any of these")
+    status: list[CommitmentStatus] = Field(
+        default_factory=list, max_length=len(CommitmentStatus), description="Any of these"
+    )
     area: Slug | None = Field(default=None, description="Priority area slug")
     party: PartyCode | None = Field(
         default=None, description="An obligor's party code, e.g. US or ROK (as obligor=)"
@@ -38,7 +40,9 @@ class CommitmentFilters(BaseModel):
     counterpart: PartyCode | None = Field(
         default=None, description="Party the commitment is addressed to or benefits"
     )
-    kind: list[CommitmentKind] = Field(default_factory=list, description="Any of these kinds")
+    kind: list[CommitmentKind] = Field(
+        default_factory=list, max_length=len(CommitmentKind), description="Any of these kinds"
+    )
     topic: Slug | None = Field(default=None, description="Topic slug, e.g. dprk")
     lead: Id | None = Field(default=None, description="The id of a point of contact who leads it")
     document: Slug | None = Field(default=None, description="Source document slug")

@@ -5,6 +5,7 @@ from collections.abc import Collection
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
+from pydantic import TypeAdapter
 from sqlalchemy import (
     ColumnElement,
     Select,
@@ -25,10 +26,9 @@ from app.commitments.models import (
 )
 from app.commitments.visibility import audience_of, visible_to
 from app.core.db import AnySelect, BuiltStatements
-from app.core.errors import (
-    NotFoundError,
-)
+from app.core.errors import InvalidCursorError, NotFoundError
 from app.core.pagination import (
+    NOT_ISSUED,
     SortKey,
     after_cursor,
     cursor_day,
@@ -40,11 +40,13 @@ from app.core.pagination import (
 )
 from app.core.security import Principal
 from app.core.time import today
-from app.core.validation import REF_MAX_LENGTH
+from app.core.validation import Ref
 from app.documents.models import SourceDocument
 from app.meetings.models import Meeting
 from app.parties.models import Party
 
+_cursor_ref = cursor_text(TypeAdapter(Ref))
+_BY_DUE_DATE = (CommitmentSort.due_date, CommitmentSort.due_date_desc)
 _due_missing = case((col(Commitment.due_date).is_(None), 1), else_=0)
 
 
@@ -107,19 +109,27 @@ def _sort_keys(sort: CommitmentSort) -> list[SortKey]:
     """The ordering of a sort, ending with the unique reference: the tie-breaker the caller
     sees, where a row id would let a cursor count the commitments it may not see."""
     descending = sort.value.startswith("-")
-    ref = SortKey(col(Commitment.ref), cursor_text(REF_MAX_LENGTH), descending)
+    ref = SortKey(col(Commitment.ref), _cursor_ref, descending)
     match sort:
         case CommitmentSort.due_date | CommitmentSort.due_date_desc:
             # Commitments without a due date come last in both directions.
             return [
                 SortKey(_due_missing, cursor_flag),
-                SortKey(col(Commitment.due_date), cursor_day, descending),
+                SortKey(col(Commitment.due_date), cursor_day, descending, nullable=True),
                 ref,
             ]
         case CommitmentSort.ref | CommitmentSort.ref_desc:
             return [ref]
         case CommitmentSort.updated_at | CommitmentSort.updated_at_desc:
             return [SortKey(col(Commitment.updated_at), cursor_instant, descending), ref]
+
+
+def _after(cursor: str, sort: CommitmentSort, keys: list[SortKey]) -> ColumnElement[bool]:
+    values = decode_cursor(cursor, sort.value, keys)
+    if sort in _BY_DUE_DATE and (values[0] == 1) != (values[1] is None):
+        # The flag says the row had no due date: a cursor that disagrees was never issued.
+        raise InvalidCursorError(NOT_ISSUED)
+    return after_cursor(keys, values)
 
 
 def _cursor_values(sort: CommitmentSort, row: PublicRow) -> list[Any]:
@@ -209,7 +219,7 @@ def page_rows(
     def build() -> AnySelect:
         statement = public_query().where(*readable(principal, filters))
         if cursor:
-            statement = statement.where(after_cursor(keys, decode_cursor(cursor, sort.value, keys)))
+            statement = statement.where(_after(cursor, sort, keys))
         # The limit is written into the statement, not bound: PostgreSQL then plans the page
         # once per connection (a bound LIMIT makes every plan a custom one).
         return statement.order_by(*(key.order_by() for key in keys)).limit(

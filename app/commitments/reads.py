@@ -24,13 +24,13 @@ from app.core.answers import Direct
 from app.core.cache import Query, Rendered
 from app.core.conditional import versioned_document
 from app.core.db import Database
+from app.core.pagination import Cursor
 from app.core.security import Principal
 from app.core.validation import REF_MAX_LENGTH
 
 PAGE_ROUTE = "/api/v1/commitments"
 ONE_ROUTE = "/api/v1/commitments/{ref}"
 PAGE_LIMIT_MAX = 200
-CURSOR_MAX_LENGTH = 512
 
 _ONE_PATH = re.compile(rf"/api/v1/commitments/([A-Za-z0-9-]{{1,{REF_MAX_LENGTH}}})")
 _LISTS = frozenset(
@@ -47,7 +47,7 @@ class PageOptions(BaseModel):
 
     sort: CommitmentSort = CommitmentSort.ref
     limit: int = Field(default=50, ge=1, le=PAGE_LIMIT_MAX)
-    cursor: str | None = Field(default=None, max_length=CURSOR_MAX_LENGTH)
+    cursor: Cursor | None = None
     total: bool = False
 
 

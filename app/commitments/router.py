@@ -14,7 +14,6 @@ from app.commitments.models import (
     CommitmentUpdate,
 )
 from app.commitments.reads import (
-    CURSOR_MAX_LENGTH,
     PAGE_LIMIT_MAX,
     PageOptions,
     render_one,
@@ -30,6 +29,7 @@ from app.core.conditional import (
 from app.core.etags import IfMatch, etag_of
 from app.core.formats import Format, negotiate, table_response, varies_by_accept
 from app.core.openapi import CONDITIONAL_IF_MATCH, problem_responses
+from app.core.pagination import Cursor
 from app.core.responses import json_response
 from app.core.sessions import SessionDep
 from app.core.validation import Day, PartyCode, Ref
@@ -60,7 +60,7 @@ def list_commitments(
     filters: Annotated[CommitmentFilters, Query()],
     sort: CommitmentSort = CommitmentSort.ref,
     limit: Annotated[int, Query(ge=1, le=PAGE_LIMIT_MAX)] = 50,
-    cursor: Annotated[str | None, Query(max_length=CURSOR_MAX_LENGTH)] = None,
+    cursor: Annotated[Cursor | None, Query()] = None,
     total: Annotated[
         bool,
         Query(description="Also count every match (costs a scan of the matches on big registers)"),

@@ -1,4 +1,5 @@
 from datetime import datetime
+from typing import Annotated
 
 from pydantic import ConfigDict
 from pydantic import Field as PydanticField
@@ -13,6 +14,8 @@ from app.core.schemas import Schema
 from app.core.time import utcnow
 from app.core.validation import EmailAddress, PartyCode, Title
 
+NAME_MAX_LENGTH = 200
+
 
 class Contact(SQLModel, table=True):
     """A point of contact: a named person or an office, on one party's side."""
@@ -24,7 +27,7 @@ class Contact(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    name: str = Field(max_length=200)
+    name: str = Field(max_length=NAME_MAX_LENGTH)
     kind: str = Field(default=ContactKind.person.value, max_length=10)
     party_id: int = Field(foreign_key="party.id", index=True)
     organization_id: int | None = Field(default=None, foreign_key="organization.id", index=True)
@@ -59,6 +62,7 @@ class ContactPublic(ContactRef):
     version: int
 
 
+Name = Annotated[Title, PydanticField(max_length=NAME_MAX_LENGTH)]
 Position = PydanticField(default=None, max_length=200)
 OrganizationCode = PydanticField(default=None, max_length=32, pattern=r"^[A-Za-z0-9-]+$")
 
@@ -66,7 +70,7 @@ OrganizationCode = PydanticField(default=None, max_length=32, pattern=r"^[A-Za-z
 class ContactCreate(SQLModel):
     model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
 
-    name: Title
+    name: Name
     party: PartyCode
     kind: ContactKind = ContactKind.person
     organization: str | None = OrganizationCode
@@ -78,7 +82,7 @@ class ContactCreate(SQLModel):
 class ContactUpdate(SQLModel):
     model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
 
-    name: Title | None = None
+    name: Name | None = None
     kind: ContactKind | None = None
     organization: str | None = OrganizationCode
     position: Title | None = Position

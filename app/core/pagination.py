@@ -9,22 +9,32 @@ import binascii
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
 import orjson
+from pydantic import StringConstraints, TypeAdapter
 from sqlalchemy import ColumnElement, SQLColumnExpression, and_, or_
 
 from app.core.errors import InvalidCursorError
-from app.core.validation import EARLIEST, LATEST, utc_instant
+from app.core.validation import EARLIEST, ISO_DATE, LATEST, utc_instant
+
+NOT_ISSUED = "The cursor is not one this API issued."
+CURSOR_MAX_LENGTH = 512
+# As encode_cursor writes it: unpadded base64url.
+Cursor = Annotated[
+    str, StringConstraints(min_length=1, max_length=CURSOR_MAX_LENGTH, pattern=r"^[A-Za-z0-9_-]+$")
+]
 
 
 def cursor_flag(raw: Any) -> int:
-    if raw not in (0, 1) or isinstance(raw, bool):
+    if type(raw) is not int or raw not in (0, 1):
         raise ValueError("a flag is 0 or 1")
-    return int(raw)
+    return raw
 
 
 def cursor_day(raw: Any) -> date:
+    if not isinstance(raw, str) or not ISO_DATE.match(raw):
+        raise ValueError("a day is written YYYY-MM-DD")
     day = date.fromisoformat(raw)
     if not EARLIEST <= day <= LATEST:
         raise ValueError("day out of range")
@@ -32,14 +42,19 @@ def cursor_day(raw: Any) -> date:
 
 
 def cursor_instant(raw: Any) -> datetime:
+    if not isinstance(raw, str):
+        raise ValueError("a time is written as text")
     return utc_instant(datetime.fromisoformat(raw))
 
 
-def cursor_text(max_length: int) -> Callable[[Any], str]:
+def cursor_text(adapter: TypeAdapter[str]) -> Callable[[Any], str]:
+    """Text as the request schema's own type takes it (its length and characters), and
+    nothing else: a number or a list is not read as text."""
+
     def parse(raw: Any) -> str:
-        if not isinstance(raw, str) or not 0 < len(raw) <= max_length:
-            raise ValueError("text out of range")
-        return raw
+        if not isinstance(raw, str):
+            raise ValueError("not text")
+        return adapter.validate_python(raw, strict=True)
 
     return parse
 
@@ -51,6 +66,8 @@ class SortKey:
     column: SQLColumnExpression[Any]
     parse: Callable[[Any], Any]
     descending: bool = False
+    # NULLs sort last behind a flag key that tells them apart: a cursor there holds null.
+    nullable: bool = False
 
     def order_by(self) -> ColumnElement[Any]:
         return self.column.desc() if self.descending else self.column.asc()
@@ -62,24 +79,37 @@ def encode_cursor(sort_name: str, values: Sequence[Any]) -> str:
 
 
 def decode_cursor(cursor: str, sort_name: str, keys: Sequence[SortKey]) -> list[Any]:
+    """The values a cursor this API issued holds, or InvalidCursorError.
+
+    A cursor is taken back only as it was issued: its values, read back, must encode to the
+    very same text (no other spelling of a day or a time, no padding or characters the
+    decoder would skip), so nothing the server did not write reaches SQL."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         payload = orjson.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
     except (ValueError, binascii.Error, UnicodeEncodeError) as exc:
-        raise InvalidCursorError("The cursor is not one this API issued.") from exc
+        raise InvalidCursorError(NOT_ISSUED) from exc
     if not isinstance(payload, list) or len(payload) != len(keys) + 1:
-        raise InvalidCursorError("The cursor is not one this API issued.")
+        raise InvalidCursorError(NOT_ISSUED)
     if payload[0] != sort_name:
         raise InvalidCursorError(
             "The cursor belongs to another sort order; start again without it."
         )
     try:
-        return [
-            None if raw is None else key.parse(raw)
-            for key, raw in zip(keys, payload[1:], strict=True)
-        ]
+        values = [_parsed(key, raw) for key, raw in zip(keys, payload[1:], strict=True)]
     except (TypeError, ValueError, OverflowError) as exc:
-        raise InvalidCursorError("The cursor is not one this API issued.") from exc
+        raise InvalidCursorError(NOT_ISSUED) from exc
+    if encode_cursor(sort_name, values) != cursor:
+        raise InvalidCursorError(NOT_ISSUED)
+    return values
+
+
+def _parsed(key: SortKey, raw: Any) -> Any:
+    if raw is None:
+        if not key.nullable:
+            raise ValueError("no value")
+        return None
+    return key.parse(raw)
 
 
 def after_cursor(keys: Sequence[SortKey], values: Sequence[Any]) -> ColumnElement[bool]:

@@ -1,10 +1,21 @@
 """Constrained types shared by the request and response schemas."""
 
 import re
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    AnyHttpUrl,
+    BeforeValidator,
+    Field,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
+    StringConstraints,
+)
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, core_schema
 
 Code = Annotated[str, StringConstraints(min_length=1, max_length=16, pattern=r"^[A-Za-z0-9+-]+$")]
 Slug = Annotated[str, StringConstraints(min_length=1, max_length=80, pattern=r"^[a-z0-9-]+$")]
@@ -33,12 +44,13 @@ PRINTABLE = f"^{_NO_CONTROLS}*$"
 NOT_BLANK = f"^{_NO_CONTROLS}*[^\\s\\x00-\\x1f]{_NO_CONTROLS}*$"
 
 
-def _strip(value: str) -> str:
-    return value.strip()
-
-
+# PostgreSQL cannot take a NUL in a text parameter: no text a caller sends may hold one.
+# Text where other control characters are at home (a statement's form feeds, a token):
+NulFree = Annotated[str, StringConstraints(pattern=r"^[^\x00]*$")]
 Text = Annotated[str, StringConstraints(pattern=PRINTABLE)]
-Title = Annotated[str, StringConstraints(max_length=300, pattern=NOT_BLANK), AfterValidator(_strip)]
+# Stripped before its bounds are checked: a narrower bound added on top (a column of 200)
+# stays a bound on the text, and says so in its message.
+Title = Annotated[str, StringConstraints(strip_whitespace=True, max_length=300, pattern=NOT_BLANK)]
 LongText = Annotated[str, StringConstraints(max_length=10_000, pattern=PRINTABLE)]
 
 # Far enough for any real deadline, and far from the edges where date arithmetic overflows.
@@ -106,3 +118,39 @@ Instant = Annotated[
 
 EMAIL_PATTERN = r"^[^@\s\x00-\x1f]+@[^@\s\x00-\x1f]+\.[^@\s\x00-\x1f]+$"
 EmailAddress = Annotated[str, StringConstraints(max_length=254, pattern=EMAIL_PATTERN)]
+
+
+@dataclass(frozen=True)
+class StoredLength:
+    """The value, written as it is stored (a URL normalized and percent-encoded, which can
+    make it several times longer than what was sent), fits a column of `max_length`."""
+
+    max_length: int
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> CoreSchema:
+        return core_schema.no_info_after_validator_function(self._fits, handler(source))
+
+    def __get_pydantic_json_schema__(
+        self, schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        stated = handler(schema)
+        stated["maxLength"] = min(stated.get("maxLength", self.max_length), self.max_length)
+        return stated
+
+    def _fits(self, value: object) -> object:
+        if len(str(value)) > self.max_length:
+            raise ValueError(f"at most {self.max_length} characters, as stored")
+        return value
+
+
+def _url_text(value: object) -> object:
+    # The URL parser drops or percent-encodes control characters and spaces without a word:
+    # what would be stored is not what was sent.
+    if isinstance(value, str) and any(character <= " " for character in value):
+        raise ValueError("a URL has no spaces or control characters")
+    return value
+
+
+WebUrl = Annotated[AnyHttpUrl, BeforeValidator(_url_text)]

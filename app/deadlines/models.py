@@ -1,5 +1,5 @@
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import ConfigDict, model_validator
 from pydantic import Field as PydanticField
@@ -49,7 +49,7 @@ class DueRule(SQLModel):
     model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
 
     series: Code
-    occurrence: Literal["next"] | int = PydanticField(
+    occurrence: Literal["next"] | Annotated[int, PydanticField(ge=1, le=10_000)] = PydanticField(
         default="next",
         description='"next": the first meeting of the series after the commitment was made; '
         "or a meeting number",
@@ -57,9 +57,7 @@ class DueRule(SQLModel):
     offset_days: int = Offset
 
     @model_validator(mode="after")
-    def _positive_number(self) -> "DueRule":
-        if isinstance(self.occurrence, int) and not 1 <= self.occurrence <= 10_000:
-            raise ValueError("occurrence is 'next' or a meeting number from 1")
+    def _series_upper(self) -> "DueRule":
         self.series = self.series.upper()
         return self
 

@@ -9,6 +9,9 @@ from app.core.db import UTCDateTime
 from app.core.metadata import SQLModel
 from app.documents.enums import DocumentAccess, DocumentKind, TextFormat
 
+URL_MAX_LENGTH = 500
+LANGUAGE_MAX_LENGTH = 16
+
 
 def _one_of(column: str, values: type[DocumentKind | DocumentAccess | TextFormat]) -> str:
     return f"{column} IN (" + ", ".join(f"'{v.value}'" for v in values) + ")"
@@ -28,8 +31,8 @@ class SourceDocument(SQLModel, table=True):
     publisher: str = Field(max_length=200)
     kind: str = Field(max_length=20)
     issued_on: date
-    language: str = Field(max_length=16)
-    url: str | None = Field(default=None, max_length=500)
+    language: str = Field(max_length=LANGUAGE_MAX_LENGTH)
+    url: str | None = Field(default=None, max_length=URL_MAX_LENGTH)
     # Of the text as given, for a statement taken in over the API; of the source file for
     # the seeded ones.
     sha256: str = Field(max_length=64, index=True)

@@ -2,7 +2,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from pydantic import AnyHttpUrl, ConfigDict, StringConstraints, model_validator
+from pydantic import ConfigDict, StringConstraints, model_validator
 from pydantic import Field as PydanticField
 from sqlalchemy import JSON, CheckConstraint, Column, Text, UniqueConstraint
 from sqlmodel import Field
@@ -30,11 +30,13 @@ from app.core.validation import (
     PartyCode,
     Ref,
     Slug,
+    StoredLength,
     Title,
+    WebUrl,
 )
 from app.deadlines.models import DueRule, Recurrence
 from app.documents.enums import DocumentAccess, DocumentKind, TextFormat
-from app.documents.models import DocumentPublic
+from app.documents.models import LANGUAGE_MAX_LENGTH, URL_MAX_LENGTH, DocumentPublic
 from app.ingest.enums import STATE_CHECK, CandidateState
 
 
@@ -110,8 +112,13 @@ class DocumentUpload(SQLModel):
     publisher: Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=PRINTABLE)]
     kind: DocumentKind = DocumentKind.joint_statement
     issued_on: Day
-    language: Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")] = "en"
-    url: AnyHttpUrl | None = None
+    language: Annotated[
+        str,
+        StringConstraints(
+            max_length=LANGUAGE_MAX_LENGTH, pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
+        ),
+    ] = "en"
+    url: Annotated[WebUrl, StoredLength(URL_MAX_LENGTH)] | None = None
     parties: list[PartyCode] | None = PydanticField(
         default=None,
         min_length=1,

@@ -13,8 +13,9 @@ from app.core.errors import UnprocessableError, UnsupportedMediaTypeError
 from app.core.openapi import body_in_media_types, problem_responses
 from app.core.responses import json_response
 from app.core.sessions import SessionDep
-from app.core.validation import MAX_ID, Slug
+from app.core.validation import MAX_ID, NulFree, Slug
 from app.documents import DocumentAccess, DocumentKind, TextFormat
+from app.documents.models import LANGUAGE_MAX_LENGTH, URL_MAX_LENGTH
 from app.ingest import service
 from app.ingest.enums import CandidateState
 from app.ingest.models import (
@@ -46,16 +47,16 @@ class UploadMetadata(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    title: str | None = PydanticField(default=None, max_length=300)
-    publisher: str | None = PydanticField(default=None, max_length=200)
+    title: NulFree | None = PydanticField(default=None, max_length=300)
+    publisher: NulFree | None = PydanticField(default=None, max_length=200)
     kind: DocumentKind | None = None
-    issued_on: str | None = PydanticField(default=None, max_length=10)
-    language: str | None = PydanticField(default=None, max_length=40)
-    url: str | None = PydanticField(default=None, max_length=500)
-    parties: list[str] | None = PydanticField(
+    issued_on: NulFree | None = PydanticField(default=None, max_length=10)
+    language: NulFree | None = PydanticField(default=None, max_length=LANGUAGE_MAX_LENGTH)
+    url: NulFree | None = PydanticField(default=None, max_length=URL_MAX_LENGTH)
+    parties: list[Annotated[NulFree, PydanticField(max_length=200)]] | None = PydanticField(
         default=None, max_length=10, description="Repeated, or comma-separated"
     )
-    meeting: str | None = PydanticField(default=None, max_length=32)
+    meeting: NulFree | None = PydanticField(default=None, max_length=32)
     access: DocumentAccess | None = None
 
 

@@ -1,4 +1,5 @@
 from datetime import date
+from typing import Annotated
 
 from pydantic import ConfigDict
 from pydantic import Field as PydanticField
@@ -7,6 +8,9 @@ from sqlmodel import Field
 
 from app.core.metadata import SQLModel
 from app.core.validation import Code, Day, Title
+
+PLACE_MAX_LENGTH = 200
+Place = Annotated[Title, PydanticField(max_length=PLACE_MAX_LENGTH)]
 
 
 class MeetingSeries(SQLModel, table=True):
@@ -30,7 +34,7 @@ class Meeting(SQLModel, table=True):
     number: int | None = None
     title: str | None = Field(default=None, max_length=300)
     held_on: date | None = Field(default=None, index=True)
-    place: str | None = Field(default=None, max_length=200)
+    place: str | None = Field(default=None, max_length=PLACE_MAX_LENGTH)
     version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
 
 
@@ -53,7 +57,7 @@ class MeetingCreate(SQLModel):
     key: Code | None = PydanticField(default=None, description="Defaults to SERIES-NUMBER")
     title: Title | None = None
     held_on: Day | None = None
-    place: Title | None = None
+    place: Place | None = None
 
 
 class MeetingUpdate(SQLModel):
@@ -62,5 +66,5 @@ class MeetingUpdate(SQLModel):
     model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
 
     held_on: Day | None = None
-    place: Title | None = None
+    place: Place | None = None
     title: Title | None = None

@@ -1,6 +1,7 @@
 from datetime import date, datetime
+from typing import Annotated
 
-from pydantic import AnyHttpUrl, ConfigDict
+from pydantic import ConfigDict
 from pydantic import Field as PydanticField
 from sqlalchemy import CheckConstraint, Column, Index, Text
 from sqlmodel import Field
@@ -9,7 +10,9 @@ from app.commitments import CommitmentStatus
 from app.core.db import UTCDateTime
 from app.core.metadata import SQLModel
 from app.core.time import utcnow
-from app.core.validation import MAX_ID, Day, LongText
+from app.core.validation import MAX_ID, Day, LongText, StoredLength, WebUrl
+
+EVIDENCE_URL_MAX_LENGTH = 2000
 
 
 class ProgressNote(SQLModel, table=True):
@@ -28,7 +31,7 @@ class ProgressNote(SQLModel, table=True):
     author_id: int | None = Field(default=None, foreign_key="user_account.id", index=True)
     author_name: str = Field(max_length=100)
     text: str = Field(sa_column=Column(Text, nullable=False))
-    evidence_url: str | None = Field(default=None, max_length=2000)
+    evidence_url: str | None = Field(default=None, max_length=EVIDENCE_URL_MAX_LENGTH)
     percent_complete: int | None = None
     status_from: str | None = Field(default=None, max_length=20)
     status_to: str | None = Field(default=None, max_length=20)
@@ -44,7 +47,7 @@ class NoteCreate(SQLModel):
     model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
 
     text: LongText = PydanticField(min_length=1)
-    evidence_url: AnyHttpUrl | None = PydanticField(default=None)
+    evidence_url: Annotated[WebUrl, StoredLength(EVIDENCE_URL_MAX_LENGTH)] | None = None
     percent_complete: int | None = PydanticField(default=None, ge=0, le=100)
     status: CommitmentStatus | None = None
     as_of: Day | None = None

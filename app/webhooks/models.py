@@ -3,9 +3,9 @@ and each event's delivery to each endpoint."""
 
 import secrets
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import AnyHttpUrl, ConfigDict
+from pydantic import ConfigDict
 from pydantic import Field as PydanticField
 from sqlalchemy import JSON, Column, Text, UniqueConstraint
 from sqlmodel import Field
@@ -13,14 +13,17 @@ from sqlmodel import Field
 from app.core.db import UTCDateTime
 from app.core.metadata import SQLModel
 from app.core.time import utcnow
-from app.core.validation import Code, PartyCode
+from app.core.validation import Code, PartyCode, StoredLength, WebUrl
 from app.core.validation import Text as CleanText
 from app.webhooks.enums import DeliveryState, EventType
+
+URL_MAX_LENGTH = 2000
 
 # What callers see of a row: a random id, so that no id tells how many rows came before it
 # (integer keys count every party's events); the prefix tells what it names.
 PUBLIC_ID_BYTES = 16
 WEBHOOK_PREFIX, EVENT_PREFIX, DELIVERY_PREFIX = "whk_", "evt_", "dlv_"
+PUBLIC_ID_LENGTH = 40  # the column: a prefix of four and the hex digits
 
 
 WEBHOOK_ID_PATTERN = f"^{WEBHOOK_PREFIX}[0-9a-f]{{{2 * PUBLIC_ID_BYTES}}}$"
@@ -39,10 +42,12 @@ class WebhookEndpoint(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     public_id: str = Field(
-        default_factory=lambda: new_public_id(WEBHOOK_PREFIX), max_length=40, unique=True
+        default_factory=lambda: new_public_id(WEBHOOK_PREFIX),
+        max_length=PUBLIC_ID_LENGTH,
+        unique=True,
     )
     party_id: int = Field(foreign_key="party.id", index=True)
-    url: str = Field(max_length=2000)
+    url: str = Field(max_length=URL_MAX_LENGTH)
     events: list[str] = Field(sa_column=Column(JSON, nullable=False))
     description: str | None = Field(default=None, max_length=200)
     nonce: str = Field(max_length=64)
@@ -64,7 +69,9 @@ class WebhookEvent(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     public_id: str = Field(
-        default_factory=lambda: new_public_id(EVENT_PREFIX), max_length=40, unique=True
+        default_factory=lambda: new_public_id(EVENT_PREFIX),
+        max_length=PUBLIC_ID_LENGTH,
+        unique=True,
     )
     type: str = Field(max_length=40)
     commitment_id: int = Field(foreign_key="commitment.id", index=True)
@@ -85,7 +92,9 @@ class WebhookDelivery(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     public_id: str = Field(
-        default_factory=lambda: new_public_id(DELIVERY_PREFIX), max_length=40, unique=True
+        default_factory=lambda: new_public_id(DELIVERY_PREFIX),
+        max_length=PUBLIC_ID_LENGTH,
+        unique=True,
     )
     event_id: int = Field(foreign_key="webhook_event.id", index=True)
     endpoint_id: int = Field(foreign_key="webhook_endpoint.id", index=True)
@@ -102,7 +111,7 @@ class WebhookDelivery(SQLModel, table=True):
 class WebhookCreate(SQLModel):
     model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
 
-    url: AnyHttpUrl = PydanticField(
+    url: Annotated[WebUrl, StoredLength(URL_MAX_LENGTH)] = PydanticField(
         description="Where events are POSTed: https to a public address, or http or https to "
         "a network the server allows (COMMITMENTS_WEBHOOK_ALLOWED_NETWORKS)"
     )

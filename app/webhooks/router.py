@@ -11,6 +11,7 @@ from app.users.auth import AdminUser
 from app.webhooks import service
 from app.webhooks.models import (
     DELIVERY_ID_PATTERN,
+    PUBLIC_ID_LENGTH,
     WEBHOOK_ID_PATTERN,
     DeliveryList,
     WebhookCreate,
@@ -24,8 +25,8 @@ router = APIRouter(
     tags=["webhooks"],
     responses=problem_responses(400, 401, 403, 422, 429),
 )
-WebhookPath = Annotated[str, Path(pattern=WEBHOOK_ID_PATTERN)]
-DeliveryPath = Annotated[str, Path(pattern=DELIVERY_ID_PATTERN)]
+WebhookPath = Annotated[str, Path(pattern=WEBHOOK_ID_PATTERN, max_length=PUBLIC_ID_LENGTH)]
+DeliveryPath = Annotated[str, Path(pattern=DELIVERY_ID_PATTERN, max_length=PUBLIC_ID_LENGTH)]
 
 
 @router.post("", response_model=WebhookIssued, status_code=201, responses=problem_responses(409))

@@ -1,5 +1,6 @@
 """The board's pages over HTTP: the same rules as the API, shown as pages."""
 
+import base64
 import re
 from collections.abc import Callable
 from typing import Any
@@ -362,3 +363,16 @@ def test_my_work_counts_per_status_what_the_api_lists_for_the_party(
             "/api/v1/commitments", params={"status": status, "obligor": "ROK", "total": "true"}
         )
         assert listed.json()["total"] == int(count), status
+
+
+def test_a_forged_register_cursor_is_refused_on_a_page(board: Browsers) -> None:
+    browser = board("us-viewer")
+    first = browser.get("/board/register?limit=25")
+    issued = re.search(r"cursor=([A-Za-z0-9_-]+)", first.text).group(1)
+    assert browser.get(f"/board/register?limit=25&cursor={issued}").status_code == 200
+    forged = base64.urlsafe_b64encode(b'["ref","SCM56\\u0000"]').decode().rstrip("=")
+    for cursor, status in ((forged, 400), (issued + "%00", 422), (issued + "%01", 422)):
+        answer = browser.get(f"/board/register?limit=25&cursor={cursor}")
+        assert answer.status_code == status, (cursor, answer.text[:300])
+        assert answer.headers["content-type"].startswith("text/html")
+        assert "cursor" in answer.text

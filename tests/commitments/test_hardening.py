@@ -18,8 +18,10 @@ BIG = 99999999999999999999999
 FAR_INSTANT = "9999-12-31T23:59:59-14:00"
 
 
-def forged_cursor(payload: list) -> str:
-    return base64.urlsafe_b64encode(json.dumps(payload).encode()).decode().rstrip("=")
+def forged_cursor(payload: object) -> str:
+    """Encoded as the API encodes its own cursors: only the values are forged."""
+    encoded = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+    return base64.urlsafe_b64encode(encoded).decode().rstrip("=")
 
 
 def create(client: TestClient, **fields) -> dict:
@@ -53,6 +55,32 @@ def snapshot(client: TestClient, ref: str) -> tuple[dict, list, list]:
         ("due_date", ["due_date", BIG, "2026-01-01", "SCM56-RCF-13"]),
         ("due_date", ["due_date", 0, "9999-12-31", "SCM56-RCF-13"]),
         ("due_date", ["due_date", True, "2026-01-01", "SCM56-RCF-13"]),
+        # PostgreSQL refuses a NUL in a text parameter: it must never reach SQL.
+        ("ref", ["ref", "SCM56-RCF-13\u0000"]),
+        ("-ref", ["-ref", "\u0000"]),
+        ("due_date", ["due_date", 0, "2026-01-01", "SCM\u000056"]),
+        ("updated_at", ["updated_at", "2026-01-01T00:00:00+00:00", "A\u0000B"]),
+        ("ref", ["ref", "SCM56\r\nRCF"]),
+        ("ref", ["ref", "SCM56 RCF 13"]),
+        ("ref", ["ref", "참조"]),
+        ("ref", ["ref", ["SCM56-RCF-13"]]),
+        ("ref", ["ref", {"ref": "SCM56-RCF-13"}]),
+        ("ref", ["ref", None]),
+        ("ref", ["ref", 1.5]),
+        ("ref", ["ref"]),
+        ("ref", "ref"),
+        ("ref", {"ref": "SCM56-RCF-13"}),
+        # What this API never issues, though Python would read it.
+        ("due_date", ["due_date", 0, "20260101", "SCM56-RCF-13"]),
+        ("due_date", ["due_date", 0, 20260101, "SCM56-RCF-13"]),
+        ("due_date", ["due_date", 1, "2026-01-01", "SCM56-RCF-13"]),
+        ("due_date", ["due_date", 0, None, "SCM56-RCF-13"]),
+        ("due_date", ["due_date", 2, None, "SCM56-RCF-13"]),
+        ("due_date", ["due_date", 0.0, "2026-01-01", "SCM56-RCF-13"]),
+        ("updated_at", ["updated_at", "2026-01-01 00:00:00+00:00", "SCM56-RCF-13"]),
+        ("updated_at", ["updated_at", "2026-01-01T09:00:00+09:00", "SCM56-RCF-13"]),
+        ("updated_at", ["updated_at", 1767225600, "SCM56-RCF-13"]),
+        ("updated_at", ["updated_at", "1900-01-01T00:00:00-01:00", "SCM56-RCF-13"]),
     ],
 )
 def test_forged_cursors_are_400_never_500(as_user, sort: str, payload: list) -> None:
@@ -63,6 +91,51 @@ def test_forged_cursors_are_400_never_500(as_user, sort: str, payload: list) -> 
     assert response.status_code == 400, response.text
     assert response.headers["content-type"] == PROBLEM
     assert response.json()["type"].endswith("/invalid-cursor")
+
+
+def issued_cursor(client: TestClient, sort: str) -> str:
+    page = client.get("/api/v1/commitments", params={"sort": sort, "limit": 2}).json()
+    assert page["next_cursor"], page
+    return page["next_cursor"]
+
+
+# Characters a cursor never holds are refused by its schema (422); a cursor of the right
+# characters that this API did not issue, by its decoding (400).
+@pytest.mark.parametrize(
+    ("forge", "status"),
+    [
+        pytest.param(lambda cursor: cursor + "\u0000", 422, id="nul-after"),
+        pytest.param(lambda cursor: cursor[:4] + "\u0000" + cursor[4:], 422, id="nul-inside"),
+        pytest.param(lambda cursor: cursor + "\u0001\u001f\u007f", 422, id="controls"),
+        pytest.param(lambda cursor: cursor + "==", 422, id="padded"),
+        pytest.param(lambda cursor: cursor + " ", 422, id="space"),
+        pytest.param(lambda cursor: cursor + "+/", 422, id="std-b64"),
+        pytest.param(lambda cursor: cursor + "é", 422, id="not-ascii"),
+        pytest.param(lambda cursor: cursor[:-1], 400, id="cut"),
+        pytest.param(lambda cursor: cursor + "A", 400, id="extended"),
+        pytest.param(
+            lambda cursor: base64.urlsafe_b64encode(b'["ref","SCM56\xff"]').decode().rstrip("="),
+            400,
+            id="not-utf8",
+        ),
+        pytest.param(
+            lambda cursor: (
+                base64.urlsafe_b64encode(b'["ref", "SCM56-RCF-13"]').decode().rstrip("=")
+            ),
+            400,
+            id="json-respaced",
+        ),
+    ],
+)
+def test_only_the_cursors_the_api_issues_are_taken_back(as_user, forge, status: int) -> None:
+    viewer = as_user("us-viewer")
+    cursor = issued_cursor(viewer, "ref")
+    assert viewer.get("/api/v1/commitments", params={"cursor": cursor}).status_code == 200
+    response = viewer.get("/api/v1/commitments", params={"cursor": forge(cursor)})
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == PROBLEM
+    if status == 400:
+        assert response.json()["type"].endswith("/invalid-cursor")
 
 
 def test_oversized_ids_in_bodies_are_422_and_change_nothing(as_user) -> None:
