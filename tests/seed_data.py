@@ -30,3 +30,14 @@ def refs_where(predicate: object) -> list[str]:
 def meeting_of(document_slug: str, commitment: CommitmentSeed) -> str | None:
     document = next(f.document for f in seed_files().documents if f.document.slug == document_slug)
     return commitment.meeting or document.meeting
+
+
+def member_parties() -> set[str]:
+    """The codes of the parties the seeds make members of the register."""
+    return {p.code for p in seed_files().reference.parties if p.standing.value == "member"}
+
+
+def released_to(document_slug: str, commitment: CommitmentSeed) -> list[str]:
+    """Whom the seeded register releases a commitment to."""
+    document = next(f.document for f in seed_files().documents if f.document.slug == document_slug)
+    return commitment.releasable_parties(members=member_parties(), issuers=document.parties)

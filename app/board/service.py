@@ -89,6 +89,7 @@ _SESSION: Any = (
         col(UserAccount.party_id),
         col(UserAccount.disabled_at),
         col(Party.code).label("party_code"),
+        col(Party.standing),
     )
     .join(ApiToken, col(ApiToken.id) == col(BoardSession.token_id))
     .join(UserAccount, col(UserAccount.id) == col(ApiToken.user_id))
@@ -107,6 +108,7 @@ def _live(row: Any, digest: str) -> bool:
             revoked_at=row.revoked_at,
             expires_at=row.token_expires_at,
             disabled_at=row.disabled_at,
+            standing=row.standing,
             wanted=TokenScope.api,
         )
     )

@@ -69,6 +69,8 @@ _HOME = {
     "record_creation": "writer",
     "check_kind": "rules",
     "default_kind": "rules",
+    "check_releasability": "rules",
+    "released_by_default": "rules",
     "check_organizations": "links",
     "check_framework_dates": "links",
     "link_state": "writer",
@@ -123,7 +125,12 @@ if TYPE_CHECKING:
         readable,
     )
     from app.commitments.reads import CommitmentReads
-    from app.commitments.rules import check_kind, default_kind
+    from app.commitments.rules import (
+        check_kind,
+        check_releasability,
+        default_kind,
+        released_by_default,
+    )
     from app.commitments.service import (
         add_progress_note,
         assess_obligor,
@@ -189,6 +196,7 @@ __all__ = [
     "check_framework_dates",
     "check_kind",
     "check_organizations",
+    "check_releasability",
     "count_by_status",
     "create_commitment",
     "current_state",
@@ -210,6 +218,7 @@ __all__ = [
     "past_cycles",
     "readable",
     "record_creation",
+    "released_by_default",
     "search_text_of",
     "state_of_new",
     "to_public",

@@ -1,7 +1,7 @@
 """The rules of a change, without the database: who may edit or withdraw, the workflow,
 completion."""
 
-from collections.abc import Iterable, Sized
+from collections.abc import Iterable, Set, Sized
 
 from app.commitments.enums import CommitmentKind, CommitmentStatus
 from app.commitments.models import (
@@ -20,29 +20,74 @@ from app.history import Changes
 from app.progress.models import NoteCreate
 
 
-def check_may_edit(principal: Principal | None, parties: Iterable[str]) -> None:
-    if principal is None or principal.is_admin:
+def keepers(state: CommitmentState, members: Set[str]) -> set[str]:
+    """The parties whose editors change a commitment: its member obligors; of one owed only by
+    outside parties (which have no editors), the member parties it is released to."""
+    return set(state.parties) & members or set(state.releasable_to) & members
+
+
+def check_may_edit(principal: Principal | None, state: CommitmentState, members: Set[str]) -> None:
+    """Editors change the commitments their party keeps. A caller's party is always a member
+    (a user of an outside party is refused at sign-in), so an obligor's editor is a keeper
+    without asking which parties are members."""
+    if principal is None or principal.is_admin or principal.party_code in state.parties:
         return
-    if principal.party_code is None or principal.party_code not in parties:
+    if principal.party_code is None or principal.party_code not in keepers(state, members):
         raise ForbiddenError(
             f"Editors change only commitments their own party ({principal.party_code}) is part of."
         )
 
 
+def released_by_default(
+    *,
+    obligors: Iterable[str],
+    counterparts: Iterable[str],
+    issuers: Iterable[str],
+    members: Set[str],
+) -> list[str]:
+    """Whom a commitment is released to unless someone decides otherwise: its member obligors;
+    one owed by an outside party, also the member parties that issued its statement or are its
+    counterparts (an outside party is released nothing)."""
+    owing = set(obligors)
+    released = owing & members
+    if not owing <= members:
+        released |= (set(issuers) | set(counterparts)) & members
+    return sorted(released)
+
+
+def check_releasability(state: CommitmentState, members: Set[str]) -> None:
+    """Released to member parties only, to every member obligor, and to one member at least."""
+    outside = sorted(set(state.releasable_to) - members)
+    if outside:
+        raise UnprocessableError(
+            f"Nothing is released to an outside party ({', '.join(outside)}): it may be an "
+            "obligor or a counterpart, not a reader."
+        )
+    if not set(state.parties) & members <= set(state.releasable_to):
+        raise UnprocessableError("releasable_to must include every member obligor's party.")
+    if not state.releasable_to:
+        raise UnprocessableError(
+            "A commitment is released to one member party at least: name in releasable_to "
+            "the member parties that issued its statement or are party to it."
+        )
+
+
 def check_may_withdraw(
-    principal: Principal | None, old: CommitmentState, new: CommitmentState
+    principal: Principal | None, old: CommitmentState, new: CommitmentState, members: Set[str]
 ) -> None:
-    """Taking a commitment away from another party is an administrator's decision: an editor
-    could otherwise cut an ally out of a joint record it then cannot even see."""
-    if principal is None or principal.is_admin:
-        return
+    """Taking a commitment away from another member party is an administrator's decision: an
+    editor could otherwise cut an ally out of a joint record it then cannot even see. An
+    outside party holds nothing of the register's, and any editor who keeps the record may
+    take it off the record's obligors or counterparts."""
     withdrawn = (set(old.parties) - set(new.parties)) | (
         set(old.releasable_to) - set(new.releasable_to)
     )
-    others = sorted(withdrawn - {principal.party_code})
+    if principal is None or principal.is_admin or not withdrawn:
+        return
+    others = sorted((withdrawn & members) - {principal.party_code})
     if others:
         raise ForbiddenError(
-            f"Only an administrator removes another party ({', '.join(others)}) from a "
+            f"Only an administrator removes another member party ({', '.join(others)}) from a "
             "commitment or from those it is releasable to."
         )
 

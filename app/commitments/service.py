@@ -47,6 +47,7 @@ from app.commitments.writer import (
     state_of_new,
     unused_reference,
     validate_state,
+    with_default_releasability,
 )
 from app.core.db import Database
 from app.core.errors import (
@@ -63,6 +64,7 @@ from app.documents.models import SourceDocument
 from app.history import service as history
 from app.history.models import HistoryEntry
 from app.meetings.models import Meeting
+from app.parties.service import MemberCodes, member_codes
 from app.progress import service as progress
 from app.progress.models import NoteCreate, NotePublic, ProgressNote
 from app.users.enums import Role
@@ -130,16 +132,17 @@ def list_history(*, session: Session, ref: str, principal: Principal) -> list[Hi
 
 def _to_change(
     session: Session, ref: str, principal: Principal, if_match: IfMatch
-) -> tuple[Commitment, CommitmentState]:
-    """A live commitment the principal may change, locked, at the version it read, and its
-    state."""
+) -> tuple[Commitment, CommitmentState, MemberCodes]:
+    """A live commitment the principal may change, locked, at the version it read, its state,
+    and the register's member parties."""
     commitment = get_commitment(session=session, ref=ref, principal=principal, for_update=True)
     if commitment.archived_at is not None:
         raise NotFoundError(f"Commitment {ref!r} is archived; restore it first.")
     if_match.check(commitment.version)
     state = current_state(session=session, commitment=commitment)
-    check_may_edit(principal, state.parties)
-    return commitment, state
+    members = member_codes(session=session)
+    check_may_edit(principal, state, members)
+    return commitment, state, members
 
 
 def update_commitment(
@@ -151,13 +154,14 @@ def update_commitment(
     if_match: IfMatch,
 ) -> CommitmentPublic:
     require_role(principal, Role.editor)
-    commitment, old = _to_change(session, ref, principal, if_match)
-    new = requested_state(old, request)
-    check_may_withdraw(principal, old, new)
+    commitment, old, members = _to_change(session, ref, principal, if_match)
+    new = requested_state(old, request, members)
+    check_may_withdraw(principal, old, new, members)
     validate_state(
         session,
         new,
         principal,
+        members,
         changed=old.changes_to(new).keys(),
         document_id=commitment.document_id,
     )
@@ -252,8 +256,8 @@ def add_progress_note(
     commitment = get_commitment(session=session, ref=ref, principal=principal, for_update=True)
     if commitment.archived_at is not None:
         raise NotFoundError(f"Commitment {ref!r} is archived; restore it first.")
-    parties = current_state(session=session, commitment=commitment).parties
-    check_may_edit(principal, parties)
+    state = current_state(session=session, commitment=commitment)
+    check_may_edit(principal, state, member_codes(session=session))
     cycle = deadlines.find_cycle(session, commitment, request.cycle) if request.cycle else None
     old_status = cycle.status if cycle else commitment.status
     new_status = request.status.value if request.status else old_status
@@ -325,7 +329,10 @@ def create_commitment(
     _check_new(request)
     state = state_of_new(request)
     document_id, meeting_id = _source_ids(session, request)
-    validate_state(session, state, principal, document_id=document_id)
+    members = member_codes(session=session)
+    if request.releasable_to is None:
+        state = with_default_releasability(session, state, document_id, members)
+    validate_state(session, state, principal, members, document_id=document_id)
     now = utcnow()
     commitment = Commitment(
         ref=unused_reference(session),
@@ -442,7 +449,7 @@ def assess_obligor(
 ) -> CommitmentPublic:
     """Record one obligor's assessment; the one it replaces stays in the history."""
     require_role(principal, Role.editor)
-    commitment, old = _to_change(session, ref, principal, if_match)
+    commitment, old, _ = _to_change(session, ref, principal, if_match)
     if party not in old.parties:
         raise UnprocessableError(
             f"{party} is not an obligor of {ref}; obligors: {', '.join(old.parties)}."

@@ -2,7 +2,7 @@
 history; used alike by the API, the seeds and the meetings."""
 
 import secrets
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Set
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
@@ -26,7 +26,14 @@ from app.commitments.models import (
     PartyRefIn,
     search_text_of,
 )
-from app.commitments.rules import check_kind, check_may_edit, default_kind, follow_obligors
+from app.commitments.rules import (
+    check_kind,
+    check_may_edit,
+    check_releasability,
+    default_kind,
+    follow_obligors,
+    released_by_default,
+)
 from app.commitments.state import LINK_FIELDS, CommitmentState, Deadline
 from app.commitments.views import links_of
 from app.contacts.models import Contact
@@ -39,7 +46,7 @@ from app.core.security import Actor, Principal
 from app.core.time import utcnow
 from app.deadlines import service as deadlines
 from app.deadlines.models import CommitmentCycle, DueRule, Recurrence
-from app.documents.models import SourceDocument
+from app.documents.models import DocumentParty, SourceDocument
 from app.history import Changes, cycle_field
 from app.history import service as history
 from app.parties.models import Party
@@ -100,11 +107,13 @@ def validate_state(
     session: Session,
     state: CommitmentState,
     principal: Principal | None,
+    members: Set[str],
     changed: Collection[str] | None = None,
     document_id: int | None = None,
 ) -> None:
     """Check a commitment's new state; of an existing one, only what changes is looked up.
-    `document_id` names the commitment's statement, whose date the framework areas need."""
+    `members`: the register's member parties; `document_id` names the commitment's statement,
+    whose date the framework areas need."""
 
     def changes(*fields: str) -> bool:
         return changed is None or any(field in changed for field in fields)
@@ -122,8 +131,8 @@ def validate_state(
         ids_by_key(session, Topic, "slug", state.topics, "topic(s)")
     if changes("areas", "brought_under_framework"):
         check_framework_dates(session, state, statement_date(session, document_id))
-    if not parties <= set(state.releasable_to):
-        raise UnprocessableError("releasable_to must include every obligor's party.")
+    if changes("parties", "releasable_to"):
+        check_releasability(state, members)
     stray = sorted(set(state.leads) - parties)
     if stray:
         raise UnprocessableError(
@@ -131,7 +140,7 @@ def validate_state(
         )
     if changes("parties", "leads", "supporting_contacts"):
         _check_contacts(session, state)
-    check_may_edit(principal, parties)
+    check_may_edit(principal, state, members)
     if changes("kind", "parties", "counterparts"):
         check_kind(state)
 
@@ -277,8 +286,27 @@ def state_of_new(request: CommitmentCreate) -> CommitmentState:
             for lead in sorted(request.leads, key=lambda lead: lead.party)
         },
         supporting_contacts=sorted(set(request.supporting_contacts)),
-        releasable_to=sorted(request.releasable_to or parties),
+        # None named: whom the register releases it to by default (with_default_releasability).
+        releasable_to=sorted(request.releasable_to or []),
     )
+
+
+def with_default_releasability(
+    session: Session, state: CommitmentState, document_id: int | None, members: Set[str]
+) -> CommitmentState:
+    """A new commitment's state released to whom the register releases it by default."""
+    issuers = session.execute(
+        select(col(Party.code))
+        .join(DocumentParty, col(DocumentParty.party_id) == col(Party.id))
+        .where(col(DocumentParty.document_id) == document_id)
+    ).scalars()
+    released = released_by_default(
+        obligors=state.parties,
+        counterparts=state.counterparts,
+        issuers=issuers,
+        members=members,
+    )
+    return replace(state, releasable_to=released)
 
 
 def _with_parties(
@@ -298,7 +326,9 @@ def _with_parties(
     return new
 
 
-def requested_state(old: CommitmentState, request: CommitmentUpdate) -> CommitmentState:
+def requested_state(
+    old: CommitmentState, request: CommitmentUpdate, members: Set[str]
+) -> CommitmentState:
     fields = request.model_fields_set - {
         "progress_note",
         "release_history",
@@ -317,7 +347,9 @@ def requested_state(old: CommitmentState, request: CommitmentUpdate) -> Commitme
     if request.obligors is not None:
         fields.add("parties")
     if "parties" in fields and "releasable_to" not in fields:
-        new = replace(new, releasable_to=sorted(set(old.releasable_to) | set(new.parties)))
+        # A new member obligor is released to; an outside one never is.
+        added = set(new.parties) & members
+        new = replace(new, releasable_to=sorted(set(old.releasable_to) | added))
     if "due_date" in fields and request.due_date is not None:
         if request.due_rule is not None:
             raise UnprocessableError("Give a due_date or a due_rule, not both.")

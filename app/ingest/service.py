@@ -62,6 +62,7 @@ from app.ingest.restatements import Known, Restatement, restated
 from app.ingest.text import paragraphs_of
 from app.meetings.models import Meeting
 from app.parties.models import Party
+from app.parties.service import member_codes
 from app.progress.models import NoteCreate
 from app.progress.service import statement_evidence
 from app.users.enums import Role
@@ -261,7 +262,9 @@ def extract(*, session: Session, document: SourceDocument, progress: Progress = 
     proposals = propose(statement, queries.vocabulary(session), progress)
     known = [
         Known(commitment_id, ref, quote)
-        for commitment_id, ref, quote in session.execute(queries.restatable(issuers))
+        for commitment_id, ref, quote in session.execute(
+            queries.restatable(_members_among(session, issuers))
+        )
     ]
     existing = list(session.exec(queries.candidates_of(id_of(document))))
     decided = [row for row in existing if row.state != CandidateState.proposed]
@@ -366,7 +369,8 @@ def list_candidates(
 
 @dataclass(frozen=True)
 class Review:
-    """A document under review, its issuing parties, and the reviewer."""
+    """A document under review, its issuing member parties (outside parties, released
+    nothing, are left out), and the reviewer."""
 
     document: SourceDocument
     issuers: list[str]
@@ -377,7 +381,15 @@ def _review(session: Session, slug: str, principal: Principal) -> Review:
     """The document whose candidates the principal reviews: one its party issued (an admin:
     any); the router lets only editors and admins decide."""
     document = find_document(session=session, slug=slug, principal=principal, reviewing=True)
-    return Review(document, parties_of(session, [id_of(document)])[id_of(document)], principal)
+    issuers = parties_of(session, [id_of(document)])[id_of(document)]
+    return Review(document, _members_among(session, issuers), principal)
+
+
+def _members_among(session: Session, issuers: list[str]) -> list[str]:
+    """The member parties among a statement's issuers: those what comes of it is released to
+    (an outside party is released nothing)."""
+    members = member_codes(session=session)
+    return [code for code in issuers if code in members]
 
 
 def _undecided(session: Session, review: Review, number: int) -> Candidate:
@@ -426,8 +438,9 @@ def _creation(
         if edits.counterparts is not None
         else [PartyRefIn(party=code) for code in row.counterparts]
     )
+    members = member_codes(session=session)
     releasable_to = edits.releasable_to or sorted(
-        {ref.party for ref in obligors} | set(review.issuers)
+        ({ref.party for ref in obligors} & members) | set(review.issuers)
     )
     _check_issuers_see(review, releasable_to)
     timing_edited = edits.due_date or edits.due_rule or edits.recurrence

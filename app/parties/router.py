@@ -30,5 +30,11 @@ def list_parties(session: SessionDep) -> Response:
 @router.patch("/{code}", response_model=PartyPublic, responses=problem_responses(403, 404))
 def update_party(code: PartyCode, body: PartyUpdate, _: AdminUser, session: SessionDep) -> Response:
     """Where the party's weekly digest of its commitments is mailed (`digest_email`; null: no
-    digest) and the language it is written in (`language`: en, ko or ja)."""
+    digest), the language it is written in (`language`: en, ko or ja), and its `standing`.
+
+    A `member` holds accounts and commitments are released to it; an `outside` party is only
+    named, as an obligor or a counterpart. An outside party may be made a member at any time
+    (it holds nothing yet); a member becomes outside only once it has no enabled user and
+    nothing is released to it (409 otherwise): disable its users and withdraw its releases
+    first."""
     return json_response(service.update_party(session=session, code=code, request=body))

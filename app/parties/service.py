@@ -1,17 +1,23 @@
 from collections import defaultdict
+from collections.abc import Iterable, Iterator, Set
+from typing import TypeVar
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
-from app.core.errors import NotFoundError
+from app.commitments import CommitmentReleasability
+from app.core.errors import ConflictError, NotFoundError, UnprocessableError
 from app.core.languages import Language
 from app.core.metadata import id_of
+from app.parties.enums import Standing
 from app.parties.models import Organization, OrganizationPublic, Party, PartyPublic, PartyUpdate
+from app.users.models import UserAccount
 
 
 def _public(party: Party, organizations: list[OrganizationPublic]) -> PartyPublic:
     return PartyPublic(
         code=party.code,
         name=party.name,
+        standing=Standing(party.standing),
         organizations=organizations,
         digest_email=party.digest_email,
         language=Language(party.language) if party.language else None,
@@ -41,12 +47,58 @@ def list_parties(*, session: Session) -> list[PartyPublic]:
     ]
 
 
+_T = TypeVar("_T")
+
+
+class MemberCodes(Set[str]):
+    """The codes of the register's member parties: the only ones anything is released to.
+    Read on first use, once: a change that needs no party's standing reads nothing."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+        self._codes: frozenset[str] | None = None
+
+    def _loaded(self) -> frozenset[str]:
+        if self._codes is None:
+            self._codes = frozenset(
+                self._session.execute(
+                    select(col(Party.code)).where(col(Party.standing) == Standing.member.value)
+                ).scalars()
+            )
+        return self._codes
+
+    def __contains__(self, code: object) -> bool:
+        return code in self._loaded()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._loaded())
+
+    def __len__(self) -> int:
+        return len(self._loaded())
+
+    @classmethod
+    def _from_iterable(cls, codes: Iterable[_T]) -> frozenset[_T]:
+        # What set operations (members & parties) build: plain codes.
+        return frozenset(codes)
+
+
+def member_codes(*, session: Session) -> MemberCodes:
+    return MemberCodes(session)
+
+
 def update_party(*, session: Session, code: str, request: PartyUpdate) -> PartyPublic:
-    """Set where a party's weekly digest goes and the language it is written in."""
+    """Set where a party's weekly digest goes, the language it is written in, and its
+    standing."""
     party = session.execute(select(Party).where(col(Party.code) == code)).scalars().first()
     if party is None:
         raise NotFoundError(f"No party {code!r}.")
     fields = request.model_fields_set
+    if "standing" in fields:
+        if request.standing is None:
+            raise UnprocessableError("A party's standing is member or outside; it cannot be null.")
+        if request.standing is Standing.outside and party.standing != Standing.outside.value:
+            _check_may_leave(session, party)
+        party.standing = request.standing.value
     if "digest_email" in fields:
         party.digest_email = request.digest_email
     if "language" in fields:
@@ -55,3 +107,24 @@ def update_party(*, session: Session, code: str, request: PartyUpdate) -> PartyP
     session.flush()
     party_id = id_of(party)
     return _public(party, _organizations(session, party_id)[party_id])
+
+
+def _check_may_leave(session: Session, party: Party) -> None:
+    """A member becomes an outside party only once nothing of a member's is left to it: no
+    enabled user (whose tokens would then be refused) and no commitment released to it.
+    Withdrawing those is a decision taken one by one, not a side effect of this change."""
+    party_id = id_of(party)
+    users = session.execute(
+        select(func.count()).where(
+            col(UserAccount.party_id) == party_id, col(UserAccount.disabled_at).is_(None)
+        )
+    ).scalar_one()
+    released = session.execute(
+        select(func.count()).where(col(CommitmentReleasability.party_id) == party_id)
+    ).scalar_one()
+    if users or released:
+        raise ConflictError(
+            f"{party.code} still has {users} enabled user(s) and {released} commitment(s) "
+            "released to it: disable those users and withdraw those releases before making it "
+            "an outside party."
+        )

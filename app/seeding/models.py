@@ -1,14 +1,16 @@
 """The shape of the seed files in ``seeds/``: validated before anything is written."""
 
+from collections.abc import Iterable, Set
 from datetime import date
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from app.commitments import CommitmentKind, CommitmentStatus, PartyRefIn
+from app.commitments import CommitmentKind, CommitmentStatus, PartyRefIn, released_by_default
 from app.core.validation import Code, Ref, Slug
 from app.deadlines.models import DueRule, Recurrence
 from app.documents.enums import DocumentKind
+from app.parties.enums import Standing
 
 # What a statement can show about a commitment on its own date.
 STATUSES_SHOWN_BY_A_STATEMENT = frozenset(
@@ -35,6 +37,7 @@ Aliases = list[Annotated[str, Field(min_length=2, max_length=80)]]
 class PartySeed(SeedModel):
     code: Code
     name: str
+    standing: Standing
     aliases: Aliases = []
 
 
@@ -171,8 +174,15 @@ class CommitmentSeed(SeedModel):
     def obligor_parties(self) -> list[str]:
         return sorted(ref.party for ref in self.obligor_refs())
 
-    def releasable_parties(self) -> list[str]:
-        return sorted(set(self.obligor_parties()) | set(self.releasable_to))
+    def releasable_parties(self, *, members: Set[str], issuers: Iterable[str]) -> list[str]:
+        """Whom the register releases it to by default, and those the seed adds."""
+        by_default = released_by_default(
+            obligors=self.obligor_parties(),
+            counterparts=[ref.party for ref in self.counterpart_refs()],
+            issuers=issuers,
+            members=members,
+        )
+        return sorted(set(by_default) | set(self.releasable_to))
 
     def counterpart_refs(self) -> list[PartyRefIn]:
         return [party_ref(ref) for ref in self.counterparts]

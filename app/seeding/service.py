@@ -26,6 +26,7 @@ from app.commitments import (
     check_framework_dates,
     check_kind,
     check_organizations,
+    check_releasability,
     current_state,
     derive_deadline,
     link_state,
@@ -43,6 +44,7 @@ from app.history import Changes
 from app.history.enums import Channel
 from app.history.service import unchanged_since
 from app.meetings.models import Meeting, MeetingSeries
+from app.parties.enums import Standing
 from app.parties.models import Organization, Party
 from app.progress import service as progress_notes
 from app.progress.models import NoteCreate
@@ -129,6 +131,9 @@ class _Loader:
         self.progress = progress
         self.report = SeedReport()
         self.documents: dict[int | None, SourceDocument] = {}
+        # Member parties' codes, and each statement's issuing parties' codes, by document id.
+        self.members: frozenset[str] = frozenset()
+        self.issued_by: dict[int | None, list[str]] = {}
 
     def existing_rows(self, model: type[Row]) -> list[Row]:
         return list(self.session.execute(select(model)).scalars())
@@ -151,9 +156,14 @@ class _Loader:
         parties = self.existing(Party, "code")
         for party_seed in reference.parties:
             if party_seed.code not in parties:
-                parties[party_seed.code] = Party(code=party_seed.code, name=party_seed.name)
+                parties[party_seed.code] = Party(
+                    code=party_seed.code, name=party_seed.name, standing=party_seed.standing.value
+                )
                 self.add("parties", parties[party_seed.code])
         self.session.flush()
+        self.members = frozenset(
+            code for code, party in parties.items() if party.standing == Standing.member.value
+        )
 
         organizations = self.existing(Organization, "code")
         for organization in reference.organizations:
@@ -193,6 +203,9 @@ class _Loader:
                 self.add("documents", documents[document_seed.slug])
         self.session.flush()
         self.documents = {document.id: document for document in documents.values()}
+        self.issued_by = {
+            documents[file.document.slug].id: file.document.parties for file in files.documents
+        }
         self.issuers(files, documents, parties, meetings)
 
         areas = self.existing(PriorityArea, "slug")
@@ -347,7 +360,9 @@ class _Loader:
             due_date=seed.due_date,
             due_rule=seed.due_rule,
             recurrence=seed.recurrence,
-            releasable_to=seed.releasable_parties(),
+            releasable_to=seed.releasable_parties(
+                members=self.members, issuers=self.issued_by[commitment.document_id]
+            ),
         )
         return replace(state_of_new(request), completed_on=seed.completed_on)
 
@@ -363,6 +378,7 @@ class _Loader:
 
     def check(self, state: CommitmentState, commitment: Commitment) -> None:
         check_kind(state)
+        check_releasability(state, self.members)
         check_organizations(self.session, state.obligor_organizations)
         check_organizations(self.session, state.counterpart_organizations)
         issued_on = self.documents[commitment.document_id].issued_on

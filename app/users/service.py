@@ -22,6 +22,7 @@ from app.core.security import (
     new_token,
 )
 from app.core.time import utcnow
+from app.parties.enums import Standing
 from app.parties.models import Party
 from app.users.enums import Role, TokenScope
 from app.users.models import (
@@ -132,6 +133,11 @@ def create_user(*, session: Session, request: UserCreate) -> IssuedToken:
         party = session.exec(select(Party).where(col(Party.code) == request.party)).first()
         if party is None:
             raise UnprocessableError(f"Unknown party {request.party!r}.")
+        if party.standing != Standing.member.value:
+            raise UnprocessableError(
+                f"{party.code} is an outside party: it is named in commitments but holds no "
+                "accounts."
+            )
         party_id = party.id
     elif request.role is not Role.admin:
         raise UnprocessableError("Viewers and editors belong to a party: give --party / 'party'.")
@@ -251,6 +257,7 @@ TOKEN_STATEMENT = (
         col(UserAccount.party_id),
         col(UserAccount.disabled_at),
         col(Party.code),
+        col(Party.standing),
         changes_now(),
     )
     .join(UserAccount, col(UserAccount.id) == col(ApiToken.user_id))
@@ -265,15 +272,18 @@ def token_is_live(
     revoked_at: datetime | None,
     expires_at: datetime | None,
     disabled_at: datetime | None,
+    standing: str | None,
     wanted: TokenScope,
 ) -> bool:
     """A token that may be used now: of the scope wanted, neither revoked nor expired, and
-    its user enabled (a board session opened with it lives only as long)."""
+    its user enabled and of a member party (or of none: an administrator); a board session
+    opened with it lives only as long."""
     return (
         scope == wanted.value
         and revoked_at is None
         and (expires_at is None or expires_at > utcnow())
         and disabled_at is None
+        and standing in (None, Standing.member.value)
     )
 
 
@@ -306,12 +316,13 @@ def authenticated(row: Sequence[Any] | None, *, digest: str, scope: TokenScope) 
     if row is None:
         raise _refused()
     (token_id, token_hash, token_scope, revoked_at, expires_at, last_used_at) = row[:6]
-    (user_id, name, role, party_id, disabled_at, party_code, changes) = row[6:]
+    (user_id, name, role, party_id, disabled_at, party_code, standing, changes) = row[6:]
     live = token_is_live(
         scope=token_scope,
         revoked_at=revoked_at,
         expires_at=expires_at,
         disabled_at=disabled_at,
+        standing=standing,
         wanted=scope,
     )
     if not digests_match(token_hash, digest) or not live:

@@ -428,3 +428,20 @@ def test_a_statement_seeded_without_its_text_cannot_be_extracted_again(
     response = client.post(f"/api/v1/documents/{slug}/candidates/extract")
     assert response.status_code == 422
     assert "without its text" in response.json()["detail"]
+
+
+def test_what_a_statement_an_outside_party_issued_with_a_member_gives_is_released_to_the_member(
+    as_user: Users,
+) -> None:
+    editor = as_user("rok-editor")
+    text = "Both sides will hold annual defense talks in Seoul.\n"
+    taken = upload(editor, text=text, parties=["CN", "ROK"], title="ROK-China statement")
+    candidate = by_quote(taken, "Both sides will hold")
+    assert sorted(candidate["obligors"]) == ["CN", "ROK"]
+    accepted = editor.post(
+        f"/api/v1/documents/{taken['document']['slug']}/candidates/{candidate['number']}/accept"
+    )
+    assert accepted.status_code == 201, accepted.text
+    made = accepted.json()["commitment"]
+    assert made["parties"] == ["CN", "ROK"]
+    assert made["releasable_to"] == ["ROK"]

@@ -253,6 +253,88 @@ def test_webhook_rows_get_opaque_ids_and_queued_bodies_carry_them_both_ways(data
     with engine.connect() as connection:
         old = connection.execute(text("SELECT body FROM webhook_delivery ORDER BY id")).scalars()
         assert [json.loads(body)["id"] for body in old] == ["evt_1", "evt_2"]
+
+
+RELEASED = text(
+    "SELECT c.ref, p.code FROM commitment_releasability r"
+    " JOIN commitment c ON c.id = r.commitment_id JOIN party p ON p.id = r.party_id"
+    " WHERE c.ref IN ('ADMM18-06', 'ADMM18-12')"
+)
+
+
+def _released(engine) -> set[tuple[str, str]]:
+    with engine.connect() as connection:
+        return {(ref, code) for ref, code in connection.execute(RELEASED)}
+
+
+def test_outside_parties_lose_releasability_and_accounts_and_get_them_back_going_down(
+    databases,
+) -> None:
+    url = databases.blank()
+    upgrade(url)
+    seed(url)
+    engine = create_engine(url)
+    downgrade(url, "0018")
+    # Below: every obligor's party is released to, China too.
+    assert _released(engine) == {
+        ("ADMM18-06", "CN"),
+        ("ADMM18-06", "ROK"),
+        ("ADMM18-12", "CN"),
+        ("ADMM18-12", "ROK"),
+    }
+    with engine.begin() as connection:
+        # A record released to China alone, and accounts of China and of the ROK.
+        connection.execute(
+            text(
+                "DELETE FROM commitment_releasability WHERE party_id = "
+                "(SELECT id FROM party WHERE code = 'ROK') AND commitment_id = "
+                "(SELECT id FROM commitment WHERE ref = 'ADMM18-12')"
+            )
+        )
+        for name, code, digest in (("cn-desk", "CN", "c" * 64), ("rok-desk", "ROK", "d" * 64)):
+            connection.execute(
+                text(
+                    "INSERT INTO user_account (name, role, party_id, created_at) SELECT :name, "
+                    "'editor', id, CURRENT_TIMESTAMP FROM party WHERE code = :code"
+                ),
+                {"name": name, "code": code},
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO api_token (user_id, token_hash, prefix, scope, created_at) "
+                    "SELECT id, :digest, 'ac_x', 'api', CURRENT_TIMESTAMP FROM user_account "
+                    "WHERE name = :name"
+                ),
+                {"name": name, "digest": digest},
+            )
+    upgrade(url)
+    with engine.connect() as connection:
+        standing = dict(connection.execute(text("SELECT code, standing FROM party")).all())
+        outside_released = connection.execute(
+            text(
+                "SELECT count(*) FROM commitment_releasability r JOIN party p "
+                "ON p.id = r.party_id WHERE p.standing = 'outside'"
+            )
+        ).scalar_one()
+        accounts = connection.execute(
+            text(
+                "SELECT u.name, u.disabled_at IS NOT NULL, t.revoked_at IS NOT NULL "
+                "FROM user_account u JOIN api_token t ON t.user_id = u.id ORDER BY u.name"
+            )
+        ).all()
+    assert {code for code, s in standing.items() if s == "member"} == {"US", "ROK", "JP"}
+    assert {"CN", "ASEAN", "UNC", "PIF", "NZ", "PH", "SG"} <= {
+        code for code, s in standing.items() if s == "outside"
+    }
+    assert outside_released == 0
+    # The record China alone saw goes to the member that issued it and is its counterpart.
+    assert _released(engine) == {("ADMM18-06", "ROK"), ("ADMM18-12", "ROK")}
+    assert [tuple(row) for row in accounts] == [
+        ("cn-desk", True, True),
+        ("rok-desk", False, False),
+    ]
+    downgrade(url, "0018")
+    assert ("ADMM18-12", "CN") in _released(engine)
     upgrade(url)
     assert drift(engine) == []
     engine.dispose()

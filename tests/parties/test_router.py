@@ -36,3 +36,51 @@ def test_administrators_set_where_a_partys_digest_goes_and_its_language(as_user)
     cleared = admin.patch("/api/v1/parties/ROK", json={"digest_email": None})
     assert cleared.json()["digest_email"] is None
     assert cleared.json()["language"] == "ko"
+
+
+def test_parties_show_whether_they_are_members_or_outside(as_user) -> None:
+    listed = as_user("us-viewer").get("/api/v1/parties").json()["items"]
+    standing = {p["code"]: p["standing"] for p in listed}
+    assert {code for code, s in standing.items() if s == "member"} == {"US", "ROK", "JP"}
+    assert {"CN", "ASEAN", "UNC", "PIF"} <= {c for c, s in standing.items() if s == "outside"}
+    seeded = {p.code: p.standing.value for p in seed_files().reference.parties}
+    assert standing == seeded
+
+
+def test_a_party_becomes_outside_only_once_it_holds_nothing(as_user) -> None:
+    admin = as_user("admin")
+    before = admin.get("/api/v1/parties").json()
+    # Japan has users and records released to it: it stays a member.
+    refused = admin.patch("/api/v1/parties/JP", json={"standing": "outside"})
+    assert refused.status_code == 409, refused.text
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert "enabled user" in refused.json()["detail"]
+    for body in ({"standing": None}, {"standing": "observer"}):
+        assert admin.patch("/api/v1/parties/JP", json=body).status_code == 422
+    assert (
+        as_user("jp-editor").patch("/api/v1/parties/CN", json={"standing": "member"}).status_code
+        == 403
+    )
+    assert admin.get("/api/v1/parties").json() == before
+    # An outside party admitted holds nothing yet, and leaves again while it holds nothing.
+    admitted = admin.patch("/api/v1/parties/CN", json={"standing": "member"})
+    assert admitted.status_code == 200, admitted.text
+    assert admitted.json()["standing"] == "member"
+    user = admin.post("/api/v1/users", json={"name": "cn-desk", "role": "viewer", "party": "CN"})
+    assert user.status_code == 201, user.text
+    assert admin.patch("/api/v1/parties/CN", json={"standing": "outside"}).status_code == 409
+    assert admin.delete(f"/api/v1/users/{user.json()['user']['id']}").status_code == 200
+    left = admin.patch("/api/v1/parties/CN", json={"standing": "outside"})
+    assert left.status_code == 200, left.text
+    assert left.json()["standing"] == "outside"
+
+
+def test_a_party_with_records_released_to_it_stays_a_member(as_user) -> None:
+    admin = as_user("admin")
+    users = admin.get("/api/v1/users").json()["items"]
+    for user in users:
+        if user["party"] == "JP":
+            assert admin.delete(f"/api/v1/users/{user['id']}").status_code == 200
+    refused = admin.patch("/api/v1/parties/JP", json={"standing": "outside"})
+    assert refused.status_code == 409, refused.text
+    assert "0 enabled user(s)" in refused.json()["detail"]

@@ -11,7 +11,7 @@ from app.core.config import Settings
 from app.core.db import Database
 from app.seeding.service import SeedError, seed_register
 from tests.conftest import SEEDS_DIR, SOURCE_STATEMENTS
-from tests.seed_data import seed_files, seeded_commitments
+from tests.seed_data import member_parties, released_to, seed_files, seeded_commitments
 
 needs_sources = pytest.mark.skipif(
     not SOURCE_STATEMENTS.is_dir(), reason="the source statements are not beside the project"
@@ -252,13 +252,21 @@ def test_the_seeded_register_follows_the_extraction_guide() -> None:
         for area in framework.areas
     }
     issued = {file.document.slug: file.document.issued_on for file in seed_files().documents}
+    members = member_parties()
     for slug, seed in seeded_commitments(archived=True):
         issued_on = issued[slug]
         obligors, counterparts = seed.obligor_parties(), [p for p, _ in seed.counterpart_refs()]
         assert seed.kind is not None, f"{seed.ref}: every seeded commitment states its kind"
-        # Releasable to its obligors and to parties added explicitly, never to a counterpart
-        # merely because it is named.
-        assert set(seed.releasable_parties()) == set(obligors) | set(seed.releasable_to)
+        # Releasable to its member obligors and to parties added explicitly, never to an
+        # outside party, nor to a counterpart merely because it is named (unless an outside
+        # party owes it: then to the member parties that issued it or are party to it).
+        released = set(released_to(slug, seed))
+        assert released <= members, seed.ref
+        if set(obligors) <= members:
+            assert released == set(obligors) | set(seed.releasable_to), seed.ref
+        else:
+            assert released >= set(obligors) & members, seed.ref
+            assert released, f"{seed.ref}: owed by an outside party, released to a member"
         if seed.kind.value == "request":
             assert counterparts, f"{seed.ref}: a request names whom it asks"
         assert not set(obligors) & set(counterparts), seed.ref

@@ -41,8 +41,9 @@ def _unseen(database: Database, statement: str, **values: object) -> None:
         ),
         lambda db: _unseen(db, "UPDATE user_account SET disabled_at = :at", at=datetime.now(UTC)),
         lambda db: _unseen(db, "UPDATE api_token SET scope = 'calendar'"),
+        lambda db: _unseen(db, "UPDATE party SET standing = 'outside' WHERE code = 'US'"),
     ],
-    ids=["revoked", "expired", "user disabled", "calendar token"],
+    ids=["revoked", "expired", "user disabled", "calendar token", "party made outside"],
 )
 def test_a_kept_answer_is_refused_to_a_token_no_longer_live(
     as_user, count_statements, database: Database, change: Callable[[Database], None]
