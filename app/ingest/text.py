@@ -6,6 +6,9 @@ dropped, never rewritten: a curly quote or a footnote marker stays as it was.
 """
 
 import re
+from functools import cache
+
+from markdown_it import MarkdownIt
 
 from app.documents.enums import TextFormat
 
@@ -18,8 +21,9 @@ OPEN_ENDING = re.compile(
     r"(,|\b(?:the|a|an|and|or|of|to|by|in|on|for|with|at|from|that|its|their|will))$"
 )
 MARKDOWN_PREFIX = re.compile(r"^\s{0,3}(#{1,6}\s+|>\s?|[-*+]\s+|\d{1,3}[.)]\s+)")
-MARKDOWN_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
-MARKDOWN_EMPHASIS = re.compile(r"(\*\*|__|\*|_|`)(?=\S)(.+?)(?<=\S)\1")
+# What an inline element of Markdown shows of itself: the text of emphasis and links, the
+# content of code spans, an image's description; raw HTML stays as it was written.
+SHOWN = frozenset({"text", "code_inline", "html_inline", "image"})
 # Elements of a saved web page that are not the statement.
 NOT_THE_STATEMENT = (
     "script", "style", "noscript", "template", "nav", "header", "footer", "aside", "form",
@@ -45,24 +49,42 @@ def _wrapped(previous: str, line: str, *, same_block: bool) -> bool:
 
 
 def _join_lines(lines: list[str]) -> list[str]:
-    paragraphs: list[str] = []
+    """Lines into paragraphs. Each paragraph is kept as its lines until it is complete, and
+    whether the next line continues it is read from its last line alone (joining a line onto
+    a long paragraph, and reading it whole each time, would grow with its square)."""
+    paragraphs: list[list[str]] = []
     same_block = False
     for line in (collapse(line) for line in lines):
         if not line:
             same_block = False
             continue
-        if paragraphs and _wrapped(paragraphs[-1], line, same_block=same_block):
-            paragraphs[-1] = f"{paragraphs[-1]} {line}"
+        if paragraphs and _wrapped(paragraphs[-1][-1], line, same_block=same_block):
+            paragraphs[-1].append(line)
         else:
-            paragraphs.append(line)
+            paragraphs.append([line])
         same_block = True
-    return paragraphs
+    return [" ".join(paragraph) for paragraph in paragraphs]
+
+
+@cache
+def _markdown() -> MarkdownIt:
+    # CommonMark's inline rules (emphasis, links, code spans), parsed in time linear in the
+    # line: a hand-written pattern for emphasis backtracks over the rest of the line for
+    # every opening mark.
+    return MarkdownIt("commonmark")
 
 
 def _markdown_line(line: str) -> str:
     line = MARKDOWN_PREFIX.sub("", line)
-    line = MARKDOWN_LINK.sub(r"\1", line)
-    return MARKDOWN_EMPHASIS.sub(r"\2", line)
+    if not line.strip():
+        return line
+    shown = []
+    for token in _markdown().parseInline(line)[0].children or []:
+        if token.type in SHOWN:
+            shown.append(token.content)
+        elif token.type in ("softbreak", "hardbreak"):
+            shown.append(" ")
+    return "".join(shown)
 
 
 def _html_paragraphs(html: str) -> list[str]:
