@@ -20,6 +20,11 @@ WORDS = re.compile(r"\S+")
 # at most this many characters of them (a subject comes first; reading all of a very long
 # sentence again for each of its clauses would grow with the square of its length).
 SUBJECT_CHARS = 200
+# The most a statement may hold (the densest real statements, at the longest text a
+# statement may have, hold about half as many): reading stops there, and the statement is
+# refused.
+MAX_SENTENCES = 10_000
+MAX_PROPOSALS = 3_000
 # Paragraphs before a clause that "both sides" or "the three ministers" may refer back to.
 RECENT_PARAGRAPHS = 2
 
@@ -49,6 +54,10 @@ class Proposal:
     timing: rules.Timing
     confidence: float
     reasons: list[str] = field(default_factory=list)
+
+
+class TooMuchToReadError(Exception):
+    """The statement holds more sentences or proposals than one statement may."""
 
 
 @dataclass(frozen=True)
@@ -317,19 +326,34 @@ def propose(
     statement: Statement, vocabulary: Vocabulary, progress: Progress = SILENT
 ) -> list[Proposal]:
     """Every candidate commitment of the statement, in the order of the text. The sentence
-    that introduces a list ("... by:") is not proposed itself: its items are."""
+    that introduces a list ("... by:") is not proposed itself: its items are. Raises
+    TooMuchToReadError as soon as the statement holds more than MAX_SENTENCES sentences or
+    MAX_PROPOSALS proposals."""
     proposals: list[Proposal] = []
     intro: str | None = None
     index = Index(statement, vocabulary)
+    sentence_count = 0
     progress.start(total=len(statement.paragraphs), description="Reading the statement")
     for number, paragraph in enumerate(statement.paragraphs, start=1):
         progress.advance()
         if intro is not None and not _list_item(paragraph):
             intro = None
-        sentences = sentence_spans(paragraph)
-        introduces = paragraph.endswith(":") and bool(sentences)
-        for sentence in sentences[:-1] if introduces else sentences:
-            proposals += _sentence_proposals(statement, vocabulary, index, number, sentence, intro)
-        if introduces:
-            intro = paragraph[sentences[-1].start : sentences[-1].end]
+        last: Span | None = None
+        for sentence in sentence_spans(paragraph):
+            if last is not None:
+                proposals += _sentence_proposals(statement, vocabulary, index, number, last, intro)
+            last, sentence_count = sentence, sentence_count + 1
+            _within_bounds(sentence_count, len(proposals))
+        if last is not None and paragraph.endswith(":"):
+            intro = paragraph[last.start : last.end]
+        elif last is not None:
+            proposals += _sentence_proposals(statement, vocabulary, index, number, last, intro)
+            _within_bounds(sentence_count, len(proposals))
     return proposals
+
+
+def _within_bounds(sentences: int, proposals: int) -> None:
+    if sentences > MAX_SENTENCES:
+        raise TooMuchToReadError(f"A statement has at most {MAX_SENTENCES:,} sentences.")
+    if proposals > MAX_PROPOSALS:
+        raise TooMuchToReadError(f"A statement proposes at most {MAX_PROPOSALS:,} candidates.")

@@ -87,6 +87,14 @@ def _text_of(body: bytes, media_type: str, charset: str) -> tuple[TextFormat, st
             f"The text is not valid {charset} (byte {exc.start}); send it as UTF-8, or name "
             "its character set in Content-Type."
         ) from None
+    except UnicodeError:
+        raise UnprocessableError(
+            f"The text cannot be read as {charset}; send it as UTF-8."
+        ) from None
+    except LookupError:
+        # A codec Python knows that turns bytes into bytes (base64, zlib) or text into text
+        # (rot13): not a character set.
+        raise UnsupportedMediaTypeError(f"{charset!r} is not a character set of text.") from None
 
 
 def _validated(data: bytes | dict[str, object], location: str) -> DocumentUpload:

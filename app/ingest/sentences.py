@@ -8,6 +8,7 @@ longer paragraph is read window by window, each starting where the last sentence
 window before could not finish began. Paragraphs of real statements are shorter than a
 window and are read whole."""
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 
@@ -51,20 +52,21 @@ def _forced_end(paragraph: str, start: int) -> int:
     return space if space > start else end
 
 
-def sentence_spans(paragraph: str) -> list[Span]:
-    """Each sentence's start and end in `paragraph`, without surrounding whitespace. Work
-    grows linearly with the paragraph: every window but the last gives up its last sentence
-    to the next, and two windows in a row advance by at least one window's length."""
-    spans: list[Span] = []
+def sentence_spans(paragraph: str) -> Iterator[Span]:
+    """Each sentence's start and end in `paragraph`, without surrounding whitespace, read as
+    they are asked for. Work grows linearly with the paragraph: every window but the last
+    gives up its last sentence to the next, and two windows in a row advance by at least
+    one window's length."""
     start = 0
     while len(paragraph) - start > WINDOW:
         found = _segmented(paragraph[start : start + WINDOW], start)
         if len(found) > 1:
-            spans += found[:-1]
+            yield from found[:-1]
             start = found[-1].start
             continue
         # One sentence fills the window: it is cut.
         end = _forced_end(paragraph, start)
-        spans += [Span(found[0].start, end)] if found and found[0].start < end else []
+        if found and found[0].start < end:
+            yield Span(found[0].start, end)
         start = end
-    return spans + _segmented(paragraph[start:], start)
+    yield from _segmented(paragraph[start:], start)

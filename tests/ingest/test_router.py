@@ -164,6 +164,12 @@ def test_text_bodies_take_their_metadata_from_the_query(as_user: Users) -> None:
     [
         ("Both sides will act.".encode("utf-16"), "text/plain", METADATA, 422, "not valid utf-8"),
         (b"Both sides will act.", "text/plain; charset=klingon", METADATA, 415, "klingon"),
+        # Codecs Python knows that are not character sets of text.
+        (b"Both sides will act.", "text/plain; charset=rot13", METADATA, 415, "rot13"),
+        (b"Qm90aCBzaWRlcw==", "text/plain; charset=base64", METADATA, 415, "base64"),
+        (b"x\x9cK\x04\x00\x00b\x00b", "text/plain; charset=zlib", METADATA, 415, "zlib"),
+        (b"Both sides will act.", "text/markdown; charset=hex", METADATA, 415, "hex"),
+        (b"\xff.example", "text/plain; charset=idna", METADATA, 422, "idna"),
         (b"Both sides will act.", "application/pdf", METADATA, 415, "text/plain"),
         (b"Both sides will act.", "plain", METADATA, 415, "text/plain"),
         (b"Both sides\x00 will act.", "text/plain", METADATA, 422, "U+0000"),
@@ -172,6 +178,9 @@ def test_text_bodies_take_their_metadata_from_the_query(as_user: Users) -> None:
         (b"Both sides will act.", "text/plain", {**METADATA, "parties": "ZZ"}, 422, "ZZ"),
         (b"Both sides will act.", "text/plain", {**METADATA, "meeting": "SCM-999"}, 422, "SCM"),
         (b"x" * 600_000, "text/plain", METADATA, 422, "500000"),
+        # More candidates, or more sentences, than one statement may hold.
+        (b"Both sides will act; " * 3_100, "text/plain", METADATA, 422, "3,000 candidates"),
+        (b"We met. " * 10_100, "text/plain", METADATA, 422, "10,000 sentences"),
         (b"Both sides will act.", "text/plain", {**METADATA, "issued_on": "2026-02-30"}, 422, ""),
     ],
 )
