@@ -2,7 +2,9 @@
 
 import hashlib
 import re
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -11,6 +13,7 @@ from sqlalchemy import func, select
 
 from app.core.db import Database
 from app.documents import SourceDocument
+from app.ingest import service
 from app.ingest.models import Candidate
 from tests.ingest.statements import JOINT_STATEMENT, PAGE
 
@@ -52,7 +55,7 @@ def by_quote(taken: dict[str, Any], start: str) -> dict[str, Any]:
 
 
 def counts(database: Database) -> tuple[int, int]:
-    with database.session() as session:
+    with database.session(write=False) as session:
         documents = session.execute(select(func.count()).select_from(SourceDocument)).scalar()
         candidates = session.execute(select(func.count()).select_from(Candidate)).scalar()
     return documents or 0, candidates or 0
@@ -437,3 +440,53 @@ def test_a_statement_seeded_without_its_text_cannot_be_extracted_again(
     response = client.post(f"/api/v1/documents/{slug}/candidates/extract")
     assert response.status_code == 422
     assert "without its text" in response.json()["detail"]
+
+
+def test_a_statement_being_read_leaves_reads_free_and_refuses_one_more(
+    as_user: Users, database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reading, finish = threading.Event(), threading.Event()
+    read_statement = service.propose
+
+    def held(*args: Any, **kwargs: Any) -> Any:
+        reading.set()
+        assert finish.wait(30)
+        return read_statement(*args, **kwargs)
+
+    us_editor, rok_editor = as_user("us-editor"), as_user("rok-editor")
+    readers = [as_user("jp-editor"), as_user("rok-viewer")]
+    for caller in [us_editor, rok_editor, *readers]:
+        # Each token's first use is recorded, a write that on SQLite would wait for the one
+        # writer, which the statement being read holds.
+        assert caller.get("/api/v1/parties").status_code == 200
+    monkeypatch.setattr(service, "propose", held)
+    with ThreadPoolExecutor(max_workers=1) as background:
+        first = background.submit(
+            us_editor.post,
+            "/api/v1/documents",
+            json={**METADATA, "parties": ["US", "ROK"], "text": JOINT_STATEMENT},
+        )
+        try:
+            assert reading.wait(30)
+            # Other parties' reads answer while the statement is read.
+            assert readers[0].get("/api/v1/commitments").status_code == 200
+            assert readers[1].get("/api/v1/reports/overdue").status_code == 200
+            # One more statement is refused at once, and nothing of it is stored.
+            before = counts(database)
+            busy = rok_editor.post(
+                "/api/v1/documents", json={**METADATA, "parties": ["ROK"], "text": "We will act."}
+            )
+            assert busy.status_code == 503, busy.text
+            assert busy.headers["content-type"] == "application/problem+json"
+            assert int(busy.headers["retry-after"]) > 0
+            assert counts(database) == before
+        finally:
+            finish.set()
+        assert first.result().status_code == 201
+    # The place is free again, after a statement taken in and after one refused.
+    refused = rok_editor.post("/api/v1/documents", json={**METADATA, "text": "x" * 500_001})
+    assert refused.status_code == 422
+    again = rok_editor.post(
+        "/api/v1/documents", json={**METADATA, "parties": ["ROK"], "text": "We will act."}
+    )
+    assert again.status_code == 201, again.text
