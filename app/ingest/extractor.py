@@ -20,11 +20,18 @@ WORDS = re.compile(r"\S+")
 # at most this many characters of them (a subject comes first; reading all of a very long
 # sentence again for each of its clauses would grow with the square of its length).
 SUBJECT_CHARS = 200
+
+
+@dataclass(frozen=True)
+class Bounds:
+    sentences: int
+    proposals: int
+
+
 # The most a statement may hold (the densest real statements, at the longest text a
 # statement may have, hold about half as many): reading stops there, and the statement is
 # refused.
-MAX_SENTENCES = 10_000
-MAX_PROPOSALS = 3_000
+STATEMENT_BOUNDS = Bounds(sentences=10_000, proposals=3_000)
 # Paragraphs before a clause that "both sides" or "the three ministers" may refer back to.
 RECENT_PARAGRAPHS = 2
 
@@ -323,12 +330,15 @@ def _sentence_proposals(
 
 
 def propose(
-    statement: Statement, vocabulary: Vocabulary, progress: Progress = SILENT
+    statement: Statement,
+    vocabulary: Vocabulary,
+    progress: Progress = SILENT,
+    bounds: Bounds | None = STATEMENT_BOUNDS,
 ) -> list[Proposal]:
     """Every candidate commitment of the statement, in the order of the text. The sentence
     that introduces a list ("... by:") is not proposed itself: its items are. Raises
-    TooMuchToReadError as soon as the statement holds more than MAX_SENTENCES sentences or
-    MAX_PROPOSALS proposals."""
+    TooMuchToReadError as soon as the statement holds more sentences or proposals than
+    `bounds` allow."""
     proposals: list[Proposal] = []
     intro: str | None = None
     index = Index(statement, vocabulary)
@@ -343,17 +353,17 @@ def propose(
             if last is not None:
                 proposals += _sentence_proposals(statement, vocabulary, index, number, last, intro)
             last, sentence_count = sentence, sentence_count + 1
-            _within_bounds(sentence_count, len(proposals))
+            _within(bounds, sentence_count, len(proposals))
         if last is not None and paragraph.endswith(":"):
             intro = paragraph[last.start : last.end]
         elif last is not None:
             proposals += _sentence_proposals(statement, vocabulary, index, number, last, intro)
-            _within_bounds(sentence_count, len(proposals))
+            _within(bounds, sentence_count, len(proposals))
     return proposals
 
 
-def _within_bounds(sentences: int, proposals: int) -> None:
-    if sentences > MAX_SENTENCES:
-        raise TooMuchToReadError(f"A statement has at most {MAX_SENTENCES:,} sentences.")
-    if proposals > MAX_PROPOSALS:
-        raise TooMuchToReadError(f"A statement proposes at most {MAX_PROPOSALS:,} candidates.")
+def _within(bounds: Bounds | None, sentences: int, proposals: int) -> None:
+    if bounds is not None and sentences > bounds.sentences:
+        raise TooMuchToReadError(f"A statement has at most {bounds.sentences:,} sentences.")
+    if bounds is not None and proposals > bounds.proposals:
+        raise TooMuchToReadError(f"A statement proposes at most {bounds.proposals:,} candidates.")
