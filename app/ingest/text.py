@@ -7,10 +7,14 @@ dropped, never rewritten: a curly quote or a footnote marker stays as it was.
 
 import re
 from functools import cache
+from typing import TYPE_CHECKING
 
 from markdown_it import MarkdownIt
 
 from app.documents.enums import TextFormat
+
+if TYPE_CHECKING:
+    from bs4 import Tag
 
 WHITESPACE = re.compile(r"\s+")
 # Marks that end a sentence or a quotation (closing quotes: U+201D, U+2019).
@@ -87,20 +91,43 @@ def _markdown_line(line: str) -> str:
     return "".join(shown)
 
 
+def _containing_blocks(root: "Tag") -> set[int]:
+    """The blocks below `root` that have blocks inside (theirs are the paragraphs), found in
+    one pass from each element to its nearest enclosing block (asking each block for the
+    blocks below it read its whole subtree again, and nested blocks made that quadratic)."""
+    from bs4 import Tag
+
+    nearest: dict[int, Tag | None] = {id(root): None}
+    containing = set()
+    for element in root.descendants:
+        if not isinstance(element, Tag) or element.parent is None:
+            continue
+        parent = element.parent
+        enclosing = parent if parent is not root and parent.name in BLOCKS else nearest[id(parent)]
+        nearest[id(element)] = enclosing
+        if enclosing is not None and element.name in BLOCKS:
+            containing.add(id(enclosing))
+    return containing
+
+
 def _html_paragraphs(html: str) -> list[str]:
     # Imported here: most statements are plain text, and the command starts faster without it.
     from bs4 import BeautifulSoup, Tag
 
     soup = BeautifulSoup(html, "html.parser")
     for element in soup.find_all(NOT_THE_STATEMENT):
-        element.decompose()
+        if not element.decomposed:  # not inside one removed already
+            element.decompose()
     for line_break in soup.find_all("br"):
         line_break.replace_with(" ")
     root = soup.find("main") or soup.find("article") or soup.body or soup
+    if not isinstance(root, Tag):
+        return []
+    containing = _containing_blocks(root)
     paragraphs = []
-    for block in root.find_all(BLOCKS) if isinstance(root, Tag) else []:
-        if block.find(BLOCKS):
-            continue  # its inner blocks are paragraphs of their own
+    for block in root.find_all(BLOCKS):
+        if id(block) in containing:
+            continue
         text = collapse(block.get_text())
         if text:
             paragraphs.append(text)

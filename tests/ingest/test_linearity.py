@@ -11,7 +11,7 @@ import pytest
 from app.documents import TextFormat
 from app.ingest.extractor import Statement, propose
 from app.ingest.text import paragraphs_of
-from tests.ingest.statements import JOINT_STATEMENT
+from tests.ingest.statements import JOINT_STATEMENT, PAGE
 from tests.ingest.test_extractor import ISSUED, VOCABULARY
 
 CHARS = 6_000
@@ -47,6 +47,9 @@ def _reading(unit: str, chars: int, text_format: TextFormat) -> Callable[[], obj
         ("*a ", TextFormat.markdown),  # emphasis opened and never closed
         ("**a_[", TextFormat.markdown),
         ("Both sides will\n", TextFormat.plain),  # a line wrapped again and again
+        ("<p>", TextFormat.html),  # blocks never closed, each inside the one before
+        ("<nav><p>a", TextFormat.html),  # elements dropped, each inside the one before
+        (PAGE, TextFormat.html),
         (JOINT_STATEMENT, TextFormat.plain),
     ],
 )
