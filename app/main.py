@@ -118,6 +118,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     state_preconditions_in_schema(app)
     app.state.database = Database(settings)
     app.state.request_gate = anyio.CapacityLimiter(settings.worker_threads)
+    app.state.ingest_slots = anyio.CapacityLimiter(settings.ingest_concurrency)
     budget = settings.response_cache_mb * 1024 * 1024
     app.state.response_cache = ResponseCache(budget) if budget else None
     app.state.migration_head = head_revision(settings.database_url)

@@ -211,7 +211,7 @@ def _ingest_in_process(url: str) -> float:
     return seconds
 
 
-def _seeded_database(backend_url: str, scratch: Path) -> str:
+def seeded_database(backend_url: str, scratch: Path) -> str:
     url = _empty_database(backend_url, scratch, "bench_ingest")
     database = Database(Settings(database_url=url))
     with database.transaction() as session:
@@ -242,7 +242,7 @@ def ingesting(backend_url: str) -> list[Timing]:
     backend = "SQLite" if backend_url.startswith("sqlite") else "PostgreSQL"
     detail = f"a {STATEMENT_KB} KB statement into the seeded register"
     with tempfile.TemporaryDirectory() as scratch:
-        url = _seeded_database(backend_url, Path(scratch))
+        url = seeded_database(backend_url, Path(scratch))
         token = issue_tokens(url)["editor"]
         with serving(
             "app.main:create_app",

@@ -11,13 +11,22 @@ import os
 import platform
 import sqlite3
 import subprocess
+import tempfile
 from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
-from bench.commands import Timing, ingesting, overdue_command, seeding, stack_imports
+from bench import reading
+from bench.commands import (
+    Timing,
+    ingesting,
+    overdue_command,
+    seeded_database,
+    seeding,
+    stack_imports,
+)
 from bench.datasets import Dataset, ensure, issue_tokens
 from bench.http import Comparison, compare
 from bench.scans import Scan, Streamed, scans, streamed_report
@@ -184,6 +193,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10, help="Length of each wrk run")
     parser.add_argument("--large", type=int, default=1_000_000, help="The large register")
     parser.add_argument("--fresh", action="store_true", help="Regenerate every register")
+    parser.add_argument(
+        "--statements",
+        type=Path,
+        default=ROOT.parent / "shared" / "seeds",
+        help="Folder with the real statements the seeds quote (the real statement to read)",
+    )
     arguments = parser.parse_args()
     wrk_path()
     started = datetime.now(UTC)
@@ -210,6 +225,13 @@ def main() -> None:
     timings += seeding(sqlite_url) + seeding(arguments.pg_url)
     timings += ingesting(sqlite_url) + ingesting(arguments.pg_url)
     imports = stack_imports()
+    print("reading statements...", flush=True)
+    readings = reading.readings(arguments.statements)
+    with tempfile.TemporaryDirectory() as scratch:
+        reading_url = seeded_database(sqlite_url, Path(scratch))
+        posted = reading.posted(
+            reading_url, issue_tokens(reading_url)["editor"], arguments.statements
+        )
     report = [
         "# Benchmark results",
         "",
@@ -243,6 +265,21 @@ def main() -> None:
         "Median of 5 runs, wall time of the whole process.",
         "",
         *_commands(timings, imports),
+        "",
+        "## Reading a statement",
+        "",
+        "Time per KB to read a statement into its proposals (paragraphs, sentences, clauses, "
+        "the rules), in process, without the bounds a request has (median of "
+        f"{reading.REPEATS}; one run at the largest size). The floor is the same reading at "
+        "the smallest size, in the same run.",
+        "",
+        *reading.table(readings),
+        "",
+        "The same statements at the largest size, POSTed to one worker on SQLite (the seeded "
+        "register) while another caller reads a page of commitments every 50 ms: a hostile "
+        "statement is refused once reading reaches its 3,001st candidate.",
+        "",
+        *reading.posted_table(posted),
         "",
     ]
     RESULTS.parent.mkdir(parents=True, exist_ok=True)

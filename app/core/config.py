@@ -24,6 +24,9 @@ class Settings(BaseSettings):
     # Few: requests are mostly CPU-bound under one interpreter lock, and more threads only
     # contend for it (docs/performance.md).
     worker_threads: int = Field(default=4, ge=1, le=256)
+    # Statements read at once per process (reading one is CPU work of up to seconds): more
+    # answer 503 with Retry-After, so that the other request threads stay free for reads.
+    ingest_concurrency: int = Field(default=1, ge=1, le=16)
     pool_timeout_seconds: float = Field(default=10.0, gt=0)
     max_body_bytes: int = Field(default=1_000_000, ge=1024)
     seeds_dir: Path = PACKAGED_SEEDS

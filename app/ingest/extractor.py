@@ -1,6 +1,7 @@
 """Proposes candidate commitments from a statement's paragraphs, by the extraction guide."""
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -15,6 +16,24 @@ CONTEXT_WORDS = 6
 # Less sure of a proposal whose obligors no words in the text name.
 ASSUMED_OBLIGORS = 0.15
 WORDS = re.compile(r"\S+")
+# A clause without a subject of its own takes its sentence's: the sentence's opening words,
+# at most this many characters of them (a subject comes first; reading all of a very long
+# sentence again for each of its clauses would grow with the square of its length).
+SUBJECT_CHARS = 200
+
+
+@dataclass(frozen=True)
+class Bounds:
+    sentences: int
+    proposals: int
+
+
+# The most a statement may hold (the densest real statements, at the longest text a
+# statement may have, hold about half as many): reading stops there, and the statement is
+# refused.
+STATEMENT_BOUNDS = Bounds(sentences=10_000, proposals=3_000)
+# Paragraphs before a clause that "both sides" or "the three ministers" may refer back to.
+RECENT_PARAGRAPHS = 2
 
 
 @dataclass(frozen=True)
@@ -44,6 +63,10 @@ class Proposal:
     reasons: list[str] = field(default_factory=list)
 
 
+class TooMuchToReadError(Exception):
+    """The statement holds more sentences or proposals than one statement may."""
+
+
 @dataclass(frozen=True)
 class Statement:
     paragraphs: list[str]
@@ -51,10 +74,57 @@ class Statement:
     issued_on: date
 
 
-def _context(paragraph: str, start: int, end: int) -> tuple[str, str]:
-    before = " ".join(WORDS.findall(paragraph[:start])[-CONTEXT_WORDS:])
-    after = " ".join(WORDS.findall(paragraph[end:])[:CONTEXT_WORDS])
-    return before, after
+class Index:
+    """The words of each paragraph and the parties named in it, by position, found once per
+    paragraph: looking for them again in all the text before each clause grew with the
+    square of the statement."""
+
+    def __init__(self, statement: Statement, vocabulary: Vocabulary) -> None:
+        self._paragraphs = statement.paragraphs
+        self._vocabulary = vocabulary
+        self._words: dict[int, tuple[list[int], list[int]]] = {}
+        self._named: dict[int, dict[str, list[int]]] = {}
+
+    def _word_spans(self, number: int) -> tuple[list[int], list[int]]:
+        if number not in self._words:
+            found = [m.span() for m in WORDS.finditer(self._paragraphs[number - 1])]
+            self._words[number] = ([s for s, _ in found], [e for _, e in found])
+        return self._words[number]
+
+    def context(self, number: int, start: int, end: int) -> tuple[str, str]:
+        """The words of paragraph `number` before `start` and after `end`, as many as the
+        context holds (a word cut by either end counts only its part outside)."""
+        paragraph = self._paragraphs[number - 1]
+        starts, ends = self._word_spans(number)
+        first_after, last_before = bisect_right(ends, end), bisect_left(starts, start)
+        before = [
+            paragraph[starts[i] : min(ends[i], start)]
+            for i in range(max(0, last_before - CONTEXT_WORDS), last_before)
+        ]
+        after = [
+            paragraph[max(starts[i], end) : ends[i]]
+            for i in range(first_after, min(len(starts), first_after + CONTEXT_WORDS))
+        ]
+        return " ".join(before), " ".join(after)
+
+    def _party_positions(self, number: int) -> dict[str, list[int]]:
+        if number not in self._named:
+            positions: dict[str, list[int]] = {}
+            for at, name in self._vocabulary.named_in(self._paragraphs[number - 1]):
+                positions.setdefault(name.party, []).append(at)
+            self._named[number] = positions
+        return self._named[number]
+
+    def parties_before(self, number: int, start: int) -> list[str]:
+        """The parties named in the recent paragraphs and in paragraph `number` before
+        `start`, the one named last first."""
+        latest: dict[str, tuple[int, int]] = {}
+        for earlier in range(max(1, number - RECENT_PARAGRAPHS), number + 1):
+            for party, positions in self._party_positions(earlier).items():
+                count = bisect_left(positions, start) if earlier == number else len(positions)
+                if count:
+                    latest[party] = (earlier, positions[count - 1])
+        return sorted(latest, key=lambda party: latest[party], reverse=True)
 
 
 @dataclass(frozen=True)
@@ -101,18 +171,16 @@ def _subject_names(subject: str, vocabulary: Vocabulary) -> list[str]:
     return _party_codes(_names(vocabulary, subject[: cut.start()] if cut else subject))
 
 
-def _joint_parties(
-    subject: str, earlier: str, statement: Statement, vocabulary: Vocabulary
-) -> set[str]:
+def _joint_parties(subject: str, earlier: list[str], statement: Statement) -> set[str]:
     """The issuing parties, and for "both sides" or "the three ministers" as many of the
-    parties named most recently before as the words count."""
+    parties named most recently before (`earlier`, the latest first) as the words count."""
     parties = set(statement.parties)
     match = rules.THE_N.search(subject)
     wanted = COUNT_WORDS[match.group(1).lower()] if match else 2 if "both" in subject.lower() else 0
-    for _, name in reversed(vocabulary.named_in(earlier)):
+    for party in earlier:
         if len(parties) >= wanted:
             break
-        parties.add(name.party)
+        parties.add(party)
     return parties
 
 
@@ -125,7 +193,7 @@ class Parties:
 
 
 def who(
-    subject: str, rest: str, earlier: str, statement: Statement, vocabulary: Vocabulary
+    subject: str, rest: str, earlier: list[str], statement: Statement, vocabulary: Vocabulary
 ) -> Parties:
     """Obligors and counterparts: joint language binds the issuing parties (and as many
     parties named just before as "both sides" or "the three ..." count); a named subject
@@ -133,7 +201,7 @@ def who(
     named_subject = _subject_names(subject, vocabulary)
     assumed = False
     if rules.JOINT.search(subject):
-        obligors = _joint_parties(subject, earlier, statement, vocabulary)
+        obligors = _joint_parties(subject, earlier, statement)
         reason = "obligors: joint language"
     elif named_subject:
         obligors = set(named_subject)
@@ -145,12 +213,12 @@ def who(
     return Parties(sorted(obligors), counterparts, reason, assumed)
 
 
-def _located(paragraph: str, span: Span) -> tuple[str, int, str, str]:
+def _located(index: Index, paragraph: str, number: int, span: Span) -> tuple[str, int, str, str]:
     """The clause of `span` without its joining punctuation, where it starts, and the words
     before and after it."""
     clause = paragraph[span.start : span.end].strip(" ,;-•")
     start = paragraph.index(clause, span.start) if clause else span.start
-    before, after = _context(paragraph, start, start + len(clause))
+    before, after = index.context(number, start, start + len(clause))
     return clause, start, before, after
 
 
@@ -169,13 +237,14 @@ def scored(tags: list[Tag], text: str, issued_on: date) -> list[Scored]:
 def propose_clause(
     statement: Statement,
     vocabulary: Vocabulary,
+    index: Index,
     number: int,
     span: Span,
     intro: str | None,
     sentence_start: int,
 ) -> Proposal | None:
     paragraph = statement.paragraphs[number - 1]
-    clause, start, before, after = _located(paragraph, span)
+    clause, start, before, after = _located(index, paragraph, number, span)
     found = rules.first_cue(clause, list_item=intro is not None) if clause else None
     refusal = rules.not_a_commitment(clause, found[1].start() if found else None)
     if found is None or refusal is not None:
@@ -183,11 +252,11 @@ def propose_clause(
     cue, match = found
     subject, rest = clause[: match.start()], clause[match.end() :]
     if not subject.strip():
-        subject = paragraph[sentence_start:start]  # the sentence's subject, before this verb
+        # the sentence's subject, before this verb
+        subject = paragraph[sentence_start : min(start, sentence_start + SUBJECT_CHARS)]
     if cue is rules.UNDER_WAY and intro is not None:
         subject = intro  # the list's introduction names who acts
-    recent = statement.paragraphs[max(0, number - 3) : number - 1]
-    parties = who(subject, rest, " ".join([*recent, paragraph[:start]]), statement, vocabulary)
+    parties = who(subject, rest, index.parties_before(number, start), statement, vocabulary)
     timing = rules.timing_of(clause, statement.issued_on)
     kind = rules.kind_of(cue, len(parties.obligors), timing)
     reasons = [f"cue: {cue.name} ({match.group(0)!r})", f"kind: {kind.value}", parties.reason]
@@ -214,11 +283,12 @@ def propose_clause(
 
 
 def _continued(
-    previous: Proposal, statement: Statement, vocabulary: Vocabulary, span: Span
+    previous: Proposal, statement: Statement, vocabulary: Vocabulary, index: Index, span: Span
 ) -> Proposal:
     """The second of two coordinated undertakings: the first one's verb, subject and kind;
     its own counterparts, topics and areas."""
-    clause, start, before, after = _located(statement.paragraphs[previous.paragraph - 1], span)
+    number = previous.paragraph
+    clause, start, before, after = _located(index, statement.paragraphs[number - 1], number, span)
     named = set(_party_codes(_names(vocabulary, clause)))
     return replace(
         previous,
@@ -239,35 +309,61 @@ def _list_item(paragraph: str) -> bool:
 
 
 def _sentence_proposals(
-    statement: Statement, vocabulary: Vocabulary, number: int, sentence: Span, intro: str | None
+    statement: Statement,
+    vocabulary: Vocabulary,
+    index: Index,
+    number: int,
+    sentence: Span,
+    intro: str | None,
 ) -> Iterator[Proposal]:
     paragraph = statement.paragraphs[number - 1]
     previous: Proposal | None = None
     for clause in clauses(paragraph[sentence.start : sentence.end], sentence.start):
-        proposal = propose_clause(statement, vocabulary, number, clause.span, intro, sentence.start)
+        proposal = propose_clause(
+            statement, vocabulary, index, number, clause.span, intro, sentence.start
+        )
         if proposal is None and clause.continues and previous is not None:
-            proposal = _continued(previous, statement, vocabulary, clause.span)
+            proposal = _continued(previous, statement, vocabulary, index, clause.span)
         if proposal is not None:
             previous = proposal
             yield proposal
 
 
 def propose(
-    statement: Statement, vocabulary: Vocabulary, progress: Progress = SILENT
+    statement: Statement,
+    vocabulary: Vocabulary,
+    progress: Progress = SILENT,
+    bounds: Bounds | None = STATEMENT_BOUNDS,
 ) -> list[Proposal]:
     """Every candidate commitment of the statement, in the order of the text. The sentence
-    that introduces a list ("... by:") is not proposed itself: its items are."""
+    that introduces a list ("... by:") is not proposed itself: its items are. Raises
+    TooMuchToReadError as soon as the statement holds more sentences or proposals than
+    `bounds` allow."""
     proposals: list[Proposal] = []
     intro: str | None = None
+    index = Index(statement, vocabulary)
+    sentence_count = 0
     progress.start(total=len(statement.paragraphs), description="Reading the statement")
     for number, paragraph in enumerate(statement.paragraphs, start=1):
         progress.advance()
         if intro is not None and not _list_item(paragraph):
             intro = None
-        sentences = sentence_spans(paragraph)
-        introduces = paragraph.endswith(":") and bool(sentences)
-        for sentence in sentences[:-1] if introduces else sentences:
-            proposals += _sentence_proposals(statement, vocabulary, number, sentence, intro)
-        if introduces:
-            intro = paragraph[sentences[-1].start : sentences[-1].end]
+        last: Span | None = None
+        for sentence in sentence_spans(paragraph):
+            if last is not None:
+                proposals += _sentence_proposals(statement, vocabulary, index, number, last, intro)
+            last, sentence_count = sentence, sentence_count + 1
+            _within(bounds, sentence_count, len(proposals))
+        if last is not None and paragraph.endswith(":"):
+            intro = paragraph[last.start : last.end]
+        elif last is not None:
+            proposals += _sentence_proposals(statement, vocabulary, index, number, last, intro)
+            _within(bounds, sentence_count, len(proposals))
     return proposals
+
+
+def _within(bounds: Bounds | None, sentences: int, proposals: int) -> None:
+    if bounds is not None and sentences > bounds.sentences:
+        raise TooMuchToReadError(f"A statement has at most {bounds.sentences:,} sentences.")
+    if bounds is not None and proposals > bounds.proposals:
+        raise TooMuchToReadError(f"A statement proposes at most {bounds.proposals:,} candidates.")

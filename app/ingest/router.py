@@ -1,7 +1,9 @@
 import codecs
+from collections.abc import AsyncIterator
 from email.message import Message
-from typing import Annotated
+from typing import Annotated, Any
 
+import anyio
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
@@ -9,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic import Field as PydanticField
 
 from app.commitments import CommitmentKind
-from app.core.errors import UnprocessableError, UnsupportedMediaTypeError
+from app.core.errors import ServiceBusyError, UnprocessableError, UnsupportedMediaTypeError
 from app.core.openapi import body_in_media_types, problem_responses
 from app.core.responses import json_response
 from app.core.sessions import SessionDep
@@ -40,6 +42,13 @@ router = APIRouter(
 )
 Number = Annotated[int, Path(ge=1, le=MAX_ID, description="The candidate's number")]
 TEXT_TYPES = [text_format.value for text_format in TextFormat]
+RETRY_AFTER_SECONDS = 10
+BUSY: dict[int | str, dict[str, Any]] = {
+    503: {
+        **problem_responses(503)[503],
+        "description": "Busy: other statements are being read; try again after Retry-After",
+    }
+}
 
 
 class UploadMetadata(BaseModel):
@@ -88,6 +97,14 @@ def _text_of(body: bytes, media_type: str, charset: str) -> tuple[TextFormat, st
             f"The text is not valid {charset} (byte {exc.start}); send it as UTF-8, or name "
             "its character set in Content-Type."
         ) from None
+    except UnicodeError:
+        raise UnprocessableError(
+            f"The text cannot be read as {charset}; send it as UTF-8."
+        ) from None
+    except LookupError:
+        # A codec Python knows that turns bytes into bytes (base64, zlib) or text into text
+        # (rot13): not a character set.
+        raise UnsupportedMediaTypeError(f"{charset!r} is not a character set of text.") from None
 
 
 def _validated(data: bytes | dict[str, object], location: str) -> DocumentUpload:
@@ -121,6 +138,30 @@ async def statement_upload(
 Upload = Annotated[DocumentUpload, Depends(statement_upload)]
 
 
+async def reading_slot(request: Request) -> AsyncIterator[None]:
+    """One of the process's few places for reading a statement (COMMITMENTS_INGEST_CONCURRENCY),
+    held until the request ends; none free answers 503 at once. Reading is CPU work: without
+    a bound, a few uploads would hold every request thread while reads wait. It is taken
+    before the request's transaction begins, so that an upload refused never waits for the
+    database (on SQLite, for the writer an upload being read holds)."""
+    slots: anyio.CapacityLimiter = request.app.state.ingest_slots
+    holder = object()
+    try:
+        slots.acquire_on_behalf_of_nowait(holder)
+    except anyio.WouldBlock:
+        raise ServiceBusyError(
+            "Other statements are being read; send this one again in a moment.",
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        ) from None
+    try:
+        yield
+    finally:
+        slots.release_on_behalf_of(holder)
+
+
+ReadingSlot = Annotated[None, Depends(reading_slot)]
+
+
 @router.post(
     "",
     response_model=TakenIn,
@@ -128,10 +169,13 @@ Upload = Annotated[DocumentUpload, Depends(statement_upload)]
     responses={
         200: {"description": "The same text was taken in before: its document"},
         **problem_responses(403, 409, 413, 415),
+        **BUSY,
     },
     openapi_extra=body_in_media_types(DocumentUpload, TEXT_TYPES),
 )
-def take_in(upload: Upload, principal: EditorUser, session: SessionDep) -> Response:
+def take_in(
+    upload: Upload, _slot: ReadingSlot, principal: EditorUser, session: SessionDep
+) -> Response:
     """Take a statement in (JSON, or its text as the body with the metadata as query
     parameters) and answer its candidate commitments."""
     taken = service.take_in(
@@ -164,9 +208,11 @@ def list_candidates(
 @router.post(
     "/{slug}/candidates/extract",
     response_model=CandidateList,
-    responses=problem_responses(403, 404),
+    responses={**problem_responses(403, 404), **BUSY},
 )
-def re_extract(slug: Slug, principal: EditorUser, session: SessionDep) -> Response:
+def re_extract(
+    slug: Slug, _slot: ReadingSlot, principal: EditorUser, session: SessionDep
+) -> Response:
     """Propose the candidates again by the current rules; decisions made stay."""
     return json_response(service.re_extract(session=session, slug=slug, principal=principal))
 

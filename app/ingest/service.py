@@ -44,7 +44,7 @@ from app.documents import (
 )
 from app.ingest import queries
 from app.ingest.enums import CandidateState
-from app.ingest.extractor import Proposal, Statement, propose
+from app.ingest.extractor import Proposal, Statement, TooMuchToReadError, propose
 from app.ingest.models import (
     BulkDecision,
     Candidate,
@@ -245,12 +245,9 @@ def _proposed(proposal: Proposal, restatement: Restatement | None) -> dict[str, 
     }
 
 
-def _overlaps(row: Candidate, proposal: Proposal) -> bool:
-    return (
-        row.paragraph == proposal.paragraph
-        and row.quote_start < proposal.end
-        and proposal.start < row.quote_end
-    )
+def _overlaps_any(rows: list[Candidate], proposal: Proposal) -> bool:
+    """Whether the proposal overlaps one of `rows` (candidates of its paragraph)."""
+    return any(row.quote_start < proposal.end and proposal.start < row.quote_end for row in rows)
 
 
 def extract(*, session: Session, document: SourceDocument, progress: Progress = SILENT) -> None:
@@ -259,7 +256,10 @@ def extract(*, session: Session, document: SourceDocument, progress: Progress = 
     dropped when the rules no longer propose them."""
     issuers = parties_of(session, [id_of(document)])[id_of(document)]
     statement = Statement(document.paragraphs or [], issuers, document.issued_on)
-    proposals = propose(statement, queries.vocabulary(session), progress)
+    try:
+        proposals = propose(statement, queries.vocabulary(session), progress)
+    except TooMuchToReadError as exc:
+        raise UnprocessableError(f"{exc} Send it in parts.") from None
     known = [
         Known(commitment_id, ref, quote)
         for commitment_id, ref, quote in session.execute(
@@ -267,7 +267,10 @@ def extract(*, session: Session, document: SourceDocument, progress: Progress = 
         )
     ]
     existing = list(session.exec(queries.candidates_of(id_of(document))))
-    decided = [row for row in existing if row.state != CandidateState.proposed]
+    decided: dict[int, list[Candidate]] = {}
+    for candidate in existing:
+        if candidate.state != CandidateState.proposed:
+            decided.setdefault(candidate.paragraph, []).append(candidate)
     undecided = {
         (row.paragraph, row.quote_start, row.quote_end): row
         for row in existing
@@ -275,7 +278,7 @@ def extract(*, session: Session, document: SourceDocument, progress: Progress = 
     }
     number = max((row.number for row in existing), default=0)
     for proposal in proposals:
-        if any(_overlaps(row, proposal) for row in decided):
+        if _overlaps_any(decided.get(proposal.paragraph, []), proposal):
             continue
         values = _proposed(proposal, restated(proposal.quote, known))
         row = undecided.pop((proposal.paragraph, proposal.start, proposal.end), None)

@@ -6,8 +6,15 @@ dropped, never rewritten: a curly quote or a footnote marker stays as it was.
 """
 
 import re
+from functools import cache
+from typing import TYPE_CHECKING
+
+from markdown_it import MarkdownIt
 
 from app.documents.enums import TextFormat
+
+if TYPE_CHECKING:
+    from bs4 import Tag
 
 WHITESPACE = re.compile(r"\s+")
 # Marks that end a sentence or a quotation (closing quotes: U+201D, U+2019).
@@ -18,8 +25,9 @@ OPEN_ENDING = re.compile(
     r"(,|\b(?:the|a|an|and|or|of|to|by|in|on|for|with|at|from|that|its|their|will))$"
 )
 MARKDOWN_PREFIX = re.compile(r"^\s{0,3}(#{1,6}\s+|>\s?|[-*+]\s+|\d{1,3}[.)]\s+)")
-MARKDOWN_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
-MARKDOWN_EMPHASIS = re.compile(r"(\*\*|__|\*|_|`)(?=\S)(.+?)(?<=\S)\1")
+# What an inline element of Markdown shows of itself: the text of emphasis and links, the
+# content of code spans, an image's description; raw HTML stays as it was written.
+SHOWN = frozenset({"text", "code_inline", "html_inline", "image"})
 # Elements of a saved web page that are not the statement.
 NOT_THE_STATEMENT = (
     "script", "style", "noscript", "template", "nav", "header", "footer", "aside", "form",
@@ -45,24 +53,61 @@ def _wrapped(previous: str, line: str, *, same_block: bool) -> bool:
 
 
 def _join_lines(lines: list[str]) -> list[str]:
-    paragraphs: list[str] = []
+    """Lines into paragraphs. Each paragraph is kept as its lines until it is complete, and
+    whether the next line continues it is read from its last line alone (joining a line onto
+    a long paragraph, and reading it whole each time, would grow with its square)."""
+    paragraphs: list[list[str]] = []
     same_block = False
     for line in (collapse(line) for line in lines):
         if not line:
             same_block = False
             continue
-        if paragraphs and _wrapped(paragraphs[-1], line, same_block=same_block):
-            paragraphs[-1] = f"{paragraphs[-1]} {line}"
+        if paragraphs and _wrapped(paragraphs[-1][-1], line, same_block=same_block):
+            paragraphs[-1].append(line)
         else:
-            paragraphs.append(line)
+            paragraphs.append([line])
         same_block = True
-    return paragraphs
+    return [" ".join(paragraph) for paragraph in paragraphs]
+
+
+@cache
+def _markdown() -> MarkdownIt:
+    # CommonMark's inline rules (emphasis, links, code spans), parsed in time linear in the
+    # line: a hand-written pattern for emphasis backtracks over the rest of the line for
+    # every opening mark.
+    return MarkdownIt("commonmark")
 
 
 def _markdown_line(line: str) -> str:
     line = MARKDOWN_PREFIX.sub("", line)
-    line = MARKDOWN_LINK.sub(r"\1", line)
-    return MARKDOWN_EMPHASIS.sub(r"\2", line)
+    if not line.strip():
+        return line
+    shown = []
+    for token in _markdown().parseInline(line)[0].children or []:
+        if token.type in SHOWN:
+            shown.append(token.content)
+        elif token.type in ("softbreak", "hardbreak"):
+            shown.append(" ")
+    return "".join(shown)
+
+
+def _containing_blocks(root: "Tag") -> set[int]:
+    """The blocks below `root` that have blocks inside (theirs are the paragraphs), found in
+    one pass from each element to its nearest enclosing block (asking each block for the
+    blocks below it read its whole subtree again, and nested blocks made that quadratic)."""
+    from bs4 import Tag
+
+    nearest: dict[int, Tag | None] = {id(root): None}
+    containing = set()
+    for element in root.descendants:
+        if not isinstance(element, Tag) or element.parent is None:
+            continue
+        parent = element.parent
+        enclosing = parent if parent is not root and parent.name in BLOCKS else nearest[id(parent)]
+        nearest[id(element)] = enclosing
+        if enclosing is not None and element.name in BLOCKS:
+            containing.add(id(enclosing))
+    return containing
 
 
 def _html_paragraphs(html: str) -> list[str]:
@@ -71,14 +116,18 @@ def _html_paragraphs(html: str) -> list[str]:
 
     soup = BeautifulSoup(html, "html.parser")
     for element in soup.find_all(NOT_THE_STATEMENT):
-        element.decompose()
+        if not element.decomposed:  # not inside one removed already
+            element.decompose()
     for line_break in soup.find_all("br"):
         line_break.replace_with(" ")
     root = soup.find("main") or soup.find("article") or soup.body or soup
+    if not isinstance(root, Tag):
+        return []
+    containing = _containing_blocks(root)
     paragraphs = []
-    for block in root.find_all(BLOCKS) if isinstance(root, Tag) else []:
-        if block.find(BLOCKS):
-            continue  # its inner blocks are paragraphs of their own
+    for block in root.find_all(BLOCKS):
+        if id(block) in containing:
+            continue
         text = collapse(block.get_text())
         if text:
             paragraphs.append(text)

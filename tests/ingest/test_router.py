@@ -2,7 +2,9 @@
 
 import hashlib
 import re
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -11,6 +13,7 @@ from sqlalchemy import func, select
 
 from app.core.db import Database
 from app.documents import SourceDocument
+from app.ingest import service
 from app.ingest.models import Candidate
 from tests.ingest.statements import JOINT_STATEMENT, PAGE
 
@@ -52,7 +55,7 @@ def by_quote(taken: dict[str, Any], start: str) -> dict[str, Any]:
 
 
 def counts(database: Database) -> tuple[int, int]:
-    with database.session() as session:
+    with database.session(write=False) as session:
         documents = session.execute(select(func.count()).select_from(SourceDocument)).scalar()
         candidates = session.execute(select(func.count()).select_from(Candidate)).scalar()
     return documents or 0, candidates or 0
@@ -164,6 +167,12 @@ def test_text_bodies_take_their_metadata_from_the_query(as_user: Users) -> None:
     [
         ("Both sides will act.".encode("utf-16"), "text/plain", METADATA, 422, "not valid utf-8"),
         (b"Both sides will act.", "text/plain; charset=klingon", METADATA, 415, "klingon"),
+        # Codecs Python knows that are not character sets of text.
+        (b"Both sides will act.", "text/plain; charset=rot13", METADATA, 415, "rot13"),
+        (b"Qm90aCBzaWRlcw==", "text/plain; charset=base64", METADATA, 415, "base64"),
+        (b"x\x9cK\x04\x00\x00b\x00b", "text/plain; charset=zlib", METADATA, 415, "zlib"),
+        (b"Both sides will act.", "text/markdown; charset=hex", METADATA, 415, "hex"),
+        (b"\xff.example", "text/plain; charset=idna", METADATA, 422, "idna"),
         (b"Both sides will act.", "application/pdf", METADATA, 415, "text/plain"),
         (b"Both sides will act.", "plain", METADATA, 415, "text/plain"),
         (b"Both sides\x00 will act.", "text/plain", METADATA, 422, "U+0000"),
@@ -172,6 +181,9 @@ def test_text_bodies_take_their_metadata_from_the_query(as_user: Users) -> None:
         (b"Both sides will act.", "text/plain", {**METADATA, "parties": "ZZ"}, 422, "ZZ"),
         (b"Both sides will act.", "text/plain", {**METADATA, "meeting": "SCM-999"}, 422, "SCM"),
         (b"x" * 600_000, "text/plain", METADATA, 422, "500000"),
+        # More candidates, or more sentences, than one statement may hold.
+        (b"Both sides will act; " * 3_100, "text/plain", METADATA, 422, "3,000 candidates"),
+        (b"We met. " * 10_100, "text/plain", METADATA, 422, "10,000 sentences"),
         (b"Both sides will act.", "text/plain", {**METADATA, "issued_on": "2026-02-30"}, 422, ""),
     ],
 )
@@ -445,3 +457,53 @@ def test_what_a_statement_an_outside_party_issued_with_a_member_gives_is_release
     made = accepted.json()["commitment"]
     assert made["parties"] == ["CN", "ROK"]
     assert made["releasable_to"] == ["ROK"]
+
+
+def test_a_statement_being_read_leaves_reads_free_and_refuses_one_more(
+    as_user: Users, database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reading, finish = threading.Event(), threading.Event()
+    read_statement = service.propose
+
+    def held(*args: Any, **kwargs: Any) -> Any:
+        reading.set()
+        assert finish.wait(30)
+        return read_statement(*args, **kwargs)
+
+    us_editor, rok_editor = as_user("us-editor"), as_user("rok-editor")
+    readers = [as_user("jp-editor"), as_user("rok-viewer")]
+    for caller in [us_editor, rok_editor, *readers]:
+        # Each token's first use is recorded, a write that on SQLite would wait for the one
+        # writer, which the statement being read holds.
+        assert caller.get("/api/v1/parties").status_code == 200
+    monkeypatch.setattr(service, "propose", held)
+    with ThreadPoolExecutor(max_workers=1) as background:
+        first = background.submit(
+            us_editor.post,
+            "/api/v1/documents",
+            json={**METADATA, "parties": ["US", "ROK"], "text": JOINT_STATEMENT},
+        )
+        try:
+            assert reading.wait(30)
+            # Other parties' reads answer while the statement is read.
+            assert readers[0].get("/api/v1/commitments").status_code == 200
+            assert readers[1].get("/api/v1/reports/overdue").status_code == 200
+            # One more statement is refused at once, and nothing of it is stored.
+            before = counts(database)
+            busy = rok_editor.post(
+                "/api/v1/documents", json={**METADATA, "parties": ["ROK"], "text": "We will act."}
+            )
+            assert busy.status_code == 503, busy.text
+            assert busy.headers["content-type"] == "application/problem+json"
+            assert int(busy.headers["retry-after"]) > 0
+            assert counts(database) == before
+        finally:
+            finish.set()
+        assert first.result().status_code == 201
+    # The place is free again, after a statement taken in and after one refused.
+    refused = rok_editor.post("/api/v1/documents", json={**METADATA, "text": "x" * 500_001})
+    assert refused.status_code == 422
+    again = rok_editor.post(
+        "/api/v1/documents", json={**METADATA, "parties": ["ROK"], "text": "We will act."}
+    )
+    assert again.status_code == 201, again.text
