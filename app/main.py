@@ -21,7 +21,7 @@ from app.commitments import CommitmentReads, audience_of
 from app.commitments.router import router as commitments_router
 from app.contacts.router import router as contacts_router
 from app.core.answers import AnswersBeforeRouting, Reader
-from app.core.cache import ResponseCache
+from app.core.cache import BodyTags, ResponseCache
 from app.core.config import Settings, get_settings
 from app.core.db import Database
 from app.core.headers import SecurityHeaders
@@ -119,6 +119,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.request_gate = anyio.CapacityLimiter(settings.worker_threads)
     budget = settings.response_cache_mb * 1024 * 1024
     app.state.response_cache = ResponseCache(budget) if budget else None
+    app.state.body_tags = BodyTags()
     app.state.migration_head = head_revision(settings.database_url)
     install_problem_handlers(app)
     app.state.auth_failures = FailureLimiter(
