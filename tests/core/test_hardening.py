@@ -178,6 +178,27 @@ def test_every_parameter_the_schema_lists_is_accepted_and_no_other(as_user, app)
             ], (method, path, problem)
 
 
+def test_a_parameter_of_one_value_given_twice_is_refused_on_every_operation(as_user, app) -> None:
+    admin = as_user("admin")
+    for path, operations in app.openapi()["paths"].items():
+        url = re.sub(r"{[^}]+}", "x", path)
+        for method, operation in operations.items():
+            for parameter in operation.get("parameters", []):
+                schema = parameter["schema"]
+                several = schema.get("type") == "array" or any(
+                    option.get("type") == "array" for option in schema.get("anyOf", [])
+                )
+                if parameter["in"] != "query" or several:
+                    continue
+                name = parameter["name"]
+                answer = admin.request(method.upper(), url, params=[(name, "1"), (name, "2")])
+                assert answer.status_code == 422, (method, path, name)
+                assert answer.headers["content-type"] == "application/problem+json"
+                assert answer.json()["errors"] == [
+                    {"loc": ["query", name], "msg": "Given more than once", "type": "repeated"}
+                ], (method, path, name)
+
+
 def test_refusing_an_unknown_parameter_does_not_build_the_schema(as_user, app) -> None:
     """Building it took half a second on the first request and, from several threads at once,
     failed inside the framework (a 500 under load)."""
