@@ -33,6 +33,7 @@ from app.core.observability import ObserveRequests
 from app.core.openapi import operation_id, state_preconditions_in_schema
 from app.core.problems import install_problem_handlers
 from app.core.ratelimit import FailureLimiter
+from app.core.redirects import redirect_slashes_to_public_url
 from app.core.strict_query import refuse_unknown_query_parameters
 from app.core.time import today
 from app.documents.router import router as documents_router
@@ -114,6 +115,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings = settings
+    redirect_slashes_to_public_url(app.router, settings.public_url)
     state_preconditions_in_schema(app)
     app.state.database = Database(settings)
     app.state.request_gate = anyio.CapacityLimiter(settings.worker_threads)

@@ -50,7 +50,7 @@ def calendar_feed(
         database=request.app.state.database,
         principal=principal,
         filters=filters,
-        link_base=str(request.base_url).rstrip("/"),
+        link_base=request.app.state.settings.public_url,
     )
     body = service.calendar(items, "Commitment due dates")
     return Response(

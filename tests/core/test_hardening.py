@@ -250,3 +250,20 @@ def test_tokens_with_times_out_of_range_are_422(client: TestClient) -> None:
     )
     assert created.status_code == 422
     assert "far" not in {user["name"] for user in client.get("/api/v1/users").json()["items"]}
+
+
+def test_redirects_and_calendar_links_never_come_from_the_host_header(
+    as_user, settings: Settings
+) -> None:
+    viewer = as_user("rok-viewer")
+    evil = {"Host": "evil.example"}
+    moved = viewer.get("/api/v1/commitments/?limit=2", headers=evil, follow_redirects=False)
+    assert moved.status_code == 307
+    assert moved.headers["location"] == f"{settings.public_url}/api/v1/commitments?limit=2"
+    missing = viewer.get("/api/v1/nothing-here/", headers=evil, follow_redirects=False)
+    assert missing.status_code == 404
+    assert missing.headers["content-type"] == "application/problem+json"
+    feed = viewer.get("/api/v1/calendar.ics", headers=evil)
+    assert feed.status_code == 200
+    assert b"evil.example" not in feed.content
+    assert f"URL:{settings.public_url}/api/v1/commitments/".encode() in feed.content
