@@ -20,6 +20,8 @@ from app.core.errors import (
 from app.core.responses import dump_json
 
 logger = logging.getLogger(__name__)
+# serialization_failure, deadlock_detected: PostgreSQL asks for the transaction to be retried.
+_RETRYABLE_STATES = frozenset({"40001", "40P01"})
 
 
 def problem_response(
@@ -127,8 +129,10 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(OperationalError)
     async def _database_busy(request: Request, exc: OperationalError) -> Response:
-        # SQLite's lock wait ran out: a clean, retryable answer. Anything else is a real fault.
-        if "database is locked" not in str(exc.orig):
+        # SQLite's lock wait ran out, or PostgreSQL ended a transaction that met a concurrent
+        # change of the same rows: a clean, retryable answer. Anything else is a real fault.
+        retryable = getattr(exc.orig, "sqlstate", None) in _RETRYABLE_STATES
+        if not retryable and "database is locked" not in str(exc.orig):
             return await _unexpected(request, exc)
         logger.warning("database busy on %s %s", request.method, request.url.path)
         busy = ServiceBusyError(
