@@ -12,6 +12,10 @@ from dataclasses import dataclass
 
 from app.core.errors import PreconditionFailedError, PreconditionRequiredError
 
+# The longest If-Match or If-None-Match header taken (the schema says so); a longer one is
+# refused wherever it arrives (the routes, and answers given before routing).
+PRECONDITION_MAX_LENGTH = 200
+
 
 def etag_of(version: int) -> str:
     return f'"{version}"'

@@ -282,3 +282,25 @@ def test_a_sort_given_twice_is_refused_in_either_order_and_never_answered_from_m
     reversed_order = viewer.get("/api/v1/commitments?sort=ref&status=not_started&status=blocked")
     assert listed.status_code == reversed_order.status_code == 200
     assert listed.content == reversed_order.content
+
+
+def test_an_if_none_match_longer_than_the_schema_says_is_refused_on_every_path(
+    as_user_of, any_app: FastAPI
+) -> None:
+    """The routes refused it; an answer from memory or read directly took it."""
+    schema = any_app.openapi()["paths"]["/api/v1/commitments/{ref}"]["get"]["parameters"]
+    (declared,) = [p for p in schema if p["name"] == "If-None-Match"]
+    bound = declared["schema"]["anyOf"][0]["maxLength"]
+    viewer = as_user_of("rok-viewer")
+    ref = viewer.get("/api/v1/commitments", params={"limit": 1}).json()["items"][0]["ref"]
+    for path in (f"/api/v1/commitments/{ref}", "/api/v1/commitments", "/api/v1/reports/summary"):
+        tag = viewer.get(path).headers["etag"]
+        viewer.get(path)  # kept, when the cache is on
+        longest = f"{tag}, " + '"' + "x" * (bound - len(tag) - 4) + '"'
+        assert len(longest) == bound
+        assert viewer.get(path, headers={"If-None-Match": longest}).status_code == 304, path
+        too_long = f"{tag}, " + '"' + "x" * (bound - len(tag) - 3) + '"'
+        refused = viewer.get(path, headers={"If-None-Match": too_long})
+        assert refused.status_code == 422, path
+        assert refused.headers["content-type"] == "application/problem+json"
+        assert refused.json()["errors"][0]["loc"] == ["header", "If-None-Match"]
