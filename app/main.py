@@ -44,6 +44,7 @@ from app.parties.router import router as parties_router
 from app.reminders.router import router as reminders_router
 from app.reports.router import router as reports_router
 from app.reports.service import overdue_total
+from app.users.auth import authenticate_before_refusing
 from app.users.gate import TokenGate
 from app.users.router import router as users_router
 from app.webhooks.router import router as webhooks_router
@@ -123,7 +124,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.response_cache = ResponseCache(budget) if budget else None
     app.state.body_tags = BodyTags()
     app.state.migration_head = head_revision(settings.database_url)
-    install_problem_handlers(app)
+    install_problem_handlers(app, authenticate=authenticate_before_refusing)
     app.state.auth_failures = FailureLimiter(
         limit=settings.auth_failures_per_minute, storage_uri=settings.rate_limit_storage
     )

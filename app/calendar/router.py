@@ -9,7 +9,7 @@ from app.commitments import CommitmentFilters
 from app.core.openapi import problem_responses
 from app.core.security import Principal
 from app.core.sessions import SessionDep
-from app.users.auth import authenticate_request, bearer
+from app.users.auth import authenticate_request, authenticator, bearer, bearer_token
 from app.users.enums import TokenScope
 
 router = APIRouter(
@@ -32,6 +32,16 @@ def calendar_principal(
     return authenticate_request(
         request, session, credentials.credentials if credentials else None, TokenScope.api
     )
+
+
+def _calendar_token(request: Request) -> tuple[str | None, TokenScope]:
+    token = bearer_token(request)
+    if token is None and "token" in request.query_params:
+        return request.query_params["token"], TokenScope.calendar
+    return token, TokenScope.api
+
+
+authenticator(calendar_principal, _calendar_token)
 
 
 @router.get(

@@ -1,6 +1,7 @@
 """RFC 9457 problem details: every error the API answers has this shape."""
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -94,13 +95,48 @@ def _allowed_methods(request: Request) -> list[str]:
     return sorted(methods - {"HEAD"})
 
 
-def install_problem_handlers(app: FastAPI) -> None:
+Authenticate = Callable[[Request], Awaitable[None]]
+"""Raises the problem authentication would (401, 429) for a request it has not passed yet."""
+
+# Refusals of a request's form (its body, query or headers): the framework and some
+# dependencies reach them before the endpoint authenticates the request.
+_REFUSALS_OF_FORM = frozenset({400, 415, 422})
+
+
+async def _refused_authentication(
+    request: Request, authenticate: Authenticate | None
+) -> Response | None:
+    """The answer of a failed authentication, to come before a refusal of the request's form
+    (a caller that may not use an endpoint learns nothing of what it takes); None when the
+    request is authenticated, needs no authentication, or cannot be checked now."""
+    if authenticate is None:
+        return None
+    try:
+        await authenticate(request)
+    except ProblemError as refused:
+        return error_response(refused, instance=request.url.path)
+    except Exception:  # the database out of reach: the refusal stands
+        logger.warning("could not authenticate a refused %s %s", request.method, request.url.path)
+    return None
+
+
+def install_problem_handlers(app: FastAPI, *, authenticate: Authenticate | None = None) -> None:
+    """Problem documents for every error; with `authenticate`, a request refused for its form
+    is answered 401 first when its authentication fails."""
+
     @app.exception_handler(ProblemError)
     async def _problem(request: Request, exc: ProblemError) -> Response:
+        if exc.status in _REFUSALS_OF_FORM:
+            refused = await _refused_authentication(request, authenticate)
+            if refused is not None:
+                return refused
         return error_response(exc, instance=request.url.path)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        refused = await _refused_authentication(request, authenticate)
+        if refused is not None:
+            return refused
         errors = _validation_errors(exc)
         fields = ", ".join(".".join(e["loc"]) for e in errors) or "request"
         return problem_response(
@@ -114,6 +150,10 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code in _REFUSALS_OF_FORM:
+            refused = await _refused_authentication(request, authenticate)
+            if refused is not None:
+                return refused
         kind, title = _HTTP_KINDS.get(exc.status_code, ("http-error", "HTTP error"))
         headers = dict(exc.headers) if exc.headers else {}
         if exc.status_code == 405:
