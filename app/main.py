@@ -21,7 +21,7 @@ from app.commitments import CommitmentReads, audience_of
 from app.commitments.router import router as commitments_router
 from app.contacts.router import router as contacts_router
 from app.core.answers import AnswersBeforeRouting, Reader
-from app.core.cache import ResponseCache
+from app.core.cache import BodyTags, ResponseCache
 from app.core.config import Settings, get_settings
 from app.core.db import Database
 from app.core.egress import system_resolve
@@ -34,6 +34,7 @@ from app.core.observability import ObserveRequests
 from app.core.openapi import operation_id, state_preconditions_in_schema
 from app.core.problems import install_problem_handlers
 from app.core.ratelimit import FailureLimiter
+from app.core.redirects import redirect_slashes_to_public_url
 from app.core.strict_query import refuse_unknown_query_parameters
 from app.core.time import today
 from app.documents.router import router as documents_router
@@ -44,6 +45,7 @@ from app.parties.router import router as parties_router
 from app.reminders.router import router as reminders_router
 from app.reports.router import router as reports_router
 from app.reports.service import overdue_total
+from app.users.auth import authenticate_before_refusing
 from app.users.gate import TokenGate
 from app.users.router import router as users_router
 from app.webhooks.router import router as webhooks_router
@@ -115,14 +117,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings = settings
+    redirect_slashes_to_public_url(app.router, settings.public_url)
     state_preconditions_in_schema(app)
     app.state.database = Database(settings)
     app.state.request_gate = anyio.CapacityLimiter(settings.worker_threads)
     app.state.ingest_slots = anyio.CapacityLimiter(settings.ingest_concurrency)
     budget = settings.response_cache_mb * 1024 * 1024
     app.state.response_cache = ResponseCache(budget) if budget else None
+    app.state.body_tags = BodyTags()
     app.state.migration_head = head_revision(settings.database_url)
-    install_problem_handlers(app)
+    install_problem_handlers(app, authenticate=authenticate_before_refusing)
     app.state.auth_failures = FailureLimiter(
         limit=settings.auth_failures_per_minute, storage_uri=settings.rate_limit_storage
     )

@@ -10,7 +10,7 @@ from app.core.openapi import problem_responses
 from app.core.security import Principal
 from app.core.sessions import SessionDep
 from app.core.validation import NulFree
-from app.users.auth import authenticate_request, bearer
+from app.users.auth import authenticate_request, authenticator, bearer, bearer_token
 from app.users.enums import TokenScope
 
 router = APIRouter(
@@ -35,6 +35,16 @@ def calendar_principal(
     )
 
 
+def _calendar_token(request: Request) -> tuple[str | None, TokenScope]:
+    token = bearer_token(request)
+    if token is None and "token" in request.query_params:
+        return request.query_params["token"], TokenScope.calendar
+    return token, TokenScope.api
+
+
+authenticator(calendar_principal, _calendar_token)
+
+
 @router.get(
     "/calendar.ics",
     response_class=Response,
@@ -51,7 +61,7 @@ def calendar_feed(
         database=request.app.state.database,
         principal=principal,
         filters=filters,
-        link_base=str(request.base_url).rstrip("/"),
+        link_base=request.app.state.settings.public_url,
     )
     body = service.calendar(items, "Commitment due dates")
     return Response(

@@ -12,9 +12,10 @@ never older than the counter it is kept under.
 
 Anything out of the ordinary goes on to the application, which answers it in full: no token
 or one refused (the 401 and the failed-authentication limit live there), a token whose use
-is due to be recorded, an Accept header that asks for anything but JSON, parameters a
-direct reader does not take as they are, any error while rendering (the application answers
-it with its problem document), or an answer neither kept nor directly readable. The layers
+is due to be recorded, an Accept header that asks for anything but JSON, an If-None-Match
+longer than the routes take (they refuse it), parameters a direct reader does not take as
+they are, any error while rendering (the application answers it with its problem
+document), or an answer neither kept nor directly readable. The layers
 around this one (request ids, logs and metrics, security headers, CORS) apply to both."""
 
 from collections.abc import Callable, Sequence
@@ -36,6 +37,7 @@ from app.core.cache import (
     parameters_of,
 )
 from app.core.errors import NotAcceptableError
+from app.core.etags import PRECONDITION_MAX_LENGTH
 from app.core.formats import Format, negotiate
 from app.core.security import Principal
 from app.core.time import today
@@ -134,7 +136,12 @@ class AnswersBeforeRouting:
             return False
         headers = Headers(scope=scope)
         token = _bearer(headers)
-        if token is None or not _wants_json(headers.get("accept")):
+        if_none_match = headers.get("if-none-match")
+        if (
+            token is None
+            or not _wants_json(headers.get("accept"))
+            or len(if_none_match or "") > PRECONDITION_MAX_LENGTH  # the route refuses it
+        ):
             return False
         # On the event loop's own thread: the check costs less than a hop to a worker thread.
         reader = self.identify(token)
@@ -151,7 +158,7 @@ class AnswersBeforeRouting:
                 cache.keep(key, found)
         scope.setdefault("state", {})["user"] = reader.principal.name
         scope["route"] = RouteLabel(found.route)
-        answer = found.answer(if_none_match=headers.get("if-none-match"))
+        answer = found.answer(if_none_match=if_none_match)
         start = {"type": "http.response.start", "status": answer.status, "headers": answer.headers}
         await send(start)
         await send({"type": "http.response.body", "body": answer.body})

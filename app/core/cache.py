@@ -16,7 +16,6 @@ can still be checked against the record's version (app.core.etags).
 """
 
 import functools
-import importlib.metadata
 import threading
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Mapping
@@ -207,18 +206,38 @@ def remember_changes(request: Request, changes: int) -> None:
     request.state.register_changes = changes
 
 
-def derived_etag(request: Request, audience: str) -> str:
-    """The tag of an answer too large to keep or to hash before it is sent, derived from what
-    its body depends on: the key it would be kept under, the base of its links and the
-    release that renders it. Whenever the body can change, so does the tag."""
-    key = AnswerKey(audience, *address_of(request.scope), request.state.register_changes, today())
-    settings = request.app.state.settings
-    return strong_etag(repr((key, settings.public_url, _code_version())).encode())
+def answer_key(request: Request, audience: str) -> AnswerKey:
+    """The key this request's answer for this audience is kept under."""
+    changes: int = request.state.register_changes
+    return AnswerKey(audience, *address_of(request.scope), changes, today())
 
 
-@functools.cache
-def _code_version() -> str:
-    return importlib.metadata.version("alliance-commitments")
+class BodyTags:
+    """The entity tags of answers too large to keep, by the key they would be kept under.
+
+    Such an answer is sent as it is produced, so its tag cannot be a hash of a body not yet
+    read; it is learnt the first time the answer is produced under a key (by producing it
+    whole before sending it), and holds as long as the key does. A tag derived from the key
+    itself would change with every write to the register, those the caller cannot see too."""
+
+    def __init__(self, capacity: int = 4096) -> None:
+        self.capacity = capacity
+        self._tags: OrderedDict[AnswerKey, str] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: AnswerKey) -> str | None:
+        with self._lock:
+            found = self._tags.get(key)
+            if found is not None:
+                self._tags.move_to_end(key)
+            return found
+
+    def learn(self, key: AnswerKey, etag: str) -> None:
+        with self._lock:
+            self._tags[key] = etag
+            self._tags.move_to_end(key)
+            while len(self._tags) > self.capacity:
+                self._tags.popitem(last=False)
 
 
 def cached(request: Request, audience: str, render: Callable[[], Rendered]) -> Rendered:
@@ -226,7 +245,6 @@ def cached(request: Request, audience: str, render: Callable[[], Rendered]) -> R
     cache: ResponseCache | None = request.app.state.response_cache
     if cache is None:
         return render()
-    changes: int = request.state.register_changes
-    key = AnswerKey(audience, *address_of(request.scope), changes, today())
+    key = answer_key(request, audience)
     route = route_template(request.scope)
     return cache.get_or_render(key, lambda: replace(render(), route=route))

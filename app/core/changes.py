@@ -47,6 +47,12 @@ def changes_now() -> ScalarSelect[int]:
     return select(col(RegisterState.changes)).where(col(RegisterState.id) == 1).scalar_subquery()
 
 
+def changes_in(session: Session) -> int:
+    """The counter as this session's snapshot sees it."""
+    changes = session.scalar(select(col(RegisterState.changes)).where(col(RegisterState.id) == 1))
+    return int(changes or 0)
+
+
 def _is_write(statement: str, context: Any) -> bool:
     if context is not None and (context.isinsert or context.isupdate or context.isdelete):
         return True

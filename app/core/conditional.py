@@ -8,6 +8,7 @@ from fastapi.responses import Response
 from pydantic_core import to_json
 
 from app.core.cache import Rendered
+from app.core.etags import PRECONDITION_MAX_LENGTH
 from app.core.responses import dump_json
 
 
@@ -19,12 +20,14 @@ IfMatchHeader = Annotated[
     str | None,
     Header(
         alias="If-Match",
-        max_length=200,
+        max_length=PRECONDITION_MAX_LENGTH,
         description='The ETag last read (e.g. "3.9f86d081884c7d659a2feaa0"), or the version '
         'read as "3"',
     ),
 ]
-IfNoneMatchHeader = Annotated[str | None, Header(alias="If-None-Match", max_length=200)]
+IfNoneMatchHeader = Annotated[
+    str | None, Header(alias="If-None-Match", max_length=PRECONDITION_MAX_LENGTH)
+]
 
 
 def versioned(model: Versioned) -> Rendered:

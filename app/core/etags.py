@@ -12,15 +12,31 @@ from dataclasses import dataclass
 
 from app.core.errors import PreconditionFailedError, PreconditionRequiredError
 
+# The longest If-Match or If-None-Match header taken (the schema says so); a longer one is
+# refused wherever it arrives (the routes, and answers given before routing).
+PRECONDITION_MAX_LENGTH = 200
+
 
 def etag_of(version: int) -> str:
     return f'"{version}"'
 
 
+def body_hasher() -> "hashlib.blake2b":
+    """What a body's tag hashes, fed a piece at a time for a body sent as it is produced."""
+    return hashlib.blake2b(digest_size=12)
+
+
 def strong_etag(body: bytes, *, version: int | None = None) -> str:
     """A tag of this very body; a versioned record's starts with its version (read back by
-    `_version_of`)."""
-    digest = hashlib.blake2b(body, digest_size=12).hexdigest()
+    `_version_of`). It tells nothing the body does not: a change the body does not show
+    leaves it as it was."""
+    hasher = body_hasher()
+    hasher.update(body)
+    return tag_of(hasher, version=version)
+
+
+def tag_of(hasher: "hashlib.blake2b", *, version: int | None = None) -> str:
+    digest = hasher.hexdigest()
     return f'"{digest}"' if version is None else f'"{version}.{digest}"'
 
 

@@ -1,6 +1,7 @@
 """RFC 9457 problem details: every error the API answers has this shape."""
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -20,6 +21,8 @@ from app.core.errors import (
 from app.core.responses import dump_json
 
 logger = logging.getLogger(__name__)
+# serialization_failure, deadlock_detected: PostgreSQL asks for the transaction to be retried.
+_RETRYABLE_STATES = frozenset({"40001", "40P01"})
 
 
 def problem_response(
@@ -92,13 +95,49 @@ def _allowed_methods(request: Request) -> list[str]:
     return sorted(methods - {"HEAD"})
 
 
-def install_problem_handlers(app: FastAPI) -> None:
+Authenticate = Callable[[Request], Awaitable[None]]
+"""Raises the problem authentication would (401, 429) for a request it has not passed yet."""
+
+# Refusals the framework and some dependencies reach before the endpoint authenticates the
+# request: of its form (its body, query or headers), and of a place to do its work in (503:
+# a caller without a valid token must not learn that others are busy).
+_REFUSALS_OF_FORM = frozenset({400, 415, 422, 503})
+
+
+async def _refused_authentication(
+    request: Request, authenticate: Authenticate | None
+) -> Response | None:
+    """The answer of a failed authentication, to come before a refusal of the request's form
+    (a caller that may not use an endpoint learns nothing of what it takes); None when the
+    request is authenticated, needs no authentication, or cannot be checked now."""
+    if authenticate is None:
+        return None
+    try:
+        await authenticate(request)
+    except ProblemError as refused:
+        return error_response(refused, instance=request.url.path)
+    except Exception:  # the database out of reach: the refusal stands
+        logger.warning("could not authenticate a refused %s %s", request.method, request.url.path)
+    return None
+
+
+def install_problem_handlers(app: FastAPI, *, authenticate: Authenticate | None = None) -> None:
+    """Problem documents for every error; with `authenticate`, a request refused for its form
+    is answered 401 first when its authentication fails."""
+
     @app.exception_handler(ProblemError)
     async def _problem(request: Request, exc: ProblemError) -> Response:
+        if exc.status in _REFUSALS_OF_FORM:
+            refused = await _refused_authentication(request, authenticate)
+            if refused is not None:
+                return refused
         return error_response(exc, instance=request.url.path)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        refused = await _refused_authentication(request, authenticate)
+        if refused is not None:
+            return refused
         errors = _validation_errors(exc)
         fields = ", ".join(".".join(e["loc"]) for e in errors) or "request"
         return problem_response(
@@ -112,6 +151,10 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code in _REFUSALS_OF_FORM:
+            refused = await _refused_authentication(request, authenticate)
+            if refused is not None:
+                return refused
         kind, title = _HTTP_KINDS.get(exc.status_code, ("http-error", "HTTP error"))
         headers = dict(exc.headers) if exc.headers else {}
         if exc.status_code == 405:
@@ -127,8 +170,10 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(OperationalError)
     async def _database_busy(request: Request, exc: OperationalError) -> Response:
-        # SQLite's lock wait ran out: a clean, retryable answer. Anything else is a real fault.
-        if "database is locked" not in str(exc.orig):
+        # SQLite's lock wait ran out, or PostgreSQL ended a transaction that met a concurrent
+        # change of the same rows: a clean, retryable answer. Anything else is a real fault.
+        retryable = getattr(exc.orig, "sqlstate", None) in _RETRYABLE_STATES
+        if not retryable and "database is locked" not in str(exc.orig):
             return await _unexpected(request, exc)
         logger.warning("database busy on %s %s", request.method, request.url.path)
         busy = ServiceBusyError(

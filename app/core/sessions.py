@@ -1,17 +1,23 @@
 """The request's session: one transaction per request (FastAPI-specific, kept apart from
 app.core.db so commands that only need the database start without FastAPI)."""
 
-from collections.abc import AsyncIterator, Callable, Generator, Iterable
+from collections.abc import AsyncIterator, Callable, Generator, Iterable, Mapping
 from contextlib import AbstractContextManager
+from tempfile import SpooledTemporaryFile
 from typing import Annotated
 
 import anyio
 from fastapi import Depends, Request
+from fastapi.responses import Response, StreamingResponse
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
+from starlette.types import Receive, Scope, Send
 
+from app.core.cache import AnswerKey, BodyTags, answer_key
+from app.core.changes import changes_in
 from app.core.db import Database
-from app.core.responses import in_chunks
+from app.core.etags import body_hasher, matches_if_none_match, tag_of
+from app.core.responses import CHUNK_BYTES, in_chunks
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -91,3 +97,100 @@ def streamed(
                     await run_in_threadpool(pending.close)
 
     return body()
+
+
+Produce = Callable[[Session], Iterable[bytes]]
+
+# A body produced whole to learn its tag stays in memory up to this size, on disk beyond it.
+SPOOLED_IN_MEMORY = 8 * 1024 * 1024
+
+
+def tagged_stream(
+    request: Request,
+    produce: Produce,
+    *,
+    audience: str,
+    if_none_match: str | None,
+    headers: Mapping[str, str],
+    media_type: str = "application/json",
+) -> Response:
+    """A body too large to keep, streamed as `streamed` does, with an entity tag that is the
+    hash of its very bytes (app.core.cache.BodyTags): a write the caller cannot see leaves
+    it as it was. While the tag of this key is known, If-None-Match is answered without
+    reading the register."""
+    tags: BodyTags = request.app.state.body_tags
+    key = answer_key(request, audience)
+    known = tags.get(key)
+    if known is not None and matches_if_none_match(if_none_match, known):
+        return Response(status_code=304, headers={**headers, "ETag": known})
+    return TaggedStream(
+        request,
+        produce,
+        key=key,
+        if_none_match=if_none_match,
+        headers=headers,
+        media_type=media_type,
+    )
+
+
+class TaggedStream(StreamingResponse):
+    """Produced in one read transaction that sees one snapshot, keyed by the change counter
+    that snapshot holds. A key whose tag is known is streamed as it is read; otherwise the
+    body is produced whole (spooled), its hash learnt, then sent."""
+
+    def __init__(
+        self,
+        request: Request,
+        produce: Produce,
+        *,
+        key: AnswerKey,
+        if_none_match: str | None,
+        headers: Mapping[str, str],
+        media_type: str,
+    ) -> None:
+        super().__init__(iter(()), headers=headers, media_type=media_type)
+        self.database: Database = request.app.state.database
+        self.gate: anyio.CapacityLimiter = request.app.state.request_gate
+        self.tags: BodyTags = request.app.state.body_tags
+        self.produce, self.key, self.if_none_match = produce, key, if_none_match
+
+    def _produced(self) -> Generator[bytes]:
+        """The tag (as a header value), then the body in chunks."""
+        with SpooledTemporaryFile(max_size=SPOOLED_IN_MEMORY) as spool:
+            with self.database.transaction(write=False) as session:
+                session.connection(execution_options=self.database.snapshot)
+                key = self.key._replace(changes=changes_in(session))
+                etag = self.tags.get(key)
+                if etag is not None:
+                    yield etag.encode("latin-1")
+                    yield from in_chunks(self.produce(session))
+                    return
+                hasher = body_hasher()
+                for piece in self.produce(session):
+                    hasher.update(piece)
+                    spool.write(piece)
+                etag = tag_of(hasher)
+                self.tags.learn(key, etag)
+            yield etag.encode("latin-1")
+            spool.seek(0)
+            while chunk := spool.read(CHUNK_BYTES):
+                yield chunk
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async with self.gate:
+            pending = self._produced()
+            try:
+                etag = await run_in_threadpool(next, pending)
+                headers = [*self.raw_headers, (b"etag", etag)]
+                if matches_if_none_match(self.if_none_match, etag.decode("latin-1")):
+                    headers = [(name, value) for name, value in headers if name != b"content-type"]
+                    await send({"type": "http.response.start", "status": 304, "headers": headers})
+                    await send({"type": "http.response.body", "body": b""})
+                    return
+                await send({"type": "http.response.start", "status": 200, "headers": headers})
+                while (chunk := await run_in_threadpool(next, pending, None)) is not None:
+                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
+                await send({"type": "http.response.body", "body": b""})
+            finally:
+                with anyio.CancelScope(shield=True):
+                    await run_in_threadpool(pending.close)

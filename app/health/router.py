@@ -14,7 +14,7 @@ from app.core.migrations import current_revision
 from app.core.openapi import problem_responses
 from app.core.responses import json_response
 from app.core.sessions import SessionDep
-from app.users.auth import authenticate_request, bearer
+from app.users.auth import authenticate_request, authenticator, bearer, bearer_token
 from app.users.enums import TokenScope
 
 router = APIRouter(tags=["health"])
@@ -61,6 +61,15 @@ def metrics_reader(
             request, session, credentials.credentials if credentials else None, TokenScope.metrics
         )
     return metrics
+
+
+def _metrics_token(request: Request) -> tuple[str | None, TokenScope] | None:
+    if request.app.state.metrics is None or request.app.state.settings.metrics != "token":
+        return None
+    return bearer_token(request), TokenScope.metrics
+
+
+authenticator(metrics_reader, _metrics_token)
 
 
 @router.get(

@@ -8,9 +8,8 @@ from fastapi.responses import Response, StreamingResponse
 from sqlmodel import Session
 
 from app.commitments import CommitmentFilters, audience_of
-from app.core.cache import Rendered, cached, derived_etag
+from app.core.cache import Rendered, cached
 from app.core.conditional import IfNoneMatchHeader
-from app.core.etags import matches_if_none_match
 from app.core.formats import (
     Format,
     negotiate,
@@ -22,7 +21,7 @@ from app.core.formats import (
 from app.core.openapi import problem_responses
 from app.core.responses import dump_json
 from app.core.security import Principal
-from app.core.sessions import SessionDep, streamed
+from app.core.sessions import SessionDep, streamed, tagged_stream
 from app.core.time import today
 from app.core.validation import Code, Day
 from app.deadlines.conditions import DEFAULT_DUE_SOON_DAYS, DEFAULT_STALE_DAYS
@@ -159,9 +158,10 @@ def overdue(
     as_of: AsOf = None,
 ) -> Response:
     """Overdue commitments and cycles grouped by party and lead, most overdue first, with days
-    overdue. Streamed as it is read, so it starts at once and costs the server the same memory
-    however long it is: in JSON a group's `count` comes after its items, and `total` after the
-    groups."""
+    overdue. Streamed as it is read, so it costs the server the same memory however long it
+    is: in JSON a group's `count` comes after its items, and `total` after the groups. The
+    JSON's ETag is the hash of its body: the first request after a change to the register
+    waits for the whole body, later ones start at once."""
     on = as_of or today()
     output = negotiate(how.accept, how.output)
     link_base = request.app.state.settings.public_url
@@ -195,10 +195,6 @@ def _overdue_json(
     slices: Callable[[Session], Iterator[service.OverdueSlice]],
     if_none_match: str | None,
 ) -> Response:
-    headers = {"ETag": derived_etag(request, audience_of(principal)), "Vary": "Accept"}
-    if matches_if_none_match(if_none_match, headers["ETag"]):
-        return Response(status_code=304, headers=headers)
-
     def document(session: Session) -> Iterator[bytes]:
         return streams.overdue_json(
             as_of=on,
@@ -206,8 +202,13 @@ def _overdue_json(
             total=lambda: service.overdue_total(session=session, principal=principal, on=on),
         )
 
-    body = streamed(request, document)
-    return StreamingResponse(body, media_type="application/json", headers=headers)
+    return tagged_stream(
+        request,
+        document,
+        audience=audience_of(principal),
+        if_none_match=if_none_match,
+        headers={"Vary": "Accept"},
+    )
 
 
 @router.get("/summary", response_model=SummaryReport, responses=TABLE_FORMATS)

@@ -86,10 +86,15 @@ def update_user(user_id: Id, request: UserUpdate, _: AdminUser, session: Session
     return json_response(service.update_user(session=session, user_id=user_id, request=request))
 
 
-@router.delete("/users/{user_id}", response_model=UserPublic, responses=admin_errors)
-def disable_user(user_id: Id, _: AdminUser, session: SessionDep) -> Response:
-    """Disable a user: their tokens stop working. Nothing is deleted."""
-    return json_response(service.disable_user(session=session, user_id=user_id))
+@router.delete(
+    "/users/{user_id}", response_model=UserPublic, responses=problem_responses(403, 404, 409)
+)
+def disable_user(user_id: Id, principal: AdminUser, session: SessionDep) -> Response:
+    """Disable a user: their tokens stop working. Nothing is deleted. No administrator
+    disables themself, and the last administrator stays enabled (409)."""
+    return json_response(
+        service.disable_user(session=session, user_id=user_id, actor_id=principal.user_id)
+    )
 
 
 @router.post(

@@ -220,15 +220,35 @@ def revoke_token(*, session: Session, token_id: int, owner_id: int | None = None
     return _token_public(token)
 
 
-def disable_user(*, session: Session, user_id: int) -> UserPublic:
+def disable_user(*, session: Session, user_id: int, actor_id: int | None) -> UserPublic:
+    """Disable a user (`actor_id`: who asks, None for the command line). No one disables
+    themself, and the last administrator is never disabled: the register would be left
+    without anyone to manage its users."""
     user = session.get(UserAccount, user_id)
     if user is None:
         raise NotFoundError(f"No user {user_id}.")
+    if user_id == actor_id:
+        raise ConflictError("You cannot disable yourself; another administrator can.")
+    if user.disabled_at is None and user.role == Role.admin.value:
+        _keep_an_administrator(session)
     if user.disabled_at is None:
         user.disabled_at = utcnow()
         session.add(user)
         session.flush()
     return get_user(session=session, user_id=user_id)
+
+
+def _keep_an_administrator(session: Session) -> None:
+    """Refuse to disable an administrator unless another stays enabled. The enabled
+    administrators are locked until the transaction ends, so two disabling each other at the
+    same time cannot both succeed."""
+    enabled = session.exec(
+        select(UserAccount.id)
+        .where(col(UserAccount.role) == Role.admin.value, col(UserAccount.disabled_at).is_(None))
+        .with_for_update()
+    ).all()
+    if len(enabled) <= 1:
+        raise ConflictError("This is the last enabled administrator; it cannot be disabled.")
 
 
 @dataclass(frozen=True)

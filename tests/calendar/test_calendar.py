@@ -66,8 +66,10 @@ def test_calendar_tokens_work_only_on_the_feed(
     assert (
         anonymous.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
     )
-    # Elsewhere ?token= is no parameter at all, and a feed token no bearer token.
-    assert anonymous.get("/api/v1/commitments", params={"token": token}).status_code == 422
+    # Elsewhere ?token= is no parameter at all (a caller without a bearer token is refused
+    # for that first), and a feed token no bearer token.
+    assert anonymous.get("/api/v1/commitments", params={"token": token}).status_code == 401
+    assert viewer.get("/api/v1/commitments", params={"token": token}).status_code == 422
     feed_as_bearer = {"Authorization": f"Bearer {token}"}
     assert anonymous.get("/api/v1/commitments", headers=feed_as_bearer).status_code == 401
     assert (

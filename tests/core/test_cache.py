@@ -265,3 +265,42 @@ def test_a_kept_answer_is_given_only_to_a_live_token_asking_for_json(
     refused = viewer.get("/api/v1/commitments", params={"limit": 3})
     assert refused.status_code == 401
     assert refused.headers["content-type"] == "application/problem+json"
+
+
+def test_a_sort_given_twice_is_refused_in_either_order_and_never_answered_from_memory(
+    as_user_of,
+) -> None:
+    """The route kept the last value and the answer was kept under the parameters sorted: the
+    reverse order was then answered with it."""
+    viewer = as_user_of("rok-viewer")
+    for query in ("sort=ref&sort=-due_date", "sort=-due_date&sort=ref", "sort=ref&sort=-due_date"):
+        answer = viewer.get(f"/api/v1/commitments?{query}")
+        assert answer.status_code == 422, query
+        assert answer.headers["content-type"] == "application/problem+json"
+        assert answer.json()["errors"][0]["loc"] == ["query", "sort"]
+    listed = viewer.get("/api/v1/commitments?status=blocked&status=not_started&sort=ref")
+    reversed_order = viewer.get("/api/v1/commitments?sort=ref&status=not_started&status=blocked")
+    assert listed.status_code == reversed_order.status_code == 200
+    assert listed.content == reversed_order.content
+
+
+def test_an_if_none_match_longer_than_the_schema_says_is_refused_on_every_path(
+    as_user_of, any_app: FastAPI
+) -> None:
+    """The routes refused it; an answer from memory or read directly took it."""
+    schema = any_app.openapi()["paths"]["/api/v1/commitments/{ref}"]["get"]["parameters"]
+    (declared,) = [p for p in schema if p["name"] == "If-None-Match"]
+    bound = declared["schema"]["anyOf"][0]["maxLength"]
+    viewer = as_user_of("rok-viewer")
+    ref = viewer.get("/api/v1/commitments", params={"limit": 1}).json()["items"][0]["ref"]
+    for path in (f"/api/v1/commitments/{ref}", "/api/v1/commitments", "/api/v1/reports/summary"):
+        tag = viewer.get(path).headers["etag"]
+        viewer.get(path)  # kept, when the cache is on
+        longest = f"{tag}, " + '"' + "x" * (bound - len(tag) - 4) + '"'
+        assert len(longest) == bound
+        assert viewer.get(path, headers={"If-None-Match": longest}).status_code == 304, path
+        too_long = f"{tag}, " + '"' + "x" * (bound - len(tag) - 3) + '"'
+        refused = viewer.get(path, headers={"If-None-Match": too_long})
+        assert refused.status_code == 422, path
+        assert refused.headers["content-type"] == "application/problem+json"
+        assert refused.json()["errors"][0]["loc"] == ["header", "If-None-Match"]

@@ -6,6 +6,7 @@ import csv
 import io
 import os
 import re
+from collections.abc import Callable
 
 import httpx
 import pytest
@@ -161,14 +162,24 @@ def test_unknown_query_parameters_are_refused_by_name(as_user) -> None:
     assert viewer.get("/api/v1/commitments", params={"status": "blocked"}).status_code == 200
 
 
-def test_every_parameter_the_schema_lists_is_accepted_and_no_other(as_user, app) -> None:
+def callers_by_path(as_user) -> Callable[[str], TestClient]:
+    """The administrator's client, and one with a metrics token for /metrics (authentication
+    comes before the parameters are checked)."""
     admin = as_user("admin")
+    me = admin.get("/api/v1/me").json()["id"]
+    issued = admin.post(f"/api/v1/users/{me}/tokens", json={"scope": "metrics"}).json()
+    monitor = TestClient(admin.app, headers={"Authorization": f"Bearer {issued['token']}"})
+    return lambda path: monitor if path == "/metrics" else admin
+
+
+def test_every_parameter_the_schema_lists_is_accepted_and_no_other(as_user, app) -> None:
+    caller = callers_by_path(as_user)
     for path, operations in app.openapi()["paths"].items():
         url = re.sub(r"{[^}]+}", "x", path)
         for method, operation in operations.items():
             listed = {p["name"] for p in operation.get("parameters", []) if p["in"] == "query"}
             params = dict.fromkeys(listed, "1") | {"zzz": "1"}
-            problem = admin.request(method.upper(), url, params=params).json()
+            problem = caller(path).request(method.upper(), url, params=params).json()
             assert problem.get("errors") == [
                 {
                     "loc": ["query", "zzz"],
@@ -176,6 +187,29 @@ def test_every_parameter_the_schema_lists_is_accepted_and_no_other(as_user, app)
                     "type": "extra_forbidden",
                 }
             ], (method, path, problem)
+
+
+def test_a_parameter_of_one_value_given_twice_is_refused_on_every_operation(as_user, app) -> None:
+    caller = callers_by_path(as_user)
+    for path, operations in app.openapi()["paths"].items():
+        url = re.sub(r"{[^}]+}", "x", path)
+        for method, operation in operations.items():
+            for parameter in operation.get("parameters", []):
+                schema = parameter["schema"]
+                several = schema.get("type") == "array" or any(
+                    option.get("type") == "array" for option in schema.get("anyOf", [])
+                )
+                if parameter["in"] != "query" or several:
+                    continue
+                name = parameter["name"]
+                answer = caller(path).request(
+                    method.upper(), url, params=[(name, "1"), (name, "2")]
+                )
+                assert answer.status_code == 422, (method, path, name)
+                assert answer.headers["content-type"] == "application/problem+json"
+                assert answer.json()["errors"] == [
+                    {"loc": ["query", name], "msg": "Given more than once", "type": "repeated"}
+                ], (method, path, name)
 
 
 def test_refusing_an_unknown_parameter_does_not_build_the_schema(as_user, app) -> None:
@@ -229,3 +263,20 @@ def test_tokens_with_times_out_of_range_are_422(client: TestClient) -> None:
     )
     assert created.status_code == 422
     assert "far" not in {user["name"] for user in client.get("/api/v1/users").json()["items"]}
+
+
+def test_redirects_and_calendar_links_never_come_from_the_host_header(
+    as_user, settings: Settings
+) -> None:
+    viewer = as_user("rok-viewer")
+    evil = {"Host": "evil.example"}
+    moved = viewer.get("/api/v1/commitments/?limit=2", headers=evil, follow_redirects=False)
+    assert moved.status_code == 307
+    assert moved.headers["location"] == f"{settings.public_url}/api/v1/commitments?limit=2"
+    missing = viewer.get("/api/v1/nothing-here/", headers=evil, follow_redirects=False)
+    assert missing.status_code == 404
+    assert missing.headers["content-type"] == "application/problem+json"
+    feed = viewer.get("/api/v1/calendar.ics", headers=evil)
+    assert feed.status_code == 200
+    assert b"evil.example" not in feed.content
+    assert f"URL:{settings.public_url}/api/v1/commitments/".encode() in feed.content

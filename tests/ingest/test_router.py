@@ -460,7 +460,7 @@ def test_what_a_statement_an_outside_party_issued_with_a_member_gives_is_release
 
 
 def test_a_statement_being_read_leaves_reads_free_and_refuses_one_more(
-    as_user: Users, database: Database, monkeypatch: pytest.MonkeyPatch
+    as_user: Users, anonymous: TestClient, database: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     reading, finish = threading.Event(), threading.Event()
     read_statement = service.propose
@@ -497,6 +497,14 @@ def test_a_statement_being_read_leaves_reads_free_and_refuses_one_more(
             assert busy.headers["content-type"] == "application/problem+json"
             assert int(busy.headers["retry-after"]) > 0
             assert counts(database) == before
+            # A caller without a valid token learns nothing of it: 401, as at any time.
+            for headers in ({}, {"Authorization": "Bearer ac_not-a-token"}):
+                stranger = anonymous.post(
+                    "/api/v1/documents",
+                    json={**METADATA, "text": "We will act."},
+                    headers=headers,
+                )
+                assert stranger.status_code == 401, stranger.text
         finally:
             finish.set()
         assert first.result().status_code == 201

@@ -1,5 +1,5 @@
 """The overdue report, streamed a slice at a time: the same document whatever the slice size,
-with an entity tag derived from what the body depends on."""
+with an entity tag that is the hash of the body sent."""
 
 from datetime import date, timedelta
 
@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from app.client import CommitmentsClient
+from app.core import sessions
 from app.core.time import today
 from app.reports import service
 from app.reports.models import OverdueReport
@@ -75,12 +76,15 @@ def test_the_csv_has_a_row_per_item_of_each_group(client: TestClient) -> None:
 def test_the_tag_changes_with_the_register_the_day_and_the_reader(
     client: TestClient, as_user, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    overdue_commitment(client, ["US"], 9)
     first = client.get(PATH)
     tag = first.headers["etag"]
     again = client.get(PATH, headers={"If-None-Match": tag})
     assert again.status_code == 304
     assert again.headers["etag"] == tag
-    assert as_user("rok-viewer").get(PATH).headers["etag"] != tag
+    other_reader = as_user("rok-viewer").get(PATH)
+    assert other_reader.content != first.content
+    assert other_reader.headers["etag"] != tag
     overdue_commitment(client, ["US"], 5)
     changed = client.get(PATH, headers={"If-None-Match": tag})
     assert changed.status_code == 200
@@ -92,6 +96,24 @@ def test_the_tag_changes_with_the_register_the_day_and_the_reader(
     next_day = client.get(PATH, headers={"If-None-Match": changed.headers["etag"]})
     assert next_day.status_code == 200
     assert next_day.json()["as_of"] == tomorrow.isoformat()
+
+
+def test_a_body_produced_whole_to_learn_its_tag_is_sent_as_produced(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past the bytes kept in memory the body goes to a temporary file: the same document, the
+    same tag, and the next request streams it at once under the tag learnt."""
+    for days_late in (2, 20, 200):
+        overdue_commitment(client, ["US", "JP"], days_late)
+    in_memory = client.get(PATH)
+    monkeypatch.setattr(sessions, "SPOOLED_IN_MEMORY", 64)
+    overdue_commitment(client, ["US"], 4)
+    spooled = client.get(PATH)
+    assert len(spooled.content) > 64
+    assert spooled.json()["total"] == in_memory.json()["total"] + 1
+    streamed = client.get(PATH)
+    assert streamed.content == spooled.content
+    assert streamed.headers["etag"] == spooled.headers["etag"] != in_memory.headers["etag"]
 
 
 def test_a_party_never_gets_another_partys_report_by_its_tag(client: TestClient, as_user) -> None:

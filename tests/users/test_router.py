@@ -1,3 +1,5 @@
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -188,3 +190,42 @@ def test_only_admins_manage_users(as_user, name: str) -> None:
     assert created.json()["type"].endswith("/forbidden")
     assert user.post("/api/v1/users/1/tokens", json={}).status_code == 403
     assert user.delete("/api/v1/users/1").status_code == 403
+
+
+def test_no_administrator_disables_themself_nor_the_last_one(client: TestClient) -> None:
+    me = client.get("/api/v1/me").json()
+    refused = client.delete(f"/api/v1/users/{me['id']}")
+    assert refused.status_code == 409
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert client.get("/api/v1/me").status_code == 200
+    second = client.post("/api/v1/users", json={"name": "second-admin", "role": "admin"})
+    assert second.status_code == 201, second.text
+    other = TestClient(client.app, headers={"Authorization": f"Bearer {second.json()['token']}"})
+    with other:
+        assert other.delete(f"/api/v1/users/{me['id']}").json()["disabled"] is True
+        assert other.delete(f"/api/v1/users/{second.json()['user']['id']}").status_code == 409
+        assert other.get("/api/v1/me").status_code == 200
+    assert client.get("/api/v1/me").status_code == 401
+
+
+def test_two_administrators_disabling_each_other_at_once_leave_one(client: TestClient) -> None:
+    """The last-administrator rule holds under a race: each request sees two enabled
+    administrators when it starts."""
+    issued = client.post("/api/v1/users", json={"name": "second-admin", "role": "admin"}).json()
+    ids = [client.get("/api/v1/me").json()["id"], issued["user"]["id"]]
+    tokens = [client.headers["Authorization"], f"Bearer {issued['token']}"]
+    barrier = threading.Barrier(2)
+
+    def disable(mine: int) -> int:
+        with TestClient(client.app, headers={"Authorization": tokens[mine]}) as http:
+            barrier.wait()
+            return http.delete(f"/api/v1/users/{ids[1 - mine]}").status_code
+
+    with ThreadPoolExecutor(2) as pool:
+        statuses = sorted(pool.map(disable, [0, 1]))
+    assert statuses in ([200, 401], [200, 409], [200, 503]), statuses
+    admin_alive = [
+        TestClient(client.app, headers={"Authorization": token}).get("/api/v1/me").status_code
+        for token in tokens
+    ]
+    assert admin_alive.count(200) == 1, admin_alive
