@@ -6,7 +6,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from app.commitments import CommitmentKind, CommitmentStatus, PartyRefIn
-from app.core.validation import Code, Ref, Slug
+from app.core.validation import Code, Ref, SingleLine, Slug
 from app.deadlines.models import DueRule, Recurrence
 from app.documents.enums import DocumentKind
 
@@ -34,20 +34,20 @@ Aliases = list[Annotated[str, Field(min_length=2, max_length=80)]]
 
 class PartySeed(SeedModel):
     code: Code
-    name: str
+    name: SingleLine
     aliases: Aliases = []
 
 
 class OrganizationSeed(SeedModel):
     code: str = Field(max_length=32)
     party: Code
-    name: str
+    name: SingleLine
     aliases: Aliases = []
 
 
 class AreaSeed(SeedModel):
     slug: Slug
-    name: str
+    name: SingleLine
     description: str | None = None
     # Words that suggest the tag for a new statement's sentence.
     keywords: Aliases = []
@@ -55,7 +55,7 @@ class AreaSeed(SeedModel):
 
 class FrameworkSeed(SeedModel):
     slug: Slug
-    name: str
+    name: SingleLine
     version: int = 1
     adopted_on: date | None = None
     document: Slug | None = None
@@ -64,7 +64,7 @@ class FrameworkSeed(SeedModel):
 
 class MeetingSeriesSeed(SeedModel):
     code: Code
-    name: str
+    name: SingleLine
     description: str | None = None
 
 
@@ -72,9 +72,9 @@ class MeetingSeed(SeedModel):
     key: Code
     series: Code
     number: int | None = None
-    title: str | None = None
+    title: SingleLine | None = None
     held_on: date | None = None
-    place: str | None = None
+    place: SingleLine | None = None
 
 
 class ReferenceSeed(SeedModel):
@@ -90,8 +90,8 @@ class ReferenceSeed(SeedModel):
 
 class DocumentSeed(SeedModel):
     slug: Slug
-    title: str
-    publisher: str
+    title: SingleLine
+    publisher: SingleLine
     kind: DocumentKind
     issued_on: date
     language: str
@@ -113,7 +113,7 @@ class EvidenceSeed(SeedModel):
 
 class CommitmentSeed(SeedModel):
     ref: Ref
-    title: str = Field(max_length=300)
+    title: SingleLine = Field(max_length=300)
     quote: str
     paragraph: int = Field(ge=1)
     before: str
