@@ -18,6 +18,8 @@ from xml.etree import ElementTree
 import typer
 
 from app.cli.errors import CliError
+from app.core.markdown import markdown_cell
+from app.core.validation import one_line
 
 
 class Format(StrEnum):
@@ -79,12 +81,20 @@ def fetch(
     return report.model_dump(mode="json")
 
 
+# What the formats but JSON say of an item is one line each: a title or a name stored with a
+# line break would otherwise start a line of its own, which a CI runner reads as a workflow
+# command (`::error::...`) when it begins with two colons.
 def _label(item: Item) -> str:
-    return f"{item['ref']} / {item['cycle']}" if item.get("cycle") else str(item["ref"])
+    return one_line(f"{item['ref']} / {item['cycle']}" if item.get("cycle") else str(item["ref"]))
+
+
+def _title(item: Item) -> str:
+    return one_line(str(item["title"]))
 
 
 def _leads(item: Item) -> str:
-    return ", ".join(f"{lead['party']}: {lead['name']}" for lead in item["leads"]) or "no lead"
+    leads = ", ".join(f"{lead['party']}: {lead['name']}" for lead in item["leads"])
+    return one_line(leads) or "no lead"
 
 
 def _when(item: Item) -> str:
@@ -106,7 +116,7 @@ def as_text(report: Report) -> str:
     for key, title in SECTIONS:
         items = report[key]
         lines.append(f"\n{title}: {len(items)}")
-        lines += [f"  {_label(i)}  {i['title']}  ({_when(i)}; {_leads(i)})" for i in items]
+        lines += [f"  {_label(i)}  {_title(i)}  ({_when(i)}; {_leads(i)})" for i in items]
     return "\n".join(lines) + "\n"
 
 
@@ -139,13 +149,13 @@ def as_junit(report: Report) -> str:
             suite,
             "testcase",
             classname="commitments." + ".".join(item["parties"] or ["none"]),
-            name=f"{_label(item)}: {item['title']}",
+            name=f"{_label(item)}: {_title(item)}",
         )
         if (item["ref"], item.get("cycle")) in overdue:
             failure = ElementTree.SubElement(case, "failure", message=_when(item), type="overdue")
             failure.text = "\n".join(
                 (
-                    f"{_label(item)} {item['title']}",
+                    f"{_label(item)} {_title(item)}",
                     _when(item),
                     f"Leads: {_leads(item)}",
                     item["link"],
@@ -160,7 +170,8 @@ def as_junit(report: Report) -> str:
 
 
 def _escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    # GitHub's escaping of a command's data, then no other control character either.
+    return one_line(text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
 
 
 def _escape_property(text: str) -> str:
@@ -178,15 +189,9 @@ def as_github(report: Report) -> str:
     for key, level, title in levels:
         for item in report[key]:
             heading = _escape_property(f"{title}: {_label(item)}")
-            message = _escape_data(
-                f"{item['title']} ({_when(item)}; {_leads(item)}) {item['link']}"
-            )
+            message = _escape_data(f"{_title(item)} ({_when(item)}; {_leads(item)}) {item['link']}")
             lines.append(f"::{level} title={heading}::{message}")
     return "\n".join(lines) + ("\n" if lines else "")
-
-
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
 
 
 def as_markdown(report: Report) -> str:
@@ -205,8 +210,9 @@ def as_markdown(report: Report) -> str:
         for item in report[key]:
             days = "" if item.get("days_overdue") is None else str(item["days_overdue"])
             lines.append(
-                f"| [{_cell(_label(item))}]({item['link']}) | {_cell(item['title'])} | "
-                f"{item.get('due_date') or '—'} | {days} | {_cell(_leads(item))} |"
+                f"| [{markdown_cell(_label(item))}]({item['link']}) | "
+                f"{markdown_cell(_title(item))} | "
+                f"{item.get('due_date') or '—'} | {days} | {markdown_cell(_leads(item))} |"
             )
         lines.append("")
     return "\n".join(lines)

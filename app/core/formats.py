@@ -9,6 +9,7 @@ from typing import Any
 from fastapi.responses import Response, StreamingResponse
 
 from app.core.errors import NotAcceptableError
+from app.core.markdown import markdown_cell
 
 
 class Format(StrEnum):
@@ -100,9 +101,7 @@ def csv_lines(headers: Sequence[str], rows: Iterable[Sequence[Any]], *, bom: boo
 
 
 def _cell(value: Any) -> str:
-    return (
-        _text(value).replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
-    )
+    return markdown_cell(_text(value))
 
 
 def markdown_lines(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[str]:

@@ -37,20 +37,47 @@ OrganizationCode = Annotated[
 ]
 
 
-# PostgreSQL refuses NUL in text; other control characters (but tab and line ends) have no
-# place in these fields either. Stated as patterns, so the OpenAPI schema says it too.
-_NO_CONTROLS = "[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f]"
+# PostgreSQL refuses NUL in text; other control characters (C0 but tab and line ends, DEL,
+# C1) have no place in any field either. Stated as patterns, so the OpenAPI schema says it too.
+_CONTROLS = "\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f"
+_NO_CONTROLS = f"[^{_CONTROLS}]"
 PRINTABLE = f"^{_NO_CONTROLS}*$"
-NOT_BLANK = f"^{_NO_CONTROLS}*[^\\s\\x00-\\x1f]{_NO_CONTROLS}*$"
+
+# A name or a title is one line: it reaches mail headers and subjects, the one-line formats of
+# the exports and the logs, where a line break (CR, LF, NEL, U+2028, U+2029) or a tab starts
+# something the caller should not be able to start.
+_LINE_CONTROLS = "\\x00-\\x1f\\x7f-\\x9f\\u2028\\u2029"
+_ONE_LINE = f"[^{_LINE_CONTROLS}]"
+SINGLE_LINE = f"^{_ONE_LINE}*$"
+NOT_BLANK = f"^{_ONE_LINE}*[^\\s{_LINE_CONTROLS}]{_ONE_LINE}*$"
+_LINE_CONTROL = re.compile(f"[{_LINE_CONTROLS}]")
+
+
+def _one_line(value: object) -> object:
+    # Checked before the pattern, to say what is wrong in words.
+    if isinstance(value, str) and _LINE_CONTROL.search(value):
+        raise ValueError("must be a single line, without line breaks or control characters")
+    return value
+
+
+def one_line(text: str) -> str:
+    """`text` with each line break or control character replaced by a space: for writing a
+    value stored before names had to be single lines where only one line may go."""
+    return _LINE_CONTROL.sub(" ", text)
 
 
 # PostgreSQL cannot take a NUL in a text parameter: no text a caller sends may hold one.
 # Text where other control characters are at home (a statement's form feeds, a token):
 NulFree = Annotated[str, StringConstraints(pattern=r"^[^\x00]*$")]
 Text = Annotated[str, StringConstraints(pattern=PRINTABLE)]
+SingleLine = Annotated[str, StringConstraints(pattern=SINGLE_LINE), BeforeValidator(_one_line)]
 # Stripped before its bounds are checked: a narrower bound added on top (a column of 200)
 # stays a bound on the text, and says so in its message.
-Title = Annotated[str, StringConstraints(strip_whitespace=True, max_length=300, pattern=NOT_BLANK)]
+Title = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=300, pattern=NOT_BLANK),
+    BeforeValidator(_one_line),
+]
 LongText = Annotated[str, StringConstraints(max_length=10_000, pattern=PRINTABLE)]
 
 # Far enough for any real deadline, and far from the edges where date arithmetic overflows.

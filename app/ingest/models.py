@@ -23,12 +23,12 @@ from app.core.schemas import Schema
 from app.core.time import utcnow
 from app.core.validation import (
     MAX_ID,
-    PRINTABLE,
     Code,
     Day,
     LongText,
     PartyCode,
     Ref,
+    SingleLine,
     Slug,
     StoredLength,
     Title,
@@ -109,7 +109,7 @@ class DocumentUpload(SQLModel):
     model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
 
     title: Title
-    publisher: Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=PRINTABLE)]
+    publisher: Annotated[SingleLine, StringConstraints(min_length=1, max_length=200)]
     kind: DocumentKind = DocumentKind.joint_statement
     issued_on: Day
     language: Annotated[

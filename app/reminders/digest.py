@@ -20,9 +20,10 @@ from app.commitments import (
 from app.contacts.models import Contact
 from app.core.changes import UNCHANGED
 from app.core.config import Settings
+from app.core.validation import one_line
 from app.deadlines.conditions import due_soon_on, is_open, overdue_on, stale_on
 from app.parties.models import Party
-from app.reminders.mail import mail_of
+from app.reminders.mail import mail_of, recipient
 from app.reminders.models import PartyDigestSent
 from app.reminders.service import week_of
 from app.reminders.wording import Wording, wording_for
@@ -207,10 +208,12 @@ def _titled(digest: PartyDigest, words: Wording) -> list[tuple[str, Section]]:
 def _describe(line: Line, words: Wording) -> str:
     due = str(line.due_date) if line.due_date else words.no_due_date
     leads = f"; {words.leads}: {', '.join(line.leads)}" if line.leads else ""
-    return f"{line.title} ({due}{leads})"
+    # One line of the plain text, whatever the title and names stored.
+    return one_line(f"{line.title} ({due}{leads})")
 
 
 def compose_digest(digest: PartyDigest, settings: Settings) -> EmailMessage:
+    to = recipient(None, digest.email)
     language, words = wording_for(digest.language)
     board = f"{settings.public_url}/board/commitments"
     subject = words.digest_subject.format(
@@ -244,7 +247,7 @@ def compose_digest(digest: PartyDigest, settings: Settings) -> EmailMessage:
         markup.append(f"<p>{html.escape(words.digest_nothing)}</p>")
     return mail_of(
         subject,
-        digest.email,
+        to,
         plain="\n".join(plain),
         markup="".join(markup),
         language=language,

@@ -2,14 +2,17 @@
 
 import smtplib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from email.message import EmailMessage
 from functools import partial
 
+from app.core.config import Settings
+from app.core.validation import one_line
 from app.jobs.service import JobContext
-from app.reminders.digest import compose_digest, due_digests, record_digest
-from app.reminders.mail import Mailer, UndeliverableError, compose
-from app.reminders.service import Calendar, due_reminders, record_reminder
+from app.reminders.digest import PartyDigest, compose_digest, due_digests, record_digest
+from app.reminders.mail import Mailer, UnaddressableError, UndeliverableError, compose
+from app.reminders.service import Calendar, Reminder, due_reminders, record_reminder
 
 
 @dataclass(frozen=True)
@@ -28,33 +31,62 @@ class RemindersInterruptedError(Exception):
     """The SMTP server stopped answering mid-run; what was sent stays recorded."""
 
 
-def _outgoing(context: JobContext) -> list[Outgoing]:
+@dataclass
+class Run:
+    """The mails of a run, and the recipients no mail could be addressed to."""
+
+    mails: list[Outgoing] = field(default_factory=list)
+    unaddressable: list[str] = field(default_factory=list)
+
+    def add(self, who: str, address: str, compose: Callable[[], Outgoing]) -> None:
+        try:
+            self.mails.append(compose())
+        except UnaddressableError as error:
+            # Told by its address as stored, on one line: it goes to the run's outcome.
+            self.unaddressable.append(f"{who} <{one_line(address)}> ({error})")
+
+    def outcome(self, detail: str) -> str:
+        if self.unaddressable:
+            detail += "; not mailed, the address cannot be written in a mail header: " + ", ".join(
+                self.unaddressable
+            )
+        return detail
+
+
+def _reminder_mail(reminder: Reminder, settings: Settings, at: datetime) -> Outgoing:
+    return Outgoing(
+        compose(reminder, settings),
+        reminder.email,
+        partial(record_reminder, reminder=reminder, at=at),
+        len(reminder.items),
+        False,
+    )
+
+
+def _digest_mail(digest: PartyDigest, settings: Settings, at: datetime) -> Outgoing:
+    return Outgoing(
+        compose_digest(digest, settings),
+        digest.email,
+        partial(record_digest, digest=digest, at=at),
+        0,
+        True,
+    )
+
+
+def _outgoing(context: JobContext) -> Run:
     settings, at = context.settings, context.now
     on = at.astimezone(settings.zone).date()
     calendar = Calendar(on, settings.reminder_days, settings.stale_days, settings.digest_weekday)
     with context.database.transaction(write=False) as session:
         reminders = due_reminders(session=session, calendar=calendar)
         digests = due_digests(session=session, on=on, settings=settings)
-    mails = [
-        Outgoing(
-            compose(reminder, settings),
-            reminder.email,
-            partial(record_reminder, reminder=reminder, at=at),
-            len(reminder.items),
-            False,
-        )
-        for reminder in reminders
-    ]
-    return mails + [
-        Outgoing(
-            compose_digest(digest, settings),
-            digest.email,
-            partial(record_digest, digest=digest, at=at),
-            0,
-            True,
-        )
-        for digest in digests
-    ]
+    run = Run()
+    for reminder in reminders:
+        who = f"contact {reminder.contact_id}"
+        run.add(who, reminder.email, partial(_reminder_mail, reminder, settings, at))
+    for digest in digests:
+        run.add(f"party {digest.code}", digest.email, partial(_digest_mail, digest, settings, at))
+    return run
 
 
 def _summary(mails: list[Outgoing]) -> str:
@@ -69,14 +101,15 @@ def _summary(mails: list[Outgoing]) -> str:
 def send_reminders(context: JobContext) -> str:
     """Mail each lead once for this run, and each party its weekly digest; a dry run prints
     the mails."""
-    mails = _outgoing(context)
+    run = _outgoing(context)
+    mails = run.mails
     if context.dry_run:
         for mail in mails:
             context.echo(mail.message.as_string())
-        return f"would mail {_summary(mails)}"
+        return run.outcome(f"would mail {_summary(mails)}")
     if context.settings.smtp_host is None:
-        return f"to mail: {_summary(mails)}; no SMTP host set, nothing sent"
-    return _mail(context, mails)
+        return run.outcome(f"to mail: {_summary(mails)}; no SMTP host set, nothing sent")
+    return run.outcome(_mail(context, mails))
 
 
 def _mail(context: JobContext, mails: list[Outgoing]) -> str:
@@ -87,7 +120,7 @@ def _mail(context: JobContext, mails: list[Outgoing]) -> str:
             try:
                 mailer.send(mail.message)
             except UndeliverableError as refusal:
-                refused.append(f"{mail.recipient} ({refusal})")
+                refused.append(f"{one_line(mail.recipient)} ({one_line(str(refusal))})")
                 continue
             except (smtplib.SMTPException, OSError) as error:
                 raise RemindersInterruptedError(

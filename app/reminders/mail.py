@@ -6,12 +6,16 @@ import html
 import smtplib
 import ssl
 import time
+from email.errors import HeaderParseError, NonASCIILocalPartDefect
+from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import formataddr, make_msgid
+from email.policy import EmailPolicy
+from email.utils import make_msgid
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from app.core.config import Settings
+from app.core.validation import one_line
 from app.reminders.wording import wording_for
 
 if TYPE_CHECKING:
@@ -21,12 +25,63 @@ ATTEMPTS = 3
 FIRST_WAIT_SECONDS = 1.0
 
 
+# RFC 5322's limit on a line, not its recommended 78 characters.
+LONGEST_LINE = 998
+ADDRESS_HEADERS = frozenset({"from", "sender", "reply-to", "to", "cc", "bcc"})
+
+
+class _MailPolicy(EmailPolicy):
+    """The default policy, except that an address header is folded only past RFC 5322's
+    longest line: Python's folder drops the quotes of a display name it breaks, so that
+    "Doe, Jane <x@example.org>" would reach the recipient as two addresses."""
+
+    def fold(self, name: str, value: Any) -> str:
+        policy = self._wide() if name.lower() in ADDRESS_HEADERS else self
+        folded: str = EmailPolicy.fold(policy, name, value)
+        return folded
+
+    def fold_binary(self, name: str, value: Any) -> bytes:
+        policy = self._wide() if name.lower() in ADDRESS_HEADERS else self
+        return EmailPolicy.fold_binary(policy, name, value)
+
+    def _wide(self) -> EmailPolicy:
+        wide: EmailPolicy = self.clone(max_line_length=LONGEST_LINE)
+        return wide
+
+
+MAIL_POLICY = _MailPolicy()
+# A contact's name, as long as its column holds: a longer one (stored before the bound) is cut
+# so that the address header stays within a line.
+LONGEST_DISPLAY_NAME = 200
+
+
+class UnaddressableError(Exception):
+    """A recipient's address (or name) that no mail header can carry: this mail is not sent,
+    the run goes on with the others."""
+
+
+def recipient(name: str | None, address: str) -> Address:
+    """A recipient as a mail header has it: a name stored with line breaks or control
+    characters (before names had to be single lines) is mailed with spaces in their place."""
+    display_name = one_line(name or "").strip()[:LONGEST_DISPLAY_NAME]
+    try:
+        try:
+            return Address(display_name=display_name, addr_spec=address)
+        except NonASCIILocalPartDefect:
+            # An internationalized mailbox (RFC 6531): it goes where the server speaks
+            # SMTPUTF8, and is refused, for this recipient alone, where it does not.
+            username, _, domain = address.rpartition("@")
+            return Address(display_name=display_name, username=username, domain=domain)
+    except (ValueError, HeaderParseError) as error:
+        raise UnaddressableError(one_line(str(error))) from error
+
+
 def mail_of(
-    subject: str, to: str, *, plain: str, markup: str, language: str, settings: Settings
+    subject: str, to: Address, *, plain: str, markup: str, language: str, settings: Settings
 ) -> EmailMessage:
     """A mail of plain text with its HTML alternative, in `language`."""
-    message = EmailMessage()
-    message["Subject"] = subject
+    message = EmailMessage(policy=MAIL_POLICY)
+    message["Subject"] = one_line(subject)
     message["From"] = settings.smtp_from
     message["To"] = to
     message["Message-ID"] = make_msgid(domain="alliance-commitments")
@@ -40,13 +95,15 @@ def mail_of(
 def compose(reminder: "Reminder", settings: Settings) -> EmailMessage:
     language, words = wording_for(reminder.language)
     board = f"{settings.public_url}/board/commitments"
-    greeting = words.greeting.format(name=reminder.name)
+    to = recipient(reminder.name, reminder.email)
+    # What the plain text says of a caller's values stays on its own line.
+    greeting = words.greeting.format(name=one_line(reminder.name).strip())
     as_lead = words.as_lead.format(party=reminder.party)
     lines = [greeting, "", as_lead, ""]
     for item in reminder.items:
-        lines += [f"- {item.ref}: {item.title}", f"  {words.reason(item.occasion)}"]
+        lines += [f"- {item.ref}: {one_line(item.title)}", f"  {words.reason(item.occasion)}"]
         if item.quote:
-            lines.append(f"  “{item.quote}”")
+            lines.append(f"  “{one_line(item.quote)}”")
         lines += [f"  {board}/{item.ref}", ""]
     everything = f"{settings.public_url}/board/register?lead={reminder.contact_id}"
     more = words.more.format(count=reminder.more) if reminder.more else ""
@@ -68,7 +125,7 @@ def compose(reminder: "Reminder", settings: Settings) -> EmailMessage:
     )
     return mail_of(
         words.subject(len(reminder.items) + reminder.more),
-        formataddr((reminder.name, reminder.email)),
+        to,
         plain="\n".join(lines),
         markup=markup,
         language=language,
@@ -82,7 +139,8 @@ class UndeliverableError(Exception):
 
 
 def _refused_for_good(error: Exception) -> bool:
-    if isinstance(error, smtplib.SMTPRecipientsRefused):
+    # SMTPNotSupportedError: an address of non-ASCII characters, to a server without SMTPUTF8.
+    if isinstance(error, smtplib.SMTPRecipientsRefused | smtplib.SMTPNotSupportedError):
         return True
     return isinstance(error, smtplib.SMTPResponseException) and error.smtp_code >= 500
 

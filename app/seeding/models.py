@@ -7,7 +7,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from app.commitments import CommitmentKind, CommitmentStatus, PartyRefIn, released_by_default
-from app.core.validation import Code, Ref, Slug
+from app.core.validation import Code, Ref, SingleLine, Slug
 from app.deadlines.models import DueRule, Recurrence
 from app.documents.enums import DocumentKind
 from app.parties.enums import Standing
@@ -36,7 +36,7 @@ Aliases = list[Annotated[str, Field(min_length=2, max_length=80)]]
 
 class PartySeed(SeedModel):
     code: Code
-    name: str
+    name: SingleLine
     standing: Standing
     aliases: Aliases = []
 
@@ -44,13 +44,13 @@ class PartySeed(SeedModel):
 class OrganizationSeed(SeedModel):
     code: str = Field(max_length=32)
     party: Code
-    name: str
+    name: SingleLine
     aliases: Aliases = []
 
 
 class AreaSeed(SeedModel):
     slug: Slug
-    name: str
+    name: SingleLine
     description: str | None = None
     # Words that suggest the tag for a new statement's sentence.
     keywords: Aliases = []
@@ -58,7 +58,7 @@ class AreaSeed(SeedModel):
 
 class FrameworkSeed(SeedModel):
     slug: Slug
-    name: str
+    name: SingleLine
     version: int = 1
     adopted_on: date | None = None
     document: Slug | None = None
@@ -67,7 +67,7 @@ class FrameworkSeed(SeedModel):
 
 class MeetingSeriesSeed(SeedModel):
     code: Code
-    name: str
+    name: SingleLine
     description: str | None = None
 
 
@@ -75,9 +75,9 @@ class MeetingSeed(SeedModel):
     key: Code
     series: Code
     number: int | None = None
-    title: str | None = None
+    title: SingleLine | None = None
     held_on: date | None = None
-    place: str | None = None
+    place: SingleLine | None = None
 
 
 class ReferenceSeed(SeedModel):
@@ -93,8 +93,8 @@ class ReferenceSeed(SeedModel):
 
 class DocumentSeed(SeedModel):
     slug: Slug
-    title: str
-    publisher: str
+    title: SingleLine
+    publisher: SingleLine
     kind: DocumentKind
     issued_on: date
     language: str
@@ -116,7 +116,7 @@ class EvidenceSeed(SeedModel):
 
 class CommitmentSeed(SeedModel):
     ref: Ref
-    title: str = Field(max_length=300)
+    title: SingleLine = Field(max_length=300)
     quote: str
     paragraph: int = Field(ge=1)
     before: str

@@ -9,7 +9,7 @@ from sqlmodel import Field
 from app.core.db import UTCDateTime
 from app.core.metadata import SQLModel
 from app.core.time import utcnow
-from app.core.validation import Code, Id, Instant, PartyCode, Text
+from app.core.validation import Code, Id, Instant, PartyCode, SingleLine
 from app.users.enums import IssuableScope, Role, TokenScope
 
 
@@ -54,7 +54,7 @@ class ApiToken(SQLModel, table=True):
     last_used_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
 
 
-Label = Annotated[Text, PydanticField(max_length=100)]
+Label = Annotated[SingleLine, PydanticField(max_length=100)]
 UserName = PydanticField(min_length=1, max_length=100, pattern=r"^[\w .,@'()/-]+$")
 
 

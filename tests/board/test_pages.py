@@ -195,6 +195,30 @@ def test_bad_form_input_is_a_422_page_and_changes_nothing(board: Browsers, as_us
     assert as_user("us-viewer").get(f"/api/v1/commitments/{ref}").json() == before
 
 
+def test_a_title_of_more_than_one_line_is_refused_with_a_clear_error(
+    board: Browsers, as_user: Users
+) -> None:
+    ref = new_commitment(as_user("us-editor"))["ref"]
+    browser = board("us-editor")
+    page = page_of(browser, ref)
+    action = f"/board/commitments/{ref}/edit"
+    before = as_user("us-viewer").get(f"/api/v1/commitments/{ref}").json()
+    for title in ("Open an office\u2028::error::forged", "Open an office\x1b[31m", "A\nB"):
+        answer = browser.post(
+            action,
+            data={
+                "csrf": csrf_of(page),
+                "version": version_in(page, action),
+                "title": title,
+                "was_title": "Open a liaison office",
+            },
+        )
+        assert answer.status_code == 422, (title, answer.text)
+        assert answer.headers["content-type"].startswith("text/html")
+        assert "title: Value error, must be a single line, without line breaks" in answer.text
+    assert as_user("us-viewer").get(f"/api/v1/commitments/{ref}").json() == before
+
+
 def test_the_register_filters_in_the_url_pages_and_downloads(board: Browsers) -> None:
     browser = board("admin")
     blank = browser.get(

@@ -10,8 +10,10 @@ import httpx
 import jsonschema
 import pytest
 from junitparser import Failure, JUnitXml
+from sqlalchemy import text
 
 from app.core.config import PROJECT_ROOT
+from app.core.db import Database
 from app.core.time import today
 from tests.cli.test_cli import run
 from tests.conftest import TOKENS
@@ -174,3 +176,67 @@ def test_a_single_503_does_not_fail_the_check(client) -> None:
     assert result.returncode == 0, result.stderr
     assert FlakyApi.served == [503, 200]
     assert json.loads(result.stdout)["as_of"] == json.loads(FlakyApi.report)["as_of"]
+
+
+FORGED = "Name the officers\n::error file=.github/workflows/ci.yml::forged"
+HOSTILE = ["::error::forged", "<script>alert(1)</script> | Extra cell", FORGED]
+
+
+@pytest.fixture
+def hostile_titles(server: str, database: Database) -> list[str]:
+    """Overdue U.S. commitments with hostile titles: the one with a line break was stored
+    before titles had to be single lines (written behind the API)."""
+    editor = {"Authorization": f"Bearer {TOKENS['us-editor']}"}
+    refs = []
+    for title in HOSTILE:
+        made = httpx.post(
+            f"{server}/api/v1/commitments",
+            json={"title": title.split("\n")[0], "parties": ["US"], "due_date": "2020-01-01"},
+            headers=editor,
+        )
+        assert made.status_code == 201, made.text
+        refs.append(made.json()["ref"])
+    with database.writer.begin() as connection:
+        connection.execute(
+            text("UPDATE commitment SET title = :title WHERE ref = :ref"),
+            {"title": FORGED, "ref": refs[-1]},
+        )
+    return refs
+
+
+def test_no_title_starts_a_line_or_a_workflow_command_in_text_and_github_output(
+    server: str, hostile_titles: list[str]
+) -> None:
+    forged_ref = hostile_titles[-1]
+    text_report = check(server, "--fail-on", "never").stdout
+    assert not [line for line in text_report.splitlines() if line.lstrip().startswith("::")]
+    (forged,) = [line for line in text_report.splitlines() if forged_ref in line]
+    assert "Name the officers ::error file=.github/workflows/ci.yml::forged" in forged
+
+    github = check(server, "--format", "github", "--fail-on", "never").stdout.splitlines()
+    commands = re.compile(r"^::(error|warning|notice) title=[^:\r\n]+::[^\r\n]+$")
+    assert all(commands.match(line) for line in github), github
+    for ref in hostile_titles:
+        (line,) = [line for line in github if f"title=Overdue%3A {ref}::" in line]
+        assert line.startswith(f"::error title=Overdue%3A {ref}::")
+    (injected,) = [line for line in github if f"{hostile_titles[0]}::" in line]
+    assert f"{hostile_titles[0]}::::error::forged (" in injected
+
+
+def markdown_cells(row: str) -> list[str]:
+    """A Markdown table row's cells, split where a pipe is not escaped."""
+    return [cell.strip() for cell in re.split(r"(?<!\\)\|", row.strip())[1:-1]]
+
+
+def test_markdown_summary_shows_titles_as_text_in_their_own_cells(
+    server: str, hostile_titles: list[str]
+) -> None:
+    markdown = check(server, "--format", "markdown", "--fail-on", "never").stdout
+    assert "<script>" not in markdown
+    rows = {ref: row for ref in hostile_titles for row in markdown.splitlines() if ref in row}
+    script, forged = rows[hostile_titles[1]], rows[hostile_titles[2]]
+    assert markdown_cells(script)[1] == "&lt;script&gt;alert(1)&lt;/script&gt; \\| Extra cell"
+    assert len(markdown_cells(script)) == 5
+    assert markdown_cells(forged)[1] == (
+        "Name the officers ::error file=.github/workflows/ci.yml::forged"
+    )

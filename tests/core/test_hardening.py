@@ -11,8 +11,10 @@ from collections.abc import Callable
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 
 from app.core.config import Settings
+from app.core.db import Database
 from app.main import create_app
 from tests.conftest import bearer
 from tests.live_server import live_server
@@ -33,16 +35,25 @@ def csv_rows(response: httpx.Response) -> list[list[str]]:
     return list(csv.reader(io.StringIO(response.text)))
 
 
-def test_csv_cells_never_start_a_formula(as_user) -> None:
+def test_csv_cells_never_start_a_formula(as_user, database: Database) -> None:
     editor = as_user("us-editor")
     refs = []
     for title in FORMULAS:
+        # A title is one line now: one that starts with a tab or a line end is stored data
+        # from before, written behind the API.
+        one_line = title.lstrip("\t\r") or "placeholder"
         made = editor.post(
             "/api/v1/commitments",
-            json={"title": f"{title}", "parties": ["US"], "due_date": "2020-01-01"},
+            json={"title": one_line, "parties": ["US"], "due_date": "2020-01-01"},
         )
         assert made.status_code == 201, made.text
         refs.append(made.json()["ref"])
+        if one_line != title:
+            with database.writer.begin() as connection:
+                connection.execute(
+                    text("UPDATE commitment SET title = :title WHERE ref = :ref"),
+                    {"title": title, "ref": refs[-1]},
+                )
     exports = [
         editor.get("/api/v1/commitments", params={"format": "csv", "party": "US"}),
         editor.get("/api/v1/reports/overdue", params={"format": "csv"}),

@@ -10,7 +10,9 @@ import pytest
 import trustme
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
+from sqlalchemy import text
 
+from app.core.db import Database
 from tests.live_server import free_port
 from tests.reminders.conftest import Inbox
 from tests.reminders.test_reminders import LEAD, Users, body_of, contact, led, run_reminders
@@ -198,3 +200,98 @@ def test_a_server_failing_mid_run_stops_it_and_the_next_run_mails_only_the_rest(
     received = [address for recipients, _ in server.messages for address in recipients]
     assert sorted(received) == [f"lead{n}@example.org" for n in range(3)]  # none twice
     assert received.count(first) == 1
+
+
+def _stored_as(database: Database, contact_id: int, **columns: str) -> None:
+    """A contact's columns written straight to the database, as a row stored before names
+    had to be single lines."""
+    assignments = ", ".join(f"{column} = :{column}" for column in columns)
+    with database.writer.begin() as connection:
+        connection.execute(
+            text(f"UPDATE contact SET {assignments} WHERE id = :id"),
+            {"id": contact_id, **columns},
+        )
+
+
+def test_a_name_or_an_address_no_header_can_carry_does_not_stop_the_others(
+    as_user: Users, database_url: str, database: Database, inbox: tuple[Inbox, int]
+) -> None:
+    received, port = inbox
+    admin, editor = as_user("admin"), as_user("us-editor")
+    broken = contact(admin, name="Eve", email="eve@example.org")
+    unaddressable = contact(admin, name="Mallory", email="mallory@example.org")
+    here = contact(admin, name="Jane Doe", email=LEAD)
+    _stored_as(database, broken, name="Eve\r\nBcc: spy@attacker.example\r\n")
+    _stored_as(database, unaddressable, email="mallory@example.org\r\nBcc: spy@attacker.example")
+    led(editor, broken, "Open a liaison office", "2027-03-04")
+    led(editor, unaddressable, "Staff the office", "2027-03-04")
+    ref = led(editor, here, "Name the officers", "2027-03-04")
+
+    done = run_reminders(database_url, AT, port)
+    assert done.returncode == 0, done.stderr
+    assert "mailed 2 lead(s)" in done.stdout
+    assert f"contact {unaddressable} <mallory@example.org  Bcc: spy@attacker.example>" in (
+        done.stdout
+    )
+    assert ref in body_of(received.to(LEAD)[0])[0]
+    (to_eve,) = received.to("eve@example.org")
+    assert [(a.display_name, a.addr_spec) for a in to_eve["To"].addresses] == [
+        ("Eve  Bcc: spy@attacker.example", "eve@example.org")
+    ]
+    assert "Bcc" not in to_eve
+    plain, _ = body_of(to_eve)
+    assert plain.splitlines()[0] == "Dear Eve  Bcc: spy@attacker.example,"
+    everyone = [address for recipients, _ in received.messages for address in recipients]
+    assert sorted(everyone) == ["eve@example.org", LEAD]
+
+
+def test_a_long_display_name_with_commas_and_an_address_in_it_stays_one_quoted_name(
+    as_user: Users, database_url: str, inbox: tuple[Inbox, int]
+) -> None:
+    received, port = inbox
+    name = "Security Desk, attention: spy@attacker.example, forward this to the alliance team"
+    lead = contact(as_user("admin"), name=name, email=LEAD)
+    led(as_user("us-editor"), lead, "Open a liaison office", "2027-03-04")
+    done = run_reminders(database_url, AT, port)
+    assert done.returncode == 0, done.stderr
+    (mail,) = received.to(LEAD)
+    assert [(a.display_name, a.addr_spec) for a in mail["To"].addresses] == [(name, LEAD)]
+    assert [recipients for recipients, _ in received.messages] == [[LEAD]]
+
+
+@pytest.fixture
+def ascii_only() -> Iterator[tuple[Inbox, int]]:
+    """A server without SMTPUTF8 (RFC 6531): it cannot take a mailbox of Korean letters."""
+    handler, port = Inbox(), free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port, enable_SMTPUTF8=False)
+    controller.start()
+    yield handler, port
+    controller.stop()
+
+
+def test_an_address_one_server_cannot_take_does_not_stop_the_others_and_goes_by_another(
+    as_user: Users, database_url: str, ascii_only: tuple[Inbox, int], inbox: tuple[Inbox, int]
+) -> None:
+    (plain_server, plain_port), (received, port) = ascii_only, inbox
+    admin, editor = as_user("admin"), as_user("us-editor")
+    korean = contact(admin, name="김민수", email="민수@example.kr", party="ROK")
+    here = contact(admin, name="Jane Doe", email=LEAD)
+    leads = [{"party": "ROK", "contact_id": korean}]
+    led(as_user("rok-editor"), korean, "Brief the desk", "2027-03-04", parties=["ROK"], leads=leads)
+    led(editor, here, "Name the officers", "2027-03-04")
+
+    done = run_reminders(database_url, AT, plain_port)
+    assert done.returncode == 0, done.stderr
+    assert "mailed 1 lead(s)" in done.stdout
+    assert "refused by the server, tried again next run: 민수@example.kr" in done.stdout
+    assert [recipients for recipients, _ in plain_server.messages] == [[LEAD]]
+
+    again = run_reminders(database_url, "2027-03-01T09:00:00Z", port)
+    assert "mailed 1 lead(s)" in again.stdout
+    (mail,) = received.to("민수@example.kr")
+    # Its headers came as UTF-8 (RFC 6532), which the parser keeps as escaped bytes.
+    (to,) = mail["To"].addresses
+    utf8 = [
+        part.encode("ascii", "surrogateescape").decode() for part in (to.display_name, to.addr_spec)
+    ]
+    assert utf8 == ["김민수", "민수@example.kr"]

@@ -1,10 +1,13 @@
 import csv
 import io
+import re
 from datetime import UTC, date, datetime
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 
+from app.core.db import Database
 from tests.seed_data import released_to, seeded_commitments
 
 GROUPS = ["area", "status", "party", "lead", "document", "meeting"]
@@ -247,3 +250,48 @@ def test_reports_leave_out_what_is_not_releasable(client: TestClient, as_user) -
         "ROK" not in released_to(slug, c) for slug, c in seeded_commitments()
     )
     assert date.fromisoformat(rok["as_of"])
+
+
+def test_markdown_tables_show_hostile_titles_as_text_in_one_cell(
+    as_user, database: Database
+) -> None:
+    editor = as_user("us-editor")
+    titles = ["<script>alert(1)</script>", "Left | right", "R&D <b>bold</b>", "Legacy"]
+    refs = []
+    for title in titles:
+        made = editor.post(
+            "/api/v1/commitments",
+            json={"title": title, "parties": ["US"], "due_date": "2020-01-01"},
+        )
+        assert made.status_code == 201, made.text
+        refs.append(made.json()["ref"])
+    # Stored before titles had to be single lines: written behind the API.
+    legacy = "Legacy\r\n\r\n<img src=x onerror=alert(1)>\n| forged | row |"
+    with database.writer.begin() as connection:
+        connection.execute(
+            text("UPDATE commitment SET title = :title WHERE ref = :ref"),
+            {"title": legacy, "ref": refs[-1]},
+        )
+    for path in ("/api/v1/commitments", "/api/v1/reports/overdue", "/api/v1/reports/deadlines"):
+        markdown = editor.get(path, params={"format": "markdown"}).text
+        for raw in ("<script>", "<img", "<b>"):
+            assert raw not in markdown, (path, raw)
+        lines = markdown.splitlines()
+        assert lines[0].startswith("## ")
+        table = [line for line in lines[1:] if line]
+        assert all(line.startswith("| ") and line.endswith(" |") for line in table), path
+        width = len(markdown_cells(table[0]))
+        shown = {ref: row for row in table for ref in refs if ref in row}
+        assert set(shown) == set(refs), path
+        assert all(len(markdown_cells(row)) == width for row in shown.values()), path
+        cells = {ref: markdown_cells(row) for ref, row in shown.items()}
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in cells[refs[0]]
+        assert "Left \\| right" in cells[refs[1]]
+        assert "R&amp;D &lt;b&gt;bold&lt;/b&gt;" in cells[refs[2]]
+        forged = "Legacy    &lt;img src=x onerror=alert(1)&gt; \\| forged \\| row \\|"
+        assert forged in cells[refs[3]]
+
+
+def markdown_cells(row: str) -> list[str]:
+    """A Markdown table row's cells, split where a pipe is not escaped."""
+    return [cell.strip() for cell in re.split(r"(?<!\\)\|", row.strip())[1:-1]]

@@ -1,0 +1,11 @@
+"""Caller text in a Markdown table cell: it shows as the text it is, and can neither open HTML
+nor end the row or add a column."""
+
+from app.core.validation import one_line
+
+_ESCAPES = str.maketrans({"\\": "\\\\", "|": "\\|", "&": "&amp;", "<": "&lt;", ">": "&gt;"})
+
+
+def markdown_cell(text: str) -> str:
+    """`text` on one line, its table separators escaped and its HTML written as entities."""
+    return one_line(text).translate(_ESCAPES)
