@@ -6,12 +6,15 @@ import re
 from datetime import date, timedelta
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
 from app.commitments.models import Commitment
 from app.core.db import Database
 from app.history.models import CommitmentHistory
+from tests.board.conftest import sign_in
+from tests.conftest import TOKENS
 
 PROBLEM = "application/problem+json"
 BIG = 99999999999999999999999
@@ -200,6 +203,61 @@ def test_releasing_a_commitment_does_not_release_its_past(as_user, database: Dat
     _, us_entries, us_notes = snapshot(us, made["ref"])
     assert [n["text"] for n in us_notes] == ["U.S.-only deliberations"]
     assert any(entry["field"] == "created" for entry in us_entries)
+
+
+def test_a_change_that_releases_shows_the_new_party_only_its_new_values(
+    as_user, app: FastAPI, database: Database
+) -> None:
+    us, jp = as_user("us-editor"), as_user("jp-editor")
+    made = create(us, title="Old U.S.-only title", description="Old U.S.-only description")
+    created_on = backdate_creation(database, made["ref"], days=10)
+    earlier = patch(us, made["ref"], {"description": "Earlier U.S.-only wording"})
+    assert earlier.status_code == 200, earlier.text
+    released = patch(
+        us,
+        made["ref"],
+        {
+            "title": "Title as released",
+            "description": "Description as released",
+            "status": "in_progress",
+            "releasable_to": ["JP", "US"],
+        },
+    )
+    assert released.status_code == 200, released.text
+
+    _, entries, _ = snapshot(jp, made["ref"])
+    shown = json.dumps(entries)
+    for old in ("Old U.S.-only", "Earlier U.S.-only wording", "not_started"):
+        assert old not in shown, old
+    assert {entry["version"] for entry in entries} == {released.json()["version"]}
+    assert {entry["field"] for entry in entries} >= {"title", "description", "status"}
+    assert all(entry["old_value"] is None for entry in entries), entries
+    assert {e["field"]: e["new_value"] for e in entries}["title"] == "Title as released"
+    with TestClient(app) as browser:
+        sign_in(browser, TOKENS["jp-editor"])
+        page = browser.get(f"/board/commitments/{made['ref']}")
+    assert page.status_code == 200
+    assert "Title as released" in page.text
+    assert "Old U.S.-only" not in page.text
+    assert "Earlier U.S.-only" not in page.text
+    # Its state before the release answers JP as a ref that does not exist does.
+    before_release = {"as_of": (created_on + timedelta(days=2)).isoformat()}
+    past = jp.get(f"/api/v1/commitments/{made['ref']}", params=before_release)
+    missing = jp.get("/api/v1/commitments/AC-0000-0000", params=before_release)
+    assert past.status_code == missing.status_code == 404
+    assert past.text.replace(made["ref"], "AC-0000-0000") == missing.text
+    # A later change shows JP both sides: it could see the record before it.
+    assert patch(us, made["ref"], {"title": "Retitled after release"}).status_code == 200
+    _, entries, _ = snapshot(jp, made["ref"])
+    assert [(e["old_value"], e["new_value"]) for e in entries if e["field"] == "title"] == [
+        (None, "Title as released"),
+        ("Title as released", "Retitled after release"),
+    ]
+    # The U.S. still sees every change, both sides.
+    _, us_entries, _ = snapshot(us, made["ref"])
+    us_shown = json.dumps(us_entries)
+    for old in ("Old U.S.-only title", "Earlier U.S.-only wording", "not_started"):
+        assert old in us_shown, old
 
 
 def test_a_release_can_include_the_past(as_user) -> None:
