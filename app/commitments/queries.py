@@ -230,10 +230,14 @@ def not_found(ref: str) -> NotFoundError:
     return NotFoundError(f"No commitment with reference {ref!r}.")
 
 
-def hidden_from(archived_at: datetime | None, principal: Principal | None, include: bool) -> bool:
+def archives_hidden_from(principal: Principal | None, include: bool) -> bool:
     """Archived commitments exist only for admins and for callers that ask for them."""
     admin = principal is not None and principal.is_admin
-    return archived_at is not None and not (include or admin)
+    return not (include or admin)
+
+
+def hidden_from(archived_at: datetime | None, principal: Principal | None, include: bool) -> bool:
+    return archived_at is not None and archives_hidden_from(principal, include)
 
 
 def get_commitment(

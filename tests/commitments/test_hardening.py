@@ -3,11 +3,13 @@
 import base64
 import json
 import re
+from collections.abc import Mapping
 from datetime import date, timedelta
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import event
 from sqlmodel import select
 
 from app.commitments.models import Commitment
@@ -329,3 +331,49 @@ def test_archived_commitments_are_hidden_from_the_past_view_too(
     assert (
         client.get(f"/api/v1/commitments/{made['ref']}", params={"as_of": today}).status_code == 200
     )
+
+
+def without_request_id(headers: Mapping[str, str]) -> dict[str, str]:
+    return {name: value for name, value in headers.items() if name != "x-request-id"}
+
+
+def test_a_hidden_commitment_takes_the_path_of_a_missing_one(
+    as_user, app: FastAPI, database: Database
+) -> None:
+    us, jp = as_user("us-editor"), as_user("jp-editor")
+    hidden = create(us, title="U.S.-only commitment")["ref"]
+    missing = "AC-0000-0000"
+    sent: list[str] = []
+
+    def capture(_connection, _cursor, statement: str, *_) -> None:
+        if not statement.startswith("BEGIN"):
+            sent.append(statement)
+
+    event.listen(database.reader, "before_cursor_execute", capture)
+    try:
+        with TestClient(app) as browser:
+            sign_in(browser, TOKENS["jp-editor"])
+            for client, path in (
+                (jp, "/api/v1/commitments/{}"),
+                (jp, "/api/v1/commitments/{}/history"),
+                (jp, "/api/v1/commitments/{}/updates"),
+                (browser, "/board/commitments/{}"),
+            ):
+                answers, statements = {}, {}
+                for ref in (hidden, missing):
+                    sent.clear()
+                    answers[ref] = client.get(path.format(ref))
+                    statements[ref] = list(sent)
+                shown, absent = answers[hidden], answers[missing]
+                assert shown.status_code == absent.status_code == 404, path
+                assert shown.text.replace(hidden, missing) == absent.text, path
+                assert without_request_id(shown.headers) == without_request_id(absent.headers)
+                assert statements[hidden] == statements[missing], path
+                # Wherever a statement looks the ref up, the audience's condition comes with
+                # it: the database does no more for a hidden row than for a missing one.
+                for statement in statements[hidden]:
+                    by_ref = len(re.findall(r"commitment\.ref = ", statement))
+                    audience = len(re.findall(r"commitment_releasability\.party_id = ", statement))
+                    assert by_ref <= audience, (path, statement)
+    finally:
+        event.remove(database.reader, "before_cursor_execute", capture)
