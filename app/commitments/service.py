@@ -223,7 +223,7 @@ def _note_effects(
         visible_since=visible_since,
     )
     # The note itself is a change to the record: in its history, and a new version.
-    changes: dict[str, tuple[Any, Any]] = {"note": (None, id_of(note))}
+    changes: dict[str, tuple[Any, Any]] = {"note": (None, note.public_id)}
     if commitment.last_note_on is None or as_of >= commitment.last_note_on:
         if as_of != commitment.last_note_on:
             changes["last_note_on"] = (commitment.last_note_on, as_of)
@@ -271,7 +271,7 @@ def add_progress_note(
         session=session, commitment=commitment, changes=changes | effects, actor=principal.actor()
     )
     return (
-        progress.note_public(note, cycle.key if cycle else None),
+        progress.note_public(note, cycle.key if cycle else None, corrects=request.corrects),
         public_of(session=session, commitment=commitment),
     )
 

@@ -98,7 +98,8 @@ def test_the_schema_states_the_bounds(client: TestClient) -> None:
     contacts = schemas["CommitmentCreate"]["properties"]["supporting_contacts"]["items"]
     assert (contacts["minimum"], contacts["maximum"]) == (1, 2**31 - 1)
     corrects = schemas["NoteCreate"]["properties"]["corrects"]["anyOf"][0]
-    assert corrects["maximum"] == 2**31 - 1
+    assert re.match(corrects["pattern"], "N" * 22)
+    assert not re.match(corrects["pattern"], "N" * 23)
     expires = schemas["TokenCreate"]["properties"]["expires_at"]["anyOf"][0]
     assert re.match(expires["pattern"], "2027-06-30T00:00:00Z")
     assert not re.match(expires["pattern"], FAR_INSTANT)
@@ -377,3 +378,36 @@ def test_a_hidden_commitment_takes_the_path_of_a_missing_one(
                     assert by_ref <= audience, (path, statement)
     finally:
         event.remove(database.reader, "before_cursor_execute", capture)
+
+
+def test_notes_are_named_by_opaque_ids_that_count_nothing(as_user) -> None:
+    us, jp = as_user("us-editor"), as_user("jp-editor")
+    mine = create(jp, parties=["JP"])["ref"]
+    first = jp.post(f"/api/v1/commitments/{mine}/updates", json={"text": "first"})
+    assert first.status_code == 201, first.text
+    hidden = create(us)["ref"]
+    for text in ("hidden one", "hidden two"):
+        assert us.post(f"/api/v1/commitments/{hidden}/updates", json={"text": text}).is_success
+    second = jp.post(
+        f"/api/v1/commitments/{mine}/updates",
+        json={"text": "second, correcting the first", "corrects": first.json()["id"]},
+    )
+    assert second.status_code == 201, second.text
+    ids = [first.json()["id"], second.json()["id"]]
+    for note_id in ids:
+        assert re.fullmatch(r"[A-Za-z0-9_-]{22}", note_id), note_id
+    assert second.json()["corrects"] == ids[0]
+    notes = jp.get(f"/api/v1/commitments/{mine}/updates").json()["items"]
+    assert [(n["id"], n["corrects"], n["corrected_by"]) for n in notes] == [
+        (ids[0], None, [ids[1]]),
+        (ids[1], ids[0], []),
+    ]
+    history = jp.get(f"/api/v1/commitments/{mine}/history").json()["items"]
+    assert [e["new_value"] for e in history if e["field"] == "note"] == ids
+    # A note is referred to by its public id only; another's, or an integer, is no note of it.
+    hidden_note = us.get(f"/api/v1/commitments/{hidden}/updates").json()["items"][0]["id"]
+    for corrects in (hidden_note, 1):
+        refused = jp.post(
+            f"/api/v1/commitments/{mine}/updates", json={"text": "x", "corrects": corrects}
+        )
+        assert refused.status_code == 422, refused.text

@@ -1,4 +1,6 @@
-from sqlalchemy import create_engine, inspect, text
+import re
+
+from sqlalchemy import JSON, column, create_engine, inspect, select, table, text
 
 from app.core.migrations import downgrade, drift, upgrade
 from tests.conftest import seed
@@ -193,5 +195,41 @@ def test_the_change_counter_starts_at_zero_counts_a_seeding_and_goes_below_its_r
     with engine.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM commitment")).scalar_one() > 0
     upgrade(url)
+    assert drift(engine) == []
+    engine.dispose()
+
+
+def test_notes_get_opaque_ids_and_the_history_names_them_by_it_both_ways(databases) -> None:
+    url = databases.blank()
+    upgrade(url)
+    seed(url)
+    engine = create_engine(url)
+    notes = text("SELECT id, public_id FROM progress_note ORDER BY id")
+    history = table("commitment_history", column("id"), column("field"), column("new_value", JSON))
+    named = select(history.c.new_value).where(history.c.field == "note").order_by(history.c.id)
+
+    def history_names(connection) -> list:
+        return list(connection.execute(named).scalars())
+
+    with engine.connect() as connection:
+        seeded = dict(connection.execute(notes).all())
+        assert seeded, "the seeds write notes"
+        assert set(history_names(connection)) <= set(seeded.values())
+    downgrade(url, "0018")
+    with engine.connect() as connection:
+        ids = set(connection.execute(text("SELECT id FROM progress_note")).scalars())
+        assert ids == set(seeded)
+        assert "public_id" not in {c["name"] for c in inspect(engine).get_columns("progress_note")}
+        old_names = history_names(connection)
+        assert old_names, "the seeds record their notes in the history"
+        assert set(old_names) <= ids
+    upgrade(url)
+    with engine.connect() as connection:
+        public = dict(connection.execute(notes).all())
+        new_names = history_names(connection)
+    assert set(public) == set(seeded)
+    assert len(set(public.values())) == len(public)
+    assert all(re.fullmatch(r"[A-Za-z0-9_-]{22}", value) for value in public.values())
+    assert new_names == [public[note_id] for note_id in old_names]
     assert drift(engine) == []
     engine.dispose()
