@@ -16,9 +16,11 @@ from app.commitments.models import (
     CommitmentParty,
     CommitmentTopic,
 )
+from app.core.security import Principal
 from app.core.time import today
 from app.core.validation import Code, Day, Id, PartyCode, Slug, Text
 from app.deadlines.conditions import due_soon_on, overdue_on, stale_on
+from app.documents import readable as readable_documents
 from app.documents.models import SourceDocument
 from app.meetings.models import Meeting
 from app.parties.models import Party
@@ -106,8 +108,10 @@ def _link_conditions(filters: CommitmentFilters) -> list[ColumnElement[bool]]:
 
 
 def filter_conditions(
-    filters: CommitmentFilters, *, include_archived: bool = False
+    filters: CommitmentFilters, principal: Principal | None, *, include_archived: bool = False
 ) -> list[ColumnElement[bool]]:
+    """The filters as conditions; a statement the caller may not read filters as one that
+    does not exist (nothing matches)."""
     day = filters.as_of or today()
     conditions: list[ColumnElement[bool]] = []
     if not include_archived:
@@ -125,7 +129,7 @@ def filter_conditions(
         conditions.append(led.exists())
     if filters.document:
         document_id = select(col(SourceDocument.id)).where(
-            col(SourceDocument.slug) == filters.document
+            col(SourceDocument.slug) == filters.document, *readable_documents(principal)
         )
         conditions.append(col(Commitment.document_id) == document_id.scalar_subquery())
     if filters.meeting:

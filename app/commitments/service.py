@@ -59,6 +59,7 @@ from app.core.security import Actor, Principal
 from app.core.time import today, utcnow
 from app.deadlines import service as deadlines
 from app.deadlines.models import CommitmentCycle
+from app.documents import readable as readable_documents
 from app.documents.models import SourceDocument
 from app.history import service as history
 from app.history.models import HistoryEntry
@@ -191,7 +192,7 @@ def update_commitment(
         actor=principal.actor(),
         release_history=request.release_history,
     )
-    return public_of(session=session, commitment=commitment)
+    return public_of(session=session, commitment=commitment, writer=principal)
 
 
 def _note_effects(
@@ -272,7 +273,7 @@ def add_progress_note(
     )
     return (
         progress.note_public(note, cycle.key if cycle else None, corrects=request.corrects),
-        public_of(session=session, commitment=commitment),
+        public_of(session=session, commitment=commitment, writer=principal),
     )
 
 
@@ -288,12 +289,17 @@ def _check_new(request: CommitmentCreate) -> None:
         raise UnprocessableError("A recurring commitment's due dates come from its cycles.")
 
 
-def _source_ids(session: Session, request: CommitmentCreate) -> tuple[int | None, int | None]:
-    """The ids of the document and the meeting a new commitment names."""
+def _source_ids(
+    session: Session, request: CommitmentCreate, principal: Principal | None
+) -> tuple[int | None, int | None]:
+    """The ids of the document and the meeting a new commitment names; a statement the
+    caller may not read is one that does not exist."""
     document_id = meeting_id = None
     if request.document:
         document = session.exec(
-            select(SourceDocument).where(col(SourceDocument.slug) == request.document)
+            select(SourceDocument).where(
+                col(SourceDocument.slug) == request.document, *readable_documents(principal)
+            )
         ).first()
         if document is None:
             raise UnprocessableError(f"Unknown document {request.document!r}.")
@@ -320,7 +326,7 @@ def create_commitment(
     knows where it is, a request over the API does not)."""
     _check_new(request)
     state = state_of_new(request)
-    document_id, meeting_id = _source_ids(session, request)
+    document_id, meeting_id = _source_ids(session, request, principal)
     validate_state(session, state, principal, document_id=document_id)
     now = utcnow()
     commitment = Commitment(
@@ -360,7 +366,7 @@ def create_commitment(
         cycle_changes=derived.cycle_changes,
         actor=actor,
     )
-    return public_of(session=session, commitment=commitment)
+    return public_of(session=session, commitment=commitment, writer=principal)
 
 
 def set_archived(
@@ -386,7 +392,7 @@ def set_archived(
             changes={"archived": (was_archived, archived)},
             actor=principal.actor(),
         )
-    return public_of(session=session, commitment=commitment)
+    return public_of(session=session, commitment=commitment, writer=principal)
 
 
 EXPORT_PAGE = 500
@@ -455,4 +461,4 @@ def assess_obligor(
         changes=old.changes_to(new),
         actor=principal.actor(),
     )
-    return public_of(session=session, commitment=commitment)
+    return public_of(session=session, commitment=commitment, writer=principal)
