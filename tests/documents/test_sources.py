@@ -72,6 +72,11 @@ def test_a_commitment_shows_its_private_source_to_no_one_else(
     listed = jp.get("/api/v1/commitments", params={"q": "air defence deployment"})
     assert [item["source"] for item in listed.json()["items"]] == [withheld]
     assert_nothing_of_it(listed.text, slug)
+    # A quote one is not shown is not searched either; the title is.
+    assert jp.get("/api/v1/commitments", params={"q": "haemosu"}).json()["items"] == []
+    assert [
+        i["ref"] for i in rok.get("/api/v1/commitments", params={"q": "haemosu"}).json()["items"]
+    ] == [ref]
     past = jp.get(f"/api/v1/commitments/{ref}", params={"as_of": one.json()["updated_at"][:10]})
     assert past.json()["source"] == withheld
     csv = jp.get("/api/v1/commitments", headers={"Accept": "text/csv"})
