@@ -35,6 +35,7 @@ from app.core.openapi import operation_id, state_preconditions_in_schema
 from app.core.problems import install_problem_handlers
 from app.core.ratelimit import FailureLimiter
 from app.core.redirects import redirect_slashes_to_public_url
+from app.core.security import Principal
 from app.core.strict_query import refuse_unknown_query_parameters
 from app.core.time import today
 from app.documents.router import router as documents_router
@@ -65,13 +66,14 @@ def _metrics(settings: Settings, database: Database) -> Metrics | None:
         return None
     metrics = Metrics(database.reader)
 
-    def overdue_now() -> float:
+    def overdue_now(scraper: Principal | None) -> float:
         with database.transaction(write=False) as session:
-            return overdue_total(session=session, principal=None, on=today())
+            return overdue_total(session=session, principal=scraper, on=today())
 
     metrics.gauge(
         "commitments_overdue_items",
-        "Open commitments and cycles past their due date, across the register",
+        "Open commitments and cycles past their due date that the scraping token's party "
+        "may see (across the register for an administrator's token, or when metrics are open)",
         overdue_now,
     )
     return metrics

@@ -3,7 +3,7 @@
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import ColumnElement, not_
+from sqlalchemy import ColumnElement, and_, func, not_, or_
 from sqlmodel import col, select
 
 from app.areas.models import PriorityArea, Topic
@@ -16,9 +16,11 @@ from app.commitments.models import (
     CommitmentParty,
     CommitmentTopic,
 )
+from app.core.security import Principal
 from app.core.time import today
 from app.core.validation import Code, Day, Id, PartyCode, Slug, Text
 from app.deadlines.conditions import due_soon_on, overdue_on, stale_on
+from app.documents import readable as readable_documents
 from app.documents.models import SourceDocument
 from app.meetings.models import Meeting
 from app.parties.models import Party
@@ -110,8 +112,10 @@ def _link_conditions(filters: CommitmentFilters) -> list[ColumnElement[bool]]:
 
 
 def filter_conditions(
-    filters: CommitmentFilters, *, include_archived: bool = False
+    filters: CommitmentFilters, principal: Principal | None, *, include_archived: bool = False
 ) -> list[ColumnElement[bool]]:
+    """The filters as conditions; a statement the caller may not read filters as one that
+    does not exist (nothing matches)."""
     day = filters.as_of or today()
     conditions: list[ColumnElement[bool]] = []
     if not include_archived:
@@ -129,7 +133,7 @@ def filter_conditions(
         conditions.append(led.exists())
     if filters.document:
         document_id = select(col(SourceDocument.id)).where(
-            col(SourceDocument.slug) == filters.document
+            col(SourceDocument.slug) == filters.document, *readable_documents(principal)
         )
         conditions.append(col(Commitment.document_id) == document_id.scalar_subquery())
     if filters.meeting:
@@ -147,9 +151,30 @@ def filter_conditions(
     if filters.stale_days is not None:
         conditions.append(stale_on(day, filters.stale_days))
     if filters.q:
-        pattern = f"%{_like_escape(filters.q.casefold())}%"
-        conditions.append(col(Commitment.search_text).like(pattern, escape="\\"))
+        conditions.append(_searched(filters.q, principal))
     return conditions
+
+
+def _searched(q: str, principal: Principal | None) -> ColumnElement[bool]:
+    """The words in the reference, title or quote; in the quote only when the caller reads
+    the statement it comes from (a quote the caller is not shown is not searched either)."""
+    pattern = f"%{_like_escape(q.casefold())}%"
+    matches = col(Commitment.search_text).like(pattern, escape="\\")
+    readable = readable_documents(principal)
+    if not readable:
+        return matches
+    quote_shown = or_(
+        col(Commitment.document_id).is_(None),
+        select(col(SourceDocument.id))
+        .where(col(SourceDocument.id) == col(Commitment.document_id), *readable)
+        .correlate(Commitment)  # its own statement row, not the one a page joins (if any)
+        .exists(),
+    )
+    named = or_(
+        func.lower(col(Commitment.ref)).like(pattern, escape="\\"),
+        func.lower(col(Commitment.title)).like(pattern, escape="\\"),
+    )
+    return and_(matches, or_(quote_shown, named))
 
 
 def filter_query_params(filters: CommitmentFilters) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from pydantic import TypeAdapter
 from sqlalchemy import (
     ColumnElement,
     Select,
+    and_,
     case,
     func,
     literal,
@@ -41,6 +42,7 @@ from app.core.pagination import (
 from app.core.security import Principal
 from app.core.time import today
 from app.core.validation import Ref
+from app.documents import readable as readable_documents
 from app.documents.models import SourceDocument
 from app.meetings.models import Meeting
 from app.parties.models import Party
@@ -98,8 +100,17 @@ _OWN_FIELDS = PublicRow._fields[: PublicRow._fields.index("document_slug")]
 
 
 def public_row_of(row: PageRow) -> PublicRow:
+    """A tracked commitment as PublicRow; its statement's slug missing from a row that names
+    one means the caller may not read it, and then its quote goes too (_public_columns)."""
     commitment = row.commitment
-    return PublicRow._make([*(getattr(commitment, name) for name in _OWN_FIELDS), *row[1:]])
+    withheld = commitment.document_id is not None and row.document_slug is None
+    return PublicRow._make(
+        [
+            None if withheld and name in _QUOTED else getattr(commitment, name)
+            for name in _OWN_FIELDS
+        ]
+        + list(row[1:])
+    )
 
 
 _due_meeting = aliased(Meeting)
@@ -142,9 +153,18 @@ def _cursor_values(sort: CommitmentSort, row: PublicRow) -> list[Any]:
             return [row.updated_at.isoformat(), row.ref]
 
 
-def _with_sources(statement: AnySelect) -> AnySelect:
+def _with_sources(statement: AnySelect, principal: Principal | None) -> AnySelect:
+    """The commitment's statement, joined only when the caller reads it (the documents' own
+    `readable`): the one rule of what of its source a commitment shows a caller."""
     return (
-        statement.outerjoin(SourceDocument, col(SourceDocument.id) == col(Commitment.document_id))
+        statement.select_from(Commitment)
+        .outerjoin(
+            SourceDocument,
+            and_(
+                col(SourceDocument.id) == col(Commitment.document_id),
+                *readable_documents(principal),
+            ),
+        )
         .outerjoin(Meeting, col(Meeting.id) == col(Commitment.meeting_id))
         .outerjoin(_due_meeting, col(_due_meeting.id) == col(Commitment.due_meeting_id))
     )
@@ -156,20 +176,31 @@ _SOURCE_COLUMNS = (
     col(Meeting.key),
     col(_due_meeting.key),
 )
-PUBLIC_COLUMNS = (
-    *(col(getattr(Commitment, name)) for name in _OWN_FIELDS),
-    *_SOURCE_COLUMNS,
-)
+# The commitment's own columns that come from its statement: shown with the statement only.
+_QUOTED = frozenset({"quote", "paragraph", "context_before", "context_after"})
 
 
-def page_query() -> AnySelect:
-    """Commitments as tracked objects, with their sources."""
-    return _with_sources(sa_select(Commitment, *_SOURCE_COLUMNS))
+def _public_columns(principal: Principal | None) -> list[Any]:
+    """PublicRow's columns for the caller: a commitment whose statement the caller may not
+    read shows nothing of it (no slug, title, quote or context), as if it named none."""
+    withheld = and_(col(Commitment.document_id).is_not(None), col(SourceDocument.id).is_(None))
+    restricted = bool(readable_documents(principal))
+    return [
+        case((withheld, None), else_=col(getattr(Commitment, name))).label(name)
+        if restricted and name in _QUOTED
+        else col(getattr(Commitment, name))
+        for name in _OWN_FIELDS
+    ] + list(_SOURCE_COLUMNS)
 
 
-def public_query() -> AnySelect:
-    """Commitments as PublicRow columns: no tracked objects."""
-    return _with_sources(sa_select(*PUBLIC_COLUMNS))
+def page_query(principal: Principal | None) -> AnySelect:
+    """Commitments as tracked objects, with the sources the caller may read."""
+    return _with_sources(sa_select(Commitment, *_SOURCE_COLUMNS), principal)
+
+
+def public_query(principal: Principal | None) -> AnySelect:
+    """Commitments as PublicRow columns for the caller: no tracked objects."""
+    return _with_sources(sa_select(*_public_columns(principal)), principal)
 
 
 def readable(
@@ -177,7 +208,7 @@ def readable(
 ) -> list[ColumnElement[bool]]:
     """The one statement of what a caller reads: the commitments releasable to the principal
     that match the filters. Every list, count and export of commitments starts from it."""
-    matching = filter_conditions(filters) if filters is not None else []
+    matching = filter_conditions(filters, principal) if filters is not None else []
     return [*matching, *visible_to(principal)]
 
 
@@ -217,7 +248,7 @@ def page_rows(
     keys = _sort_keys(sort)
 
     def build() -> AnySelect:
-        statement = public_query().where(*readable(principal, filters))
+        statement = public_query(principal).where(*readable(principal, filters))
         if cursor:
             statement = statement.where(_after(cursor, sort, keys))
         # The limit is written into the statement, not bound: PostgreSQL then plans the page
@@ -240,10 +271,14 @@ def not_found(ref: str) -> NotFoundError:
     return NotFoundError(f"No commitment with reference {ref!r}.")
 
 
-def hidden_from(archived_at: datetime | None, principal: Principal | None, include: bool) -> bool:
+def archives_hidden_from(principal: Principal | None, include: bool) -> bool:
     """Archived commitments exist only for admins and for callers that ask for them."""
     admin = principal is not None and principal.is_admin
-    return archived_at is not None and not (include or admin)
+    return not (include or admin)
+
+
+def hidden_from(archived_at: datetime | None, principal: Principal | None, include: bool) -> bool:
+    return archived_at is not None and archives_hidden_from(principal, include)
 
 
 def get_commitment(

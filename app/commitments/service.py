@@ -60,6 +60,7 @@ from app.core.security import Actor, Principal, require_role
 from app.core.time import today, utcnow
 from app.deadlines import service as deadlines
 from app.deadlines.models import CommitmentCycle
+from app.documents import readable as readable_documents
 from app.documents.models import SourceDocument
 from app.history import service as history
 from app.history.models import HistoryEntry
@@ -197,7 +198,7 @@ def update_commitment(
         actor=principal.actor(),
         release_history=request.release_history,
     )
-    return public_of(session=session, commitment=commitment)
+    return public_of(session=session, commitment=commitment, writer=principal)
 
 
 def _note_effects(
@@ -229,7 +230,7 @@ def _note_effects(
         visible_since=visible_since,
     )
     # The note itself is a change to the record: in its history, and a new version.
-    changes: dict[str, tuple[Any, Any]] = {"note": (None, id_of(note))}
+    changes: dict[str, tuple[Any, Any]] = {"note": (None, note.public_id)}
     if commitment.last_note_on is None or as_of >= commitment.last_note_on:
         if as_of != commitment.last_note_on:
             changes["last_note_on"] = (commitment.last_note_on, as_of)
@@ -278,8 +279,8 @@ def add_progress_note(
         session=session, commitment=commitment, changes=changes | effects, actor=principal.actor()
     )
     return (
-        progress.note_public(note, cycle.key if cycle else None),
-        public_of(session=session, commitment=commitment),
+        progress.note_public(note, cycle.key if cycle else None, corrects=request.corrects),
+        public_of(session=session, commitment=commitment, writer=principal),
     )
 
 
@@ -295,12 +296,17 @@ def _check_new(request: CommitmentCreate) -> None:
         raise UnprocessableError("A recurring commitment's due dates come from its cycles.")
 
 
-def _source_ids(session: Session, request: CommitmentCreate) -> tuple[int | None, int | None]:
-    """The ids of the document and the meeting a new commitment names."""
+def _source_ids(
+    session: Session, request: CommitmentCreate, principal: Principal | None
+) -> tuple[int | None, int | None]:
+    """The ids of the document and the meeting a new commitment names; a statement the
+    caller may not read is one that does not exist."""
     document_id = meeting_id = None
     if request.document:
         document = session.exec(
-            select(SourceDocument).where(col(SourceDocument.slug) == request.document)
+            select(SourceDocument).where(
+                col(SourceDocument.slug) == request.document, *readable_documents(principal)
+            )
         ).first()
         if document is None:
             raise UnprocessableError(f"Unknown document {request.document!r}.")
@@ -328,7 +334,7 @@ def create_commitment(
     require_role(principal, Role.editor)
     _check_new(request)
     state = state_of_new(request)
-    document_id, meeting_id = _source_ids(session, request)
+    document_id, meeting_id = _source_ids(session, request, principal)
     members = member_codes(session=session)
     if request.releasable_to is None:
         state = with_default_releasability(session, state, document_id, members)
@@ -371,7 +377,7 @@ def create_commitment(
         cycle_changes=derived.cycle_changes,
         actor=actor,
     )
-    return public_of(session=session, commitment=commitment)
+    return public_of(session=session, commitment=commitment, writer=principal)
 
 
 def set_archived(
@@ -398,7 +404,7 @@ def set_archived(
             changes={"archived": (was_archived, archived)},
             actor=principal.actor(),
         )
-    return public_of(session=session, commitment=commitment)
+    return public_of(session=session, commitment=commitment, writer=principal)
 
 
 EXPORT_PAGE = 500
@@ -468,4 +474,4 @@ def assess_obligor(
         changes=old.changes_to(new),
         actor=principal.actor(),
     )
-    return public_of(session=session, commitment=commitment)
+    return public_of(session=session, commitment=commitment, writer=principal)

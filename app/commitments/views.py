@@ -42,8 +42,8 @@ from app.commitments.models import (
 from app.commitments.queries import (
     PageRow,
     PublicRow,
+    archives_hidden_from,
     get_commitment,
-    hidden_from,
     not_found,
     public_query,
     public_row_of,
@@ -280,27 +280,32 @@ def links_grouped(in_ids: IdsMatch) -> AnySelect:
 # than running it.
 LINKS = per_dialect(links_grouped)
 
-_LINKS_OF_REF = links_grouped(
-    lambda column: (
-        column
-        == sa_select(col(Commitment.id))
-        .where(col(Commitment.ref) == bindparam("ref"))
-        .scalar_subquery()
-    )
-).subquery()
 
+def _one_statement(
+    principal: Principal | None, include_archived: bool, reader: Principal | None
+) -> AnySelect:
+    """One commitment the principal may see with its links, in one statement and one row,
+    its source as `reader` may see it.
 
-def _one_statement(principal: Principal | None) -> AnySelect:
-    """One commitment the principal may see with its links, in one statement and one row."""
-    commitment_id, links = _LINKS_OF_REF.c
+    The ref is looked up with the audience's conditions wherever the statement looks it up,
+    the links' aggregate included: a commitment hidden from the principal costs the database
+    the same work as a ref that does not exist (no links gathered, then dropped)."""
+    readable = [col(Commitment.ref) == bindparam("ref"), *visible_to(principal)]
+    if archives_hidden_from(principal, include_archived):
+        readable.append(col(Commitment.archived_at).is_(None))
+    target = sa_select(col(Commitment.id)).where(*readable).scalar_subquery()
+    links_of_ref = links_grouped(lambda column: column == target).subquery()
+    commitment_id, links = links_of_ref.c
     return (
-        public_query()
+        public_query(reader)
         .add_columns(links)
-        .outerjoin(_LINKS_OF_REF, commitment_id == col(Commitment.id))
-        .where(col(Commitment.ref) == bindparam("ref"), *visible_to(principal))
+        .outerjoin(links_of_ref, commitment_id == col(Commitment.id))
+        .where(*readable)
     )
 
 
+# Built once per audience: a statement object caches its own cache key, and building this
+# one costs more than running it.
 _ONE: BuiltStatements[AnySelect] = BuiltStatements(64)
 _WIDTH = len(PublicRow._fields)
 
@@ -334,16 +339,22 @@ def one_document(
     ref: str,
     principal: Principal | None,
     include_archived: bool = False,
+    writer: Principal | None = None,
 ) -> Document:
     """One commitment the principal may see, in its public form, read in one statement (one
-    snapshot by itself, in a transaction or not)."""
-    statement = _ONE.get(audience_of(principal), lambda: _one_statement(principal))
+    snapshot by itself, in a transaction or not); its source as the principal may see it, or
+    as `writer` may when the system reads what `writer` just wrote."""
+    reader = writer or principal
+    key = (
+        audience_of(principal),
+        archives_hidden_from(principal, include_archived),
+        audience_of(reader),
+    )
+    statement = _ONE.get(key, lambda: _one_statement(principal, include_archived, reader))
     found = connection.execute(statement, {"ref": ref}).first()
     if found is None:
         raise not_found(ref)
     row = PublicRow(*found[:_WIDTH])
-    if hidden_from(row.archived_at, principal, include_archived):
-        raise not_found(ref)
     return document_of(row, _linked(found[_WIDTH]), today())
 
 
@@ -360,11 +371,18 @@ def to_public(*, session: Session, rows: Sequence[PageRow]) -> list[CommitmentPu
     return [CommitmentPublic.model_validate(document) for document in documents]
 
 
-def public_of(*, session: Session, commitment: Commitment) -> CommitmentPublic:
-    """A commitment just written (archived or not), in its public form, in one statement."""
+def public_of(
+    *, session: Session, commitment: Commitment, writer: Principal | None
+) -> CommitmentPublic:
+    """A commitment just written (archived or not), in its public form for its writer, in one
+    statement."""
     session.flush()
     document = one_document(
-        connection=session.connection(), ref=commitment.ref, principal=None, include_archived=True
+        connection=session.connection(),
+        ref=commitment.ref,
+        principal=None,
+        include_archived=True,
+        writer=writer,
     )
     return CommitmentPublic.model_validate(document)
 
@@ -477,7 +495,7 @@ def get_commitment_as_of(
         raise NotFoundError(f"Commitment {ref!r} was not in the register on {on.isoformat()}.")
     current = (
         session.connection()
-        .execute(public_query().where(col(Commitment.id) == commitment.id))
+        .execute(public_query(principal).where(col(Commitment.id) == commitment.id))
         .one()
     )
     row = PublicRow(*current)._replace(

@@ -5,6 +5,8 @@ With several worker processes, each writes its counts to files in PROMETHEUS_MUL
 
 import os
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import partial
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
@@ -12,6 +14,8 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 from sqlalchemy import Engine
 from sqlalchemy.pool import QueuePool
+
+from app.core.security import Principal
 
 MULTIPROCESS_DIRECTORY = "PROMETHEUS_MULTIPROC_DIR"
 
@@ -48,6 +52,15 @@ class _ReadOnScrape(Collector):
         yield GaugeMetricFamily(self.name, self.help_text, value=self.read())
 
 
+@dataclass(frozen=True)
+class ScopedGauge:
+    """A gauge read for each scraper: of what the scraper's token may see."""
+
+    name: str
+    help_text: str
+    read: Callable[[Principal | None], float]
+
+
 class Metrics:
     def __init__(self, engine: Engine) -> None:
         self.registry = CollectorRegistry()
@@ -64,6 +77,7 @@ class Metrics:
             registry=self.registry,
         )
         self.collectors: list[Collector] = []
+        self.scoped: list[ScopedGauge] = []
         self._add(_PoolCollector(engine))
 
     def _add(self, collector: Collector) -> None:
@@ -74,16 +88,24 @@ class Metrics:
         self.requests.labels(method, route, str(status)).inc()
         self.latency.labels(method, route).observe(seconds)
 
-    def gauge(self, name: str, help_text: str, read: Callable[[], float]) -> None:
-        """A gauge whose value is read at each scrape (once, not once per worker)."""
-        self._add(_ReadOnScrape(name, help_text, read))
+    def gauge(self, name: str, help_text: str, read: Callable[[Principal | None], float]) -> None:
+        """A gauge whose value is read at each scrape (once, not once per worker), for the
+        scraper: what its token may see (None: no token, the metrics are open)."""
+        self.scoped.append(ScopedGauge(name, help_text, read))
 
-    def exposition(self) -> bytes:
+    def exposition(self, scraper: Principal | None) -> bytes:
         if not os.environ.get(MULTIPROCESS_DIRECTORY):
-            return generate_latest(self.registry)
-        # Every worker's request counts, from their files; the rest read here and now.
-        registry = CollectorRegistry()
-        MultiProcessCollector(registry)  # type: ignore[no-untyped-call]  # untyped upstream
-        for collector in self.collectors:
-            registry.register(collector)
-        return generate_latest(registry)
+            common = generate_latest(self.registry)
+        else:
+            # Every worker's request counts, from their files; the rest read here and now.
+            registry = CollectorRegistry()
+            MultiProcessCollector(registry)  # type: ignore[no-untyped-call]  # untyped upstream
+            for collector in self.collectors:
+                registry.register(collector)
+            common = generate_latest(registry)
+        scoped = CollectorRegistry()
+        for gauge in self.scoped:
+            scoped.register(
+                _ReadOnScrape(gauge.name, gauge.help_text, partial(gauge.read, scraper))
+            )
+        return common + generate_latest(scoped)

@@ -14,6 +14,7 @@ _HOME = {
     "DocumentPublic": "models",
     "SourceDocument": "models",
     "readable": "queries",
+    "readable_by_party": "queries",
     "reviewed_by": "queries",
     "describe": "service",
     "find_document": "service",
@@ -23,7 +24,7 @@ _HOME = {
 if TYPE_CHECKING:
     from app.documents.enums import DocumentAccess, DocumentKind, TextFormat
     from app.documents.models import DocumentParty, DocumentPublic, SourceDocument
-    from app.documents.queries import readable, reviewed_by
+    from app.documents.queries import readable, readable_by_party, reviewed_by
     from app.documents.service import describe, find_document, parties_of
 
 __all__ = [
@@ -37,6 +38,7 @@ __all__ = [
     "find_document",
     "parties_of",
     "readable",
+    "readable_by_party",
     "reviewed_by",
 ]
 

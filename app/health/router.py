@@ -1,3 +1,4 @@
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
@@ -13,6 +14,7 @@ from app.core.metrics import Metrics
 from app.core.migrations import current_revision
 from app.core.openapi import problem_responses
 from app.core.responses import json_response
+from app.core.security import Principal
 from app.core.sessions import SessionDep
 from app.users.auth import authenticate_request, authenticator, bearer, bearer_token
 from app.users.enums import TokenScope
@@ -46,21 +48,29 @@ def readyz(request: Request) -> Response:
     )
 
 
+@dataclass(frozen=True)
+class Scrape:
+    metrics: Metrics
+    scraper: Principal | None  # None: metrics are open to whoever reaches them
+
+
 def metrics_reader(
     request: Request,
     session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-) -> Metrics:
-    """Metrics count what no single party may see: by default only a token of scope
-    "metrics" (issued by an administrator, good for nothing else) reads them."""
+) -> Scrape:
+    """By default only a token of scope "metrics" (issued by an administrator, good for
+    nothing else) reads the metrics; what they count of the register is what the token's
+    party may see."""
     metrics: Metrics | None = request.app.state.metrics
     if metrics is None:
         raise NotFoundError("Metrics are off (COMMITMENTS_METRICS=off).")
     if request.app.state.settings.metrics == "token":
-        authenticate_request(
+        scraper = authenticate_request(
             request, session, credentials.credentials if credentials else None, TokenScope.metrics
         )
-    return metrics
+        return Scrape(metrics, scraper)
+    return Scrape(metrics, None)
 
 
 def _metrics_token(request: Request) -> tuple[str | None, TokenScope] | None:
@@ -79,6 +89,7 @@ authenticator(metrics_reader, _metrics_token)
         **problem_responses(401, 404, 429),
     },
 )
-def metrics(reader: Annotated[Metrics, Depends(metrics_reader)]) -> Response:
-    """Prometheus metrics: requests and latency by route, database pool use, overdue items."""
-    return Response(reader.exposition(), media_type=CONTENT_TYPE_LATEST)
+def metrics(scrape: Annotated[Scrape, Depends(metrics_reader)]) -> Response:
+    """Prometheus metrics: requests and latency by route, database pool use, and the overdue
+    items the token's party may see."""
+    return Response(scrape.metrics.exposition(scrape.scraper), media_type=CONTENT_TYPE_LATEST)

@@ -65,7 +65,8 @@ def list_history(
     *, session: Session, commitment_id: int, since: datetime | None = None
 ) -> list[HistoryEntry]:
     """The commitment's changes, oldest first; from `since` on, when the reader may see its
-    past only from then."""
+    past only from then. The change made at `since` released the commitment to the reader:
+    it shows only the values set then, not those it replaced (which the reader never saw)."""
     statement = select(CommitmentHistory).where(
         col(CommitmentHistory.commitment_id) == commitment_id
     )
@@ -76,7 +77,7 @@ def list_history(
         HistoryEntry(
             version=row.version,
             field=row.field,
-            old_value=row.old_value,
+            old_value=row.old_value if since is None or row.changed_at > since else None,
             new_value=row.new_value,
             actor=row.actor_name,
             channel=Channel(row.channel),

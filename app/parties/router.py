@@ -8,7 +8,7 @@ from app.core.sessions import SessionDep
 from app.core.validation import PartyCode
 from app.parties import service
 from app.parties.models import PartyPublic, PartyUpdate
-from app.users.auth import AdminUser, current_principal
+from app.users.auth import AdminUser, CurrentUser, current_principal
 
 router = APIRouter(
     prefix="/api/v1/parties",
@@ -23,12 +23,18 @@ class PartyList(SQLModel):
 
 
 @router.get("", response_model=PartyList)
-def list_parties(session: SessionDep) -> Response:
-    return json_response(PartyList(items=service.list_parties(session=session)))
+def list_parties(principal: CurrentUser, session: SessionDep) -> Response:
+    """The parties; a party's digest address only to its own editors and administrators (and
+    the register's administrators), null to everyone else."""
+    return json_response(
+        PartyList(items=service.list_parties(session=session, principal=principal))
+    )
 
 
 @router.patch("/{code}", response_model=PartyPublic, responses=problem_responses(403, 404))
-def update_party(code: PartyCode, body: PartyUpdate, _: AdminUser, session: SessionDep) -> Response:
+def update_party(
+    code: PartyCode, body: PartyUpdate, principal: AdminUser, session: SessionDep
+) -> Response:
     """Where the party's weekly digest of its commitments is mailed (`digest_email`; null: no
     digest), the language it is written in (`language`: en, ko or ja), and its `standing`.
 
@@ -37,4 +43,6 @@ def update_party(code: PartyCode, body: PartyUpdate, _: AdminUser, session: Sess
     (it holds nothing yet); a member becomes outside only once it has no enabled user and
     nothing is released to it (409 otherwise): disable its users and withdraw its releases
     first."""
-    return json_response(service.update_party(session=session, code=code, request=body))
+    return json_response(
+        service.update_party(session=session, code=code, request=body, principal=principal)
+    )

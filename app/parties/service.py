@@ -8,18 +8,31 @@ from app.commitments import CommitmentReleasability
 from app.core.errors import ConflictError, NotFoundError, UnprocessableError
 from app.core.languages import Language
 from app.core.metadata import id_of
+from app.core.security import Principal
 from app.parties.enums import Standing
 from app.parties.models import Organization, OrganizationPublic, Party, PartyPublic, PartyUpdate
+from app.users.enums import Role
 from app.users.models import UserAccount
 
 
-def _public(party: Party, organizations: list[OrganizationPublic]) -> PartyPublic:
+def may_read_digest_address(principal: Principal, party_id: int | None) -> bool:
+    """Where a party's digest goes is for its own editors and administrators, and for the
+    register's administrators (of no party), who set it; every other caller reads null, as
+    if none were set."""
+    if principal.party_id is None:
+        return principal.is_admin
+    return principal.party_id == party_id and principal.role.allows(Role.editor)
+
+
+def _public(
+    party: Party, organizations: list[OrganizationPublic], reader: Principal
+) -> PartyPublic:
     return PartyPublic(
         code=party.code,
         name=party.name,
         standing=Standing(party.standing),
         organizations=organizations,
-        digest_email=party.digest_email,
+        digest_email=party.digest_email if may_read_digest_address(reader, party.id) else None,
         language=Language(party.language) if party.language else None,
     )
 
@@ -39,10 +52,10 @@ def _organizations(
     return organizations
 
 
-def list_parties(*, session: Session) -> list[PartyPublic]:
+def list_parties(*, session: Session, principal: Principal) -> list[PartyPublic]:
     organizations = _organizations(session)
     return [
-        _public(party, organizations[party.id or 0])
+        _public(party, organizations[party.id or 0], principal)
         for party in session.execute(select(Party).order_by(col(Party.code))).scalars()
     ]
 
@@ -86,7 +99,9 @@ def member_codes(*, session: Session) -> MemberCodes:
     return MemberCodes(session)
 
 
-def update_party(*, session: Session, code: str, request: PartyUpdate) -> PartyPublic:
+def update_party(
+    *, session: Session, code: str, request: PartyUpdate, principal: Principal
+) -> PartyPublic:
     """Set where a party's weekly digest goes, the language it is written in, and its
     standing."""
     party = session.execute(select(Party).where(col(Party.code) == code)).scalars().first()
@@ -106,7 +121,7 @@ def update_party(*, session: Session, code: str, request: PartyUpdate) -> PartyP
     session.add(party)
     session.flush()
     party_id = id_of(party)
-    return _public(party, _organizations(session, party_id)[party_id])
+    return _public(party, _organizations(session, party_id)[party_id], principal)
 
 
 def _check_may_leave(session: Session, party: Party) -> None:

@@ -1,3 +1,4 @@
+import secrets
 from datetime import date, datetime
 from typing import Annotated
 
@@ -10,9 +11,16 @@ from app.commitments import CommitmentStatus
 from app.core.db import UTCDateTime
 from app.core.metadata import SQLModel
 from app.core.time import utcnow
-from app.core.validation import MAX_ID, Day, LongText, StoredLength, WebUrl
+from app.core.validation import Day, LongText, StoredLength, WebUrl
 
 EVIDENCE_URL_MAX_LENGTH = 2000
+NOTE_ID_LENGTH = 22  # 16 random bytes, URL-safe base64
+NOTE_ID_PATTERN = rf"^[A-Za-z0-9_-]{{{NOTE_ID_LENGTH}}}$"
+
+
+def new_note_id() -> str:
+    """A note's public id: random, so that it tells nothing of how many notes there are."""
+    return secrets.token_urlsafe(16)
 
 
 class ProgressNote(SQLModel, table=True):
@@ -27,6 +35,8 @@ class ProgressNote(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
+    # What the API names the note by; the integer id stays inside (links between rows).
+    public_id: str = Field(default_factory=new_note_id, max_length=32, unique=True)
     commitment_id: int = Field(foreign_key="commitment.id")
     author_id: int | None = Field(default=None, foreign_key="user_account.id", index=True)
     author_name: str = Field(max_length=100)
@@ -57,16 +67,15 @@ class NoteCreate(SQLModel):
         pattern=r"^[A-Za-z0-9-]+$",
         description="For a recurring commitment: the cycle (e.g. SCM-57 or 2026-Q1) it is about",
     )
-    corrects: int | None = PydanticField(
+    corrects: str | None = PydanticField(
         default=None,
-        ge=1,
-        le=MAX_ID,
+        pattern=NOTE_ID_PATTERN,
         description="id of an earlier note of this commitment that this one corrects",
     )
 
 
 class NotePublic(SQLModel):
-    id: int
+    id: str
     text: str
     evidence_url: str | None
     percent_complete: int | None
@@ -75,8 +84,8 @@ class NotePublic(SQLModel):
     as_of: date
     author: str
     cycle: str | None
-    corrects: int | None
-    corrected_by: list[int]
+    corrects: str | None
+    corrected_by: list[str]
     created_at: datetime
 
 

@@ -42,14 +42,18 @@ def insert_note(
     """Append a note; `visible_since` limits the notes it may correct to those its author's
     party may see."""
     _check_note_day(as_of)
+    corrects_id = None
     if request.corrects is not None:
-        corrected = session.get(ProgressNote, request.corrects)
+        corrected = session.exec(
+            select(ProgressNote).where(col(ProgressNote.public_id) == request.corrects)
+        ).first()
         if (
             corrected is None
             or corrected.commitment_id != commitment_id
             or (visible_since is not None and corrected.created_at < visible_since)
         ):
             raise UnprocessableError(f"Note {request.corrects} is not a note of this commitment.")
+        corrects_id = corrected.id
     note = ProgressNote(
         commitment_id=commitment_id,
         author_id=actor.user_id,
@@ -60,7 +64,7 @@ def insert_note(
         status_from=status_change[0] if status_change else None,
         status_to=status_change[1] if status_change else None,
         as_of=as_of,
-        corrects_id=request.corrects,
+        corrects_id=corrects_id,
         cycle_id=cycle_id,
     )
     session.add(note)
@@ -110,18 +114,31 @@ def list_notes(
     if since is not None:
         statement = statement.where(col(ProgressNote.created_at) >= since)
     rows = session.execute(statement.order_by(col(ProgressNote.as_of), col(ProgressNote.id))).all()
-    corrected_by: dict[int, list[int]] = defaultdict(list)
+    public_ids = {id_of(note): note.public_id for note, _ in rows}
+    corrected_by: dict[int, list[str]] = defaultdict(list)
     for note, _ in rows:
         if note.corrects_id is not None:
-            corrected_by[note.corrects_id].append(id_of(note))
-    return [note_public(note, cycle_key, corrected_by[id_of(note)]) for note, cycle_key in rows]
+            corrected_by[note.corrects_id].append(note.public_id)
+    return [
+        note_public(
+            note,
+            cycle_key,
+            corrected_by[id_of(note)],
+            public_ids.get(note.corrects_id) if note.corrects_id is not None else None,
+        )
+        for note, cycle_key in rows
+    ]
 
 
 def note_public(
-    note: ProgressNote, cycle_key: str | None = None, corrected_by: list[int] | None = None
+    note: ProgressNote,
+    cycle_key: str | None = None,
+    corrected_by: list[str] | None = None,
+    corrects: str | None = None,
 ) -> NotePublic:
+    """A note in its public form; `corrects`: the public id of the note it corrects."""
     return NotePublic(
-        id=id_of(note),
+        id=note.public_id,
         text=note.text,
         evidence_url=note.evidence_url,
         percent_complete=note.percent_complete,
@@ -130,7 +147,7 @@ def note_public(
         as_of=note.as_of,
         author=note.author_name,
         cycle=cycle_key,
-        corrects=note.corrects_id,
+        corrects=corrects,
         corrected_by=corrected_by or [],
         created_at=note.created_at,
     )

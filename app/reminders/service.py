@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import and_, delete, insert, select, union, update
+from sqlalchemy import ColumnElement, and_, case, delete, insert, select, union, update
 from sqlmodel import Session, col
 
 from app.areas.models import AreaLead
@@ -23,6 +23,7 @@ from app.contacts.models import Contact
 from app.core.changes import UNCHANGED
 from app.core.errors import ConflictError
 from app.deadlines.conditions import is_open, stale_on
+from app.documents import readable_by_party
 from app.parties.models import Party
 from app.reminders.enums import ReminderKind
 from app.reminders.models import PartyDigestSent, ReminderSent
@@ -156,6 +157,16 @@ def _leads() -> Any:
     return union(own, by_area).subquery("reminded")
 
 
+def _quote_for(party_id: ColumnElement[int]) -> ColumnElement[str | None]:
+    """The commitment's source quote, for a party that reads its statement (none otherwise:
+    the documents' rule of what of a source a party sees)."""
+    return case(
+        (col(Commitment.document_id).is_(None), col(Commitment.quote)),
+        (readable_by_party(col(Commitment.document_id), party_id), col(Commitment.quote)),
+        else_=None,
+    ).label("quote")
+
+
 def _rows(session: Session, on: date, stale_days: int) -> list[Any]:
     """Open commitments with a lead who has an e-mail, each releasable to the lead's party
     (a lead is never told of what their party may not see)."""
@@ -179,7 +190,7 @@ def _rows(session: Session, on: date, stale_days: int) -> list[Any]:
             col(Commitment.id),
             col(Commitment.ref),
             col(Commitment.title),
-            col(Commitment.quote),
+            _quote_for(leads.c.party_id),
             col(Commitment.due_date),
             stale_on(on, stale_days).label("stale"),
         )

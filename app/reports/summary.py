@@ -73,7 +73,9 @@ def snapshots(
     Today's view uses the list's own SQL filters; a past view filters what it rebuilds.
     """
     if not past:
-        statement = page_query().where(*filter_conditions(filters), *visible_to(principal))
+        statement = page_query(principal).where(
+            *filter_conditions(filters, principal), *visible_to(principal)
+        )
         rows = [PageRow(*row) for row in session.execute(statement)]
         return [
             Snapshot(
@@ -98,8 +100,8 @@ def snapshots(
         ]
     source_only = CommitmentFilters(document=filters.document, meeting=filters.meeting, q=filters.q)
     until = end_of(on)
-    statement = page_query().where(
-        *filter_conditions(source_only, include_archived=True),
+    statement = page_query(principal).where(
+        *filter_conditions(source_only, principal, include_archived=True),
         *visible_to(principal, past_at=until),
     )
     by_id = {id_of(row[0]): PageRow(*row) for row in session.execute(statement)}

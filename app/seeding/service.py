@@ -447,7 +447,7 @@ class _Loader:
             as_of=as_of,
         )
         self.report.created["evidence notes"] += 1
-        changes: Changes = {"note": (None, id_of(note))}
+        changes: Changes = {"note": (None, note.public_id)}
         if commitment.last_note_on is None or as_of > commitment.last_note_on:
             changes["last_note_on"] = (commitment.last_note_on, as_of)
         return changes

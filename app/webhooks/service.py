@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import orjson
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, func, literal, or_, select, update
 from sqlmodel import Session, col
 
 from app.commitments import Commitment, CommitmentReleasability
@@ -18,6 +18,7 @@ from app.core.errors import ConflictError, NotFoundError, UnprocessableError
 from app.core.metadata import id_of
 from app.core.security import SYSTEM, Actor
 from app.deadlines.conditions import overdue_on
+from app.documents import SourceDocument, readable_by_party
 from app.parties.models import Party
 from app.webhooks.enums import DeliveryState, EventType
 from app.webhooks.models import (
@@ -299,14 +300,33 @@ def may_receive(*, session: Session, delivery: WebhookDelivery, endpoint: Webhoo
     return event is not None and _may_see(session, endpoint.party_id, event)
 
 
-def _body(event: WebhookEvent, ref: str) -> str:
+def _changes_for(session: Session, event: WebhookEvent, party_id: int) -> Any:
+    """The event's changes as the endpoint's party may see them: the statement a candidate
+    came from only if the party reads it (the documents' rule, as on every channel)."""
+    candidate = event.changes.get("candidate") if isinstance(event.changes, dict) else None
+    if not isinstance(candidate, dict):
+        return event.changes
+    document_id = session.execute(
+        select(col(SourceDocument.id)).where(col(SourceDocument.slug) == candidate.get("document"))
+    ).scalar()
+    if (
+        document_id is not None
+        and session.execute(
+            select(readable_by_party(literal(document_id), literal(party_id)))
+        ).scalar()
+    ):
+        return event.changes
+    return event.changes | {"candidate": candidate | {"document": None, "number": None}}
+
+
+def _body(event: WebhookEvent, ref: str, changes: Any) -> str:
     document = {
         "id": event.public_id,
         "type": event.type,
         "occurred_at": event.created_at.isoformat(),
         "actor": event.actor,
         "commitment": {"ref": ref, "version": event.version},
-        "changes": event.changes,
+        "changes": changes,
     }
     return orjson.dumps(document).decode()
 
@@ -339,7 +359,7 @@ def fan_out(*, session: Session, now: datetime) -> int:
                         event_id=id_of(event),
                         endpoint_id=id_of(endpoint),
                         commitment_id=event.commitment_id,
-                        body=_body(event, ref),
+                        body=_body(event, ref, _changes_for(session, event, endpoint.party_id)),
                         next_attempt_at=now,
                     )
                 )

@@ -3,15 +3,20 @@
 import base64
 import json
 import re
+from collections.abc import Mapping
 from datetime import date, timedelta
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import event
 from sqlmodel import select
 
 from app.commitments.models import Commitment
 from app.core.db import Database
 from app.history.models import CommitmentHistory
+from tests.board.conftest import sign_in
+from tests.conftest import TOKENS
 
 PROBLEM = "application/problem+json"
 BIG = 99999999999999999999999
@@ -166,7 +171,8 @@ def test_the_schema_states_the_bounds(client: TestClient) -> None:
     contacts = schemas["CommitmentCreate"]["properties"]["supporting_contacts"]["items"]
     assert (contacts["minimum"], contacts["maximum"]) == (1, 2**31 - 1)
     corrects = schemas["NoteCreate"]["properties"]["corrects"]["anyOf"][0]
-    assert corrects["maximum"] == 2**31 - 1
+    assert re.match(corrects["pattern"], "N" * 22)
+    assert not re.match(corrects["pattern"], "N" * 23)
     expires = schemas["TokenCreate"]["properties"]["expires_at"]["anyOf"][0]
     assert re.match(expires["pattern"], "2027-06-30T00:00:00Z")
     assert not re.match(expires["pattern"], FAR_INSTANT)
@@ -275,6 +281,61 @@ def test_releasing_a_commitment_does_not_release_its_past(as_user, database: Dat
     assert any(entry["field"] == "created" for entry in us_entries)
 
 
+def test_a_change_that_releases_shows_the_new_party_only_its_new_values(
+    as_user, app: FastAPI, database: Database
+) -> None:
+    us, jp = as_user("us-editor"), as_user("jp-editor")
+    made = create(us, title="Old U.S.-only title", description="Old U.S.-only description")
+    created_on = backdate_creation(database, made["ref"], days=10)
+    earlier = patch(us, made["ref"], {"description": "Earlier U.S.-only wording"})
+    assert earlier.status_code == 200, earlier.text
+    released = patch(
+        us,
+        made["ref"],
+        {
+            "title": "Title as released",
+            "description": "Description as released",
+            "status": "in_progress",
+            "releasable_to": ["JP", "US"],
+        },
+    )
+    assert released.status_code == 200, released.text
+
+    _, entries, _ = snapshot(jp, made["ref"])
+    shown = json.dumps(entries)
+    for old in ("Old U.S.-only", "Earlier U.S.-only wording", "not_started"):
+        assert old not in shown, old
+    assert {entry["version"] for entry in entries} == {released.json()["version"]}
+    assert {entry["field"] for entry in entries} >= {"title", "description", "status"}
+    assert all(entry["old_value"] is None for entry in entries), entries
+    assert {e["field"]: e["new_value"] for e in entries}["title"] == "Title as released"
+    with TestClient(app) as browser:
+        sign_in(browser, TOKENS["jp-editor"])
+        page = browser.get(f"/board/commitments/{made['ref']}")
+    assert page.status_code == 200
+    assert "Title as released" in page.text
+    assert "Old U.S.-only" not in page.text
+    assert "Earlier U.S.-only" not in page.text
+    # Its state before the release answers JP as a ref that does not exist does.
+    before_release = {"as_of": (created_on + timedelta(days=2)).isoformat()}
+    past = jp.get(f"/api/v1/commitments/{made['ref']}", params=before_release)
+    missing = jp.get("/api/v1/commitments/AC-0000-0000", params=before_release)
+    assert past.status_code == missing.status_code == 404
+    assert past.text.replace(made["ref"], "AC-0000-0000") == missing.text
+    # A later change shows JP both sides: it could see the record before it.
+    assert patch(us, made["ref"], {"title": "Retitled after release"}).status_code == 200
+    _, entries, _ = snapshot(jp, made["ref"])
+    assert [(e["old_value"], e["new_value"]) for e in entries if e["field"] == "title"] == [
+        (None, "Title as released"),
+        ("Title as released", "Retitled after release"),
+    ]
+    # The U.S. still sees every change, both sides.
+    _, us_entries, _ = snapshot(us, made["ref"])
+    us_shown = json.dumps(us_entries)
+    for old in ("Old U.S.-only title", "Earlier U.S.-only wording", "not_started"):
+        assert old in us_shown, old
+
+
 def test_a_release_can_include_the_past(as_user) -> None:
     us, jp = as_user("us-editor"), as_user("jp-editor")
     made = create(us)
@@ -344,3 +405,82 @@ def test_archived_commitments_are_hidden_from_the_past_view_too(
     assert (
         client.get(f"/api/v1/commitments/{made['ref']}", params={"as_of": today}).status_code == 200
     )
+
+
+def without_request_id(headers: Mapping[str, str]) -> dict[str, str]:
+    return {name: value for name, value in headers.items() if name != "x-request-id"}
+
+
+def test_a_hidden_commitment_takes_the_path_of_a_missing_one(
+    as_user, app: FastAPI, database: Database
+) -> None:
+    us, jp = as_user("us-editor"), as_user("jp-editor")
+    hidden = create(us, title="U.S.-only commitment")["ref"]
+    missing = "AC-0000-0000"
+    sent: list[str] = []
+
+    def capture(_connection, _cursor, statement: str, *_) -> None:
+        if not statement.startswith("BEGIN"):
+            sent.append(statement)
+
+    event.listen(database.reader, "before_cursor_execute", capture)
+    try:
+        with TestClient(app) as browser:
+            sign_in(browser, TOKENS["jp-editor"])
+            for client, path in (
+                (jp, "/api/v1/commitments/{}"),
+                (jp, "/api/v1/commitments/{}/history"),
+                (jp, "/api/v1/commitments/{}/updates"),
+                (browser, "/board/commitments/{}"),
+            ):
+                answers, statements = {}, {}
+                for ref in (hidden, missing):
+                    sent.clear()
+                    answers[ref] = client.get(path.format(ref))
+                    statements[ref] = list(sent)
+                shown, absent = answers[hidden], answers[missing]
+                assert shown.status_code == absent.status_code == 404, path
+                assert shown.text.replace(hidden, missing) == absent.text, path
+                assert without_request_id(shown.headers) == without_request_id(absent.headers)
+                assert statements[hidden] == statements[missing], path
+                # Wherever a statement looks the ref up, the audience's condition comes with
+                # it: the database does no more for a hidden row than for a missing one.
+                for statement in statements[hidden]:
+                    by_ref = len(re.findall(r"commitment\.ref = ", statement))
+                    audience = len(re.findall(r"commitment_releasability\.party_id = ", statement))
+                    assert by_ref <= audience, (path, statement)
+    finally:
+        event.remove(database.reader, "before_cursor_execute", capture)
+
+
+def test_notes_are_named_by_opaque_ids_that_count_nothing(as_user) -> None:
+    us, jp = as_user("us-editor"), as_user("jp-editor")
+    mine = create(jp, parties=["JP"])["ref"]
+    first = jp.post(f"/api/v1/commitments/{mine}/updates", json={"text": "first"})
+    assert first.status_code == 201, first.text
+    hidden = create(us)["ref"]
+    for text in ("hidden one", "hidden two"):
+        assert us.post(f"/api/v1/commitments/{hidden}/updates", json={"text": text}).is_success
+    second = jp.post(
+        f"/api/v1/commitments/{mine}/updates",
+        json={"text": "second, correcting the first", "corrects": first.json()["id"]},
+    )
+    assert second.status_code == 201, second.text
+    ids = [first.json()["id"], second.json()["id"]]
+    for note_id in ids:
+        assert re.fullmatch(r"[A-Za-z0-9_-]{22}", note_id), note_id
+    assert second.json()["corrects"] == ids[0]
+    notes = jp.get(f"/api/v1/commitments/{mine}/updates").json()["items"]
+    assert [(n["id"], n["corrects"], n["corrected_by"]) for n in notes] == [
+        (ids[0], None, [ids[1]]),
+        (ids[1], ids[0], []),
+    ]
+    history = jp.get(f"/api/v1/commitments/{mine}/history").json()["items"]
+    assert [e["new_value"] for e in history if e["field"] == "note"] == ids
+    # A note is referred to by its public id only; another's, or an integer, is no note of it.
+    hidden_note = us.get(f"/api/v1/commitments/{hidden}/updates").json()["items"][0]["id"]
+    for corrects in (hidden_note, 1):
+        refused = jp.post(
+            f"/api/v1/commitments/{mine}/updates", json={"text": "x", "corrects": corrects}
+        )
+        assert refused.status_code == 422, refused.text

@@ -102,3 +102,29 @@ def test_two_workers_count_together(database_url: str) -> None:
             assert samples(text)[("commitments_http_requests_total", listed)] == 30
             scrapers |= set(re.findall(r'commitments_db_pool_size\{pid="(\d+)"', text))
     assert scrapers
+
+
+def test_a_partys_metrics_token_counts_only_what_the_party_may_see(
+    as_user, client: TestClient
+) -> None:
+    us_editor = as_user("us-editor").get("/api/v1/me").json()
+    issued = client.post(
+        f"/api/v1/users/{us_editor['id']}/tokens", json={"scope": "metrics", "label": "us"}
+    )
+    assert issued.status_code == 201, issued.text
+    us_token, admin_token = issued.json()["token"], metrics_token(client)
+
+    def overdue(token: str) -> float:
+        scraped = client.get("/metrics", headers=bearer_of(token))
+        assert scraped.status_code == 200, scraped.text
+        return samples(scraped.text)[("commitments_overdue_items", frozenset())]
+
+    us_before, all_before = overdue(us_token), overdue(admin_token)
+    assert us_before == as_user("us-viewer").get("/api/v1/reports/overdue").json()["total"]
+    hidden = as_user("jp-editor").post(
+        "/api/v1/commitments",
+        json={"title": "A JP-only overdue commitment", "parties": ["JP"], "due_date": "2024-01-31"},
+    )
+    assert hidden.status_code == 201, hidden.text
+    assert overdue(admin_token) == all_before + 1
+    assert overdue(us_token) == us_before

@@ -1,7 +1,7 @@
 import json
 import re
 
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import JSON, column, create_engine, inspect, select, table, text
 
 from app.core.migrations import downgrade, drift, upgrade
 from tests.conftest import seed
@@ -230,8 +230,8 @@ def test_webhook_rows_get_opaque_ids_and_queued_bodies_carry_them_both_ways(data
     upgrade(url)
     with engine.connect() as connection:
         ids = {
-            table: connection.execute(text(f"SELECT public_id FROM {table}")).scalars().all()
-            for table in ("webhook_endpoint", "webhook_event", "webhook_delivery")
+            name: connection.execute(text(f"SELECT public_id FROM {name}")).scalars().all()
+            for name in ("webhook_endpoint", "webhook_event", "webhook_delivery")
         }
         bodies = connection.execute(
             text(
@@ -239,13 +239,13 @@ def test_webhook_rows_get_opaque_ids_and_queued_bodies_carry_them_both_ways(data
                 "JOIN webhook_event e ON e.id = d.event_id"
             )
         ).all()
-    for table, prefix in (
+    for name, prefix in (
         ("webhook_endpoint", "whk_"),
         ("webhook_event", "evt_"),
         ("webhook_delivery", "dlv_"),
     ):
-        assert all(re.fullmatch(prefix + "[0-9a-f]{32}", value) for value in ids[table]), ids
-        assert len(set(ids[table])) == len(ids[table])
+        assert all(re.fullmatch(prefix + "[0-9a-f]{32}", value) for value in ids[name]), ids
+        assert len(set(ids[name])) == len(ids[name])
     for body, event_id in bodies:
         assert json.loads(body) == {"id": event_id, "type": "commitment.created", "actor": "김"}
     assert drift(engine) == []
@@ -336,5 +336,41 @@ def test_outside_parties_lose_releasability_and_accounts_and_get_them_back_going
     downgrade(url, "0018")
     assert ("ADMM18-12", "CN") in _released(engine)
     upgrade(url)
+    assert drift(engine) == []
+    engine.dispose()
+
+
+def test_notes_get_opaque_ids_and_the_history_names_them_by_it_both_ways(databases) -> None:
+    url = databases.blank()
+    upgrade(url)
+    seed(url)
+    engine = create_engine(url)
+    notes = text("SELECT id, public_id FROM progress_note ORDER BY id")
+    history = table("commitment_history", column("id"), column("field"), column("new_value", JSON))
+    named = select(history.c.new_value).where(history.c.field == "note").order_by(history.c.id)
+
+    def history_names(connection) -> list:
+        return list(connection.execute(named).scalars())
+
+    with engine.connect() as connection:
+        seeded = dict(connection.execute(notes).all())
+        assert seeded, "the seeds write notes"
+        assert set(history_names(connection)) <= set(seeded.values())
+    downgrade(url, "0018")
+    with engine.connect() as connection:
+        ids = set(connection.execute(text("SELECT id FROM progress_note")).scalars())
+        assert ids == set(seeded)
+        assert "public_id" not in {c["name"] for c in inspect(engine).get_columns("progress_note")}
+        old_names = history_names(connection)
+        assert old_names, "the seeds record their notes in the history"
+        assert set(old_names) <= ids
+    upgrade(url)
+    with engine.connect() as connection:
+        public = dict(connection.execute(notes).all())
+        new_names = history_names(connection)
+    assert set(public) == set(seeded)
+    assert len(set(public.values())) == len(public)
+    assert all(re.fullmatch(r"[A-Za-z0-9_-]{22}", value) for value in public.values())
+    assert new_names == [public[note_id] for note_id in old_names]
     assert drift(engine) == []
     engine.dispose()

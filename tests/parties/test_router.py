@@ -84,3 +84,33 @@ def test_a_party_with_records_released_to_it_stays_a_member(as_user) -> None:
     refused = admin.patch("/api/v1/parties/JP", json={"standing": "outside"})
     assert refused.status_code == 409, refused.text
     assert "0 enabled user(s)" in refused.json()["detail"]
+
+
+def test_a_partys_digest_address_is_for_its_own_editors_and_administrators(
+    as_user, client: TestClient
+) -> None:
+    for code, address in (("US", "us-desk@example.gov"), ("ROK", "rok-desk@example.kr")):
+        set_to = client.patch(f"/api/v1/parties/{code}", json={"digest_email": address})
+        assert set_to.status_code == 200, set_to.text
+
+    def addresses(name: str) -> dict[str, str | None]:
+        items = as_user(name).get("/api/v1/parties").json()["items"]
+        return {
+            item["code"]: item["digest_email"] for item in items if item["code"] in ("US", "ROK")
+        }
+
+    assert addresses("admin") == {"US": "us-desk@example.gov", "ROK": "rok-desk@example.kr"}
+    assert addresses("us-editor") == {"US": "us-desk@example.gov", "ROK": None}
+    assert addresses("rok-editor") == {"US": None, "ROK": "rok-desk@example.kr"}
+    assert addresses("jp-editor") == {"US": None, "ROK": None}
+    # A viewer reads its own party's as null, as if none were set.
+    assert addresses("us-viewer") == {"US": None, "ROK": None}
+    assert addresses("rok-viewer") == {"US": None, "ROK": None}
+    # An administrator of another party does not read it either.
+    made = client.post("/api/v1/users", json={"name": "jp-admin", "role": "admin", "party": "JP"})
+    assert made.status_code == 201, made.text
+    jp_admin = client.get(
+        "/api/v1/parties", headers={"Authorization": f"Bearer {made.json()['token']}"}
+    )
+    jp_read = {i["code"]: i["digest_email"] for i in jp_admin.json()["items"]}
+    assert (jp_read["US"], jp_read["ROK"]) == (None, None)

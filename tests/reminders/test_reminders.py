@@ -11,6 +11,7 @@ from sqlalchemy import text
 from app.core.db import Database
 from app.reminders.service import ITEMS_PER_MAIL
 from tests.cli.test_cli import run
+from tests.documents.test_sources import SECRET_QUOTE, SECRET_TITLE, STATEMENT
 from tests.reminders.conftest import Inbox
 
 Users = Callable[[str], TestClient]
@@ -281,3 +282,40 @@ def test_a_long_mail_lists_the_most_pressing_first_and_the_rest_go_at_later_runs
     assert "more you lead" not in body_of(second)[0]
     told = {line.split(":")[0][2:] for line in listed + rest}
     assert told == {late, *due}  # each once, none left out
+
+
+def test_a_lead_is_not_quoted_a_statement_their_party_may_not_read(
+    as_user: Users, database_url: str, inbox: tuple[Inbox, int]
+) -> None:
+    received, port = inbox
+    admin, rok = as_user("admin"), as_user("rok-editor")
+    jp_lead = contact(admin, name="Sato Hana", email="sato@example.jp", party="JP")
+    rok_lead = contact(admin, name="Kim Min-su", email="kim@example.kr", party="ROK")
+    taken = rok.post(
+        "/api/v1/documents",
+        json={
+            "title": SECRET_TITLE,
+            "publisher": "ROK Ministry of National Defense",
+            "issued_on": "2026-11-02",
+            "parties": ["ROK"],
+            "text": STATEMENT,
+        },
+    )
+    assert taken.status_code == 201, taken.text
+    ref = led(
+        rok,
+        jp_lead,
+        "Coordinate the deployment",
+        "2027-03-03",
+        parties=["JP", "ROK"],
+        leads=[{"party": "JP", "contact_id": jp_lead}, {"party": "ROK", "contact_id": rok_lead}],
+        document=taken.json()["document"]["slug"],
+        quote=SECRET_QUOTE,
+    )
+    reminders(database_url, "2027-03-01T08:00:00Z", port)
+    (to_jp,) = received.to("sato@example.jp")
+    (to_rok,) = received.to("kim@example.kr")
+    for part in body_of(to_jp):
+        assert ref in part
+        assert "Haemosu" not in part
+    assert all(SECRET_QUOTE in part for part in body_of(to_rok))

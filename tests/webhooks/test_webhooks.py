@@ -399,3 +399,32 @@ def test_the_workers_own_records_leave_the_registers_change_counter_alone(
     run("jobs", "run", "prune", "--at", "2027-09-01T00:00:00Z", database_url=database_url)
     assert len(receiver.received) == 2
     assert changes() == before  # no reader's cached answer is thrown away for them
+
+
+def test_a_decision_names_its_statement_only_to_a_party_that_reads_it(
+    api: Callable[[str], TestClient], receiver: Receiver, database_url: str
+) -> None:
+    register(api("admin"), receiver.url, "JP", events=["candidate.accepted"])
+    editor = api("us-editor")
+    restated = editor.post(
+        "/api/v1/commitments",
+        json={
+            "title": "Shared line",
+            "parties": ["US", "ROK"],
+            "releasable_to": ["JP", "ROK", "US"],
+            "quote": "Both sides will hold the line.",
+        },
+    ).json()["ref"]
+    taken = take_in_statement(editor)
+    assert taken["document"]["access"] == "issuers"
+    slug = taken["document"]["slug"]
+    number = next(c["number"] for c in taken["candidates"] if "US" in c["obligors"])
+    merged = editor.post(
+        f"/api/v1/documents/{slug}/candidates/{number}/merge", json={"ref": restated}
+    )
+    assert merged.status_code == 200, merged.text
+    deliver(database_url, "2027-01-01T00:00:00Z")
+    assert [(e["commitment"]["ref"], e["changes"]) for e in receiver.events()] == [
+        (restated, {"candidate": {"document": None, "number": None, "decision": "merged"}})
+    ]
+    assert all(slug.encode() not in body for _, body in receiver.received)
