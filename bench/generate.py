@@ -10,6 +10,8 @@ with leads, supporting contacts, about 5 progress notes and 10 history entries e
 """
 
 import argparse
+import base64
+import hashlib
 import queue
 import random
 import threading
@@ -66,8 +68,8 @@ COLUMNS = {
     "commitment_lead": "commitment_id, party_id, contact_id",
     "commitment_contact": "commitment_id, contact_id",
     "progress_note": (
-        "id, commitment_id, author_name, text, percent_complete, status_from, status_to, "
-        "as_of, created_at"
+        "id, public_id, commitment_id, author_name, text, percent_complete, status_from, "
+        "status_to, as_of, created_at"
     ),
     "commitment_history": (
         "commitment_id, version, field, old_value, new_value, actor_name, channel, changed_at"
@@ -168,11 +170,25 @@ def _commitment(
         percent = min(100, (index + 1) * rng.randrange(5, 20))
         at = _moment(day, rng)
         text_ = rng.choice(NOTES)
+        # Shaped as the app's (16 bytes, URL-safe), one for each row id: a second run adds notes.
+        digest = hashlib.blake2b(note_id.to_bytes(8, "big"), digest_size=16).digest()
+        public_id = base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
         rows.add(
             "progress_note",
-            (note_id, commitment_id, "Desk officer", text_, percent, None, None, day, at),
+            (
+                note_id,
+                public_id,
+                commitment_id,
+                "Desk officer",
+                text_,
+                percent,
+                None,
+                None,
+                day,
+                at,
+            ),
         )
-        history.append(("note", None, note_id, at))
+        history.append(("note", None, public_id, at))
         note_id += 1
     if note_days:
         history.append(("last_note_on", None, note_days[-1].isoformat(), history[-1][3]))
