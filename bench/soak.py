@@ -39,7 +39,7 @@ REFS = ["SCM56-RCF-13", "SCM56-FS-05", "SCM56-RCF-04", "DMM24-06", "SEN24-07", "
 class Tally:
     statuses: Counter[int] = field(default_factory=Counter)
     patches: dict[str, list[tuple[int, str]]] = field(default_factory=lambda: defaultdict(list))
-    notes: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+    notes: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     errors: Counter[str] = field(default_factory=Counter)
     requests: int = 0
 
@@ -141,21 +141,19 @@ def verify(url: str, before: dict[str, int], tally: Tally) -> list[str]:
             stored = {
                 row[0]
                 for row in connection.execute(
-                    text("SELECT id FROM progress_note WHERE commitment_id = :id"),
+                    text("SELECT public_id FROM progress_note WHERE commitment_id = :id"),
                     {"id": commitment_id},
                 )
             }
             if not note_ids <= stored:
                 problems.append(f"{ref}: {len(note_ids - stored)} acknowledged notes missing")
             recorded = Counter(
-                int(row[0])
-                for row in connection.execute(
-                    text(
-                        "SELECT new_value FROM commitment_history "
-                        "WHERE commitment_id = :id AND field = 'note'"
-                    ),
-                    {"id": commitment_id},
-                )
+                connection.execute(
+                    select(CommitmentHistory.new_value).where(
+                        CommitmentHistory.commitment_id == commitment_id,
+                        CommitmentHistory.field == "note",
+                    )
+                ).scalars()
             )
             if any(recorded[note] != 1 for note in note_ids):
                 problems.append(f"{ref}: a note is not in the history exactly once")
