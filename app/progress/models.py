@@ -69,6 +69,7 @@ class NoteCreate(SQLModel):
     )
     corrects: str | None = PydanticField(
         default=None,
+        max_length=NOTE_ID_LENGTH,
         pattern=NOTE_ID_PATTERN,
         description="id of an earlier note of this commitment that this one corrects",
     )
