@@ -118,6 +118,11 @@ def update_party(
         party.digest_email = request.digest_email
     if "language" in fields:
         party.language = request.language.value if request.language else None
+    if party.digest_email is not None and party.standing != Standing.member.value:
+        raise UnprocessableError(
+            f"{party.code} is an outside party: it owes nothing it may see, so it gets no "
+            "digest (digest_email null)."
+        )
     session.add(party)
     session.flush()
     party_id = id_of(party)

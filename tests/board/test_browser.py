@@ -3,6 +3,7 @@
 Debian's chromium is used (Playwright's own browser download needs the network). Without it
 the tests skip with one line, except in CI, where a missing browser fails the run."""
 
+import base64
 import os
 import shutil
 from collections.abc import Iterator
@@ -185,6 +186,28 @@ def test_a_viewer_is_offered_no_write_and_one_sent_anyway_is_refused(
     assert "editor role" in viewer.get_by_role("alert").inner_text()
     with api(server, "us-viewer") as client:
         assert client.get(f"/api/v1/commitments/{ref}").json() == before
+
+
+def test_a_forged_cursor_and_a_title_of_two_lines_are_refused_on_the_page(
+    open_as: Any, server: str
+) -> None:
+    editor = open_as("us-editor")
+    forged = base64.urlsafe_b64encode(b'["ref","SCM56\\u0000"]').decode().rstrip("=")
+    answer = editor.goto(f"/board/register?cursor={forged}")
+    assert answer.status == 400
+    assert "cursor" in editor.get_by_role("alert").inner_text()
+    ref = new_commitment(server, title="Liaison cell on one line")
+    editor.goto(f"/board/commitments/{ref}")
+    # A line separator survives a text field (a line feed would not): the form refuses it.
+    editor.get_by_label("Title", exact=True).fill("Liaison cell\u2028To: someone else")
+    with editor.expect_navigation() as navigation:
+        editor.get_by_role("button", name="Save").click()
+    assert navigation.value.status == 422
+    assert "single line" in editor.get_by_role("alert").inner_text()
+    with api(server, "us-viewer") as client:
+        assert (
+            client.get(f"/api/v1/commitments/{ref}").json()["title"] == "Liaison cell on one line"
+        )
 
 
 def test_the_overdue_report_prints_and_the_register_downloads_as_csv(open_as: Any) -> None:

@@ -114,3 +114,16 @@ def test_a_partys_digest_address_is_for_its_own_editors_and_administrators(
     )
     jp_read = {i["code"]: i["digest_email"] for i in jp_admin.json()["items"]}
     assert (jp_read["US"], jp_read["ROK"]) == (None, None)
+
+
+def test_an_outside_party_gets_no_digest_address(as_user) -> None:
+    admin = as_user("admin")
+    before = admin.get("/api/v1/parties").json()
+    refused = admin.patch("/api/v1/parties/CN", json={"digest_email": "desk@example.cn"})
+    assert refused.status_code == 422, refused.text
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert "outside party" in refused.json()["detail"]
+    assert admin.get("/api/v1/parties").json() == before
+    # Its other settings are still set.
+    language = admin.patch("/api/v1/parties/CN", json={"language": "en"})
+    assert language.status_code == 200, language.text

@@ -328,3 +328,17 @@ def test_what_the_party_no_longer_sees_is_neither_sent_nor_redelivered(
         assert again.status_code == 404, again.text
     deliver(database_url, "2027-01-01T00:10:00Z")
     assert len(receiver.received) == sent
+
+
+def test_no_endpoint_is_registered_for_an_outside_party(
+    strict: Callable[[str], TestClient], names: Names
+) -> None:
+    names.table = dict(STEERED)
+    admin = strict("admin")
+    refused = admin.post(
+        "/api/v1/webhooks", json={"url": "https://hooks.example.org/commitments", "party": "CN"}
+    )
+    assert refused.status_code == 422, refused.text
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert "outside party" in refused.json()["detail"]
+    assert admin.get("/api/v1/webhooks").json()["items"] == []
