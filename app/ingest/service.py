@@ -35,6 +35,7 @@ from app.core.security import Principal, require_role
 from app.core.time import utcnow
 from app.deadlines.models import DueRule, Recurrence
 from app.documents import (
+    DocumentAccess,
     DocumentParty,
     SourceDocument,
     describe,
@@ -504,8 +505,12 @@ def _accept(session: Session, review: Review, row: Candidate, edits: CandidateEd
     if row.status != CommitmentStatus.not_started:
         # What the statement shows (under way, or done) is the record's first note, as in the
         # seeds; a statement that reports it done completes it.
-        evidence = statement_evidence(
-            quote=row.quote, paragraph=row.paragraph, document_title=review.document.title
+        evidence = (
+            statement_evidence(
+                quote=row.quote, paragraph=row.paragraph, document_title=review.document.title
+            )
+            if _published(review.document)
+            else f"Its statement shows it, paragraph {row.paragraph}. {_UNPUBLISHED}"
         )
         completed = row.status == CommitmentStatus.completed
         _, public = add_progress_note(
@@ -586,6 +591,15 @@ def reject(
     return _publics(session, [row], slug, principal)[0]
 
 
+# A note is read by every party the commitment is released to, now or later; a statement only
+# its issuers read is named in it by nothing of its own (title, link, quote): the source rule.
+_UNPUBLISHED = "Its issuers have not published it: they find it in its review queue."
+
+
+def _published(document: SourceDocument) -> bool:
+    return document.access == DocumentAccess.public.value
+
+
 def merge(*, session: Session, slug: str, number: int, ref: str, principal: Principal) -> Decision:
     """The candidate restates a commitment the register holds: the statement becomes evidence
     on it (a progress note with the quote and the document), not a second record."""
@@ -607,6 +621,8 @@ def merge(*, session: Session, slug: str, number: int, ref: str, principal: Prin
     text = (
         f"Restated in {document.title} ({document.issued_on.isoformat()}, "
         f"/api/v1/documents/{document.slug}), paragraph {row.paragraph}: “{row.quote}”"
+        if _published(document)
+        else f"Restated in a statement, paragraph {row.paragraph}. {_UNPUBLISHED}"
     )
     # The note goes through the register's own rules: the reviewer must be one who may change
     # the commitment, and it must be live.
@@ -614,7 +630,10 @@ def merge(*, session: Session, slug: str, number: int, ref: str, principal: Prin
         session=session,
         ref=ref,
         request=NoteCreate(
-            text=text[:10_000], evidence_url=AnyHttpUrl(document.url) if document.url else None
+            text=text[:10_000],
+            evidence_url=AnyHttpUrl(document.url)
+            if document.url and _published(document)
+            else None,
         ),
         principal=principal,
         if_match=IfMatch(None),

@@ -121,3 +121,39 @@ def test_a_statement_one_may_not_read_is_named_as_one_that_does_not_exist(as_use
         name: jp.get("/api/v1/commitments", params={"document": name}) for name in (slug, missing)
     }
     assert by_filter[slug].json()["items"] == by_filter[missing].json()["items"] == []
+
+
+def test_a_restatement_merged_from_a_private_statement_names_nothing_of_it(as_user) -> None:
+    rok, jp = as_user("rok-editor"), as_user("jp-editor")
+    made = rok.post(
+        "/api/v1/commitments",
+        json={
+            "title": "Air defence deployment",
+            "parties": ["ROK"],
+            "releasable_to": ["JP", "ROK"],
+            "quote": "The Republic of Korea will deploy air defence assets.",
+        },
+    )
+    assert made.status_code == 201, made.text
+    ref = made.json()["ref"]
+    taken = rok.post(
+        "/api/v1/documents",
+        json={
+            "title": SECRET_TITLE,
+            "publisher": "ROK Ministry of National Defense",
+            "issued_on": "2026-11-02",
+            "parties": ["ROK"],
+            "text": STATEMENT,
+        },
+    ).json()
+    slug = taken["document"]["slug"]
+    number = next(c["number"] for c in taken["candidates"] if "Haemosu" in c["quote"])
+    merged = rok.post(f"/api/v1/documents/{slug}/candidates/{number}/merge", json={"ref": ref})
+    assert merged.status_code == 200, merged.text
+    for path in (f"/api/v1/commitments/{ref}/updates", f"/api/v1/commitments/{ref}/history"):
+        answer = jp.get(path)
+        assert answer.status_code == 200, answer.text
+        assert_nothing_of_it(answer.text, slug)
+    # Its issuers still find what it said where they review it.
+    reviewed = rok.get(f"/api/v1/documents/{slug}/candidates").json()["items"]
+    assert any(c["state"] == "merged" and "Haemosu" in c["quote"] for c in reviewed)

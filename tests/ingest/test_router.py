@@ -324,7 +324,7 @@ def test_a_restatement_is_proposed_and_merged_as_evidence_not_a_duplicate(
         "Joint Statement\n\nThe two ministers reaffirmed that both sides will establish a "
         "combined working group on maritime domain awareness.\n"
     )
-    taken = upload(editor, text=text)
+    taken = upload(editor, text=text, access="public")
     candidate = next(c for c in taken["candidates"] if c["restates"])
     assert candidate["restates"]["ref"] == ref
     assert candidate["restates"]["score"] >= 0.75
