@@ -19,6 +19,7 @@ from app.core.metadata import id_of
 from app.core.security import SYSTEM, Actor
 from app.deadlines.conditions import overdue_on
 from app.documents import SourceDocument, readable_by_party
+from app.parties.enums import Standing
 from app.parties.models import Party
 from app.webhooks.enums import DeliveryState, EventType
 from app.webhooks.models import (
@@ -156,6 +157,11 @@ def register(
     party = session.execute(select(Party).where(col(Party.code) == request.party)).scalars().first()
     if party is None:
         raise UnprocessableError(f"Unknown party {request.party!r}.")
+    if party.standing != Standing.member.value:
+        # An endpoint hears what its party reads: an outside party reads nothing.
+        raise UnprocessableError(
+            f"{party.code} is an outside party: nothing is released to it, so it gets no webhook."
+        )
     try:
         vet_url(str(request.url), policy=policy, resolve=resolve, timeout=RESOLVE_TIMEOUT_SECONDS)
     except EgressRefusedError as refused:

@@ -217,6 +217,16 @@ def test_registering_needs_the_server_key_and_an_administrator(
     assert listed == []
 
 
+def test_an_outside_party_gets_no_endpoint(api: Callable[[str], TestClient]) -> None:
+    """An endpoint hears as its party: an outside party is no reader, on this channel either."""
+    refused = api("admin").post(
+        "/api/v1/webhooks", json={"url": "https://hooks.example.org/", "party": "CN"}
+    )
+    assert refused.status_code == 422, refused.text
+    assert "outside party" in refused.json()["detail"]
+    assert api("admin").get("/api/v1/webhooks").json()["items"] == []
+
+
 def test_an_endpoint_that_keeps_failing_is_suspended_keeps_its_queue_and_resumes_in_order(
     api: Callable[[str], TestClient], receiver: Receiver, database_url: str
 ) -> None:
