@@ -119,6 +119,14 @@ def register_query(query: QueryParams) -> RegisterQuery:
     unknown = sorted(set(query) - known)
     if unknown:
         raise UnprocessableError(f"Unknown filter(s): {', '.join(unknown)}.")
+    # As the API refuses them: which of two values counts is no caller's guess to make.
+    repeated = sorted(
+        name for name in set(query) if name not in _LISTS and len(query.getlist(name)) > 1
+    )
+    if repeated:
+        raise UnprocessableError(
+            f"Filter(s) given more than once: {', '.join(repeated)}; each takes one value."
+        )
     values = {
         name: query.getlist(name) if name in _LISTS else query.get(name) for name in set(query)
     }

@@ -229,7 +229,13 @@ def _requested_value(field: str, value: Any) -> Any:
     """A request's value in the form the state holds."""
     if field == "title" and value is None:
         raise UnprocessableError("A commitment's title cannot be removed.")
-    if value is None and field in (*LINK_FIELDS, "obligors", "kind", "brought_under_framework"):
+    if value is None and field in (
+        *LINK_FIELDS,
+        "obligors",
+        "kind",
+        "status",
+        "brought_under_framework",
+    ):
         raise UnprocessableError(f"{field} cannot be null.")
     if field in ("parties", "areas", "topics", "releasable_to"):
         return sorted(value)

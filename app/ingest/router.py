@@ -69,6 +69,13 @@ class UploadMetadata(BaseModel):
     access: DocumentAccess | None = None
 
 
+# Codecs Python knows that turn bytes into text but are transformations of it, not character
+# sets a statement is written in. The body is decoded before the request gets a reading place,
+# and punycode decodes in quadratic time: a body near the size limit held every request for
+# close to a minute.
+NOT_CHARSETS = frozenset({"idna", "punycode", "unicode-escape", "raw-unicode-escape"})
+
+
 def _media_type(content_type: str) -> tuple[str, str]:
     """The media type and character set (UTF-8 unless named) of a Content-Type header; one
     that names no type/subtype names none (the stdlib would read it as text/plain)."""
@@ -87,9 +94,11 @@ def _text_of(body: bytes, media_type: str, charset: str) -> tuple[TextFormat, st
             f"Send the statement as application/json or as {', '.join(TEXT_TYPES)}."
         ) from None
     try:
-        codecs.lookup(charset)
+        codec = codecs.lookup(charset)
     except LookupError:
         raise UnsupportedMediaTypeError(f"Unknown character set {charset!r}.") from None
+    if codec.name in NOT_CHARSETS:
+        raise UnsupportedMediaTypeError(f"{charset!r} is not a character set of text.")
     try:
         return text_format, body.decode(charset).removeprefix("\ufeff")
     except UnicodeDecodeError as exc:

@@ -400,3 +400,16 @@ def test_a_forged_register_cursor_is_refused_on_a_page(board: Browsers) -> None:
         assert answer.status_code == status, (cursor, answer.text[:300])
         assert answer.headers["content-type"].startswith("text/html")
         assert "cursor" in answer.text
+
+
+def test_a_register_parameter_given_twice_is_refused_as_the_api_refuses_it(
+    board: Browsers,
+) -> None:
+    browser = board("us-viewer")
+    for path in ("/board/register", "/board/register.csv", "/board/register.md"):
+        for query in ("sort=ref&sort=-due_date", "limit=25&limit=100", "q=a&q=b"):
+            answer = browser.get(f"{path}?{query}")
+            assert answer.status_code == 422, (path, query, answer.text[:300])
+            assert "more than once" in answer.text
+    # A list filter takes several values, as in the API.
+    assert browser.get("/board/register?status=completed&status=cancelled").status_code == 200

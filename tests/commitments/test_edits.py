@@ -413,6 +413,7 @@ def test_bad_input_leaves_the_commitment_unchanged(as_user) -> None:
     for patch in (
         {"title": None},
         {"parties": None},
+        {"status": None},
         {"due_date": "2026-13-01"},
         {"status": "finished"},
         {"leads": [{"party": "US", "contact_id": 123456}]},
