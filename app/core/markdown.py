@@ -3,9 +3,21 @@ nor end the row or add a column."""
 
 from app.core.validation import one_line
 
-_ESCAPES = str.maketrans({"\\": "\\\\", "|": "\\|", "&": "&amp;", "<": "&lt;", ">": "&gt;"})
+# Brackets too: a title cannot make a link or an image (`[x](javascript:...)`).
+_ESCAPES = str.maketrans(
+    {
+        "\\": "\\\\",
+        "|": "\\|",
+        "[": "\\[",
+        "]": "\\]",
+        "&": "&amp;",
+        "<": "&lt;",
+        ">": "&gt;",
+    }
+)
 
 
 def markdown_cell(text: str) -> str:
-    """`text` on one line, its table separators escaped and its HTML written as entities."""
+    """`text` on one line, its table separators and link brackets escaped and its HTML written
+    as entities."""
     return one_line(text).translate(_ESCAPES)

@@ -94,6 +94,15 @@ class Metrics:
         self.scoped.append(ScopedGauge(name, help_text, read))
 
     def exposition(self, scraper: Principal | None) -> bytes:
+        scoped = CollectorRegistry()
+        for gauge in self.scoped:
+            scoped.register(
+                _ReadOnScrape(gauge.name, gauge.help_text, partial(gauge.read, scraper))
+            )
+        if scraper is not None and scraper.party_id is not None:
+            # Requests by route and status count every party's writes: a party's token reads
+            # only what is scoped to what it may see.
+            return generate_latest(scoped)
         if not os.environ.get(MULTIPROCESS_DIRECTORY):
             common = generate_latest(self.registry)
         else:
@@ -103,9 +112,4 @@ class Metrics:
             for collector in self.collectors:
                 registry.register(collector)
             common = generate_latest(registry)
-        scoped = CollectorRegistry()
-        for gauge in self.scoped:
-            scoped.register(
-                _ReadOnScrape(gauge.name, gauge.help_text, partial(gauge.read, scraper))
-            )
         return common + generate_latest(scoped)

@@ -128,3 +128,22 @@ def test_a_partys_metrics_token_counts_only_what_the_party_may_see(
     assert hidden.status_code == 201, hidden.text
     assert overdue(admin_token) == all_before + 1
     assert overdue(us_token) == us_before
+
+
+def test_a_partys_metrics_token_reads_nothing_that_counts_hidden_writes(
+    as_user, client: TestClient
+) -> None:
+    us_editor = as_user("us-editor").get("/api/v1/me").json()
+    issued = client.post(
+        f"/api/v1/users/{us_editor['id']}/tokens", json={"scope": "metrics", "label": "us"}
+    )
+    us_token, admin_token = issued.json()["token"], metrics_token(client)
+    before = client.get("/metrics", headers=bearer_of(us_token)).text
+    written = as_user("jp-editor").post(
+        "/api/v1/commitments", json={"title": "A JP-only plan", "parties": ["JP"]}
+    )
+    assert written.status_code == 201, written.text
+    assert client.get("/metrics", headers=bearer_of(us_token)).text == before
+    # Monitoring's token, of no party, still reads the requests by route.
+    monitored = samples(client.get("/metrics", headers=bearer_of(admin_token)).text)
+    assert any(name == "commitments_http_requests_total" for name, _ in monitored)

@@ -256,7 +256,13 @@ def test_markdown_tables_show_hostile_titles_as_text_in_one_cell(
     as_user, database: Database
 ) -> None:
     editor = as_user("us-editor")
-    titles = ["<script>alert(1)</script>", "Left | right", "R&D <b>bold</b>", "Legacy"]
+    titles = [
+        "<script>alert(1)</script>",
+        "Left | right",
+        "R&D <b>bold</b>",
+        "[Open](javascript:alert(1)) ![x](https://evil.example/x.png)",
+        "Legacy",
+    ]
     refs = []
     for title in titles:
         made = editor.post(
@@ -288,8 +294,10 @@ def test_markdown_tables_show_hostile_titles_as_text_in_one_cell(
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in cells[refs[0]]
         assert "Left \\| right" in cells[refs[1]]
         assert "R&amp;D &lt;b&gt;bold&lt;/b&gt;" in cells[refs[2]]
+        linked = "\\[Open\\](javascript:alert(1)) !\\[x\\](https://evil.example/x.png)"
+        assert linked in cells[refs[3]]
         forged = "Legacy    &lt;img src=x onerror=alert(1)&gt; \\| forged \\| row \\|"
-        assert forged in cells[refs[3]]
+        assert forged in cells[refs[4]]
 
 
 def markdown_cells(row: str) -> list[str]:
