@@ -1,5 +1,5 @@
 """Reading a statement (its paragraphs, sentences, clauses and proposals), per KB, at sizes up
-to the longest text a statement may have: two hostile statements and a real one, in process.
+to the longest text a statement may have: three hostile statements and a real one, in process.
 The floor is the same reading of the smallest size, measured in the same run: time per KB
 that stays flat as the text grows four and sixteen times is linear."""
 
@@ -48,6 +48,7 @@ def samples(statements: Path) -> list[Sample]:
     found = [
         Sample('"Both sides will act; " repeated', "Both sides will act; ", TextFormat.plain),
         Sample("Markdown emphasis never closed (`*a `)", "*a ", TextFormat.markdown),
+        Sample("HTML tags never closed (`<a `)", "<a ", TextFormat.html),
     ]
     real = sorted(statements.glob("*.txt"))
     if real:

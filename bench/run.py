@@ -277,7 +277,8 @@ def main() -> None:
         "",
         "The same statements at the largest size, POSTed to one worker on SQLite (the seeded "
         "register) while another caller reads a page of commitments every 50 ms: a hostile "
-        "statement is refused once reading reaches its 3,001st candidate.",
+        "statement is refused once reading reaches its 3,001st candidate (a page of tags "
+        "never closed holds no paragraph).",
         "",
         *reading.posted_table(posted),
         "",

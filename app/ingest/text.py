@@ -114,7 +114,9 @@ def _html_paragraphs(html: str) -> list[str]:
     # Imported here: most statements are plain text, and the command starts faster without it.
     from bs4 import BeautifulSoup, Tag
 
-    soup = BeautifulSoup(html, "html.parser")
+    # libxml2's parser reads in time linear in the page: the standard library's scans the rest
+    # of the page again for each tag, comment or declaration left open (and refuses some).
+    soup = BeautifulSoup(html, "lxml")
     for element in soup.find_all(NOT_THE_STATEMENT):
         if not element.decomposed:  # not inside one removed already
             element.decompose()

@@ -59,3 +59,24 @@ def test_a_statement_four_times_as_long_takes_at_most_about_four_times_as_long(
     short = _cost(_reading(unit, CHARS, text_format))
     long = _cost(_reading(unit, 4 * CHARS, text_format))
     assert long < 8 * short, f"{long:.3f} s against {short:.3f} s"
+
+
+@pytest.mark.parametrize(
+    ("unit", "chars"),
+    [
+        ("<a ", CHARS),  # tags never closed, each opening the next
+        ("<!--", CHARS),  # comments never closed
+        # Unclosed character data: its scans are cheap, and grow with the square past a
+        # few pages only.
+        ("<![CDATA[", 4 * CHARS),
+        ("<?", CHARS),  # processing instructions never closed
+        ("</", CHARS),  # end tags never closed
+    ],
+)
+def test_a_saved_page_of_malformed_markup_four_times_as_long_takes_about_four_times_as_long(
+    unit: str, chars: int
+) -> None:
+    # Each construct left open made a parser scan the rest of the page again, for every one.
+    short = _cost(_reading(unit, chars, TextFormat.html))
+    long = _cost(_reading(unit, 4 * chars, TextFormat.html))
+    assert long < 8 * short, f"{long:.3f} s against {short:.3f} s"

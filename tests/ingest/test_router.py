@@ -182,6 +182,8 @@ def test_text_bodies_take_their_metadata_from_the_query(as_user: Users) -> None:
         (b"Both sides will act.", "plain", METADATA, 415, "text/plain"),
         (b"Both sides\x00 will act.", "text/plain", METADATA, 422, "U+0000"),
         (b"   \n\n  ", "text/plain", METADATA, 422, "no paragraph"),
+        # Markup that is no page at all, which a parser refused with an exception.
+        (b"<![" * 1_000, "text/html", METADATA, 422, "no paragraph"),
         (b"Both sides will act.", "text/plain", {"publisher": "M"}, 422, "title"),
         (b"Both sides will act.", "text/plain", {**METADATA, "parties": "ZZ"}, 422, "ZZ"),
         (b"Both sides will act.", "text/plain", {**METADATA, "meeting": "SCM-999"}, 422, "SCM"),
