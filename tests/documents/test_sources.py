@@ -1,6 +1,8 @@
 """What a commitment shows of its source: the statement, its quote and context, only to a
 caller who may read the statement itself; to others, as if it named none."""
 
+from typing import Any
+
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
@@ -17,8 +19,8 @@ STATEMENT = (
 SECRETS = ("Haemosu", "Baengnyeong", "Closed-door", "assembly's review", "closed session")
 
 
-def private_source(rok: TestClient) -> tuple[str, str]:
-    """A ROK-only statement and a commitment from it released to Japan: (slug, ref)."""
+def take_in_private_statement(rok: TestClient) -> dict[str, Any]:
+    """A statement only the ROK reads, taken in by a ROK editor: the answer to the upload."""
     taken = rok.post(
         "/api/v1/documents",
         json={
@@ -30,8 +32,13 @@ def private_source(rok: TestClient) -> tuple[str, str]:
         },
     )
     assert taken.status_code == 201, taken.text
-    slug = taken.json()["document"]["slug"]
     assert taken.json()["document"]["access"] == "issuers"
+    return dict(taken.json())
+
+
+def private_source(rok: TestClient) -> tuple[str, str]:
+    """A ROK-only statement and a commitment from it released to Japan: (slug, ref)."""
+    slug = take_in_private_statement(rok)["document"]["slug"]
     made = rok.post(
         "/api/v1/commitments",
         json={
@@ -136,16 +143,7 @@ def test_a_restatement_merged_from_a_private_statement_names_nothing_of_it(as_us
     )
     assert made.status_code == 201, made.text
     ref = made.json()["ref"]
-    taken = rok.post(
-        "/api/v1/documents",
-        json={
-            "title": SECRET_TITLE,
-            "publisher": "ROK Ministry of National Defense",
-            "issued_on": "2026-11-02",
-            "parties": ["ROK"],
-            "text": STATEMENT,
-        },
-    ).json()
+    taken = take_in_private_statement(rok)
     slug = taken["document"]["slug"]
     number = next(c["number"] for c in taken["candidates"] if "Haemosu" in c["quote"])
     merged = rok.post(f"/api/v1/documents/{slug}/candidates/{number}/merge", json={"ref": ref})

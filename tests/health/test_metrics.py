@@ -21,10 +21,11 @@ def samples(text: str) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
     }
 
 
-def metrics_token(client: TestClient) -> str:
-    admin = client.get("/api/v1/me").json()
+def metrics_token(client: TestClient, holder: TestClient | None = None) -> str:
+    """A metrics token the administrator (`client`) issues to `holder`'s user, or to itself."""
+    user = (holder or client).get("/api/v1/me").json()
     issued = client.post(
-        f"/api/v1/users/{admin['id']}/tokens", json={"scope": "metrics", "label": "prometheus"}
+        f"/api/v1/users/{user['id']}/tokens", json={"scope": "metrics", "label": "prometheus"}
     )
     assert issued.status_code == 201, issued.text
     assert issued.json()["token_info"]["scope"] == "metrics"
@@ -107,12 +108,8 @@ def test_two_workers_count_together(database_url: str) -> None:
 def test_a_partys_metrics_token_counts_only_what_the_party_may_see(
     as_user, client: TestClient
 ) -> None:
-    us_editor = as_user("us-editor").get("/api/v1/me").json()
-    issued = client.post(
-        f"/api/v1/users/{us_editor['id']}/tokens", json={"scope": "metrics", "label": "us"}
-    )
-    assert issued.status_code == 201, issued.text
-    us_token, admin_token = issued.json()["token"], metrics_token(client)
+    us_token = metrics_token(client, as_user("us-editor"))
+    admin_token = metrics_token(client)
 
     def overdue(token: str) -> float:
         scraped = client.get("/metrics", headers=bearer_of(token))
@@ -133,11 +130,8 @@ def test_a_partys_metrics_token_counts_only_what_the_party_may_see(
 def test_a_partys_metrics_token_reads_nothing_that_counts_hidden_writes(
     as_user, client: TestClient
 ) -> None:
-    us_editor = as_user("us-editor").get("/api/v1/me").json()
-    issued = client.post(
-        f"/api/v1/users/{us_editor['id']}/tokens", json={"scope": "metrics", "label": "us"}
-    )
-    us_token, admin_token = issued.json()["token"], metrics_token(client)
+    us_token = metrics_token(client, as_user("us-editor"))
+    admin_token = metrics_token(client)
     before = client.get("/metrics", headers=bearer_of(us_token)).text
     written = as_user("jp-editor").post(
         "/api/v1/commitments", json={"title": "A JP-only plan", "parties": ["JP"]}

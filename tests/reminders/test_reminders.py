@@ -11,7 +11,7 @@ from sqlalchemy import text
 from app.core.db import Database
 from app.reminders.service import ITEMS_PER_MAIL
 from tests.cli.test_cli import run
-from tests.documents.test_sources import SECRET_QUOTE, SECRET_TITLE, STATEMENT
+from tests.documents.test_sources import SECRET_QUOTE, take_in_private_statement
 from tests.reminders.conftest import Inbox
 
 Users = Callable[[str], TestClient]
@@ -291,17 +291,7 @@ def test_a_lead_is_not_quoted_a_statement_their_party_may_not_read(
     admin, rok = as_user("admin"), as_user("rok-editor")
     jp_lead = contact(admin, name="Sato Hana", email="sato@example.jp", party="JP")
     rok_lead = contact(admin, name="Kim Min-su", email="kim@example.kr", party="ROK")
-    taken = rok.post(
-        "/api/v1/documents",
-        json={
-            "title": SECRET_TITLE,
-            "publisher": "ROK Ministry of National Defense",
-            "issued_on": "2026-11-02",
-            "parties": ["ROK"],
-            "text": STATEMENT,
-        },
-    )
-    assert taken.status_code == 201, taken.text
+    slug = take_in_private_statement(rok)["document"]["slug"]
     ref = led(
         rok,
         jp_lead,
@@ -309,7 +299,7 @@ def test_a_lead_is_not_quoted_a_statement_their_party_may_not_read(
         "2027-03-03",
         parties=["JP", "ROK"],
         leads=[{"party": "JP", "contact_id": jp_lead}, {"party": "ROK", "contact_id": rok_lead}],
-        document=taken.json()["document"]["slug"],
+        document=slug,
         quote=SECRET_QUOTE,
     )
     reminders(database_url, "2027-03-01T08:00:00Z", port)
