@@ -2,9 +2,9 @@
 
     python -m bench.reliability [--pg-url URL] [--soak-seconds 20] [--fuzz-examples 50]
 
-Steps: the hostile-input, crash-safety, backup, migration, security and race tests on
-PostgreSQL; fuzzing on SQLite and PostgreSQL; the soak at 16 and 64 clients on both, and 64 clients
-against a single worker.
+Steps: the fault tests (hostile input, crash safety, backup, migrations, security, races,
+outages, jobs) on SQLite and on PostgreSQL; fuzzing on both; the soak at 16 and 64 clients on
+both, and 64 clients against a single worker.
 """
 
 import argparse
@@ -51,10 +51,13 @@ def main() -> int:
     pytest = [PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
     steps = [
         (
-            "hostile input, crash, backup, migrations, security, races (PostgreSQL)",
+            f"faults: hostile input, crash, backup, migrations, security, races ({backend})",
             [*pytest, *TESTS],
-            {"COMMITMENTS_TEST_DATABASE_URL": args.pg_url},
-        ),
+            {"COMMITMENTS_TEST_DATABASE_URL": url},
+        )
+        for backend, url in (("SQLite", ""), ("PostgreSQL", args.pg_url))
+    ]
+    steps += [
         (
             "fuzzing (SQLite)",
             [*pytest, "-s", "tests/test_fuzz.py"],
