@@ -20,6 +20,7 @@ from app.commitments import (
     AssessmentIn,
     CommitmentFilters,
     CommitmentKind,
+    CommitmentPublic,
     CommitmentSort,
     CommitmentStatus,
     CommitmentUpdate,
@@ -179,6 +180,19 @@ class EditForm(FormModel):
     def leads(self) -> dict[str, str]:
         return dict(zip(self.lead_party, self.lead_contact, strict=False))
 
+    def shown_leads(self) -> dict[str, str]:
+        return dict(zip(self.lead_party, self.was_lead_contact, strict=False))
+
+    def moved_leads(self) -> dict[str, str]:
+        """The parties whose lead the officer changed, each with the contact chosen ("" for
+        none)."""
+        shown = self.shown_leads()
+        return {
+            party: contact
+            for party, contact in self.leads().items()
+            if contact != shown.get(party, "")
+        }
+
 
 def update_of(form: EditForm) -> CommitmentUpdate:
     changed: dict[str, Any] = {}
@@ -188,14 +202,66 @@ def update_of(form: EditForm) -> CommitmentUpdate:
         if not form.due_date:
             raise UnprocessableError("A due date can be moved, not removed, here.")
         changed["due_date"] = form.due_date
-    if form.lead_contact != form.was_lead_contact:
+    moved = form.moved_leads()
+    if moved:
+        # The API replaces the leads as a whole: every other party keeps the lead shown.
         changed["leads"] = [
             {"party": party, "contact_id": contact}
-            for party, contact in form.leads().items()
+            for party, contact in (form.shown_leads() | moved).items()
             if contact
         ]
     # Validated as given: every lead removed is an empty list, not "unchanged".
     return _validated(CommitmentUpdate, changed)
+
+
+@dataclass(frozen=True)
+class EditClashes:
+    """The fields the officer changed that someone else changed meanwhile, to another value
+    (leads: the parties whose lead both changed)."""
+
+    title: bool = False
+    due_date: bool = False
+    leads: frozenset[str] = frozenset()
+
+    def __bool__(self) -> bool:
+        return self.title or self.due_date or bool(self.leads)
+
+
+def _clash(mine: str, shown: str, now: str) -> bool:
+    return mine != shown and now not in (shown, mine)
+
+
+def rebased_edit(form: EditForm, current: CommitmentPublic) -> tuple[EditForm, EditClashes]:
+    """The officer's form against the commitment as it now is: what they changed is kept,
+    every other field shows what it now holds, and the version is the current one; with the
+    fields both they and someone else changed."""
+    now_due = current.due_date.isoformat() if current.due_date else ""
+    now_leads = {lead.party: str(lead.contact.id) for lead in current.leads}
+    parties = sorted(current.parties)
+    moved = form.moved_leads()
+    shown = form.shown_leads()
+    clashes = EditClashes(
+        title=_clash(form.title, form.was_title, current.title),
+        due_date=_clash(form.due_date, form.was_due_date, now_due),
+        leads=frozenset(
+            party
+            for party, contact in moved.items()
+            # A party no longer of the commitment cannot take the lead they chose.
+            if party not in parties
+            or _clash(contact, shown.get(party, ""), now_leads.get(party, ""))
+        ),
+    )
+    rebased = EditForm(
+        title=form.title if form.title != form.was_title else current.title,
+        was_title=current.title,
+        due_date=form.due_date if form.due_date != form.was_due_date else now_due,
+        was_due_date=now_due,
+        lead_party=parties,
+        lead_contact=[moved.get(party, now_leads.get(party, "")) for party in parties],
+        was_lead_contact=[now_leads.get(party, "") for party in parties],
+        version=current.version,
+    )
+    return rebased, clashes
 
 
 class AssessmentForm(FormModel):
@@ -262,6 +328,7 @@ class Retry:
     edit: EditForm | None = None
     assessment: AssessmentForm | None = None
     party: str | None = None
+    clashes: EditClashes | None = None
 
 
 def meeting_update_of(form: MeetingForm) -> MeetingUpdate:
