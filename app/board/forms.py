@@ -2,7 +2,7 @@
 same models), and back into a form to send again after a conflict."""
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Annotated, Any, TypeVar
 from urllib.parse import urlencode
 
@@ -235,13 +235,14 @@ def rebased_edit(form: EditForm, current: CommitmentPublic) -> tuple[EditForm, E
     """The officer's form against the commitment as it now is: what they changed is kept,
     every other field shows what it now holds, and the version is the current one; with the
     fields both they and someone else changed."""
+    now_title = current.title.strip()
     now_due = current.due_date.isoformat() if current.due_date else ""
     now_leads = {lead.party: str(lead.contact.id) for lead in current.leads}
     parties = sorted(current.parties)
     moved = form.moved_leads()
     shown = form.shown_leads()
     clashes = EditClashes(
-        title=_clash(form.title, form.was_title, current.title),
+        title=_clash(form.title, form.was_title, now_title),
         due_date=_clash(form.due_date, form.was_due_date, now_due),
         leads=frozenset(
             party
@@ -252,8 +253,8 @@ def rebased_edit(form: EditForm, current: CommitmentPublic) -> tuple[EditForm, E
         ),
     )
     rebased = EditForm(
-        title=form.title if form.title != form.was_title else current.title,
-        was_title=current.title,
+        title=form.title if form.title != form.was_title else now_title,
+        was_title=now_title,
         due_date=form.due_date if form.due_date != form.was_due_date else now_due,
         was_due_date=now_due,
         lead_party=parties,
@@ -264,19 +265,79 @@ def rebased_edit(form: EditForm, current: CommitmentPublic) -> tuple[EditForm, E
     return rebased, clashes
 
 
+@dataclass(frozen=True)
+class Assessed:
+    """An obligor's assessment as a form holds it."""
+
+    compliance: str = ""
+    completion: str = ""
+    evidence: str = ""
+
+
 class AssessmentForm(FormModel):
+    """One obligor's assessment as the officer leaves or changes it; each field beside the
+    value their page showed (was_*), so that after a conflict only what they changed is
+    kept over the assessment as it then is."""
+
     compliance: str = Field(default="", max_length=2)
+    was_compliance: str = Field(default="", max_length=2)
     completion: str = Field(default="", max_length=20)
+    was_completion: str = Field(default="", max_length=20)
     evidence: str = Field(default="", max_length=20_000)
+    was_evidence: str = Field(default="", max_length=20_000)
     version: int = Field(ge=1, le=2**31 - 1)
+
+    def values(self) -> Assessed:
+        return Assessed(self.compliance, self.completion, self.evidence)
+
+    def shown(self) -> Assessed:
+        return Assessed(self.was_compliance, self.was_completion, self.was_evidence)
 
 
 def assessment_of(form: AssessmentForm) -> AssessmentIn:
-    values: dict[str, Any] = form.model_dump(exclude={"version"})
+    values: dict[str, Any] = asdict(form.values())
     if form.compliance in {"-1", "0", "1"}:
         # A form sends text; the scale is of numbers (anything else is refused as given).
         values["compliance"] = int(form.compliance)
     return _valid(AssessmentIn, values)
+
+
+def _assessed_now(current: CommitmentPublic, party: str) -> Assessed:
+    for now in current.assessments:
+        if now.party == party:
+            return Assessed(
+                "" if now.compliance is None else str(now.compliance),
+                now.completion.value if now.completion else "",
+                (now.evidence or "").strip(),
+            )
+    return Assessed()
+
+
+@dataclass(frozen=True)
+class RebasedAssessment:
+    """The officer's assessment against the commitment as it now is: what they changed is
+    kept, every other field shows what it now holds; `reassessed` when someone changed
+    this obligor's assessment since, `clashes` the fields both changed."""
+
+    form: AssessmentForm
+    reassessed: bool
+    clashes: frozenset[str]
+
+
+def rebased_assessment(
+    form: AssessmentForm, current: CommitmentPublic, party: str
+) -> RebasedAssessment:
+    mine, shown, now = (
+        asdict(form.values()),
+        asdict(form.shown()),
+        asdict(_assessed_now(current, party)),
+    )
+    kept = {name: mine[name] if mine[name] != shown[name] else now[name] for name in now}
+    rebased = AssessmentForm.model_validate(
+        kept | {f"was_{name}": value for name, value in now.items()} | {"version": current.version}
+    )
+    clashes = frozenset(name for name in now if _clash(mine[name], shown[name], now[name]))
+    return RebasedAssessment(rebased, now != shown, clashes)
 
 
 class AcceptForm(FormModel):
@@ -329,6 +390,7 @@ class Retry:
     assessment: AssessmentForm | None = None
     party: str | None = None
     clashes: EditClashes | None = None
+    assessment_clashes: frozenset[str] = frozenset()
 
 
 def meeting_update_of(form: MeetingForm) -> MeetingUpdate:

@@ -279,6 +279,23 @@ def edit(
     return _conflict(request, page, forms.Retry(change.version, edit=form, clashes=clashes))
 
 
+def _assessed(
+    session: SessionDep, ref: str, party: str, officer: Officer, form: forms.AssessmentForm
+) -> bool:
+    wanted = forms.assessment_of(form)
+    return _tried(
+        session,
+        lambda: commitments.assess_obligor(
+            session=session,
+            ref=ref,
+            party=party,
+            request=wanted,
+            principal=officer,
+            if_match=IfMatch(etag_of(form.version)),
+        ),
+    )
+
+
 @router.post("/commitments/{ref}/assessments/{party}")
 def assess(
     request: Request,
@@ -288,23 +305,27 @@ def assess(
     officer: FormOfficer,
     assessment: Annotated[forms.AssessmentForm, Form()],
 ) -> Response:
-    wanted = forms.assessment_of(assessment)
-    return _changed(
-        request,
-        session,
-        ref,
-        officer,
-        forms.Retry(assessment.version, assessment=assessment, party=party),
-        lambda: commitments.assess_obligor(
-            session=session,
-            ref=ref,
-            party=party,
-            request=wanted,
-            principal=officer,
-            if_match=IfMatch(etag_of(assessment.version)),
-        ),
-        f"{PATH}/commitments/{ref}#assessments",
+    """The officer's assessment of one obligor. If someone changed the commitment since
+    their page was shown, but not this assessment, theirs goes on top of that change;
+    otherwise the page shows the assessment as it now is, with the officer's changes to it
+    kept and marked where both changed a field."""
+    done = redirect(f"{PATH}/commitments/{ref}#assessments")
+    if _assessed(session, ref, party, officer, assessment):
+        return done
+    page = _since(session, ref, officer, assessment.version)
+    rebased = forms.rebased_assessment(assessment, page.commitment, party)
+    if not rebased.reassessed:
+        if _assessed(session, ref, party, officer, rebased.form):
+            return done
+        page = _since(session, ref, officer, assessment.version)
+        rebased = forms.rebased_assessment(rebased.form, page.commitment, party)
+    retry = forms.Retry(
+        assessment.version,
+        assessment=rebased.form,
+        party=party,
+        assessment_clashes=rebased.clashes,
     )
+    return _conflict(request, page, retry)
 
 
 # Reports

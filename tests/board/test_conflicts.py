@@ -123,3 +123,62 @@ def test_each_party_changes_its_own_lead_on_a_stale_page_and_both_stay(
         "ROK": theirs,
         "US": ours,
     }
+
+
+def assessments(api: TestClient, ref: str) -> dict[str, tuple[int | None, str | None, str | None]]:
+    now = api.get(f"/api/v1/commitments/{ref}").json()["assessments"]
+    return {a["party"]: (a["compliance"], a["completion"], a["evidence"]) for a in now}
+
+
+def test_an_assessment_resent_after_a_conflict_keeps_what_the_colleague_changed(
+    board: Browsers, as_user: Users
+) -> None:
+    ref = new_commitment(as_user("us-editor"))["ref"]
+    jane, john = board("us-editor"), board("admin")
+    action = f"/board/commitments/{ref}/assessments/US"
+    first = form_of(page_of(john, ref), action, compliance="0", completion="limited")
+    first["evidence"] = ["Office leased"]
+    assert john.post(action, data=first, follow_redirects=False).status_code == 303
+    janes_page = page_of(jane, ref)
+    johns = form_of(page_of(john, ref), action, evidence="Office leased and staffed")
+    assert john.post(action, data=johns, follow_redirects=False).status_code == 303
+    conflict = jane.post(action, data=form_of(janes_page, action, completion="substantial"))
+    assert conflict.status_code == 409
+    resent = form_of(conflict.text, action)
+    assert (resent["compliance"], resent["completion"], resent["evidence"]) == (
+        ["0"],
+        ["substantial"],
+        ["Office leased and staffed"],
+    )
+    assert "clash-" not in conflict.text.split('id="assessments"')[1]
+    assert jane.post(action, data=resent, follow_redirects=False).status_code == 303
+    api = as_user("us-viewer")
+    assert assessments(api, ref) == {"US": (0, "substantial", "Office leased and staffed")}
+    # Where both changed the evidence, hers stays in the form and his is shown beside it.
+    stale = page_of(jane, ref)
+    johns = form_of(page_of(john, ref), action, evidence="Staffed by six")
+    assert john.post(action, data=johns, follow_redirects=False).status_code == 303
+    both = jane.post(action, data=form_of(stale, action, evidence="Staffed by five"))
+    assert both.status_code == 409
+    assert form_of(both.text, action)["evidence"] == ["Staffed by five"]
+    assert re.search(r'id="clash-evidence-US">[^<]*Staffed by six', both.text)
+
+
+def test_an_obligor_is_assessed_on_a_page_older_than_another_obligors_assessment(
+    board: Browsers, as_user: Users
+) -> None:
+    ref = new_commitment(as_user("us-editor"), parties=["US", "ROK"], releasable_to=["US", "ROK"])[
+        "ref"
+    ]
+    us, rok = board("us-editor"), board("rok-editor")
+    us_page = page_of(us, ref)
+    rok_action = f"/board/commitments/{ref}/assessments/ROK"
+    rok_form = form_of(page_of(rok, ref), rok_action, compliance="1", evidence="Law passed")
+    assert rok.post(rok_action, data=rok_form, follow_redirects=False).status_code == 303
+    us_action = f"/board/commitments/{ref}/assessments/US"
+    us_form = form_of(us_page, us_action, completion="not_started")
+    assert us.post(us_action, data=us_form, follow_redirects=False).status_code == 303
+    assert assessments(as_user("us-viewer"), ref) == {
+        "ROK": (1, None, "Law passed"),
+        "US": (None, "not_started", None),
+    }
