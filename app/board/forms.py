@@ -327,10 +327,10 @@ class RebasedAssessment:
 def rebased_assessment(
     form: AssessmentForm, current: CommitmentPublic, party: str
 ) -> RebasedAssessment:
+    # A browser sends every line break as CRLF; the API stores text as it was given.
     mine, shown, now = (
-        asdict(form.values()),
-        asdict(form.shown()),
-        asdict(_assessed_now(current, party)),
+        {name: value.replace("\r\n", "\n") for name, value in asdict(assessed).items()}
+        for assessed in (form.values(), form.shown(), _assessed_now(current, party))
     )
     kept = {name: mine[name] if mine[name] != shown[name] else now[name] for name in now}
     rebased = AssessmentForm.model_validate(

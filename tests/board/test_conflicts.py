@@ -182,3 +182,32 @@ def test_an_obligor_is_assessed_on_a_page_older_than_another_obligors_assessment
         "ROK": (1, None, "Law passed"),
         "US": (None, "not_started", None),
     }
+
+
+def test_evidence_of_several_lines_sent_back_by_a_browser_counts_as_unchanged(
+    board: Browsers, as_user: Users
+) -> None:
+    parties = {"parties": ["US", "ROK"], "releasable_to": ["US", "ROK"]}
+    made = new_commitment(as_user("us-editor"), **parties)
+    ref = made["ref"]
+    assessed = as_user("us-editor").put(
+        f"/api/v1/commitments/{ref}/assessments/US",
+        json={"completion": "limited", "evidence": "Office leased\nStaff named"},
+        headers={"If-Match": f'"{made["version"]}"'},
+    )
+    assert assessed.status_code == 200, assessed.text
+    us, rok = board("us-editor"), board("rok-editor")
+    us_page = page_of(us, ref)
+    rok_action = f"/board/commitments/{ref}/assessments/ROK"
+    rok_form = form_of(page_of(rok, ref), rok_action, compliance="1")
+    assert rok.post(rok_action, data=rok_form, follow_redirects=False).status_code == 303
+    us_action = f"/board/commitments/{ref}/assessments/US"
+    us_form = form_of(us_page, us_action, completion="substantial")
+    # As a browser sends them: each line break of the textarea and the hidden field a CRLF.
+    for name in ("evidence", "was_evidence"):
+        us_form[name] = [value.replace("\n", "\r\n") for value in us_form[name]]
+    answer = us.post(us_action, data=us_form, follow_redirects=False)
+    assert answer.status_code == 303, answer.text
+    now = assessments(as_user("us-viewer"), ref)
+    assert now["US"][:2] == (None, "substantial")
+    assert now["ROK"] == (1, None, None)
