@@ -2,7 +2,7 @@
 same models), and back into a form to send again after a conflict."""
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Annotated, Any, TypeVar
 from urllib.parse import urlencode
 
@@ -20,6 +20,7 @@ from app.commitments import (
     AssessmentIn,
     CommitmentFilters,
     CommitmentKind,
+    CommitmentPublic,
     CommitmentSort,
     CommitmentStatus,
     CommitmentUpdate,
@@ -179,6 +180,19 @@ class EditForm(FormModel):
     def leads(self) -> dict[str, str]:
         return dict(zip(self.lead_party, self.lead_contact, strict=False))
 
+    def shown_leads(self) -> dict[str, str]:
+        return dict(zip(self.lead_party, self.was_lead_contact, strict=False))
+
+    def moved_leads(self) -> dict[str, str]:
+        """The parties whose lead the officer changed, each with the contact chosen ("" for
+        none)."""
+        shown = self.shown_leads()
+        return {
+            party: contact
+            for party, contact in self.leads().items()
+            if contact != shown.get(party, "")
+        }
+
 
 def update_of(form: EditForm) -> CommitmentUpdate:
     changed: dict[str, Any] = {}
@@ -188,29 +202,142 @@ def update_of(form: EditForm) -> CommitmentUpdate:
         if not form.due_date:
             raise UnprocessableError("A due date can be moved, not removed, here.")
         changed["due_date"] = form.due_date
-    if form.lead_contact != form.was_lead_contact:
+    moved = form.moved_leads()
+    if moved:
+        # The API replaces the leads as a whole: every other party keeps the lead shown.
         changed["leads"] = [
             {"party": party, "contact_id": contact}
-            for party, contact in form.leads().items()
+            for party, contact in (form.shown_leads() | moved).items()
             if contact
         ]
     # Validated as given: every lead removed is an empty list, not "unchanged".
     return _validated(CommitmentUpdate, changed)
 
 
+@dataclass(frozen=True)
+class EditClashes:
+    """The fields the officer changed that someone else changed meanwhile, to another value
+    (leads: the parties whose lead both changed)."""
+
+    title: bool = False
+    due_date: bool = False
+    leads: frozenset[str] = frozenset()
+
+    def __bool__(self) -> bool:
+        return self.title or self.due_date or bool(self.leads)
+
+
+def _clash(mine: str, shown: str, now: str) -> bool:
+    return mine != shown and now not in (shown, mine)
+
+
+def rebased_edit(form: EditForm, current: CommitmentPublic) -> tuple[EditForm, EditClashes]:
+    """The officer's form against the commitment as it now is: what they changed is kept,
+    every other field shows what it now holds, and the version is the current one; with the
+    fields both they and someone else changed."""
+    now_title = current.title.strip()
+    now_due = current.due_date.isoformat() if current.due_date else ""
+    now_leads = {lead.party: str(lead.contact.id) for lead in current.leads}
+    parties = sorted(current.parties)
+    moved = form.moved_leads()
+    shown = form.shown_leads()
+    clashes = EditClashes(
+        title=_clash(form.title, form.was_title, now_title),
+        due_date=_clash(form.due_date, form.was_due_date, now_due),
+        leads=frozenset(
+            party
+            for party, contact in moved.items()
+            # A party no longer of the commitment cannot take the lead they chose.
+            if party not in parties
+            or _clash(contact, shown.get(party, ""), now_leads.get(party, ""))
+        ),
+    )
+    rebased = EditForm(
+        title=form.title if form.title != form.was_title else now_title,
+        was_title=now_title,
+        due_date=form.due_date if form.due_date != form.was_due_date else now_due,
+        was_due_date=now_due,
+        lead_party=parties,
+        lead_contact=[moved.get(party, now_leads.get(party, "")) for party in parties],
+        was_lead_contact=[now_leads.get(party, "") for party in parties],
+        version=current.version,
+    )
+    return rebased, clashes
+
+
+@dataclass(frozen=True)
+class Assessed:
+    """An obligor's assessment as a form holds it."""
+
+    compliance: str = ""
+    completion: str = ""
+    evidence: str = ""
+
+
 class AssessmentForm(FormModel):
+    """One obligor's assessment as the officer leaves or changes it; each field beside the
+    value their page showed (was_*), so that after a conflict only what they changed is
+    kept over the assessment as it then is."""
+
     compliance: str = Field(default="", max_length=2)
+    was_compliance: str = Field(default="", max_length=2)
     completion: str = Field(default="", max_length=20)
+    was_completion: str = Field(default="", max_length=20)
     evidence: str = Field(default="", max_length=20_000)
+    was_evidence: str = Field(default="", max_length=20_000)
     version: int = Field(ge=1, le=2**31 - 1)
+
+    def values(self) -> Assessed:
+        return Assessed(self.compliance, self.completion, self.evidence)
+
+    def shown(self) -> Assessed:
+        return Assessed(self.was_compliance, self.was_completion, self.was_evidence)
 
 
 def assessment_of(form: AssessmentForm) -> AssessmentIn:
-    values: dict[str, Any] = form.model_dump(exclude={"version"})
+    values: dict[str, Any] = asdict(form.values())
     if form.compliance in {"-1", "0", "1"}:
         # A form sends text; the scale is of numbers (anything else is refused as given).
         values["compliance"] = int(form.compliance)
     return _valid(AssessmentIn, values)
+
+
+def _assessed_now(current: CommitmentPublic, party: str) -> Assessed:
+    for now in current.assessments:
+        if now.party == party:
+            return Assessed(
+                "" if now.compliance is None else str(now.compliance),
+                now.completion.value if now.completion else "",
+                (now.evidence or "").strip(),
+            )
+    return Assessed()
+
+
+@dataclass(frozen=True)
+class RebasedAssessment:
+    """The officer's assessment against the commitment as it now is: what they changed is
+    kept, every other field shows what it now holds; `reassessed` when someone changed
+    this obligor's assessment since, `clashes` the fields both changed."""
+
+    form: AssessmentForm
+    reassessed: bool
+    clashes: frozenset[str]
+
+
+def rebased_assessment(
+    form: AssessmentForm, current: CommitmentPublic, party: str
+) -> RebasedAssessment:
+    # A browser sends every line break as CRLF; the API stores text as it was given.
+    mine, shown, now = (
+        {name: value.replace("\r\n", "\n") for name, value in asdict(assessed).items()}
+        for assessed in (form.values(), form.shown(), _assessed_now(current, party))
+    )
+    kept = {name: mine[name] if mine[name] != shown[name] else now[name] for name in now}
+    rebased = AssessmentForm.model_validate(
+        kept | {f"was_{name}": value for name, value in now.items()} | {"version": current.version}
+    )
+    clashes = frozenset(name for name in now if _clash(mine[name], shown[name], now[name]))
+    return RebasedAssessment(rebased, now != shown, clashes)
 
 
 class AcceptForm(FormModel):
@@ -262,6 +389,8 @@ class Retry:
     edit: EditForm | None = None
     assessment: AssessmentForm | None = None
     party: str | None = None
+    clashes: EditClashes | None = None
+    assessment_clashes: frozenset[str] = frozenset()
 
 
 def meeting_update_of(form: MeetingForm) -> MeetingUpdate:

@@ -176,6 +176,26 @@ def commitment(request: Request, ref: Ref, session: SessionDep, officer: Officer
     return render(request, "commitment.html", {"page": page, "retry": None})
 
 
+def _tried(session: SessionDep, change: Callable[[], object]) -> bool:
+    """Whether a change made against the version the officer's page showed went through; if
+    someone changed the commitment since, nothing of it stays (its savepoint is rolled
+    back)."""
+    try:
+        with session.begin_nested():
+            change()
+    except PreconditionFailedError:
+        return False
+    return True
+
+
+def _conflict(request: Request, page: pages.CommitmentPage, retry: forms.Retry) -> HTMLResponse:
+    return render(request, "commitment.html", {"page": page, "retry": retry}, status_code=409)
+
+
+def _since(session: SessionDep, ref: str, officer: Officer, version: int) -> pages.CommitmentPage:
+    return pages.commitment_page(session=session, ref=ref, principal=officer, seen_version=version)
+
+
 def _changed(
     request: Request,
     session: SessionDep,
@@ -186,18 +206,11 @@ def _changed(
     done: str,
 ) -> Response:
     """Make a change against the version the officer's page showed; if someone changed the
-    commitment since, nothing of it stays (its savepoint is rolled back) and the page shows
-    what they changed, with the officer's change ready to send again."""
-    try:
-        with session.begin_nested():
-            change()
-    except PreconditionFailedError:
-        page = pages.commitment_page(
-            session=session, ref=ref, principal=officer, seen_version=retry.version
-        )
-        context = {"page": page, "retry": retry}
-        return render(request, "commitment.html", context, status_code=409)
-    return redirect(done)
+    commitment since, the page shows what they changed, with the officer's change ready to
+    send again."""
+    if _tried(session, change):
+        return redirect(done)
+    return _conflict(request, _since(session, ref, officer, retry.version), retry)
 
 
 @router.post("/commitments/{ref}/notes")
@@ -224,6 +237,22 @@ def add_note(
     )
 
 
+def _saved(session: SessionDep, ref: str, officer: Officer, form: forms.EditForm) -> bool:
+    """The fields the officer changed, written against the form's version (True when they
+    changed none)."""
+    update = forms.update_of(form)
+    return not update.model_fields_set or _tried(
+        session,
+        lambda: commitments.update_commitment(
+            session=session,
+            ref=ref,
+            request=update,
+            principal=officer,
+            if_match=IfMatch(etag_of(form.version)),
+        ),
+    )
+
+
 @router.post("/commitments/{ref}/edit")
 def edit(
     request: Request,
@@ -232,23 +261,38 @@ def edit(
     officer: FormOfficer,
     change: Annotated[forms.EditForm, Form()],
 ) -> Response:
-    update = forms.update_of(change)
-    if not update.model_fields_set:
-        return redirect(f"{PATH}/commitments/{ref}")
-    return _changed(
-        request,
+    """Only the fields the officer changed are written. If someone changed the commitment
+    since their page was shown, but none of those fields, the officer's fields go on top of
+    that change; otherwise the page shows both: the officer's edits kept, every other field
+    as it now is, against the current version."""
+    done = redirect(f"{PATH}/commitments/{ref}")
+    if _saved(session, ref, officer, change):
+        return done
+    page = _since(session, ref, officer, change.version)
+    form, clashes = forms.rebased_edit(change, page.commitment)
+    if not clashes:
+        if _saved(session, ref, officer, form):
+            return done
+        # Changed once more in between: shown, rather than chased.
+        page = _since(session, ref, officer, change.version)
+        form, clashes = forms.rebased_edit(form, page.commitment)
+    return _conflict(request, page, forms.Retry(change.version, edit=form, clashes=clashes))
+
+
+def _assessed(
+    session: SessionDep, ref: str, party: str, officer: Officer, form: forms.AssessmentForm
+) -> bool:
+    wanted = forms.assessment_of(form)
+    return _tried(
         session,
-        ref,
-        officer,
-        forms.Retry(change.version, edit=change),
-        lambda: commitments.update_commitment(
+        lambda: commitments.assess_obligor(
             session=session,
             ref=ref,
-            request=update,
+            party=party,
+            request=wanted,
             principal=officer,
-            if_match=IfMatch(etag_of(change.version)),
+            if_match=IfMatch(etag_of(form.version)),
         ),
-        f"{PATH}/commitments/{ref}",
     )
 
 
@@ -261,23 +305,27 @@ def assess(
     officer: FormOfficer,
     assessment: Annotated[forms.AssessmentForm, Form()],
 ) -> Response:
-    wanted = forms.assessment_of(assessment)
-    return _changed(
-        request,
-        session,
-        ref,
-        officer,
-        forms.Retry(assessment.version, assessment=assessment, party=party),
-        lambda: commitments.assess_obligor(
-            session=session,
-            ref=ref,
-            party=party,
-            request=wanted,
-            principal=officer,
-            if_match=IfMatch(etag_of(assessment.version)),
-        ),
-        f"{PATH}/commitments/{ref}#assessments",
+    """The officer's assessment of one obligor. If someone changed the commitment since
+    their page was shown, but not this assessment, theirs goes on top of that change;
+    otherwise the page shows the assessment as it now is, with the officer's changes to it
+    kept and marked where both changed a field."""
+    done = redirect(f"{PATH}/commitments/{ref}#assessments")
+    if _assessed(session, ref, party, officer, assessment):
+        return done
+    page = _since(session, ref, officer, assessment.version)
+    rebased = forms.rebased_assessment(assessment, page.commitment, party)
+    if not rebased.reassessed:
+        if _assessed(session, ref, party, officer, rebased.form):
+            return done
+        page = _since(session, ref, officer, assessment.version)
+        rebased = forms.rebased_assessment(rebased.form, page.commitment, party)
+    retry = forms.Retry(
+        assessment.version,
+        assessment=rebased.form,
+        party=party,
+        assessment_clashes=rebased.clashes,
     )
+    return _conflict(request, page, retry)
 
 
 # Reports

@@ -4,6 +4,7 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import lxml.html
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -49,6 +50,16 @@ def csrf_of(page: str) -> str:
     found = CSRF.search(page)
     assert found, "the page has no form token"
     return found.group(1)
+
+
+def form_of(page: str, action: str, **changed: str) -> dict[str, list[str]]:
+    """What a browser sends from the page's form with that action, with the fields the
+    officer changed."""
+    (form,) = lxml.html.fromstring(page).xpath("//form[@action=$action]", action=action)
+    sent: dict[str, list[str]] = {}
+    for name, value in form.form_values():
+        sent.setdefault(name, []).append(value)
+    return sent | {name: [value] for name, value in changed.items()}
 
 
 @pytest.fixture

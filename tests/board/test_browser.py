@@ -53,16 +53,17 @@ def browser(chromium_path: str) -> Iterator[Any]:
 
 @pytest.fixture
 def open_as(browser: Any, server: str) -> Iterator[Any]:
-    """A page signed in as one of the test users, each in a browser context of its own."""
+    """A page signed in as one of the test users (or with a token of another), each in a
+    browser context of its own."""
     contexts = []
 
-    def signed_in(name: str) -> Any:
+    def signed_in(name: str, token: str | None = None) -> Any:
         context = browser.new_context(base_url=server, viewport={"width": 1280, "height": 900})
         contexts.append(context)
         page = context.new_page()
         page.goto("/board/work")
         assert "/board/sign-in" in page.url
-        page.get_by_label("API token").fill(TOKENS[name])
+        page.get_by_label("API token").fill(token or TOKENS[name])
         page.get_by_role("button", name="Sign in").click()
         page.wait_for_url("**/board/work")
         return page
@@ -135,6 +136,54 @@ def test_two_officers_change_one_commitment_and_nothing_is_lost(open_as: Any, se
     with api(server, "us-viewer") as client:
         now = client.get(f"/api/v1/commitments/{ref}").json()
     assert (now["status"], now["title"]) == ("blocked", "Stand up a combined liaison cell")
+
+
+def us_editor(server: str, name: str) -> str:
+    """The token of a new U.S. editor."""
+    with api(server, "admin") as admin:
+        made = admin.post("/api/v1/users", json={"name": name, "role": "editor", "party": "US"})
+    assert made.status_code == 201, made.text
+    return str(made.json()["token"])
+
+
+def test_two_editors_change_other_fields_of_one_commitment_and_both_changes_stay(
+    open_as: Any, server: str
+) -> None:
+    with api(server, "admin") as admin:
+        desk, liaison = (
+            admin.post("/api/v1/contacts", json={"name": name, "party": "US"}).json()["id"]
+            for name in ("Pat Desk", "Lee Liaison")
+        )
+    lead = [{"party": "US", "contact_id": desk}]
+    ref = new_commitment(server, due_date="2027-03-01", leads=lead)
+    john = open_as("john", us_editor(server, f"John Ames {ref}"))
+    jane = open_as("jane", us_editor(server, f"Jane Roe {ref}"))
+    john.goto(f"/board/commitments/{ref}")
+    jane.goto(f"/board/commitments/{ref}")
+    john.get_by_label("Title", exact=True).fill("Stand up a combined liaison cell")
+    john.get_by_role("button", name="Save").click()
+    sync_api.expect(john.get_by_role("heading", level=1)).to_contain_text("combined")
+    # Her page still shows the old title and version; she moves the date and the lead only.
+    jane.get_by_label("Due date", exact=True).fill("2027-06-30")
+    jane.get_by_label("Lead for US").select_option(label="Lee Liaison")
+    jane.get_by_role("button", name="Save").click()
+    jane.wait_for_load_state()
+    shoot(jane, "edits-merged")
+    sync_api.expect(jane.get_by_role("heading", level=1)).to_contain_text("combined")
+    sync_api.expect(jane.locator("dl.facts")).to_contain_text("2027-06-30")
+    sync_api.expect(jane.locator("dl.facts")).to_contain_text("US: Lee Liaison")
+    with api(server, "us-viewer") as client:
+        now = client.get(f"/api/v1/commitments/{ref}").json()
+        history = client.get(f"/api/v1/commitments/{ref}/history").json()["items"]
+    assert (now["title"], now["due_date"]) == ("Stand up a combined liaison cell", "2027-06-30")
+    assert [lead["contact"]["id"] for lead in now["leads"]] == [liaison]
+    assert sorted(
+        (entry["field"], entry["actor"]) for entry in history if entry["version"] > 1
+    ) == [
+        ("due_date", f"Jane Roe {ref}"),
+        ("leads", f"Jane Roe {ref}"),
+        ("title", f"John Ames {ref}"),
+    ]
 
 
 def test_a_viewer_sees_no_forms_and_a_hidden_commitment_is_not_found(

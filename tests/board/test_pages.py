@@ -135,45 +135,6 @@ def test_a_status_change_over_a_stale_page_shows_the_conflict_and_re_applies(
     assert (now["status"], now["title"]) == ("blocked", "Open a liaison office in Seoul")
 
 
-def test_an_edit_sends_only_what_the_officer_changed(board: Browsers, as_user: Users) -> None:
-    ref = new_commitment(as_user("us-editor"), due_date="2027-03-01")["ref"]
-    mine, theirs = board("us-editor"), board("admin")
-    stale = page_of(mine, ref)
-    other = page_of(theirs, ref)
-    theirs.post(
-        f"/board/commitments/{ref}/edit",
-        data={
-            "csrf": csrf_of(other),
-            "version": version_in(other, f"/board/commitments/{ref}/edit"),
-            "title": "Renamed by the administrator",
-            "was_title": "Open a liaison office",
-            "due_date": "2027-03-01",
-            "was_due_date": "2027-03-01",
-        },
-    )
-    edit = {
-        "csrf": csrf_of(stale),
-        "title": "Open a liaison office",
-        "was_title": "Open a liaison office",
-        "due_date": "2027-06-30",
-        "was_due_date": "2027-03-01",
-    }
-    conflict = mine.post(
-        f"/board/commitments/{ref}/edit",
-        data=edit | {"version": version_in(stale, f"/board/commitments/{ref}/edit")},
-    )
-    assert conflict.status_code == 409
-    resent = mine.post(
-        f"/board/commitments/{ref}/edit",
-        data=edit | {"version": version_in(conflict.text, f"/board/commitments/{ref}/edit")},
-        follow_redirects=False,
-    )
-    assert resent.status_code == 303
-    now = as_user("us-viewer").get(f"/api/v1/commitments/{ref}").json()
-    # The officer's due date, and the administrator's title, which their form did not touch.
-    assert (now["due_date"], now["title"]) == ("2027-06-30", "Renamed by the administrator")
-
-
 def test_bad_form_input_is_a_422_page_and_changes_nothing(board: Browsers, as_user: Users) -> None:
     ref = new_commitment(as_user("us-editor"))["ref"]
     browser = board("us-editor")
