@@ -89,9 +89,7 @@ def commitment_query(
 
 def list_page(query: Mapping[str, Any], cursor: str | None, limit: int) -> Call[CommitmentPage]:
     """A page of the list; `query` as commitment_query gives it."""
-    params = dict(query) | {"limit": limit}
-    if cursor:
-        params["cursor"] = cursor
+    params = dict(query) | queries.COMMITMENTS.query({"limit": limit, "cursor": cursor or None})
     return Call("GET", "/api/v1/commitments", model(CommitmentPage), params=params)
 
 

@@ -12,9 +12,9 @@ A filter that takes several values (status, kind) also takes one alone, as the A
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, get_origin
+from typing import Annotated, Any, get_origin
 
-from pydantic import BaseModel, ConfigDict, create_model
+from pydantic import BaseModel, ConfigDict, Field, create_model
 from pydantic import ValidationError as ModelError
 
 from app.client.errors import InvalidQueryError
@@ -91,34 +91,46 @@ class Operation:
 def given(
     filters: CommitmentFilters | Mapping[str, Any] | None, criteria: Mapping[str, Any]
 ) -> dict[str, Any]:
-    """Filters as an object or a mapping, with keyword criteria over them, as one mapping."""
+    """Filters as an object or a mapping, with keyword criteria over them, as one mapping (a
+    criterion given as None leaves the filter as it was)."""
     if isinstance(filters, CommitmentFilters):
         base: Mapping[str, Any] = filters.model_dump(exclude_defaults=True, by_alias=True)
     else:
         base = filters or {}
-    return {**base, **criteria}
+    return {**base, **{key: value for key, value in criteria.items() if value is not None}}
 
 
+# Bounds of parameters outside the filters; tests/client/test_queries.py holds them to the API's.
+_Limit = Annotated[int, Field(ge=1, le=200)]
+_DueSoonDays = Annotated[int, Field(ge=0, le=3650)]
+_StaleDays = Annotated[int, Field(ge=1, le=3650)]
+_Confidence = Annotated[float, Field(ge=0, le=1)]
 _TABLES: dict[str, Any] = {"format": Format, "bom": bool}
 COMMITMENTS = Operation(
     "/api/v1/commitments",
-    {"sort": CommitmentSort, "limit": int, "cursor": Cursor, "total": bool, **_TABLES},
+    {"sort": CommitmentSort, "limit": _Limit, "cursor": Cursor, "total": bool, **_TABLES},
     filters=True,
 )
 SUMMARY = Operation(
     "/api/v1/reports/summary",
-    {"group_by": GroupBy, "due_soon_days": int, **_TABLES},
+    {"group_by": GroupBy, "due_soon_days": _DueSoonDays, **_TABLES},
     filters=True,
 )
 DEADLINES = Operation(
     "/api/v1/reports/deadlines",
-    {"as_of": Day, "due_soon_days": int, "stale_days": int, "include_open": bool, **_TABLES},
+    {
+        "as_of": Day,
+        "due_soon_days": _DueSoonDays,
+        "stale_days": _StaleDays,
+        "include_open": bool,
+        **_TABLES,
+    },
 )
 OVERDUE = Operation("/api/v1/reports/overdue", {"as_of": Day, **_TABLES})
 CYCLE = Operation("/api/v1/reports/cycle", {"meeting": Code, "as_of": Day, **_TABLES})
 CANDIDATES = Operation(
     "/api/v1/documents/{slug}/candidates",
-    {"state": CandidateState, "kind": CommitmentKind, "min_confidence": float},
+    {"state": CandidateState, "kind": CommitmentKind, "min_confidence": _Confidence},
 )
 # What report_text can ask for as text, by path.
 TEXT = {
