@@ -15,7 +15,7 @@ class ClientError(Exception):
     """Whatever the client raises: catch this for every failure of a call."""
 
 
-class InvalidQueryError(ClientError, ValueError):
+class InvalidQueryError(ClientError):
     """A filter, sort or parameter the API would refuse; nothing was sent.
 
     `names` are the offending parameters, `allowed` every name the operation takes."""

@@ -54,7 +54,7 @@ class Operation:
     def __post_init__(self) -> None:
         fields: dict[str, Any] = {name: (kind | None, None) for name, kind in self.params.items()}
         base = _StrictFilters if self.filters else _Strict
-        query = create_model(f"Query{self.path}", __base__=base, **fields)
+        query = create_model("Query", __base__=base, **fields)
         object.__setattr__(self, "model", query)
 
     @property
@@ -69,10 +69,14 @@ class Operation:
         name = f"GET {self.path}"
         allowed = sorted(self.names - own)
         values = {key: value for key, value in given.items() if value is not None}
-        unknown = sorted(key for key in values if key not in allowed)
+        unknown = sorted(key for key in values if key not in self.names)
         if unknown:
             detail = f"unknown parameter{'s' * (len(unknown) > 1)} {', '.join(map(repr, unknown))}"
             raise InvalidQueryError(name, detail, unknown, allowed)
+        reserved = sorted(own & values.keys())
+        if reserved:
+            detail = f"{', '.join(map(repr, reserved))} set by the method itself"
+            raise InvalidQueryError(name, detail, reserved, allowed)
         if self.filters:
             values |= {
                 key: [values[key]] for key in _LISTS & values.keys() if isinstance(values[key], str)
@@ -80,12 +84,15 @@ class Operation:
         try:
             checked = self.model.model_validate(values)
         except ModelError as error:
-            refused = [str(problem["loc"][0]) for problem in error.errors()]
-            detail = "; ".join(
-                f"{problem['loc'][0]}: {problem['msg']}" for problem in error.errors()
-            )
-            raise InvalidQueryError(name, detail, sorted(set(refused)), allowed) from error
+            refused = {_parameter(problem["loc"]): problem["msg"] for problem in error.errors()}
+            detail = "; ".join(f"{key}: {message}" for key, message in refused.items())
+            raise InvalidQueryError(name, detail, sorted(refused), allowed) from error
         return checked.model_dump(mode="json", exclude_unset=True)
+
+
+def _parameter(location: tuple[int | str, ...]) -> str:
+    """The parameter a validation error is about (`status` for an error in its second value)."""
+    return str(location[0]) if location else "query"
 
 
 def given(

@@ -115,6 +115,21 @@ def test_an_unknown_filter_names_itself_and_every_allowed_name(
     assert transport.sent == 0
 
 
+def test_the_page_size_and_cursor_are_the_clients_own(
+    counted: tuple[CommitmentsClient, Counting],
+) -> None:
+    client, transport = counted
+    for reserved in ({"limit": 5}, {"cursor": "abc"}, {"format": "csv"}):
+        with pytest.raises(InvalidQueryError) as refused:
+            client.iter_commitments(**reserved)
+        assert refused.value.names == tuple(reserved)
+        assert "set by the method" in str(refused.value)
+    with pytest.raises(InvalidQueryError) as too_many:
+        client.list_commitments(limit=201)
+    assert too_many.value.names == ("limit",)
+    assert transport.sent == 0
+
+
 def test_a_sort_is_sent_and_followed(counted: tuple[CommitmentsClient, Counting], as_user) -> None:
     client, _ = counted
     api = as_user("us-editor")
