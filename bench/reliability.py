@@ -29,6 +29,8 @@ TESTS = [
     "tests/commitments/test_edits.py::test_two_editors_racing_exactly_one_wins",
     "tests/board/test_conflicts.py",
     "tests/board/test_browser.py::test_two_editors_change_other_fields_of_one_commitment_and_both_changes_stay",
+    "tests/client/test_queries.py",
+    "tests/client/test_unreachable.py",
 ]
 FIGURE = re.compile(r"(\d+ passed.*?in [\d.]+s|fuzz: .*|soak: .*)")
 

@@ -61,7 +61,13 @@ def fetch(
 ) -> Report:
     import httpx
 
-    from app.client import ApiError, CommitmentsClient, ForbiddenError, UnauthorizedError
+    from app.client import (
+        ApiError,
+        CommitmentsClient,
+        ForbiddenError,
+        ServiceUnreachableError,
+        UnauthorizedError,
+    )
 
     try:
         with CommitmentsClient(api_url, token, timeout=timeout) as client:
@@ -74,8 +80,8 @@ def fetch(
         raise CliError(f"the API answered {exc.status}: {exc.detail}") from exc
     except httpx.InvalidURL as exc:
         raise CliError(f"invalid --api-url {api_url!r}: {exc}") from exc
-    except httpx.TransportError as exc:
-        raise CliError(f"cannot reach the API at {api_url}: {exc}") from exc
+    except ServiceUnreachableError as exc:
+        raise CliError(f"cannot reach the API at {api_url}: {exc.cause}") from exc
     except ValueError as exc:  # not JSON, or not a report (pydantic's errors are ValueErrors)
         raise CliError(f"the API at {api_url} did not answer a deadline report") from exc
     return report.model_dump(mode="json")

@@ -9,6 +9,7 @@ from typing import Any, Generic, TypeVar
 import httpx
 from pydantic import BaseModel
 
+from app.client import queries
 from app.client.errors import error_for
 from app.commitments import (
     AssessmentIn,
@@ -74,27 +75,21 @@ def _body(value: BaseModel | Mapping[str, Any], kind: type[BaseModel]) -> Any:
     return validated.model_dump(mode="json", exclude_unset=True)
 
 
-def _filters(filters: CommitmentFilters | Mapping[str, Any] | None) -> dict[str, Any]:
-    if filters is None:
-        return {}
-    validated = (
-        filters
-        if isinstance(filters, CommitmentFilters)
-        else CommitmentFilters.model_validate(filters)
-    )
-    return validated.model_dump(mode="json", exclude_defaults=True)
-
-
 def _if_match(version: int) -> dict[str, str]:
     return {"If-Match": f'"{version}"'}
 
 
-def list_page(
-    filters: CommitmentFilters | Mapping[str, Any] | None, cursor: str | None, limit: int
-) -> Call[CommitmentPage]:
-    params = _filters(filters) | {"limit": limit}
-    if cursor:
-        params["cursor"] = cursor
+def commitment_query(
+    filters: CommitmentFilters | Mapping[str, Any] | None, criteria: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The list's filters and sort as query parameters; InvalidQueryError for any the API would
+    refuse."""
+    return queries.COMMITMENTS.query(queries.given(filters, criteria), own=queries.PAGED)
+
+
+def list_page(query: Mapping[str, Any], cursor: str | None, limit: int) -> Call[CommitmentPage]:
+    """A page of the list; `query` as commitment_query gives it."""
+    params = dict(query) | queries.COMMITMENTS.query({"limit": limit, "cursor": cursor or None})
     return Call("GET", "/api/v1/commitments", model(CommitmentPage), params=params)
 
 
@@ -163,42 +158,39 @@ def me() -> Call[UserPublic]:
     return Call("GET", "/api/v1/me", model(UserPublic))
 
 
-def _day(as_of: date | None) -> dict[str, Any]:
-    return {"as_of": as_of.isoformat()} if as_of else {}
-
-
 def deadlines(
     as_of: date | None, due_soon_days: int, stale_days: int, include_open: bool = True
 ) -> Call[DeadlineReport]:
-    params = _day(as_of) | {"due_soon_days": due_soon_days, "stale_days": stale_days}
+    given = {"as_of": as_of, "due_soon_days": due_soon_days, "stale_days": stale_days}
     if not include_open:
-        params["include_open"] = "false"
+        given["include_open"] = False
+    params = queries.DEADLINES.query(given, own=queries.AS_JSON)
     return Call("GET", "/api/v1/reports/deadlines", model(DeadlineReport), params=params)
 
 
 def overdue(as_of: date | None) -> Call[OverdueReport]:
-    return Call("GET", "/api/v1/reports/overdue", model(OverdueReport), params=_day(as_of))
+    params = queries.OVERDUE.query({"as_of": as_of}, own=queries.AS_JSON)
+    return Call("GET", "/api/v1/reports/overdue", model(OverdueReport), params=params)
 
 
 def summary(
     group_by: GroupBy | str, filters: CommitmentFilters | Mapping[str, Any] | None
 ) -> Call[SummaryReport]:
-    params = _filters(filters) | {"group_by": GroupBy(group_by).value}
+    given = queries.given(filters, {"group_by": group_by})
+    params = queries.SUMMARY.query(given, own=queries.AS_JSON)
     return Call("GET", "/api/v1/reports/summary", model(SummaryReport), params=params)
 
 
 def cycle(meeting: str, as_of: date | None) -> Call[CycleReport]:
-    return Call(
-        "GET",
-        "/api/v1/reports/cycle",
-        model(CycleReport),
-        params={"meeting": meeting} | _day(as_of),
-    )
+    params = queries.CYCLE.query({"meeting": meeting, "as_of": as_of}, own=queries.AS_JSON)
+    return Call("GET", "/api/v1/reports/cycle", model(CycleReport), params=params)
 
 
 def report_text(path: str, output: str, params: Mapping[str, Any]) -> Call[str]:
-    """A report (or the commitment list) as CSV or Markdown text."""
-    return Call("GET", path, text, params=dict(params) | {"format": output})
+    """A report (or the commitment list) as CSV or Markdown text; `output` is its format."""
+    operation = queries.text_operation(path)
+    checked = operation.query(params, own=queries.FORMAT)
+    return Call("GET", path, text, params=checked | operation.query({"format": output}))
 
 
 def take_in(upload: DocumentUpload | Mapping[str, Any]) -> Call[TakenIn]:
@@ -210,7 +202,7 @@ def candidates(
     slug: str, state: str | None, kind: str | None, min_confidence: float | None
 ) -> Call[CandidateList]:
     given = {"state": state, "kind": kind, "min_confidence": min_confidence}
-    params = {name: value for name, value in given.items() if value is not None}
+    params = queries.CANDIDATES.query(given)
     return Call("GET", f"/api/v1/documents/{slug}/candidates", model(CandidateList), params=params)
 
 

@@ -12,6 +12,7 @@ import httpx
 
 from app.client import calls
 from app.client.calls import Call
+from app.client.errors import ServiceUnreachableError
 from app.client.retry import RetryPolicy
 from app.commitments import (
     AssessmentIn,
@@ -19,6 +20,7 @@ from app.commitments import (
     CommitmentFilters,
     CommitmentPage,
     CommitmentPublic,
+    CommitmentSort,
     CommitmentUpdate,
 )
 from app.deadlines.conditions import DEFAULT_DUE_SOON_DAYS, DEFAULT_STALE_DAYS
@@ -43,6 +45,13 @@ PAGE_SIZE = 200
 
 def _headers(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+
+
+def _unreachable(
+    http: httpx.Client | httpx.AsyncClient, call: Call[Any], attempts: int, error: Exception
+) -> ServiceUnreachableError:
+    url = str(http.build_request(call.method, call.path, params=call.params).url)
+    return ServiceUnreachableError(call.method, url, attempts, error)
 
 
 class CommitmentsClient:
@@ -79,7 +88,7 @@ class CommitmentsClient:
             except httpx.TransportError as error:
                 delay = self._retry.after_error(call, error, attempt)
                 if delay is None:
-                    raise
+                    raise _unreachable(self._http, call, attempt + 1, error) from error
             else:
                 delay = self._retry.after_response(call, response, attempt)
                 if delay is None:
@@ -90,21 +99,29 @@ class CommitmentsClient:
     def iter_commitments(
         self, filters: Filters = None, **criteria: Any
     ) -> Iterator[CommitmentPublic]:
-        """Every commitment matching the filters, following the pages."""
+        """Every commitment matching the filters (and in the order of `sort=`), following the
+        pages. InvalidQueryError at once for a filter, sort or value the API would refuse."""
+        return self._pages(calls.commitment_query(filters, criteria))
+
+    def _pages(self, query: dict[str, Any]) -> Iterator[CommitmentPublic]:
         cursor = None
         while True:
-            page = self._run(
-                calls.list_page({**dict(filters or {}), **criteria}, cursor, PAGE_SIZE)
-            )
+            page = self._run(calls.list_page(query, cursor, PAGE_SIZE))
             yield from page.items
             if page.next_cursor is None:
                 return
             cursor = page.next_cursor
 
     def list_commitments(
-        self, filters: Filters = None, *, cursor: str | None = None, limit: int = 50
+        self,
+        filters: Filters = None,
+        *,
+        sort: CommitmentSort | str | None = None,
+        cursor: str | None = None,
+        limit: int = 50,
     ) -> CommitmentPage:
-        return self._run(calls.list_page(filters, cursor, limit))
+        query = calls.commitment_query(filters, {"sort": sort})
+        return self._run(calls.list_page(query, cursor, limit))
 
     def get_commitment(self, ref: str, *, as_of: date | None = None) -> CommitmentPublic:
         return self._run(calls.get_commitment(ref, as_of))
@@ -244,7 +261,7 @@ class AsyncCommitmentsClient:
             except httpx.TransportError as error:
                 delay = self._retry.after_error(call, error, attempt)
                 if delay is None:
-                    raise
+                    raise _unreachable(self._http, call, attempt + 1, error) from error
             else:
                 delay = self._retry.after_response(call, response, attempt)
                 if delay is None:
@@ -252,14 +269,16 @@ class AsyncCommitmentsClient:
             await self._sleep(delay)
             attempt += 1
 
-    async def iter_commitments(
+    def iter_commitments(
         self, filters: Filters = None, **criteria: Any
     ) -> AsyncIterator[CommitmentPublic]:
+        """To iterate with `async for`; a bad filter raises here, before any request."""
+        return self._pages(calls.commitment_query(filters, criteria))
+
+    async def _pages(self, query: dict[str, Any]) -> AsyncIterator[CommitmentPublic]:
         cursor = None
         while True:
-            page = await self._run(
-                calls.list_page({**dict(filters or {}), **criteria}, cursor, PAGE_SIZE)
-            )
+            page = await self._run(calls.list_page(query, cursor, PAGE_SIZE))
             for item in page.items:
                 yield item
             if page.next_cursor is None:
@@ -267,9 +286,15 @@ class AsyncCommitmentsClient:
             cursor = page.next_cursor
 
     async def list_commitments(
-        self, filters: Filters = None, *, cursor: str | None = None, limit: int = 50
+        self,
+        filters: Filters = None,
+        *,
+        sort: CommitmentSort | str | None = None,
+        cursor: str | None = None,
+        limit: int = 50,
     ) -> CommitmentPage:
-        return await self._run(calls.list_page(filters, cursor, limit))
+        query = calls.commitment_query(filters, {"sort": sort})
+        return await self._run(calls.list_page(query, cursor, limit))
 
     async def get_commitment(self, ref: str, *, as_of: date | None = None) -> CommitmentPublic:
         return await self._run(calls.get_commitment(ref, as_of))

@@ -1,14 +1,50 @@
 """Every problem+json answer becomes one of these, carrying its status, type and detail.
 
 The class follows the problem's `type` (two kinds of 409 differ only by it), and the status
-where the type is not one of this API's."""
+where the type is not one of this API's. A request the API would refuse is refused before it is
+sent (InvalidQueryError), and a server that cannot be reached is a ServiceUnreachableError:
+every error the client raises is a ClientError."""
 
+from collections.abc import Sequence
 from typing import Any
 
 from app.core import errors as problems
 
 
-class ApiError(Exception):
+class ClientError(Exception):
+    """Whatever the client raises: catch this for every failure of a call."""
+
+
+class InvalidQueryError(ClientError):
+    """A filter, sort or parameter the API would refuse; nothing was sent.
+
+    `names` are the offending parameters, `allowed` every name the operation takes."""
+
+    def __init__(
+        self, operation: str, detail: str, names: Sequence[str], allowed: Sequence[str]
+    ) -> None:
+        super().__init__(f"{operation}: {detail}; it takes {', '.join(allowed)}.")
+        self.operation = operation
+        self.detail = detail
+        self.names = tuple(names)
+        self.allowed = tuple(allowed)
+
+
+class ServiceUnreachableError(ClientError):
+    """No answer from the server after the retries: refused, unknown host, timed out, or the
+    connection lost. The httpx error is the cause (`__cause__`); a write that lost its
+    connection mid-request may have been done."""
+
+    def __init__(self, method: str, url: str, attempts: int, cause: Exception) -> None:
+        tries = f"{attempts} attempt{'s' * (attempts != 1)}"
+        super().__init__(f"{method} {url}: no answer after {tries}: {cause!r}")
+        self.method = method
+        self.url = url
+        self.attempts = attempts
+        self.cause = cause
+
+
+class ApiError(ClientError):
     def __init__(
         self, status: int, type: str, title: str, detail: str, body: dict[str, Any]
     ) -> None:

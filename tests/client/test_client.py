@@ -16,6 +16,7 @@ from app.client import (
     RetryPolicy,
     ServerError,
     ServiceUnavailableError,
+    ServiceUnreachableError,
     StateConflictError,
     TooManyRequestsError,
     UnauthorizedError,
@@ -228,8 +229,9 @@ def test_writes_that_reached_the_server_are_never_resent(flaky, client: TestClie
         editor.create_commitment({"title": "Once only", "parties": ["US"]})
     assert transport.attempts == 1
     editor, transport, _ = flaky(1, time_out)
-    with pytest.raises(httpx.ReadTimeout):
+    with pytest.raises(ServiceUnreachableError) as lost:
         editor.create_commitment({"title": "Once only", "parties": ["US"]})
+    assert isinstance(lost.value.__cause__, httpx.ReadTimeout)
     assert transport.attempts == 1
     titles = [
         i["title"]
