@@ -27,6 +27,7 @@ TESTS = [
     "tests/core/test_security.py",
     "tests/core/test_logging.py",
     "tests/commitments/test_edits.py::test_two_editors_racing_exactly_one_wins",
+    "tests/reminders/test_workers.py",
 ]
 FIGURE = re.compile(r"(\d+ passed.*?in [\d.]+s|fuzz: .*|soak: .*)")
 
