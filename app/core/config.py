@@ -77,6 +77,10 @@ class Settings(BaseSettings):
     smtp_username: str | None = None
     smtp_password: SecretStr | None = None
     smtp_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+    # How long a run's claim on a mail it is sending lasts: a run that died leaves its mails
+    # to a later run once it lapses. Above the longest send (three tries, each waiting up to
+    # smtp_timeout_seconds for every answer of the server), or a slow send may go twice.
+    reminder_lease_seconds: float = Field(default=600.0, gt=0, le=86_400)
     # Days before a due date on which a lead is reminded, and days without a note after
     # which an open commitment is stale.
     reminder_days: list[Annotated[int, Field(ge=1, le=365)]] = Field(

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from email.message import EmailMessage
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, insert, select
+from sqlalchemy import ColumnElement, case, func, select
 from sqlmodel import Session, col
 
 from app.commitments import (
@@ -18,11 +18,12 @@ from app.commitments import (
     CommitmentReleasability,
 )
 from app.contacts.models import Contact
-from app.core.changes import UNCHANGED
 from app.core.config import Settings
 from app.core.validation import one_line
 from app.deadlines.conditions import due_soon_on, is_open, overdue_on, stale_on
 from app.parties.models import Party
+from app.reminders.claims import Hold, claim
+from app.reminders.enums import Mailing
 from app.reminders.mail import mail_of, recipient
 from app.reminders.models import PartyDigestSent
 from app.reminders.service import week_of
@@ -65,10 +66,15 @@ class PartyDigest:
 
 
 def _parties_due(session: Session, week: str) -> list[Any]:
-    """The parties with a digest address not yet mailed this week."""
+    """The parties with a digest address not yet mailed this week (another run may be
+    sending one: claiming it tells)."""
     mailed = (
         select(col(PartyDigestSent.id))
-        .where(col(PartyDigestSent.party_id) == col(Party.id), col(PartyDigestSent.week) == week)
+        .where(
+            col(PartyDigestSent.party_id) == col(Party.id),
+            col(PartyDigestSent.week) == week,
+            col(PartyDigestSent.state) == Mailing.sent.value,
+        )
         .exists()
     )
     return list(
@@ -189,11 +195,11 @@ def due_digests(*, session: Session, on: date, settings: Settings) -> list[Party
     ]
 
 
-def record_digest(*, session: Session, digest: PartyDigest, at: datetime) -> None:
-    session.execute(
-        insert(PartyDigestSent).values(party_id=digest.party_id, week=digest.week, sent_at=at),
-        execution_options={UNCHANGED: True},
-    )
+def claim_digest(*, session: Session, digest: PartyDigest, at: datetime, hold: Hold) -> bool:
+    """Whether `hold` claimed the digest (app.reminders.claims): not when another run holds or
+    has sent it."""
+    keys = [(digest.party_id, digest.week)]
+    return bool(claim(session=session, record=PartyDigestSent, keys=keys, at=at, hold=hold))
 
 
 def _titled(digest: PartyDigest, words: Wording) -> list[tuple[str, Section]]:

@@ -8,3 +8,10 @@ class ReminderKind(StrEnum):
     overdue = "overdue"
     stale = "stale"
     digest = "digest"
+
+
+class Mailing(StrEnum):
+    """Where a mail stands: claimed by a run that is sending it, or taken by the server."""
+
+    sending = "sending"
+    sent = "sent"

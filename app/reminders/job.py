@@ -1,30 +1,48 @@
-"""The reminders job: each lead's reminders and each party's weekly digest, mailed once."""
+"""The reminders job: each lead's reminders and each party's weekly digest, mailed once
+however many workers run: each mail is claimed before it is sent (app.reminders.claims)."""
 
 import smtplib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
 from functools import partial
+from typing import Protocol
+
+from sqlmodel import Session
 
 from app.core.config import Settings
+from app.core.time import utcnow
 from app.core.validation import one_line
 from app.jobs.service import JobContext
-from app.reminders.digest import PartyDigest, compose_digest, due_digests, record_digest
+from app.reminders.claims import Hold, Record, mark_sent, release
+from app.reminders.digest import PartyDigest, claim_digest, compose_digest, due_digests
 from app.reminders.mail import Mailer, UnaddressableError, UndeliverableError, compose
-from app.reminders.service import Calendar, Reminder, due_reminders, record_reminder
+from app.reminders.models import PartyDigestSent, ReminderSent
+from app.reminders.service import Calendar, Reminder, claim_reminder, due_reminders
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """What of a mail this run claimed, composed."""
+
+    message: EmailMessage
+    commitments: int
+    to_party: bool
 
 
 @dataclass(frozen=True)
 class Outgoing:
-    """A mail, and how to record that it went."""
+    """A mail as the run found it due, and how to claim it."""
 
     message: EmailMessage
     recipient: str
-    # Called with the session of a transaction of its own, once the server took the mail.
-    record: Callable[..., None]
     commitments: int
     to_party: bool
+    record: Record
+    # Claims, in the session given, what of the mail no other run holds or sent, and composes
+    # that; None when nothing is left.
+    claim: Callable[[Session, Hold], Claimed | None]
 
 
 class RemindersInterruptedError(Exception):
@@ -53,24 +71,38 @@ class Run:
         return detail
 
 
+def _claim_reminder(
+    reminder: Reminder, settings: Settings, at: datetime, session: Session, hold: Hold
+) -> Claimed | None:
+    claimed = claim_reminder(session=session, reminder=reminder, at=at, hold=hold)
+    if claimed is None:
+        return None
+    return Claimed(compose(claimed, settings), len(claimed.items), False)
+
+
 def _reminder_mail(reminder: Reminder, settings: Settings, at: datetime) -> Outgoing:
     return Outgoing(
         compose(reminder, settings),
         reminder.email,
-        partial(record_reminder, reminder=reminder, at=at),
         len(reminder.items),
         False,
+        ReminderSent,
+        partial(_claim_reminder, reminder, settings, at),
     )
+
+
+def _claim_digest(
+    digest: PartyDigest, message: EmailMessage, at: datetime, session: Session, hold: Hold
+) -> Claimed | None:
+    if not claim_digest(session=session, digest=digest, at=at, hold=hold):
+        return None
+    return Claimed(message, 0, True)
 
 
 def _digest_mail(digest: PartyDigest, settings: Settings, at: datetime) -> Outgoing:
-    return Outgoing(
-        compose_digest(digest, settings),
-        digest.email,
-        partial(record_digest, digest=digest, at=at),
-        0,
-        True,
-    )
+    message = compose_digest(digest, settings)
+    claimed = partial(_claim_digest, digest, message, at)
+    return Outgoing(message, digest.email, 0, True, PartyDigestSent, claimed)
 
 
 def _outgoing(context: JobContext) -> Run:
@@ -89,7 +121,15 @@ def _outgoing(context: JobContext) -> Run:
     return run
 
 
-def _summary(mails: list[Outgoing]) -> str:
+class Counted(Protocol):
+    @property
+    def commitments(self) -> int: ...
+
+    @property
+    def to_party(self) -> bool: ...
+
+
+def _summary(mails: Sequence[Counted]) -> str:
     leads = [mail for mail in mails if not mail.to_party]
     commitments = sum(mail.commitments for mail in leads)
     return (
@@ -112,26 +152,57 @@ def send_reminders(context: JobContext) -> str:
     return run.outcome(_mail(context, mails))
 
 
+@dataclass
+class Tally:
+    """What a run mailed, what the server refused, and what other runs hold."""
+
+    sent: list[Claimed] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+    elsewhere: int = 0
+
+    def detail(self) -> str:
+        detail = f"mailed {_summary(self.sent)}"
+        if self.elsewhere:
+            detail += f"; {self.elsewhere} mail(s) skipped, claimed by another run"
+        if self.refused:
+            detail += f"; refused by the server, tried again next run: {', '.join(self.refused)}"
+        return detail
+
+
+def _held(context: JobContext, mail: Outgoing) -> tuple[Hold, Claimed] | None:
+    """The mail claimed in a transaction of its own, or None when another run has it."""
+    hold = Hold.taken(utcnow(), context.settings.reminder_lease_seconds)
+    with context.database.transaction() as session:
+        claimed = mail.claim(session, hold)
+    return None if claimed is None else (hold, claimed)
+
+
 def _mail(context: JobContext, mails: list[Outgoing]) -> str:
-    sent: list[Outgoing] = []
-    refused: list[str] = []
+    tally = Tally()
     with Mailer(context.settings) as mailer:
         for mail in mails:
-            try:
-                mailer.send(mail.message)
-            except UndeliverableError as refusal:
-                refused.append(f"{one_line(mail.recipient)} ({one_line(str(refusal))})")
+            held = _held(context, mail)
+            if held is None:
+                tally.elsewhere += 1
                 continue
-            except (smtplib.SMTPException, OSError) as error:
-                raise RemindersInterruptedError(
-                    f"mailed {len(sent)} of {len(mails)}, then the SMTP server failed "
-                    f"({type(error).__name__}: {error}); the rest go at the next run"
-                ) from error
-            # Recorded as soon as it is sent: a failure later in the run mails no one twice.
+            hold, claimed = held
+            try:
+                mailer.send(claimed.message)
+            except BaseException as error:
+                # Not sent: due again at the next run, whatever stopped this one.
+                with context.database.transaction() as session:
+                    release(session=session, record=mail.record, hold=hold)
+                if isinstance(error, UndeliverableError):
+                    tally.refused.append(f"{one_line(mail.recipient)} ({one_line(str(error))})")
+                    continue
+                if isinstance(error, smtplib.SMTPException | OSError):
+                    raise RemindersInterruptedError(
+                        f"mailed {len(tally.sent)} of {len(mails)}, then the SMTP server failed "
+                        f"({type(error).__name__}: {error}); the rest go at the next run"
+                    ) from error
+                raise
+            # Marked as soon as it is sent: a failure later in the run mails no one twice.
             with context.database.transaction() as session:
-                mail.record(session=session)
-            sent.append(mail)
-    detail = f"mailed {_summary(sent)}"
-    if refused:
-        detail += f"; refused by the server, tried again next run: {', '.join(refused)}"
-    return detail
+                mark_sent(session=session, record=mail.record, hold=hold)
+            tally.sent.append(claimed)
+    return tally.detail()

@@ -2,13 +2,13 @@
 then weekly) and what is stale, grouped into one mail per lead and run; each occasion is
 mailed once (ReminderSent)."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from dataclasses import field as default
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import ColumnElement, and_, case, delete, insert, select, union, update
+from sqlalchemy import ColumnElement, and_, case, delete, select, union, update
 from sqlmodel import Session, col
 
 from app.areas.models import AreaLead
@@ -25,7 +25,8 @@ from app.core.errors import ConflictError
 from app.deadlines.conditions import is_open, stale_on
 from app.documents import readable_by_party
 from app.parties.models import Party
-from app.reminders.enums import ReminderKind
+from app.reminders.claims import Hold, claim
+from app.reminders.enums import Mailing, ReminderKind
 from app.reminders.models import PartyDigestSent, ReminderSent
 from app.reminders.wording import Occasion
 from app.users import service as users
@@ -224,7 +225,7 @@ def _sent(session: Session, calendar: Calendar) -> set[tuple[int, int, str]]:
             col(ReminderSent.contact_id),
             col(ReminderSent.commitment_id),
             col(ReminderSent.occasion),
-        ).where(col(ReminderSent.sent_at) >= since)
+        ).where(col(ReminderSent.sent_at) >= since, col(ReminderSent.state) == Mailing.sent.value)
     )
     return {(contact, commitment, occasion) for contact, commitment, occasion in rows}
 
@@ -232,7 +233,8 @@ def _sent(session: Session, calendar: Calendar) -> set[tuple[int, int, str]]:
 def due_reminders(*, session: Session, calendar: Calendar) -> list[Reminder]:
     """The mails a run sends: one per lead, with each commitment once, for the most pressing
     occasion the lead has not opted out of and was not mailed before (the mail covers the
-    commitment's other occasions of the day too); at most ITEMS_PER_MAIL a mail."""
+    commitment's other occasions of the day too); at most ITEMS_PER_MAIL a mail. What another
+    run is sending is listed too: claiming it (claim_reminder) tells it apart."""
     sent = _sent(session, calendar)
     reminders: dict[int, Reminder] = {}
     for row in _rows(session, calendar.on, calendar.stale_days):
@@ -268,21 +270,29 @@ def prune_reminders_sent(
     return int(reminders.rowcount or 0) + int(digests.rowcount or 0)  # type: ignore[attr-defined]
 
 
-def record_reminder(*, session: Session, reminder: Reminder, at: datetime) -> None:
-    session.execute(
-        insert(ReminderSent),
-        [
-            {
-                "contact_id": reminder.contact_id,
-                "commitment_id": item.commitment_id,
-                "occasion": occasion.key,
-                "sent_at": at,
-            }
-            for item in reminder.items
-            for occasion in item.occasions
-        ],
-        execution_options={UNCHANGED: True},
-    )
+def claim_reminder(
+    *, session: Session, reminder: Reminder, at: datetime, hold: Hold
+) -> Reminder | None:
+    """The reminder narrowed to the occasions `hold` claimed (app.reminders.claims); None when
+    another run holds or has sent every one."""
+    keys = [
+        (reminder.contact_id, item.commitment_id, occasion.key)
+        for item in reminder.items
+        for occasion in item.occasions
+    ]
+    claimed = claim(session=session, record=ReminderSent, keys=keys, at=at, hold=hold)
+    items = [
+        replace(item, occasions=kept)
+        for item in reminder.items
+        if (
+            kept := tuple(
+                occasion
+                for occasion in item.occasions
+                if (reminder.contact_id, item.commitment_id, occasion.key) in claimed
+            )
+        )
+    ]
+    return replace(reminder, items=items) if items else None
 
 
 class ReminderPreferences(BaseModel):
