@@ -38,17 +38,22 @@ def _named(table: Table, row: dict[str, Any]) -> str:
 
 def _dangling(tables: Sequence[Table], rows: Rows) -> Iterator[str]:
     """Rows that point at a row the file does not hold."""
+    # The keys the file holds, by table and columns: many tables point at the same ones.
+    held: dict[tuple[str, tuple[str, ...]], set[tuple[Any, ...]]] = {}
     for table in tables:
         for constraint in table.foreign_key_constraints:
             columns = [column.name for column in constraint.columns]
             target = constraint.referred_table
-            referred = [element.column.name for element in constraint.elements]
-            held = {
-                tuple(_key(row.get(name)) for name in referred) for row in rows.get(target.name, [])
-            }
+            referred = tuple(element.column.name for element in constraint.elements)
+            keys = held.get((target.name, referred))
+            if keys is None:
+                keys = held[target.name, referred] = {
+                    tuple(_key(row.get(name)) for name in referred)
+                    for row in rows.get(target.name, [])
+                }
             for row in rows.get(table.name, []):
                 key = tuple(_key(row.get(name)) for name in columns)
-                if None not in key and key not in held:
+                if None not in key and key not in keys:
                     pointing = ", ".join(f"{n} {v}" for n, v in zip(columns, key, strict=True))
                     yield f"{_named(table, row)} has {pointing}, a {target.name} not in the file"
 
