@@ -27,7 +27,7 @@ def _claim_partial(directory: Path, name: str) -> tuple[int, Path]:
         os.close(descriptor)
 
 
-def remove_abandoned(directory: Path, name: str) -> None:
+def _remove_abandoned(directory: Path, name: str) -> None:
     """Remove the partial files of `name` that no process is writing any more: those of an
     export killed outright (SIGKILL, a power cut), which hold token digests."""
     pattern = re.compile(rf"\.{re.escape(name)}\.[A-Za-z0-9_]{{8}}\.partial")
@@ -68,7 +68,7 @@ def write_atomically(file: Path, write: Callable[[IO[str]], None]) -> None:
     a failure leaves the previous file as it was. The file is readable by its owner only.
     Interrupted, it leaves no partial file; killed outright, the next write removes it."""
     directory = file.resolve().parent
-    remove_abandoned(directory, file.name)
+    _remove_abandoned(directory, file.name)
     with _interruptible():
         descriptor, temporary = _claim_partial(directory, file.name)
         try:

@@ -19,9 +19,16 @@ WRITERS = 4
 EXPORTS = 3
 
 
-def write(url: str, name: str, done: list[int], stop: threading.Event) -> None:
+def write(url: str, name: str, done: list[int], failed: list[str], stop: threading.Event) -> None:
     """Create commitments, then note and retitle each: every change a new version with its
     history, and each note a history entry of its own."""
+    try:
+        write_until(url, name, done, stop)
+    except (AssertionError, httpx.HTTPError) as exc:
+        failed.append(f"{name}: {exc}")
+
+
+def write_until(url: str, name: str, done: list[int], stop: threading.Event) -> None:
     with httpx.Client(base_url=url, headers=bearer(name), timeout=30) as client:
         step = 0
         while not stop.is_set():
@@ -77,12 +84,13 @@ def test_exports_under_writes_are_snapshots_that_import_cleanly(
     database_url: str, databases, tmp_path: Path
 ) -> None:
     done: list[int] = []
+    failed: list[str] = []
     stop = threading.Event()
     files = [tmp_path / f"export-{number}.json" for number in range(EXPORTS)]
     # Quiet: nothing reads the server's output while it runs.
     with live_server(database_url, COMMITMENTS_LOG_LEVEL="WARNING") as (url, _process):
         writers = [
-            threading.Thread(target=write, args=(url, name, done, stop))
+            threading.Thread(target=write, args=(url, name, done, failed, stop))
             for name in ("us-editor", "admin")
             for _ in range(WRITERS // 2)
         ]
@@ -92,7 +100,7 @@ def test_exports_under_writes_are_snapshots_that_import_cleanly(
             for file in files:
                 before = len(done)
                 deadline = time.monotonic() + 60
-                while len(done) < before + WRITERS and time.monotonic() < deadline:
+                while len(done) < before + WRITERS and not failed and time.monotonic() < deadline:
                     time.sleep(0.05)
                 exported = run("export", str(file), database_url=database_url)
                 assert exported.returncode == 0, exported.stderr
@@ -100,6 +108,7 @@ def test_exports_under_writes_are_snapshots_that_import_cleanly(
             stop.set()
             for thread in writers:
                 thread.join(timeout=60)
+    assert failed == []
     assert len(done) >= WRITERS * EXPORTS, "the writers wrote throughout"
 
     created = set()
