@@ -9,6 +9,7 @@ from typing import IO, Any
 
 from sqlalchemy import JSON, Connection, Date, DateTime, Table, func, select, text
 
+from app.backup.integrity import problems, rows_of, summary
 from app.core.db import Database, UTCDateTime
 from app.core.migrations import current_revision
 from app.core.progress import SILENT, Progress
@@ -61,10 +62,21 @@ def _row_total(connection: Connection) -> int:
     )
 
 
+def _snapshot_options(database: Database) -> dict[str, Any]:
+    """One read-only transaction that sees the register as it stood at one moment, whatever
+    commits while the tables are read one after another: without it a PostgreSQL export
+    holds notes without their history, or rows pointing at rows it does not hold."""
+    if database.reader.dialect.name == "postgresql":
+        return database.snapshot | {"postgresql_readonly": True}
+    return database.snapshot
+
+
 def export(*, database: Database, target: IO[str], progress: Progress = SILENT) -> dict[str, int]:
-    """Write the document to `target`, a table at a time; return the row counts."""
+    """Write the document to `target`, a table at a time, all from one snapshot; return the
+    row counts."""
     counts: dict[str, int] = {}
-    with database.reader.connect() as connection, connection.begin():
+    reader = database.reader.execution_options(**_snapshot_options(database))
+    with reader.connect() as connection, connection.begin():
         progress.start(total=_row_total(connection), description="Exporting")
         header = {
             "format": FORMAT,
@@ -113,8 +125,18 @@ def load(path: Path) -> dict[str, Any]:
 def import_document(
     *, database: Database, document: dict[str, Any], progress: Progress = SILENT
 ) -> dict[str, int]:
-    """Insert every row, in dependency order, in one transaction; return the row counts."""
-    tables = document.get("tables", {})
+    """Insert every row, in dependency order, in one transaction; return the row counts. A
+    file that cannot be one state of the register is refused before anything is written."""
+    try:
+        tables = rows_of(document)
+    except ValueError as exc:
+        raise BackupError(f"the export is damaged: {exc}") from exc
+    found = problems(_tables(), tables)
+    if found:
+        raise BackupError(
+            "the export does not hold one state of the register (taken while it changed, or "
+            f"altered since), so nothing was imported: {summary(found)}"
+        )
     progress.start(total=sum(map(len, tables.values())), description="Importing")
     counts: dict[str, int] = {}
     with database.writer.connect() as connection, connection.begin():

@@ -1,6 +1,10 @@
+import fcntl
 import os
+import re
+import signal
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Annotated
 
@@ -10,21 +14,73 @@ from app.cli.errors import CliError
 from app.cli.progress import terminal_progress
 
 
+def _claim_partial(directory: Path, name: str) -> tuple[int, Path]:
+    """A new partial file for `name`, created readable by its owner only and locked for as long
+    as this process holds it open: the lock tells a later export that it is still being
+    written. The kernel drops the lock when the process dies, however it dies."""
+    while True:
+        descriptor, path = tempfile.mkstemp(prefix=f".{name}.", suffix=".partial", dir=directory)
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        if os.fstat(descriptor).st_nlink:
+            return descriptor, Path(path)
+        # Taken for an abandoned one and removed between its creation and its lock.
+        os.close(descriptor)
+
+
+def _remove_abandoned(directory: Path, name: str) -> None:
+    """Remove the partial files of `name` that no process is writing any more: those of an
+    export killed outright (SIGKILL, a power cut), which hold token digests."""
+    pattern = re.compile(rf"\.{re.escape(name)}\.[A-Za-z0-9_]{{8}}\.partial")
+    for path in directory.iterdir():
+        if not pattern.fullmatch(path.name):
+            continue
+        try:
+            descriptor = os.open(path, os.O_RDONLY)
+        except FileNotFoundError:  # removed by another export just now
+            continue
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            path.unlink(missing_ok=True)
+        except BlockingIOError:  # still being written
+            pass
+        finally:
+            os.close(descriptor)
+
+
+@contextmanager
+def _interruptible() -> Iterator[None]:
+    """SIGTERM and SIGHUP end the command as Ctrl-C does, through its clean-up (the partial
+    file removed), rather than at once; exit status 128 + the signal's number."""
+
+    def stop(number: int, _frame: object) -> None:
+        raise SystemExit(128 + number)
+
+    previous = {number: signal.signal(number, stop) for number in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
 def write_atomically(file: Path, write: Callable[[IO[str]], None]) -> None:
     """Write `file` through a temporary file beside it, renamed into place only once complete:
-    a failure leaves the previous file as it was. The file is readable by its owner only."""
+    a failure leaves the previous file as it was. The file is readable by its owner only.
+    Interrupted, it leaves no partial file; killed outright, the next write removes it."""
     directory = file.resolve().parent
-    descriptor, name = tempfile.mkstemp(prefix=f".{file.name}.", suffix=".partial", dir=directory)
-    temporary = Path(name)
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as target:
-            write(target)
-            target.flush()
-            os.fsync(target.fileno())
-        os.replace(temporary, file)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
+    _remove_abandoned(directory, file.name)
+    with _interruptible():
+        descriptor, temporary = _claim_partial(directory, file.name)
+        try:
+            with os.fdopen(descriptor, "w", encoding="utf-8") as target:
+                write(target)
+                target.flush()
+                os.fsync(target.fileno())
+                # Still locked while renamed: never taken for an abandoned one.
+                os.replace(temporary, file)
+        except BaseException:
+            temporary.unlink(missing_ok=True)
+            raise
     directory_descriptor = os.open(directory, os.O_RDONLY)
     try:
         os.fsync(directory_descriptor)

@@ -1,0 +1,97 @@
+"""An import refuses a file that cannot be one state of the register (torn by an export that
+was not a snapshot, or altered since), naming what is wrong, before it writes anything."""
+
+import json
+from pathlib import Path
+from typing import Any
+
+from tests.backup.test_backup import make_activity, same_backend
+from tests.cli.test_cli import run
+
+Document = dict[str, Any]
+
+
+def rows(document: Document, table: str) -> list[dict[str, Any]]:
+    return document["tables"][table]
+
+
+def noted(document: Document) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A note and its entry in the history."""
+    note = rows(document, "progress_note")[-1]
+    (entry,) = (
+        entry
+        for entry in rows(document, "commitment_history")
+        if entry["field"] == "note" and entry["new_value"] == note["public_id"]
+    )
+    return note, entry
+
+
+def without_a_commitment(document: Document) -> str:
+    """A commitment created after its table was read, its history read later."""
+    commitment = rows(document, "commitment").pop()
+    return f"commitment_id {commitment['id']}, a commitment not in the file"
+
+
+def with_history_ahead(document: Document) -> str:
+    """A change committed between the reading of the commitments and of their history."""
+    _note, entry = noted(document)
+    (commitment,) = (c for c in rows(document, "commitment") if c["id"] == entry["commitment_id"])
+    commitment["version"] -= 1
+    return (
+        f"is version {entry['version']} of {commitment['ref']}, which the file holds at "
+        f"version {commitment['version']}"
+    )
+
+
+def with_a_note_unrecorded(document: Document) -> str:
+    """A note committed between the reading of the history and of the notes."""
+    note, entry = noted(document)
+    rows(document, "commitment_history").remove(entry)
+    return f"note {note['public_id']} has no entry in its commitment's history"
+
+
+def with_history_behind(document: Document) -> str:
+    _note, entry = noted(document)
+    (commitment,) = (c for c in rows(document, "commitment") if c["id"] == entry["commitment_id"])
+    commitment["version"] += 1
+    return (
+        f"{commitment['ref']} is at version {commitment['version']} but the file's history "
+        f"of it ends at version {entry['version']}"
+    )
+
+
+def with_rows_that_are_not_rows(document: Document) -> str:
+    document["tables"]["commitment"] = {"rows": []}
+    return "the export is damaged: its tables are not lists of rows"
+
+
+TEARS = [
+    without_a_commitment,
+    with_history_ahead,
+    with_a_note_unrecorded,
+    with_history_behind,
+    with_rows_that_are_not_rows,
+]
+
+
+def test_a_torn_export_is_refused_and_nothing_imported(
+    database_url: str, databases, tmp_path: Path
+) -> None:
+    make_activity(database_url)
+    exported = tmp_path / "export.json"
+    assert run("export", str(exported), database_url=database_url).returncode == 0
+    target = same_backend(databases)
+    for tear in TEARS:
+        document = json.loads(exported.read_text())
+        expected = tear(document)
+        torn = tmp_path / f"{tear.__name__}.json"
+        torn.write_text(json.dumps(document))
+        refused = run("import", str(torn), database_url=target)
+        assert refused.returncode == 2, tear.__name__
+        assert "Traceback" not in refused.stderr
+        assert expected in refused.stderr, tear.__name__
+        assert "nothing was imported" in refused.stderr or "damaged" in refused.stderr
+
+    # Nothing was written: the target is still empty (an import takes an empty one only).
+    imported = run("import", str(exported), database_url=target)
+    assert imported.returncode == 0, imported.stderr
