@@ -91,16 +91,14 @@ def test_first_start_creates_an_admin_and_prints_how_to_authenticate(databases) 
     assert run("db", "upgrade", database_url=url).returncode == 0
     assert run("seed", database_url=url).returncode == 0
     with live_server(url) as (base, process):
-        process.terminate()
-        output = process.communicate(timeout=15)[0]
+        output = process.stop()
     token_line = next(line for line in output.splitlines() if line.strip().startswith("ac_"))
     assert "curl -H 'Authorization: Bearer ac_" in output
     token = token_line.strip()
     with live_server(url) as (base, process):
         me = httpx.get(f"{base}/api/v1/me", headers={"Authorization": f"Bearer {token}"})
         assert (me.json()["name"], me.json()["role"]) == ("admin", "admin")
-        process.terminate()
-        second_output = process.communicate(timeout=15)[0]
+        second_output = process.stop()
     assert token not in second_output, "the token is shown only once"
 
 
@@ -110,14 +108,12 @@ def test_no_admin_is_created_where_the_output_is_a_shared_log(databases) -> None
     url = databases.blank()
     assert run("db", "upgrade", database_url=url).returncode == 0
     with live_server(url, options=["--no-create-admin"]) as (_, process):
-        process.terminate()
-        output = process.communicate(timeout=15)[0]
+        output = process.stop()
     assert "ac_" not in output
     assert "commitments users add NAME --role admin" in output
     assert "admin" not in run("users", "list", database_url=url).stdout
     with live_server(url) as (_, process):
-        process.terminate()
-        assert "ac_" in process.communicate(timeout=15)[0]
+        assert "ac_" in process.stop()
 
 
 def test_cli_users_and_tokens(database_url: str) -> None:

@@ -97,8 +97,7 @@ def served_lines(database_url: str, log_format: str) -> list[str]:
         httpx.get(
             f"{url}/api/v1/commitments", headers={**bearer("us-viewer"), "X-Request-ID": "r-9"}
         )
-    assert process.stdout is not None
-    return process.stdout.read().splitlines()
+    return process.output().splitlines()
 
 
 def test_json_logs_are_one_object_a_line_with_the_request_fields(database_url: str) -> None:
