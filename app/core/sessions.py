@@ -16,12 +16,20 @@ from starlette.types import Receive, Scope, Send
 from app.core.cache import AnswerKey, BodyTags, answer_key
 from app.core.changes import changes_in
 from app.core.db import Database
+from app.core.errors import OutcomeUnknownError
 from app.core.etags import body_hasher, matches_if_none_match, tag_of
+from app.core.outages import OutageLog, commit_outcome_lost, outage_of
 from app.core.responses import CHUNK_BYTES, in_chunks
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 AfterTransaction = Callable[[Database], None]
+_OUTCOME_UNKNOWN = (
+    "The connection to the database was lost while the change was being committed: it may "
+    "or may not have been saved. Read it back, or send the request again with the same "
+    "Idempotency-Key."
+)
+_RETRY_LATER = {"Retry-After": "1"}
 
 
 def after_transaction(request: Request, work: AfterTransaction) -> None:
@@ -34,16 +42,40 @@ def after_transaction(request: Request, work: AfterTransaction) -> None:
 
 
 def _finish(
-    transaction: AbstractContextManager[Session], request: Request, error: BaseException | None
+    transaction: AbstractContextManager[Session],
+    session: Session,
+    request: Request,
+    error: BaseException | None,
 ) -> None:
     """End the request's transaction (Database.transaction: commit, or roll back on `error`,
     then close), then run the work queued for after it: one thread-pool hop for all of it."""
     if error is not None:
         transaction.__exit__(type(error), error, error.__traceback__)
         return
-    transaction.__exit__(None, None, None)
+    try:
+        # The request's statements first, so that what fails from here on is the COMMIT.
+        session.flush()
+    except BaseException as failed:
+        transaction.__exit__(type(failed), failed, failed.__traceback__)
+        raise
+    try:
+        transaction.__exit__(None, None, None)
+    except Exception as failed:
+        if request.method not in SAFE_METHODS and commit_outcome_lost(failed):
+            raise OutcomeUnknownError(_OUTCOME_UNKNOWN, headers=_RETRY_LATER) from failed
+        raise
+    outages: OutageLog | None = getattr(request.app.state, "outages", None)
+    if outages is not None:
+        outages.recovered()
     for work in getattr(request.state, "after_transaction", ()):
-        work(request.app.state.database)
+        try:
+            work(request.app.state.database)
+        except Exception as failed:
+            # The request's own work is committed: its answer stands.
+            outage = outage_of(failed)
+            if outage is None or outages is None:
+                raise
+            outages.failed(outage)
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:
@@ -63,9 +95,9 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
         try:
             yield session
         except BaseException as error:
-            await run_in_threadpool(_finish, transaction, request, error)
+            await run_in_threadpool(_finish, transaction, session, request, error)
             raise
-        await run_in_threadpool(_finish, transaction, request, None)
+        await run_in_threadpool(_finish, transaction, session, request, None)
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
