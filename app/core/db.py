@@ -43,9 +43,10 @@ _SQLITE_AUTOCOMMIT = "sqlite_autocommit"
 # Reads on the event loop's own thread hold every request of the worker while they run: they
 # give up rather than wait long for a lock.
 LOOP_SQLITE_BUSY_MS = 200
-LOOP_POSTGRES_TIMEOUT_MS = 500
-# The server cancels a loop statement first; the loop stops waiting on a silent one after this.
-LOOP_DEADLINE_SECONDS = 1.0
+LOOP_POSTGRES_TIMEOUT_MS = 200
+# The server cancels a loop statement first; the loop stops waiting on a silent one after
+# this: the longest a database that stopped answering holds the loop, once per outage.
+LOOP_DEADLINE_SECONDS = 0.3
 # After the loop's connection timed out or could not be opened, new ones are opened on a
 # thread of their own, no more often than this, while the full path answers requests.
 LOOP_REOPEN_SECONDS = 1.0

@@ -111,12 +111,13 @@ class OutageLog:
                     self._failed,
                 )
 
-    def recovered(self) -> None:
-        """A request reached the database and ended well."""
+    def recovered(self, *, wrote: bool) -> None:
+        """A request reached the database and ended well (`wrote`: a write). An outage of
+        writes alone (a full disk, a read-only database) ends with a write."""
         if self._began is None:  # the common case, read without the lock
             return
         with self._lock:
-            if self._began is None:
+            if self._began is None or (self._cannot_write_at is not None and not wrote):
                 return
             logger.warning(
                 "database available again after %.0f s: %d requests answered 503",

@@ -58,15 +58,16 @@ def _finish(
     except BaseException as failed:
         transaction.__exit__(type(failed), failed, failed.__traceback__)
         raise
+    write = request.method not in SAFE_METHODS
     try:
         transaction.__exit__(None, None, None)
     except Exception as failed:
-        if request.method not in SAFE_METHODS and commit_outcome_lost(failed):
+        if write and commit_outcome_lost(failed):
             raise OutcomeUnknownError(_OUTCOME_UNKNOWN, headers=_RETRY_LATER) from failed
         raise
     outages: OutageLog | None = getattr(request.app.state, "outages", None)
     if outages is not None:
-        outages.recovered()
+        outages.recovered(wrote=write)
     for work in getattr(request.state, "after_transaction", ()):
         try:
             work(request.app.state.database)
