@@ -26,6 +26,7 @@ TESTS = [
     "tests/migrations",
     "tests/core/test_security.py",
     "tests/core/test_logging.py",
+    "tests/core/test_outages.py",
     "tests/commitments/test_edits.py::test_two_editors_racing_exactly_one_wins",
 ]
 FIGURE = re.compile(r"(\d+ passed.*?in [\d.]+s|fuzz: .*|soak: .*)")

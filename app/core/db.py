@@ -26,7 +26,7 @@ from sqlalchemy import (
     event,
     text,
 )
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.compiler import compiles
@@ -124,14 +124,20 @@ def _configure_sqlite(engine: Engine) -> None:
 
 
 def _postgres_connect_args(settings: Settings) -> dict[str, Any]:
-    return {
+    deadline_ms = int(settings.database_timeout_seconds * 1000)
+    arguments: dict[str, Any] = {
         "connect_timeout": settings.database_connect_timeout_seconds,
         "keepalives": 1,
         "keepalives_idle": KEEPALIVE_IDLE_SECONDS,
         "keepalives_interval": KEEPALIVE_INTERVAL_SECONDS,
         "keepalives_count": KEEPALIVE_COUNT,
-        "tcp_user_timeout": int(settings.database_timeout_seconds * 1000),
+        "tcp_user_timeout": deadline_ms,
     }
+    # The server gives up on a statement when the client does, rather than run on for a
+    # connection already dropped; options given in the URL are left as they are.
+    if "options" not in make_url(settings.database_url).query:
+        arguments["options"] = f"-c statement_timeout={deadline_ms}"
+    return arguments
 
 
 def _bound_postgres_waits(engine: Engine, seconds: float) -> None:

@@ -1,6 +1,7 @@
 """The request's session: one transaction per request (FastAPI-specific, kept apart from
 app.core.db so commands that only need the database start without FastAPI)."""
 
+import logging
 from collections.abc import AsyncIterator, Callable, Generator, Iterable, Mapping
 from contextlib import AbstractContextManager
 from tempfile import SpooledTemporaryFile
@@ -21,6 +22,7 @@ from app.core.etags import body_hasher, matches_if_none_match, tag_of
 from app.core.outages import OutageLog, commit_outcome_lost, outage_of
 from app.core.responses import CHUNK_BYTES, in_chunks
 
+logger = logging.getLogger(__name__)
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 AfterTransaction = Callable[[Database], None]
@@ -63,6 +65,11 @@ def _finish(
         transaction.__exit__(None, None, None)
     except Exception as failed:
         if write and commit_outcome_lost(failed):
+            logger.warning(
+                "outcome of %s %s unknown: the connection was lost during its COMMIT",
+                request.method,
+                request.url.path,
+            )
             raise OutcomeUnknownError(_OUTCOME_UNKNOWN, headers=_RETRY_LATER) from failed
         raise
     outages: OutageLog | None = getattr(request.app.state, "outages", None)
