@@ -259,3 +259,22 @@ def test_an_unwritable_sqlite_database_refuses_writes_with_503(
     outages = [r for r in caplog.records if r.name == "app.core.outages"]
     assert len(outages) == 1, [r.getMessage() for r in outages]
 
+
+def test_a_pool_with_no_connection_free_is_answered_503(settings: Settings) -> None:
+    app = create_app(settings.model_copy(update={"pool_timeout_seconds": 0.5}))
+    database: Database = app.state.database
+    with TestClient(app, headers=bearer("admin")) as api:
+        assert api.get(NOTES).status_code == 200
+        held = []
+        while database.reader.pool.checkedout() < database.reader.pool.size():  # type: ignore[attr-defined]
+            held.append(database.reader.connect())
+        started = time.monotonic()
+        answer = api.post(NOTES, json={"text": "No connection for it."})
+        assert time.monotonic() - started < 5
+        assert (answer.status_code, answer.json()["type"]) == (503, UNAVAILABLE)
+        assert "retry-after" in answer.headers
+        for connection in held:
+            connection.close()
+        assert api.post(NOTES, json={"text": "Saved."}).status_code == 201
+        texts = [note["text"] for note in api.get(NOTES).json()["items"]]
+        assert "No connection for it." not in texts
