@@ -32,6 +32,7 @@ from app.core.metrics import Metrics
 from app.core.migrations import head_revision
 from app.core.observability import ObserveRequests
 from app.core.openapi import operation_id, state_preconditions_in_schema
+from app.core.outages import OutageLog
 from app.core.problems import install_problem_handlers
 from app.core.ratelimit import FailureLimiter
 from app.core.redirects import redirect_slashes_to_public_url
@@ -39,6 +40,7 @@ from app.core.security import Principal
 from app.core.strict_query import refuse_unknown_query_parameters
 from app.core.time import today
 from app.documents.router import router as documents_router
+from app.health.readiness import Readiness
 from app.health.router import router as health_router
 from app.ingest.router import router as ingest_router
 from app.meetings.router import router as meetings_router
@@ -128,6 +130,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.response_cache = ResponseCache(budget) if budget else None
     app.state.body_tags = BodyTags()
     app.state.migration_head = head_revision(settings.database_url)
+    app.state.outages = OutageLog()
+    app.state.readiness = Readiness(
+        app.state.database,
+        head=app.state.migration_head,
+        outages=app.state.outages,
+        deadline=settings.readiness_timeout_seconds,
+    )
     install_problem_handlers(app, authenticate=authenticate_before_refusing)
     app.state.auth_failures = FailureLimiter(
         limit=settings.auth_failures_per_minute, storage_uri=settings.rate_limit_storage

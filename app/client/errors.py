@@ -152,6 +152,8 @@ _BY_TYPE: dict[str, type[ApiError]] = {
         (problems.TooManyRequestsError, TooManyRequestsError),
         (problems.ServiceBusyError, ServiceUnavailableError),
         (problems.NotReadyError, ServiceUnavailableError),
+        (problems.DatabaseUnavailableError, ServiceUnavailableError),
+        (problems.OutcomeUnknownError, ServiceUnavailableError),
         (problems.InternalError, ServerError),
     )
 }

@@ -28,6 +28,13 @@ class Settings(BaseSettings):
     # answer 503 with Retry-After, so that the other request threads stay free for reads.
     ingest_concurrency: int = Field(default=1, ge=1, le=16)
     pool_timeout_seconds: float = Field(default=10.0, gt=0)
+    # PostgreSQL: how long a new connection may take, and how long any one exchange with the
+    # server (a statement, a fetch, a commit) may wait for its answer before the connection
+    # is dropped and the request answered 503. Keepalives find a silent peer besides.
+    database_connect_timeout_seconds: int = Field(default=5, ge=2, le=300)
+    database_timeout_seconds: float = Field(default=30.0, gt=0, le=3600)
+    # /readyz answers 503 when the database has not answered its check within this.
+    readiness_timeout_seconds: float = Field(default=2.0, gt=0, le=60)
     max_body_bytes: int = Field(default=1_000_000, ge=1024)
     seeds_dir: Path = PACKAGED_SEEDS
     public_url: str = "http://127.0.0.1:8000"

@@ -1,6 +1,7 @@
 """Engine, session and metadata conventions shared by every domain package."""
 
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator, Mapping
 from contextlib import contextmanager
@@ -25,8 +26,9 @@ from sqlalchemy import (
     event,
     text,
 )
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Mapped
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -41,7 +43,20 @@ _SQLITE_AUTOCOMMIT = "sqlite_autocommit"
 # Reads on the event loop's own thread hold every request of the worker while they run: they
 # give up rather than wait long for a lock.
 LOOP_SQLITE_BUSY_MS = 200
-LOOP_POSTGRES_TIMEOUT_MS = 2000
+LOOP_POSTGRES_TIMEOUT_MS = 200
+# The server cancels a loop statement first; the loop stops waiting on a silent one after
+# this: the longest a database that stopped answering holds the loop, once per outage.
+LOOP_DEADLINE_SECONDS = 0.3
+# After the loop's connection timed out or could not be opened, new ones are opened on a
+# thread of their own, no more often than this, while the full path answers requests.
+LOOP_REOPEN_SECONDS = 1.0
+# A failed use that held the loop this long is taken for a database that does not answer.
+LOOP_HELD_SECONDS = 0.25
+# TCP keepalives: a peer gone silent (a cable cut, a host down) is noticed within about a
+# minute of idling, and unacknowledged data gives up after the exchange's own deadline.
+KEEPALIVE_IDLE_SECONDS = 30
+KEEPALIVE_INTERVAL_SECONDS = 10
+KEEPALIVE_COUNT = 3
 T = TypeVar("T")
 CONNECTION_RECYCLE_SECONDS = 1800
 
@@ -108,6 +123,40 @@ def _configure_sqlite(engine: Engine) -> None:
             writers.release()
 
 
+def _postgres_connect_args(settings: Settings) -> dict[str, Any]:
+    deadline_ms = int(settings.database_timeout_seconds * 1000)
+    arguments: dict[str, Any] = {
+        "connect_timeout": settings.database_connect_timeout_seconds,
+        "keepalives": 1,
+        "keepalives_idle": KEEPALIVE_IDLE_SECONDS,
+        "keepalives_interval": KEEPALIVE_INTERVAL_SECONDS,
+        "keepalives_count": KEEPALIVE_COUNT,
+        "tcp_user_timeout": deadline_ms,
+    }
+    # The server gives up on a statement when the client does, rather than run on for a
+    # connection already dropped; options given in the URL are left as they are.
+    if "options" not in make_url(settings.database_url).query:
+        arguments["options"] = f"-c statement_timeout={deadline_ms}"
+    return arguments
+
+
+def _bound_postgres_waits(engine: Engine, seconds: float) -> None:
+    """Every exchange of the engine's connections with the server waits `seconds` at most.
+
+    A hung server (stopped, or behind a network that drops packets without a reset) answers
+    nothing while its host's kernel still acknowledges every packet and keepalive: only a
+    deadline of the client's own ends the wait. A connection that timed out is closed (what
+    the server did with the statement is unknown) and SQLAlchemy drops it as disconnected.
+    """
+    from app.core.pg import BoundedConnection
+
+    @event.listens_for(engine, "do_connect")
+    def _connect(_dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
+        connection = BoundedConnection.connect(*cargs, **cparams)
+        connection.deadline = seconds
+        return connection
+
+
 class Database:
     """The engines of one database: `reader` for safe requests, `writer` for the others."""
 
@@ -132,10 +181,16 @@ class Database:
             if ":memory:" not in self.url:
                 options |= {"pool_size": pool_size, "max_overflow": 0}
         else:
-            options |= {"pool_size": pool_size, "max_overflow": 0}
+            options |= {
+                "pool_size": pool_size,
+                "max_overflow": 0,
+                "connect_args": _postgres_connect_args(settings),
+            }
         self.reader = create_engine(self.url, **options)
         if settings.is_sqlite:
             _configure_sqlite(self.reader)
+        elif self.reader.dialect.driver == "psycopg":
+            _bound_postgres_waits(self.reader, settings.database_timeout_seconds)
         track_changes(self.reader)
         self.writer = self.reader.execution_options(sqlite_begin_immediate=True)
         self.loop = LoopConnection(self.reader)
@@ -169,12 +224,20 @@ class Database:
         self.reader.dispose()
 
 
+class LoopUnavailableError(Exception):
+    """The loop has no connection now: one is being opened on a thread of its own."""
+
+
 class LoopConnection:
     """A connection set apart for reads of one statement run on the event loop's own thread,
     where a hop to a worker thread and back would cost more than the statement: outside any
     transaction (a single statement sees one snapshot by itself), with short lock and
-    statement timeouts. One caller at a time; a connection that failed is dropped, and the
-    next use opens a new one."""
+    statement timeouts, and on PostgreSQL a short deadline of the client's own. One caller at
+    a time; a connection that failed is dropped, and the next use opens a new one.
+
+    The loop must not wait on a database that does not answer: once a use timed out or an
+    opening failed, new connections are opened on a thread of their own, and until one is
+    open every use fails at once (its callers then answer by the full path)."""
 
     def __init__(self, engine: Engine) -> None:
         options = (
@@ -184,18 +247,29 @@ class LoopConnection:
         )
         self._engine = engine.execution_options(**options)
         # How the database fails, through SQLAlchemy or straight through the driver.
-        self.failures: tuple[type[Exception], ...] = (DBAPIError, engine.dialect.loaded_dbapi.Error)
+        self.failures: tuple[type[Exception], ...] = (
+            DBAPIError,
+            PoolTimeoutError,
+            LoopUnavailableError,
+            engine.dialect.loaded_dbapi.Error,
+        )
         self._connection: Connection | None = None
         self._lock = threading.Lock()
+        self._aside = False  # connections are opened on a thread of their own
+        self._opener: threading.Thread | None = None
+        self._opened_aside_at = 0.0
 
     @contextmanager
     def use(self) -> Iterator[Connection]:
         with self._lock:
-            connection = self._connection or self._open()
+            connection = self._connection or self._open_here()
+            started = time.monotonic()
             try:
                 yield connection
             except self.failures:
                 self._drop()
+                if time.monotonic() - started >= LOOP_HELD_SECONDS:
+                    self._aside = True
                 raise
             finally:
                 if self._connection is not None:
@@ -206,17 +280,49 @@ class LoopConnection:
         with self._lock:
             self._drop()
 
-    def _open(self) -> Connection:
+    def _open_here(self) -> Connection:
+        if self._aside:
+            self._open_aside()
+            raise LoopUnavailableError("the event loop's connection is being opened")
+        try:
+            self._connection = self._connect()
+        except BaseException:
+            self._aside = True
+            raise
+        return self._connection
+
+    def _open_aside(self) -> None:
+        busy = self._opener is not None and self._opener.is_alive()
+        if busy or time.monotonic() - self._opened_aside_at < LOOP_REOPEN_SECONDS:
+            return
+        self._opened_aside_at = time.monotonic()
+        self._opener = threading.Thread(target=self._opened, name="loop-connection", daemon=True)
+        self._opener.start()
+
+    def _opened(self) -> None:
+        try:
+            connection = self._connect()
+        except Exception:
+            return
+        with self._lock:
+            if self._connection is None:
+                self._connection, self._aside = connection, False
+                return
+        connection.invalidate()
+        connection.close()
+
+    def _connect(self) -> Connection:
         connection = self._engine.connect()
-        self._connection = connection
         driver = connection.connection.driver_connection
         try:
             if self._engine.dialect.name == "sqlite":
                 driver.execute(f"PRAGMA busy_timeout={LOOP_SQLITE_BUSY_MS}")  # type: ignore[union-attr]
             else:
                 driver.execute(f"SET statement_timeout = {LOOP_POSTGRES_TIMEOUT_MS}")  # type: ignore[union-attr]
+                driver.deadline = LOOP_DEADLINE_SECONDS  # type: ignore[union-attr]
         except BaseException:
-            self._drop()
+            connection.invalidate()
+            connection.close()
             raise
         return connection
 

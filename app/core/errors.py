@@ -87,5 +87,19 @@ class NotReadyError(ProblemError):
     status, kind, title = 503, "not-ready", "Not ready"
 
 
+class DatabaseUnavailableError(ProblemError):
+    """The database cannot be reached, does not answer in time, or cannot write (its disk
+    full): nothing was done, and the request can be sent again after Retry-After."""
+
+    status, kind, title = 503, "database-unavailable", "Database unavailable"
+
+
+class OutcomeUnknownError(ProblemError):
+    """The connection was lost while the change was being committed: it may or may not have
+    been saved."""
+
+    status, kind, title = 503, "outcome-unknown", "Outcome unknown"
+
+
 class InternalError(ProblemError):
     status, kind, title = 500, "internal-error", "Internal server error"

@@ -7,17 +7,19 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from app.core.errors import (
     PROBLEM_MEDIA_TYPE,
+    DatabaseUnavailableError,
     InternalError,
     ProblemError,
     ServiceBusyError,
     problem_type,
 )
+from app.core.outages import RETRY_AFTER_SECONDS, OutageLog, outage_of
 from app.core.responses import dump_json
 
 logger = logging.getLogger(__name__)
@@ -116,9 +118,21 @@ async def _refused_authentication(
         await authenticate(request)
     except ProblemError as refused:
         return error_response(refused, instance=request.url.path)
-    except Exception:  # the database out of reach: the refusal stands
-        logger.warning("could not authenticate a refused %s %s", request.method, request.url.path)
+    except Exception as error:  # the database out of reach: the refusal stands
+        outage = outage_of(error)
+        if outage is not None:
+            outages_of(request).failed(outage)
+        else:
+            logger.warning(
+                "could not authenticate a refused %s %s", request.method, request.url.path
+            )
     return None
+
+
+def outages_of(request: Request) -> OutageLog:
+    """The process's log of database outages (created with the app)."""
+    outages: OutageLog = request.app.state.outages
+    return outages
 
 
 def install_problem_handlers(app: FastAPI, *, authenticate: Authenticate | None = None) -> None:
@@ -168,7 +182,22 @@ def install_problem_handlers(app: FastAPI, *, authenticate: Authenticate | None 
             headers=headers,
         )
 
-    @app.exception_handler(OperationalError)
+    @app.exception_handler(SQLAlchemyError)
+    async def _database_failed(request: Request, exc: SQLAlchemyError) -> Response:
+        # The database down, unreachable, hung, full or read-only: one problem type, one log
+        # line per outage (app.core.outages). Anything else is a real fault.
+        outage = outage_of(exc)
+        if outage is None:
+            if isinstance(exc, OperationalError):
+                return await _database_busy(request, exc)
+            return await _unexpected(request, exc)
+        outages_of(request).failed(outage)
+        unavailable = DatabaseUnavailableError(
+            "The database is unavailable; nothing was changed. Try again in a moment.",
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
+        return error_response(unavailable, instance=request.url.path)
+
     async def _database_busy(request: Request, exc: OperationalError) -> Response:
         # SQLite's lock wait ran out, or PostgreSQL ended a transaction that met a concurrent
         # change of the same rows: a clean, retryable answer. Anything else is a real fault.

@@ -1,6 +1,7 @@
 """The request's session: one transaction per request (FastAPI-specific, kept apart from
 app.core.db so commands that only need the database start without FastAPI)."""
 
+import logging
 from collections.abc import AsyncIterator, Callable, Generator, Iterable, Mapping
 from contextlib import AbstractContextManager
 from tempfile import SpooledTemporaryFile
@@ -16,12 +17,21 @@ from starlette.types import Receive, Scope, Send
 from app.core.cache import AnswerKey, BodyTags, answer_key
 from app.core.changes import changes_in
 from app.core.db import Database
+from app.core.errors import OutcomeUnknownError
 from app.core.etags import body_hasher, matches_if_none_match, tag_of
+from app.core.outages import OutageLog, commit_outcome_lost, outage_of
 from app.core.responses import CHUNK_BYTES, in_chunks
 
+logger = logging.getLogger(__name__)
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 AfterTransaction = Callable[[Database], None]
+_OUTCOME_UNKNOWN = (
+    "The connection to the database was lost while the change was being committed: it may "
+    "or may not have been saved. Read it back, or send the request again with the same "
+    "Idempotency-Key."
+)
+_RETRY_LATER = {"Retry-After": "1"}
 
 
 def after_transaction(request: Request, work: AfterTransaction) -> None:
@@ -34,16 +44,46 @@ def after_transaction(request: Request, work: AfterTransaction) -> None:
 
 
 def _finish(
-    transaction: AbstractContextManager[Session], request: Request, error: BaseException | None
+    transaction: AbstractContextManager[Session],
+    session: Session,
+    request: Request,
+    error: BaseException | None,
 ) -> None:
     """End the request's transaction (Database.transaction: commit, or roll back on `error`,
     then close), then run the work queued for after it: one thread-pool hop for all of it."""
     if error is not None:
         transaction.__exit__(type(error), error, error.__traceback__)
         return
-    transaction.__exit__(None, None, None)
+    try:
+        # The request's statements first, so that what fails from here on is the COMMIT.
+        session.flush()
+    except BaseException as failed:
+        transaction.__exit__(type(failed), failed, failed.__traceback__)
+        raise
+    write = request.method not in SAFE_METHODS
+    try:
+        transaction.__exit__(None, None, None)
+    except Exception as failed:
+        if write and commit_outcome_lost(failed):
+            logger.warning(
+                "outcome of %s %s unknown: the connection was lost during its COMMIT",
+                request.method,
+                request.url.path,
+            )
+            raise OutcomeUnknownError(_OUTCOME_UNKNOWN, headers=_RETRY_LATER) from failed
+        raise
+    outages: OutageLog | None = getattr(request.app.state, "outages", None)
+    if outages is not None:
+        outages.recovered(wrote=write)
     for work in getattr(request.state, "after_transaction", ()):
-        work(request.app.state.database)
+        try:
+            work(request.app.state.database)
+        except Exception as failed:
+            # The request's own work is committed: its answer stands.
+            outage = outage_of(failed)
+            if outage is None or outages is None:
+                raise
+            outages.failed(outage)
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:
@@ -63,9 +103,9 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
         try:
             yield session
         except BaseException as error:
-            await run_in_threadpool(_finish, transaction, request, error)
+            await run_in_threadpool(_finish, transaction, session, request, error)
             raise
-        await run_in_threadpool(_finish, transaction, request, None)
+        await run_in_threadpool(_finish, transaction, session, request, None)
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]

@@ -95,7 +95,7 @@ def test_a_gate_that_cannot_reach_the_database_leaves_the_answer_to_the_route(
     def unreachable(_self: LoopConnection) -> None:
         raise refused
 
-    monkeypatch.setattr(LoopConnection, "_open", unreachable)
+    monkeypatch.setattr(LoopConnection, "_connect", unreachable)
     viewer.app.state.database.loop.close()  # the next check opens a connection
     answered = viewer.get(PAGE)
     assert answered.status_code == 200
