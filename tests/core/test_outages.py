@@ -3,8 +3,6 @@ server, which is left alone), a full disk, an unwritable database, a COMMIT whos
 lost. The process stays responsive, every request is answered 503 with one problem type and
 Retry-After within a bounded time, and the log holds one line per outage."""
 
-import subprocess
-import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -22,7 +20,7 @@ from app.core.errors import problem_type
 from app.main import create_app
 from tests.conftest import bearer
 from tests.database_proxy import DatabaseProxy, Mode, database_proxy
-from tests.live_server import live_server
+from tests.live_server import ServerProcess, live_server
 
 REF = "SCM56-RCF-13"
 ONE = f"/api/v1/commitments/{REF}"
@@ -44,25 +42,15 @@ def _postgres_only(database_url: str) -> None:
 
 
 @contextmanager
-def _served(proxy: DatabaseProxy, database_url: str) -> Iterator[tuple[str, list[str]]]:
-    """A real server whose database is behind the proxy, and its log as it is written."""
+def _served(proxy: DatabaseProxy, database_url: str) -> Iterator[tuple[str, ServerProcess]]:
+    """A real server whose database is behind the proxy (its log: `process.output()`)."""
     env = {
         "COMMITMENTS_DATABASE_TIMEOUT_SECONDS": str(ANSWER),
         "COMMITMENTS_DATABASE_CONNECT_TIMEOUT_SECONDS": str(CONNECT),
         "COMMITMENTS_READINESS_TIMEOUT_SECONDS": str(READINESS),
     }
     with live_server(proxy.url(database_url), **env) as (url, process):
-        lines: list[str] = []
-        reader = threading.Thread(target=_read_log, args=(process, lines), daemon=True)
-        reader.start()
-        yield url, lines
-    reader.join(timeout=10)
-
-
-def _read_log(process: subprocess.Popen[str], lines: list[str]) -> None:
-    assert process.stdout is not None
-    for line in process.stdout:
-        lines.append(line)
+        yield url, process
 
 
 def _timed(call: Callable[[], httpx.Response]) -> tuple[httpx.Response, float]:
@@ -71,7 +59,7 @@ def _timed(call: Callable[[], httpx.Response]) -> tuple[httpx.Response, float]:
     return response, time.monotonic() - started
 
 
-def _during_outage(url: str, lines: list[str]) -> None:
+def _during_outage(url: str, server: ServerProcess) -> None:
     """Requests of every kind while the database fails: each a 503 of the one type within
     BOUND, the probes as promised, one log line."""
     api = httpx.Client(base_url=url, headers=bearer("admin"), timeout=30)
@@ -97,12 +85,12 @@ def _during_outage(url: str, lines: list[str]) -> None:
         assert answer.json()["type"] == UNAVAILABLE
         assert int(answer.headers["retry-after"]) >= 1
         assert took < BOUND, took
-    log = "".join(lines)
+    log = server.output()
     assert log.count("database unavailable") == 1, log
     assert "Traceback" not in log, log
 
 
-def _after_outage(url: str, lines: list[str]) -> None:
+def _after_outage(url: str, server: ServerProcess) -> None:
     """Answers again once the database is back, and the end of the outage is logged."""
     api = httpx.Client(base_url=url, headers=bearer("admin"), timeout=30)
     deadline = time.monotonic() + BOUND * 2
@@ -112,8 +100,9 @@ def _after_outage(url: str, lines: list[str]) -> None:
     assert httpx.get(f"{url}/readyz", timeout=30).status_code == 200
     assert api.get(ONE).status_code == 200
     time.sleep(0.2)
-    ended = [line for line in lines if "database available again" in line]
-    assert len(ended) == 1, "".join(lines)
+    log = server.output()
+    ended = [line for line in log.splitlines() if "database available again" in line]
+    assert len(ended) == 1, log
     assert "requests answered 503" in ended[0]
     notes = api.get(NOTES).json()["items"]
     assert [n["text"] for n in notes].count("Noted during an outage.") == 0
@@ -121,24 +110,24 @@ def _after_outage(url: str, lines: list[str]) -> None:
 
 def test_a_hung_database_is_answered_503_in_bounded_time(database_url: str) -> None:
     _postgres_only(database_url)
-    with database_proxy(database_url) as proxy, _served(proxy, database_url) as (url, lines):
+    with database_proxy(database_url) as proxy, _served(proxy, database_url) as (url, server):
         api = httpx.Client(base_url=url, headers=bearer("admin"), timeout=30)
         for _ in range(3):  # the event loop's connection and the pool's are open
             assert api.get(ONE).status_code == 200
         assert httpx.get(f"{url}/readyz").status_code == 200
         proxy.mode = Mode.hang
-        _during_outage(url, lines)
+        _during_outage(url, server)
         proxy.mode = Mode.forward
-        _after_outage(url, lines)
+        _after_outage(url, server)
 
 
 def test_a_database_refusing_connections_is_answered_503(database_url: str) -> None:
     _postgres_only(database_url)
-    with database_proxy(database_url) as proxy, _served(proxy, database_url) as (url, lines):
+    with database_proxy(database_url) as proxy, _served(proxy, database_url) as (url, server):
         api = httpx.Client(base_url=url, headers=bearer("admin"), timeout=30)
         assert api.get(ONE).status_code == 200
         proxy.refuse()  # its connections closed, new ones refused
-        _during_outage(url, lines)
+        _during_outage(url, server)
 
 
 def test_a_commit_whose_answer_is_lost_is_answered_outcome_unknown(
