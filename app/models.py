@@ -14,7 +14,7 @@ from app.commitments import (
 )
 from app.contacts.models import Contact
 from app.core.changes import RegisterState
-from app.core.idempotency import IdempotentAnswer
+from app.core.idempotent_answers import IdempotentAnswer
 from app.core.metadata import metadata
 from app.deadlines.models import CommitmentCycle
 from app.documents.models import DocumentParty, SourceDocument

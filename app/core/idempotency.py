@@ -19,29 +19,15 @@ import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends, Header, Request
 from fastapi.responses import Response
-from sqlalchemy import (
-    JSON,
-    Column,
-    ColumnElement,
-    LargeBinary,
-    Row,
-    SmallInteger,
-    bindparam,
-    delete,
-    func,
-    insert,
-    select,
-)
-from sqlmodel import Field, Session, col
+from sqlalchemy import func, select
+from sqlmodel import Session
 
-from app.core.changes import UNCHANGED
-from app.core.db import UTCDateTime
 from app.core.errors import ConflictError, ProblemError
-from app.core.metadata import SQLModel
+from app.core.idempotent_answers import KeptAnswer, forget_answer, keep_answer, kept_answer
 from app.core.time import utcnow
 
 HEADER = "Idempotency-Key"
@@ -67,30 +53,6 @@ class IdempotencyKeyInFlightError(ConflictError):
 
 class IdempotencyKeyReusedError(ProblemError):
     status, kind, title = 422, "idempotency-key-reused", "Idempotency-Key used for another request"
-
-
-class IdempotentAnswer(SQLModel, table=True):
-    """The first answer to a request that carried an Idempotency-Key."""
-
-    __tablename__ = "idempotent_answer"
-
-    # SHA-256 of the caller, the operation and the key: none of them is kept in clear.
-    scope: str = Field(primary_key=True, max_length=64)
-    # SHA-256 of what the request asked (body, query, media type, If-Match).
-    fingerprint: str = Field(max_length=64)
-    status: int = Field(sa_column=Column(SmallInteger, nullable=False))
-    headers: list[list[str]] = Field(sa_column=Column(JSON, nullable=False))
-    body: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
-    created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False, index=True))
-
-
-_STORED = select(
-    col(IdempotentAnswer.fingerprint),
-    col(IdempotentAnswer.status),
-    col(IdempotentAnswer.headers),
-    col(IdempotentAnswer.body),
-    col(IdempotentAnswer.created_at),
-).where(col(IdempotentAnswer.scope) == bindparam("scope"))
 
 
 def key_of(value: str) -> str:
@@ -158,13 +120,13 @@ class Retries:
         scope = _digest([str(owner).encode(), self.operation.encode(), self.key.encode()])
         _hold(session, scope)
         now = utcnow()
-        stored = session.execute(_STORED, {"scope": scope}).first()
-        if stored is not None and stored.created_at > now - self.retention:
-            return _replayed(stored, self.fingerprint)
-        if stored is not None:
-            _forget(session, col(IdempotentAnswer.scope) == scope)
+        kept = kept_answer(session=session, scope=scope)
+        if kept is not None and kept.created_at > now - self.retention:
+            return _replayed(kept, self.fingerprint)
+        if kept is not None:
+            forget_answer(session=session, scope=scope)
         response = answer()
-        _keep(session, scope=scope, fingerprint=self.fingerprint, response=response, now=now)
+        keep_answer(session=session, scope=scope, answer=_kept(response, self.fingerprint, now))
         return response
 
 
@@ -185,51 +147,32 @@ def _hold(session: Session, scope: str) -> None:
         )
 
 
-def _replayed(stored: Row[Any], fingerprint: str) -> Response:
-    if stored.fingerprint != fingerprint:
+def _replayed(kept: KeptAnswer, fingerprint: str) -> Response:
+    if kept.fingerprint != fingerprint:
         raise IdempotencyKeyReusedError(
             f"This {HEADER} was used for a different request; use a new key for a new request."
         )
-    response = Response(content=stored.body, status_code=stored.status)
+    response = Response(content=kept.body, status_code=kept.status)
     response.raw_headers = [
-        *((name.encode("latin-1"), value.encode("latin-1")) for name, value in stored.headers),
-        (b"content-length", str(len(stored.body)).encode("latin-1")),
+        *((name.encode("latin-1"), value.encode("latin-1")) for name, value in kept.headers),
+        (b"content-length", str(len(kept.body)).encode("latin-1")),
         (REPLAYED.lower().encode("latin-1"), b"true"),
     ]
     return response
 
 
-def _keep(
-    session: Session, *, scope: str, fingerprint: str, response: Response, now: datetime
-) -> None:
-    headers = [
-        [name.decode("latin-1"), value.decode("latin-1")]
-        for name, value in response.raw_headers
-        if name not in _NOT_KEPT
-    ]
-    session.execute(
-        insert(IdempotentAnswer).values(
-            scope=scope,
-            fingerprint=fingerprint,
-            status=response.status_code,
-            headers=headers,
-            body=bytes(response.body),
-            created_at=now,
-        ),
-        execution_options={UNCHANGED: True},
+def _kept(response: Response, fingerprint: str, now: datetime) -> KeptAnswer:
+    return KeptAnswer(
+        fingerprint=fingerprint,
+        status=response.status_code,
+        headers=[
+            (name.decode("latin-1"), value.decode("latin-1"))
+            for name, value in response.raw_headers
+            if name not in _NOT_KEPT
+        ],
+        body=bytes(response.body),
+        created_at=now,
     )
-
-
-def _forget(session: Session, where: ColumnElement[bool]) -> int:
-    deleted = session.execute(
-        delete(IdempotentAnswer).where(where), execution_options={UNCHANGED: True}
-    )
-    return int(deleted.rowcount or 0)  # type: ignore[attr-defined]
-
-
-def prune_idempotent_answers(*, session: Session, before: datetime) -> int:
-    """Delete the answers of keys given before `before`: they are past their retention."""
-    return _forget(session, col(IdempotentAnswer.created_at) < before)
 
 
 async def retries_of(

@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 from app.board import prune_sessions
-from app.core.idempotency import prune_idempotent_answers
+from app.core.idempotent_answers import prune_idempotent_answers
 from app.core.security import SYSTEM
 from app.jobs.service import Job, JobContext, prune_runs
 from app.meetings.service import extend_interval_cycles
