@@ -113,8 +113,9 @@ class Retries:
     retention: timedelta
 
     def once(self, *, session: Session, owner: int, answer: Callable[[], Response]) -> Response:
-        """`answer()` in the request's transaction, stored for `owner`'s retries under the
-        key; or, for a retry, the stored answer. Without a key, just `answer()`."""
+        """`answer()` (a response whose body is UTF-8 text: JSON) in the request's
+        transaction, stored for `owner`'s retries under the key; or, for a retry, the stored
+        answer. Without a key, just `answer()`."""
         if self.key is None:
             return answer()
         scope = _digest([str(owner).encode(), self.operation.encode(), self.key.encode()])
@@ -152,10 +153,11 @@ def _replayed(kept: KeptAnswer, fingerprint: str) -> Response:
         raise IdempotencyKeyReusedError(
             f"This {HEADER} was used for a different request; use a new key for a new request."
         )
-    response = Response(content=kept.body, status_code=kept.status)
+    body = kept.body.encode()
+    response = Response(content=body, status_code=kept.status)
     response.raw_headers = [
         *((name.encode("latin-1"), value.encode("latin-1")) for name, value in kept.headers),
-        (b"content-length", str(len(kept.body)).encode("latin-1")),
+        (b"content-length", str(len(body)).encode("latin-1")),
         (REPLAYED.lower().encode("latin-1"), b"true"),
     ]
     return response
@@ -170,7 +172,7 @@ def _kept(response: Response, fingerprint: str, now: datetime) -> KeptAnswer:
             for name, value in response.raw_headers
             if name not in _NOT_KEPT
         ],
-        body=bytes(response.body),
+        body=bytes(response.body).decode(),
         created_at=now,
     )
 

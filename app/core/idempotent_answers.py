@@ -5,7 +5,7 @@ without one."""
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import JSON, Column, LargeBinary, SmallInteger, bindparam, delete, insert, select
+from sqlalchemy import JSON, Column, SmallInteger, Text, bindparam, delete, insert, select
 from sqlmodel import Field, Session, col
 
 from app.core.changes import UNCHANGED
@@ -24,7 +24,8 @@ class IdempotentAnswer(SQLModel, table=True):
     fingerprint: str = Field(max_length=64)
     status: int = Field(sa_column=Column(SmallInteger, nullable=False))
     headers: list[list[str]] = Field(sa_column=Column(JSON, nullable=False))
-    body: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    # Text (the API answers JSON), so that an export (JSON itself) carries it as it is.
+    body: str = Field(sa_column=Column(Text, nullable=False))
     created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False, index=True))
 
 
@@ -33,7 +34,7 @@ class KeptAnswer:
     fingerprint: str
     status: int
     headers: list[tuple[str, str]]
-    body: bytes
+    body: str
     created_at: datetime
 
 
@@ -55,7 +56,7 @@ def kept_answer(*, session: Session, scope: str) -> KeptAnswer | None:
         fingerprint=fingerprint,
         status=status,
         headers=[(name, value) for name, value in headers],
-        body=bytes(body),
+        body=body,
         created_at=created_at,
     )
 

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,6 +17,7 @@ from sqlalchemy import event, text
 from app.core.config import Settings
 from app.core.db import Database
 from app.core.errors import problem_type
+from app.core.migrations import upgrade
 from app.main import create_app
 from tests.cli.test_cli import run
 from tests.conftest import SEEDS_DIR, TOKENS, bearer
@@ -369,3 +371,23 @@ def test_the_header_is_in_the_schema_with_its_bound(anonymous: TestClient) -> No
     header = next(p for p in operation["parameters"] if p["name"] == "Idempotency-Key")
     assert header["in"] == "header"
     assert header["schema"]["maxLength"] == 512
+
+
+def test_kept_answers_go_through_a_backup_and_replay_after_a_restore(
+    as_user: Users, database_url: str, databases: Any, tmp_path: Path
+) -> None:
+    path = f"/api/v1/commitments/{REF}/updates"
+    key = {"Idempotency-Key": "before-the-backup"}
+    first = as_user("us-editor").post(path, json={"text": "Kept"}, headers=key)
+    backup = tmp_path / "backup.json"
+    exported = run("export", str(backup), database_url=database_url)
+    assert exported.returncode == 0, exported.stderr
+    restored = databases.blank()
+    upgrade(restored)
+    imported = run("import", str(backup), database_url=restored)
+    assert imported.returncode == 0, imported.stderr
+    app = create_app(Settings(database_url=restored, seeds_dir=SEEDS_DIR))
+    with TestClient(app, headers=bearer("us-editor")) as editor:
+        again = editor.post(path, json={"text": "Kept"}, headers=key)
+        assert again.headers["idempotent-replayed"] == "true"
+        assert again.content == first.content
