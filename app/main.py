@@ -158,8 +158,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             CORSMiddleware,
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST", "PATCH", "PUT", "DELETE"],
-            allow_headers=["Authorization", "Content-Type", "If-Match", "If-None-Match"],
-            expose_headers=["ETag", "Link", "Location"],
+            allow_headers=[
+                "Authorization",
+                "Content-Type",
+                "Idempotency-Key",
+                "If-Match",
+                "If-None-Match",
+            ],
+            expose_headers=["ETag", "Idempotent-Replayed", "Link", "Location"],
         )
     app.add_middleware(SecurityHeaders)
     app.state.metrics = _metrics(settings, app.state.database)

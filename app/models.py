@@ -14,6 +14,7 @@ from app.commitments import (
 )
 from app.contacts.models import Contact
 from app.core.changes import RegisterState
+from app.core.idempotent_answers import IdempotentAnswer
 from app.core.metadata import metadata
 from app.deadlines.models import CommitmentCycle
 from app.documents.models import DocumentParty, SourceDocument
@@ -45,6 +46,7 @@ __all__ = [
     "Contact",
     "DocumentParty",
     "Framework",
+    "IdempotentAnswer",
     "JobRun",
     "Meeting",
     "MeetingSeries",

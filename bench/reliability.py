@@ -33,6 +33,8 @@ TESTS = [
     "tests/client/test_queries.py",
     "tests/client/test_unreachable.py",
     "tests/reminders/test_workers.py",
+    "tests/core/test_idempotency.py",
+    "tests/client/test_idempotent_retries.py",
 ]
 FIGURE = re.compile(r"(\d+ passed.*?in [\d.]+s|fuzz: .*|soak: .*)")
 

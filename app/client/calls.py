@@ -1,6 +1,7 @@
 """What each client method asks of the API and how it reads the answer: shared by the sync and
 async clients, which differ only in how they send."""
 
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -36,6 +37,7 @@ from app.users.models import UserPublic
 Result = TypeVar("Result")
 Model = TypeVar("Model", bound=BaseModel)
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+IDEMPOTENCY_KEY = "Idempotency-Key"
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,12 @@ class Call(Generic[Result]):
     @property
     def idempotent(self) -> bool:
         return self.method in IDEMPOTENT
+
+    @property
+    def retriable(self) -> bool:
+        """Safe to send again after it may have been acted on: idempotent by its method, or
+        made so by its Idempotency-Key (the server does it once, however often it is sent)."""
+        return self.idempotent or IDEMPOTENCY_KEY in self.headers
 
 
 def check(response: httpx.Response) -> httpx.Response:
@@ -79,6 +87,12 @@ def _if_match(version: int) -> dict[str, str]:
     return {"If-Match": f'"{version}"'}
 
 
+def _once() -> dict[str, str]:
+    """A new Idempotency-Key (a quoted string, as the header's draft has it) for a call that
+    creates: its retries send the same one."""
+    return {IDEMPOTENCY_KEY: f'"{uuid.uuid4()}"'}
+
+
 def commitment_query(
     filters: CommitmentFilters | Mapping[str, Any] | None, criteria: Mapping[str, Any]
 ) -> dict[str, Any]:
@@ -100,7 +114,11 @@ def get_commitment(ref: str, as_of: date | None) -> Call[CommitmentPublic]:
 
 def create_commitment(data: CommitmentCreate | Mapping[str, Any]) -> Call[CommitmentPublic]:
     return Call(
-        "POST", "/api/v1/commitments", model(CommitmentPublic), json=_body(data, CommitmentCreate)
+        "POST",
+        "/api/v1/commitments",
+        model(CommitmentPublic),
+        json=_body(data, CommitmentCreate),
+        headers=_once(),
     )
 
 
@@ -142,7 +160,7 @@ def add_note(
         f"/api/v1/commitments/{ref}/updates",
         model(NotePublic),
         json=_body(note, NoteCreate),
-        headers=headers,
+        headers=headers | _once(),
     )
 
 
@@ -195,7 +213,13 @@ def report_text(path: str, output: str, params: Mapping[str, Any]) -> Call[str]:
 
 def take_in(upload: DocumentUpload | Mapping[str, Any]) -> Call[TakenIn]:
     """A statement to take in; the same text again answers its document (`created` false)."""
-    return Call("POST", "/api/v1/documents", model(TakenIn), json=_body(upload, DocumentUpload))
+    return Call(
+        "POST",
+        "/api/v1/documents",
+        model(TakenIn),
+        json=_body(upload, DocumentUpload),
+        headers=_once(),
+    )
 
 
 def candidates(
@@ -214,6 +238,7 @@ def accept(
         f"/api/v1/documents/{slug}/candidates/{number}/accept",
         model(Decision),
         json=_body(edits or {}, CandidateEdits),
+        headers=_once(),
     )
 
 
@@ -223,6 +248,7 @@ def accept_many(slug: str, numbers: list[int]) -> Call[BulkDecision]:
         f"/api/v1/documents/{slug}/candidates/accept",
         model(BulkDecision),
         json={"numbers": numbers},
+        headers=_once(),
     )
 
 
@@ -232,6 +258,7 @@ def reject(slug: str, number: int, reason: str) -> Call[CandidatePublic]:
         f"/api/v1/documents/{slug}/candidates/{number}/reject",
         model(CandidatePublic),
         json={"reason": reason},
+        headers=_once(),
     )
 
 
@@ -241,6 +268,7 @@ def merge(slug: str, number: int, ref: str) -> Call[Decision]:
         f"/api/v1/documents/{slug}/candidates/{number}/merge",
         model(Decision),
         json={"ref": ref},
+        headers=_once(),
     )
 
 

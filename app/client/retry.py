@@ -4,8 +4,11 @@
 - 429 and 503: the server refused the request without acting on it (too many failed
   sign-ins, a busy database, not ready), so any request may be sent again, after the
   `Retry-After` it asks for (up to `max_retry_after`; a longer wait is not waited for).
-- 502 and 504, and a connection lost mid-request: the request may have been acted on, so only
-  an idempotent one (GET, PUT, DELETE) is sent again.
+- 502 and 504, a connection lost mid-request, a 503 whose problem type says the outcome is
+  unknown (the database went away while committing), and a 409 saying the same
+  Idempotency-Key is still being done: the request may have been acted on, so only a call
+  that is safe to repeat (an idempotent method, or one carrying an Idempotency-Key, which the
+  server does once) is sent again.
 - Never after any other answer."""
 
 import random
@@ -17,10 +20,29 @@ from typing import Any
 import httpx
 
 from app.client.calls import Call
+from app.core.errors import problem_type
 
 REFUSED_UNPROCESSED = frozenset({429, 503})
 MAYBE_PROCESSED = frozenset({502, 504})
+# Problems that say the request may have been, or is being, acted on.
+MAYBE_PROCESSED_PROBLEMS = frozenset(
+    {(503, problem_type("outcome-unknown")), (409, problem_type("idempotency-key-in-flight"))}
+)
+PROBLEM_STATUSES = frozenset(status for status, _ in MAYBE_PROCESSED_PROBLEMS)
 NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+def _maybe_processed(response: httpx.Response) -> bool:
+    status = response.status_code
+    if status in MAYBE_PROCESSED:
+        return True
+    if status not in PROBLEM_STATUSES:
+        return False
+    try:
+        kind = response.json().get("type")
+    except (ValueError, AttributeError):  # not JSON, or not an object
+        return False
+    return (status, kind) in MAYBE_PROCESSED_PROBLEMS
 
 
 def retry_after_seconds(response: httpx.Response) -> float | None:
@@ -56,19 +78,19 @@ class RetryPolicy:
     ) -> float | None:
         if attempt >= self.retries:
             return None
-        if isinstance(error, NOT_SENT) or call.idempotent:
+        if isinstance(error, NOT_SENT) or call.retriable:
             return self.delay(attempt)
         return None
 
     def after_response(
         self, call: Call[Any], response: httpx.Response, attempt: int
     ) -> float | None:
-        status = response.status_code
         if attempt >= self.retries:
             return None
-        if status in MAYBE_PROCESSED:
-            return self.delay(attempt) if call.idempotent else None
-        if status not in REFUSED_UNPROCESSED:
+        if _maybe_processed(response):
+            if not call.retriable:
+                return None
+        elif response.status_code not in REFUSED_UNPROCESSED:
             return None
         asked = retry_after_seconds(response)
         if asked is None:

@@ -28,6 +28,7 @@ from app.core.conditional import (
 )
 from app.core.etags import IfMatch, etag_of
 from app.core.formats import Format, negotiate, table_response, varies_by_accept
+from app.core.idempotency import IdempotencyKey
 from app.core.openapi import CONDITIONAL_IF_MATCH, problem_responses
 from app.core.pagination import Cursor
 from app.core.responses import json_response
@@ -106,17 +107,24 @@ def list_commitments(
     return rendered.response(if_none_match=if_none_match)
 
 
-@router.post("", response_model=CommitmentPublic, status_code=201, responses=problem_responses(403))
+@router.post(
+    "", response_model=CommitmentPublic, status_code=201, responses=problem_responses(403, 409)
+)
 def create_commitment(
-    request: CommitmentCreate, principal: EditorUser, session: SessionDep
+    request: CommitmentCreate, principal: EditorUser, session: SessionDep, retries: IdempotencyKey
 ) -> Response:
-    """Add a commitment; the server assigns its reference."""
-    public = service.create_commitment(
-        session=session, request=request, principal=principal, actor=principal.actor()
-    )
-    response = versioned_response(public, status_code=201)
-    response.headers["Location"] = f"/api/v1/commitments/{public.ref}"
-    return response
+    """Add a commitment; the server assigns its reference. Sent again with the same
+    Idempotency-Key, it is added once."""
+
+    def create() -> Response:
+        public = service.create_commitment(
+            session=session, request=request, principal=principal, actor=principal.actor()
+        )
+        response = versioned_response(public, status_code=201)
+        response.headers["Location"] = f"/api/v1/commitments/{public.ref}"
+        return response
+
+    return retries.once(session=session, owner=principal.user_id, answer=create)
 
 
 @router.get(
@@ -208,13 +216,23 @@ def add_progress_note(
     request: NoteCreate,
     principal: EditorUser,
     session: SessionDep,
+    retries: IdempotencyKey,
     if_match: IfMatchHeader = None,
 ) -> Response:
-    """Append a progress note. A note that changes the status needs If-Match."""
-    note, public = service.add_progress_note(
-        session=session, ref=ref, request=request, principal=principal, if_match=IfMatch(if_match)
-    )
-    return json_response(note, status_code=201, headers={"ETag": etag_of(public.version)})
+    """Append a progress note. A note that changes the status needs If-Match. Sent again with
+    the same Idempotency-Key, it is appended once."""
+
+    def add() -> Response:
+        note, public = service.add_progress_note(
+            session=session,
+            ref=ref,
+            request=request,
+            principal=principal,
+            if_match=IfMatch(if_match),
+        )
+        return json_response(note, status_code=201, headers={"ETag": etag_of(public.version)})
+
+    return retries.once(session=session, owner=principal.user_id, answer=add)
 
 
 @router.get("/{ref}/history", response_model=HistoryPage, responses=problem_responses(404))

@@ -101,6 +101,9 @@ class Settings(BaseSettings):
     # ended and their events, reminders mailed); the prune job deletes what is older. Records
     # of reminders are kept at least as long as they can still stop a second mail.
     retention_days: int = Field(default=90, ge=7, le=3650)
+    # How long the answer to a request sent with an Idempotency-Key is kept: the same key
+    # within it replays the answer; the prune job deletes older ones.
+    idempotency_retention_hours: int = Field(default=24, ge=1, le=24 * 30)
     # Signs webhook bodies: each endpoint's secret is derived from it (none is stored).
     # Changing it changes every endpoint's secret. Webhooks cannot be registered without it.
     webhook_key: SecretStr | None = None

@@ -12,6 +12,7 @@ from pydantic import Field as PydanticField
 
 from app.commitments import CommitmentKind
 from app.core.errors import ServiceBusyError, UnprocessableError, UnsupportedMediaTypeError
+from app.core.idempotency import IdempotencyKey
 from app.core.openapi import body_in_media_types, problem_responses
 from app.core.responses import json_response
 from app.core.sessions import SessionDep
@@ -183,18 +184,26 @@ ReadingSlot = Annotated[None, Depends(reading_slot)]
     openapi_extra=body_in_media_types(DocumentUpload, TEXT_TYPES),
 )
 def take_in(
-    upload: Upload, _slot: ReadingSlot, principal: EditorUser, session: SessionDep
+    upload: Upload,
+    _slot: ReadingSlot,
+    principal: EditorUser,
+    session: SessionDep,
+    retries: IdempotencyKey,
 ) -> Response:
     """Take a statement in (JSON, or its text as the body with the metadata as query
     parameters) and answer its candidate commitments."""
-    taken = service.take_in(
-        session=session, upload=upload, principal=principal, actor_name=principal.name
-    )
-    return json_response(
-        taken,
-        status_code=201 if taken.created else 200,
-        headers={"Location": f"/api/v1/documents/{taken.document.slug}"},
-    )
+
+    def take() -> Response:
+        taken = service.take_in(
+            session=session, upload=upload, principal=principal, actor_name=principal.name
+        )
+        return json_response(
+            taken,
+            status_code=201 if taken.created else 200,
+            headers={"Location": f"/api/v1/documents/{taken.document.slug}"},
+        )
+
+    return retries.once(session=session, owner=principal.user_id, answer=take)
 
 
 @router.get("/{slug}/candidates", response_model=CandidateList, responses=problem_responses(404))
@@ -232,13 +241,21 @@ def re_extract(
     responses=problem_responses(403, 404, 409),
 )
 def accept_many(
-    slug: Slug, request: BulkAccept, principal: EditorUser, session: SessionDep
+    slug: Slug,
+    request: BulkAccept,
+    principal: EditorUser,
+    session: SessionDep,
+    retries: IdempotencyKey,
 ) -> Response:
     """Accept these candidates as proposed: all of them, or none."""
-    decided = service.accept_many(
-        session=session, slug=slug, numbers=request.numbers, principal=principal
-    )
-    return json_response(decided)
+
+    def decide() -> Response:
+        decided = service.accept_many(
+            session=session, slug=slug, numbers=request.numbers, principal=principal
+        )
+        return json_response(decided)
+
+    return retries.once(session=session, owner=principal.user_id, answer=decide)
 
 
 @router.post(
@@ -252,21 +269,26 @@ def accept(
     number: Number,
     principal: EditorUser,
     session: SessionDep,
+    retries: IdempotencyKey,
     edits: CandidateEdits | None = None,
 ) -> Response:
     """The candidate becomes a commitment, with the reviewer's edits over the proposal."""
-    decision = service.accept(
-        session=session,
-        slug=slug,
-        number=number,
-        edits=edits or CandidateEdits(),
-        principal=principal,
-    )
-    return json_response(
-        decision,
-        status_code=201,
-        headers={"Location": f"/api/v1/commitments/{decision.commitment.ref}"},
-    )
+
+    def decide() -> Response:
+        decision = service.accept(
+            session=session,
+            slug=slug,
+            number=number,
+            edits=edits or CandidateEdits(),
+            principal=principal,
+        )
+        return json_response(
+            decision,
+            status_code=201,
+            headers={"Location": f"/api/v1/commitments/{decision.commitment.ref}"},
+        )
+
+    return retries.once(session=session, owner=principal.user_id, answer=decide)
 
 
 @router.post(
@@ -280,11 +302,15 @@ def reject(
     request: CandidateReject,
     principal: EditorUser,
     session: SessionDep,
+    retries: IdempotencyKey,
 ) -> Response:
-    rejected = service.reject(
-        session=session, slug=slug, number=number, reason=request.reason, principal=principal
-    )
-    return json_response(rejected)
+    def decide() -> Response:
+        rejected = service.reject(
+            session=session, slug=slug, number=number, reason=request.reason, principal=principal
+        )
+        return json_response(rejected)
+
+    return retries.once(session=session, owner=principal.user_id, answer=decide)
 
 
 @router.post(
@@ -298,9 +324,14 @@ def merge(
     request: CandidateMerge,
     principal: EditorUser,
     session: SessionDep,
+    retries: IdempotencyKey,
 ) -> Response:
     """Record the candidate on a commitment it restates, as a progress note with its quote."""
-    merged = service.merge(
-        session=session, slug=slug, number=number, ref=request.ref, principal=principal
-    )
-    return json_response(merged)
+
+    def decide() -> Response:
+        merged = service.merge(
+            session=session, slug=slug, number=number, ref=request.ref, principal=principal
+        )
+        return json_response(merged)
+
+    return retries.once(session=session, owner=principal.user_id, answer=decide)

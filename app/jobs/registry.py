@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from app.board import prune_sessions
+from app.core.idempotent_answers import prune_idempotent_answers
 from app.core.security import SYSTEM
 from app.jobs.service import Job, JobContext, prune_runs
 from app.meetings.service import extend_interval_cycles
@@ -23,12 +24,17 @@ def _prune(context: JobContext) -> str:
     before = context.now - timedelta(days=settings.retention_days)
     if context.dry_run:
         return (
-            "would delete board sessions that ended or expired, and records older than "
+            "would delete board sessions that ended or expired, answers to Idempotency-Keys "
+            f"older than {settings.idempotency_retention_hours} hours, and records older than "
             f"{settings.retention_days} days"
         )
     # Each of these deletes marks itself as changing nothing a reader is shown.
     with context.database.transaction() as session:
         sessions = prune_sessions(session=session, now=context.now)
+        answers = prune_idempotent_answers(
+            session=session,
+            before=context.now - timedelta(hours=settings.idempotency_retention_hours),
+        )
         runs = prune_runs(session=session, before=before)
         deliveries, events = prune_webhooks(session=session, before=before)
         mailed = prune_reminders_sent(
@@ -38,7 +44,8 @@ def _prune(context: JobContext) -> str:
             reminder_days=settings.reminder_days,
         )
     return (
-        f"deleted {sessions} ended or expired board session(s), {runs} job run(s), "
+        f"deleted {sessions} ended or expired board session(s), {answers} idempotent "
+        f"answer(s), {runs} job run(s), "
         f"{deliveries} webhook delivery(ies) and {events} event(s), {mailed} reminder record(s)"
     )
 
@@ -54,8 +61,8 @@ JOBS = {
         ),
         Job(
             "prune",
-            "delete board sessions that ended or expired, and the worker's records past their "
-            "retention",
+            "delete board sessions that ended or expired, answers to Idempotency-Keys, and the "
+            "worker's records past their retention",
             _prune,
         ),
         Job("webhooks", "send every change to the webhooks that may see it", send_webhooks),
