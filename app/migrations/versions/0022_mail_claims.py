@@ -4,7 +4,7 @@ A reminder or party digest is claimed before it is sent: its record holds whethe
 sent or was sent, which run holds it and until when. Records already there were sent; going
 down, claims still held are dropped (their mails were not sent and are due again).
 
-Revision ID: 0022_remind
+Revision ID: 0022
 Revises: 0021
 Create Date: 2026-12-07 17:10:00.000000
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 import sqlmodel.sql.sqltypes
 from alembic import op
 
-revision: str = "0022_remind"
+revision: str = "0022"
 down_revision: str | None = "0021"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

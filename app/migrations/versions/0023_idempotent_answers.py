@@ -4,8 +4,8 @@ The first answer to each request sent with an Idempotency-Key, kept for its retr
 digest of the caller, the operation and the key. Going down drops them: retries of requests
 already answered are then done again.
 
-Revision ID: 0022_idem
-Revises: 0021
+Revision ID: 0023
+Revises: 0022
 Create Date: 2026-12-07 17:00:00.000000
 """
 
@@ -15,8 +15,8 @@ import sqlalchemy as sa
 import sqlmodel.sql.sqltypes
 from alembic import op
 
-revision: str = "0022_idem"
-down_revision: str | None = "0021"
+revision: str = "0023"
+down_revision: str | None = "0022"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
