@@ -130,7 +130,14 @@ class ServerError(ApiError):
 
 
 class ServiceUnavailableError(ServerError):
-    """503: busy or not ready; nothing was done, and the request can be sent again."""
+    """503: busy, not ready or the database unavailable; nothing was done, and the request can
+    be sent again."""
+
+
+class OutcomeUnknownError(ServiceUnavailableError):
+    """503: the database connection was lost while the change was being committed, so it may or
+    may not be saved. Read it back, or send it again with the same Idempotency-Key (the
+    client's creating calls do so themselves)."""
 
 
 # Keyed by the server's own error classes, so a problem type cannot drift between the two.
@@ -153,7 +160,7 @@ _BY_TYPE: dict[str, type[ApiError]] = {
         (problems.ServiceBusyError, ServiceUnavailableError),
         (problems.NotReadyError, ServiceUnavailableError),
         (problems.DatabaseUnavailableError, ServiceUnavailableError),
-        (problems.OutcomeUnknownError, ServiceUnavailableError),
+        (problems.OutcomeUnknownError, OutcomeUnknownError),
         (problems.InternalError, ServerError),
     )
 }

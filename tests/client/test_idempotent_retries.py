@@ -10,7 +10,13 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from app.client import AsyncCommitmentsClient, CommitmentsClient, RetryPolicy, ServerError
+from app.client import (
+    AsyncCommitmentsClient,
+    CommitmentsClient,
+    OutcomeUnknownError,
+    RetryPolicy,
+    ServiceUnreachableError,
+)
 from app.commitments.models import CommitmentPublic
 from app.core.errors import PROBLEM_MEDIA_TYPE, problem_type
 from app.ingest.models import TakenIn
@@ -178,14 +184,15 @@ def test_a_write_without_a_key_is_not_sent_again_when_its_outcome_is_unknown(
 ) -> None:
     read = CommitmentPublic.model_validate(client.get(f"/api/v1/commitments/{REF}").json())
     editor, transport, _ = losing(1, outcome_unknown)
-    with pytest.raises(ServerError) as unknown:
+    with pytest.raises(OutcomeUnknownError) as unknown:
         editor.update_commitment(read, {"description": "Committed, but who knows"})
     assert unknown.value.status == 503
     assert len(transport.sent) == 1
     assert transport.keys() == [None]
     editor, transport, _ = losing(1, connection_lost)
-    with pytest.raises(httpx.RemoteProtocolError):
+    with pytest.raises(ServiceUnreachableError) as lost:
         editor.update_commitment(read, {"description": "Again"})
+    assert isinstance(lost.value.__cause__, httpx.RemoteProtocolError)
     assert len(transport.sent) == 1
 
 
