@@ -27,6 +27,8 @@ TESTS = [
     "tests/core/test_security.py",
     "tests/core/test_logging.py",
     "tests/commitments/test_edits.py::test_two_editors_racing_exactly_one_wins",
+    "tests/webhooks/test_delivery_claims.py",
+    "tests/jobs/test_abandoned_runs.py",
 ]
 FIGURE = re.compile(r"(\d+ passed.*?in [\d.]+s|fuzz: .*|soak: .*)")
 

@@ -14,14 +14,18 @@ import pytest
 
 class CountingReceiver:
     """Answers every POST 200 after `delay` seconds; counts POSTs per Webhook-Id, keeps each
-    commitment's versions in the order they arrived, and the most POSTs it held at once."""
+    commitment's versions in the order they arrived, and the most POSTs it held at once. With
+    `gather` set, it holds each POST until that many are held at once, 7 s at most (the
+    senders wait 10 s for an answer): senders that start apart are made to overlap, each
+    holding its claim on a delivery longer than a short lease."""
 
     def __init__(self) -> None:
         self.delay = 0.0
+        self.gather = 0
         self.ids: list[str] = []
         self.versions: dict[str, list[int]] = {}
         self.in_flight = self.most_in_flight = 0
-        lock = threading.Lock()
+        lock = threading.Condition()
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -33,6 +37,8 @@ class CountingReceiver:
                     outer.versions.setdefault(commitment["ref"], []).append(commitment["version"])
                     outer.in_flight += 1
                     outer.most_in_flight = max(outer.most_in_flight, outer.in_flight)
+                    lock.notify_all()
+                    lock.wait_for(lambda: outer.most_in_flight >= outer.gather, timeout=7)
                 time.sleep(outer.delay)
                 with lock:
                     outer.in_flight -= 1
