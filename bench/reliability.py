@@ -2,7 +2,7 @@
 
     python -m bench.reliability [--pg-url URL] [--soak-seconds 20] [--fuzz-examples 50]
 
-Steps: the hostile-input, crash-safety, backup, migration, security and race tests on
+Steps: the hostile-input, crash-safety, backup, migration, security, race and worker tests on
 PostgreSQL; fuzzing on SQLite and PostgreSQL; the soak at 16 and 64 clients on both, and 64 clients
 against a single worker.
 """
@@ -53,7 +53,7 @@ def main() -> int:
     pytest = [PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
     steps = [
         (
-            "hostile input, crash, backup, migrations, security, races (PostgreSQL)",
+            "hostile input, crash, backup, migrations, security, races, workers (PostgreSQL)",
             [*pytest, *TESTS],
             {"COMMITMENTS_TEST_DATABASE_URL": args.pg_url},
         ),
