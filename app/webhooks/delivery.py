@@ -218,21 +218,23 @@ def deliver(
             line = (delivery.endpoint_id, delivery.commitment_id)
             if line in waiting or delivery.endpoint_id in suspended:
                 continue
-            claim = _claim(sender, delivery.id or 0, now)
-            if claim is Claim.withheld:
+            if delivery.next_attempt_at > now:  # not due: no claim asked for
+                waiting.add(line)
                 continue
-            settled = None
-            if claim is Claim.claimed:
-                outcome = _post(client, delivery, endpoint, key)
-                settled = _attempt(sender, delivery.id or 0, outcome, now)
+            claim = _claim(sender, delivery.id or 0, now)
+            if claim is not Claim.claimed:
+                if claim is Claim.busy:
+                    waiting.add(line)
+                continue
+            outcome = _post(client, delivery, endpoint, key)
+            settled = _attempt(sender, delivery.id or 0, outcome, now)
             if settled is None or not settled[0]:
                 waiting.add(line)  # what follows in its line waits behind it
-            if settled is None:
-                continue
-            sent, stopped = settled
-            if stopped:
-                suspended.add(delivery.endpoint_id)
-            delivered, failed = delivered + sent, failed + (not sent)
+            if settled is not None:
+                sent, stopped = settled
+                if stopped:
+                    suspended.add(delivery.endpoint_id)
+                delivered, failed = delivered + sent, failed + (not sent)
     return delivered, failed
 
 
