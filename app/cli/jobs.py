@@ -35,13 +35,34 @@ def _run(
 
 
 @jobs_app.command("list")
-def list_jobs() -> None:
-    """Every job, with when the worker runs it."""
+def list_jobs(
+    runs: Annotated[
+        int, typer.Option(min=0, max=1000, help="How many of the latest runs to show")
+    ] = 20,
+) -> None:
+    """Every job, with when the worker runs it; then the latest runs, newest first: running,
+    done, failed, or abandoned (its worker died mid-run; a later run took up what it left)."""
     from app.core.config import get_settings
+    from app.core.db import Database
+    from app.core.time import utcnow
+    from app.jobs import recent_runs
 
-    schedule = get_settings().jobs_schedule
+    settings = get_settings()
+    schedule = settings.jobs_schedule
     for name, job in _jobs().items():
         typer.echo(f"{name:10} {schedule.get(name, '(not scheduled)'):16} {job.summary}")
+    if not runs:
+        return
+    database = Database(settings)
+    try:
+        latest = recent_runs(database=database, limit=runs, clock=utcnow())
+    finally:
+        database.dispose()
+    typer.echo("\nlatest runs:" if latest else "\nno run yet")
+    for run in latest:
+        detail = (run.detail or "").splitlines()[0][:120] if run.detail else ""
+        stamp = run.slot.isoformat(timespec="minutes")
+        typer.echo(f"{stamp} {run.job:10} {run.state.value:9} {run.worker or '-'}  {detail}")
 
 
 @jobs_app.command("run")
@@ -81,6 +102,23 @@ def _scheduled(job: "Job", database: "Database", settings: "Settings") -> None:
         _run(job, database, settings, utcnow(), dry_run=False)
     except Exception as error:
         typer.echo(f"{job.name} failed: {type(error).__name__}: {error}", err=True)
+
+
+def _take_up(jobs: "dict[str, Job]", database: "Database", settings: "Settings") -> None:
+    """Run again, now, each scheduled job whose last run's worker died (its lease lapsed):
+    what it left waits a minute, not until the job's next due time."""
+    from app.core.time import utcnow
+    from app.jobs import take_up_abandoned
+
+    try:
+        taken = take_up_abandoned(database=database, jobs=settings.jobs_schedule, clock=utcnow())
+    except Exception as error:
+        typer.echo(f"worker: abandoned runs not checked: {type(error).__name__}", err=True)
+        return
+    for run in taken:
+        stamp = run.slot.isoformat(timespec="minutes")
+        typer.echo(f"worker: {run.job} [{stamp}] was abandoned by {run.worker}; taking it up")
+        _scheduled(jobs[run.job], database, settings)
 
 
 def _trigger(crontab: str, settings: "Settings") -> "object":
@@ -135,6 +173,17 @@ def worker() -> None:
             misfire_grace_time=3600,
         )
         typer.echo(f"worker: {name} at '{crontab}' ({settings.timezone})")
+    # Looks for abandoned runs as often as a lease can lapse, and at least every minute.
+    scheduler.add_job(
+        _take_up,
+        "interval",
+        seconds=min(settings.jobs_lease_seconds, 60),
+        args=[jobs, database, settings],
+        id="take-up",
+        next_run_time=utcnow(),
+        max_instances=1,
+        coalesce=True,
+    )
     signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))
     typer.echo(f"worker: started {utcnow().isoformat(timespec='seconds')}")
     try:

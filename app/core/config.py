@@ -71,6 +71,11 @@ class Settings(BaseSettings):
             "webhooks": "* * * * *",
         }
     )
+    # How long a job's run, and each unit of work it claims (a webhook delivery), is held
+    # without a sign of life: the worker renews its leases every third of it, and work whose
+    # worker died is taken up once its lease lapses. Keep workers' clocks within a fraction of
+    # it of each other (NTP).
+    jobs_lease_seconds: int = Field(default=60, ge=3, le=3600)
     # Reminders to leads by e-mail: off while the SMTP host is unset.
     smtp_host: str | None = None
     smtp_port: int = Field(default=25, ge=1, le=65_535)

@@ -11,6 +11,7 @@ from sqlalchemy import JSON, Column, Text, UniqueConstraint
 from sqlmodel import Field
 
 from app.core.db import UTCDateTime
+from app.core.lease import HOLDER_MAX_LENGTH
 from app.core.metadata import SQLModel
 from app.core.time import utcnow
 from app.core.validation import Code, PartyCode, StoredLength, WebUrl
@@ -85,7 +86,7 @@ class WebhookEvent(SQLModel, table=True):
 class WebhookDelivery(SQLModel, table=True):
     """An event on its way to one endpoint: retried with backoff until delivered, given up,
     or withheld (the endpoint's party no longer sees it); its public id is the idempotency key
-    the receiver sees."""
+    the receiver sees (a delivery whose sender died mid-post may arrive twice)."""
 
     __tablename__ = "webhook_delivery"
     __table_args__ = (UniqueConstraint("event_id", "endpoint_id"),)
@@ -106,6 +107,11 @@ class WebhookDelivery(SQLModel, table=True):
     last_status: int | None = None
     last_error: str | None = Field(default=None, max_length=500)
     delivered_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+    # Who is sending it now, until when: a run claims a delivery before posting it and
+    # renews the claim while it lives; a claim whose run died lapses and the delivery is
+    # sent again by a later run.
+    claimed_by: str | None = Field(default=None, max_length=HOLDER_MAX_LENGTH)
+    claim_until: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
 
 
 class WebhookCreate(SQLModel):

@@ -1,8 +1,5 @@
 """Scheduled jobs: run once per due time, by the worker or from the command line."""
 
-import os
-import signal
-import subprocess
 import time
 from collections.abc import Callable
 
@@ -11,8 +8,9 @@ from sqlalchemy import text
 
 from app.core.db import Database
 from tests.board.conftest import csrf_of, sign_in
-from tests.cli.test_cli import COMMAND, run
+from tests.cli.test_cli import run
 from tests.conftest import TOKENS
+from tests.jobs.workers import Process
 
 Users = Callable[[str], TestClient]
 
@@ -78,28 +76,14 @@ def test_pruning_forgets_job_runs_past_the_retention(database_url: str, database
 
 
 def test_two_workers_run_each_due_time_once_and_stop_on_sigterm(
-    database_url: str, database: Database
+    spawn: Callable[..., Process], database: Database
 ) -> None:
-    environment = os.environ | {
-        "COMMITMENTS_DATABASE_URL": database_url,
-        "COMMITMENTS_JOBS_SCHEDULE": '{"prune": "* * * * * *"}',
-    }
-    workers = [
-        subprocess.Popen(
-            [COMMAND, "worker"],
-            env=environment,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        for _ in range(2)
-    ]
-    time.sleep(6)
-    outputs = []
+    every_second = '{"prune": "* * * * * *"}'
+    workers = [spawn("worker", COMMITMENTS_JOBS_SCHEDULE=every_second) for _ in range(2)]
     for worker in workers:
-        worker.send_signal(signal.SIGTERM)
-        outputs.append(worker.communicate(timeout=20)[0])
-        assert worker.returncode == 0, outputs[-1]
+        worker.wait_for("worker: started")
+    time.sleep(5)
+    outputs = [worker.stop() for worker in workers]
     assert all("worker: prune at '* * * * * *'" in output for output in outputs)
     assert all("worker: stopped" in output for output in outputs)
     runs = job_runs(database, "prune")
@@ -107,3 +91,16 @@ def test_two_workers_run_each_due_time_once_and_stop_on_sigterm(
     assert 1 <= len(runs) <= 2
     assert len({slot for slot, _ in runs}) == len(runs)
     assert sum(output.count("already ran") for output in outputs) >= 4
+
+
+def test_the_list_shows_each_jobs_schedule_and_the_latest_runs(database_url: str) -> None:
+    for at in ("2027-01-01T00:10:00Z", "2027-01-02T00:10:00Z"):
+        assert run("jobs", "run", "cycles", "--at", at, database_url=database_url).returncode == 0
+    listed = run("jobs", "list", "--runs", "1", database_url=database_url)
+    assert listed.returncode == 0, listed.stderr
+    assert "webhooks   * * * * *" in listed.stdout
+    runs = listed.stdout.split("latest runs:")[1].split()
+    assert runs[:3] == ["2027-01-02T00:10+00:00", "cycles", "done"]
+    assert "2027-01-01" not in listed.stdout
+    refused = run("jobs", "list", "--runs", "1001", database_url=database_url)
+    assert refused.returncode == 2

@@ -1,7 +1,8 @@
 import json
 import re
+from datetime import UTC, datetime
 
-from sqlalchemy import JSON, column, create_engine, inspect, select, table, text
+from sqlalchemy import JSON, DateTime, column, create_engine, inspect, select, table, text
 
 from app.core.migrations import downgrade, drift, upgrade
 from tests.conftest import seed
@@ -372,5 +373,68 @@ def test_notes_get_opaque_ids_and_the_history_names_them_by_it_both_ways(databas
     assert len(set(public.values())) == len(public)
     assert all(re.fullmatch(r"[A-Za-z0-9_-]{22}", value) for value in public.values())
     assert new_names == [public[note_id] for note_id in old_names]
+    assert drift(engine) == []
+    engine.dispose()
+
+
+def test_job_runs_get_leases_and_abandoned_runs_go_down_as_failed(databases) -> None:
+    url = databases.blank()
+    upgrade(url, "0023")
+    engine = create_engine(url)
+    runs = table(
+        "job_run",
+        column("job"),
+        column("slot", DateTime(timezone=True)),
+        column("started_at", DateTime(timezone=True)),
+        column("finished_at", DateTime(timezone=True)),
+        column("outcome"),
+        column("detail"),
+    )
+    started = datetime(2027, 1, 1, 7, 0, tzinfo=UTC)
+    finished = datetime(2027, 1, 1, 7, 5, tzinfo=UTC)
+    with engine.begin() as connection:
+        connection.execute(
+            runs.insert(),
+            [
+                {
+                    "job": "reminders",
+                    "slot": started,
+                    "started_at": started,
+                    "finished_at": finished,
+                    "outcome": "done",
+                    "detail": "mailed",
+                },
+                {
+                    "job": "webhooks",
+                    "slot": started,
+                    "started_at": started,
+                    "finished_at": None,
+                    "outcome": "running",
+                    "detail": None,
+                },
+            ],
+        )
+    upgrade(url, "0024")
+    leases = text("SELECT job, lease_until, worker FROM job_run ORDER BY job")
+    with engine.begin() as connection:
+        (_, reminders_lease, worker), (_, webhooks_lease, _) = connection.execute(leases).all()
+        # A run that never finished held its lease only until it started: it is abandoned.
+        assert [str(reminders_lease)[:16], str(webhooks_lease)[:16]] == [
+            "2027-01-01 07:05",
+            "2027-01-01 07:00",
+        ]
+        assert worker is None
+        connection.execute(text("UPDATE job_run SET outcome = 'abandoned' WHERE job = 'webhooks'"))
+        assert "claim_until" in {c["name"] for c in inspect(engine).get_columns("webhook_delivery")}
+    downgrade(url, "0023")
+    with engine.connect() as connection:
+        outcomes = connection.execute(text("SELECT outcome, detail FROM job_run ORDER BY job"))
+        assert outcomes.all() == [
+            ("done", "mailed"),
+            ("failed", "abandoned: its worker died mid-run"),
+        ]
+    assert "lease_until" not in {c["name"] for c in inspect(engine).get_columns("job_run")}
+    assert "claimed_by" not in {c["name"] for c in inspect(engine).get_columns("webhook_delivery")}
+    upgrade(url)
     assert drift(engine) == []
     engine.dispose()

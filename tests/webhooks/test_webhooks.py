@@ -2,7 +2,6 @@
 carrying what the endpoint's party may not see."""
 
 import importlib.util
-import ipaddress
 import json
 import re
 import threading
@@ -11,21 +10,15 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from pydantic import SecretStr
 from sqlalchemy import text
 
-from app.core.config import PROJECT_ROOT, Settings
+from app.core.config import PROJECT_ROOT
 from app.core.db import Database
-from app.main import create_app
 from tests.board.conftest import take_in_statement
 from tests.cli.test_cli import run
-from tests.conftest import signed_in
+from tests.webhooks.conftest import KEY, LOOPBACK
 
-KEY = "test-webhook-key"
-# The receivers listen on loopback: the allow-list lets webhooks reach them.
-LOOPBACK = ipaddress.ip_network("127.0.0.1/32")
 spec = importlib.util.spec_from_file_location(
     "webhook_receiver", PROJECT_ROOT / "examples" / "webhook_receiver.py"
 )
@@ -64,21 +57,6 @@ def receiver() -> Iterator[Receiver]:
     listening = Receiver()
     yield listening
     listening.server.shutdown()
-
-
-@pytest.fixture
-def keyed_app(settings: Settings) -> FastAPI:
-    return create_app(
-        settings.model_copy(
-            update={"webhook_key": SecretStr(KEY), "webhook_allowed_networks": [LOOPBACK]}
-        )
-    )
-
-
-@pytest.fixture
-def api(keyed_app: FastAPI) -> Iterator[Callable[[str], TestClient]]:
-    with signed_in(keyed_app) as client_for:
-        yield client_for
 
 
 def deliver(database_url: str, at: str, allowed: str = f'["{LOOPBACK}"]') -> str:
