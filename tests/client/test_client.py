@@ -179,28 +179,15 @@ def unavailable(request: httpx.Request) -> httpx.Response:
 
 
 @pytest.fixture
-def flaky(app: FastAPI):
-    made = []
-
+def flaky(app: FastAPI, retrying_client):
     def make(
         failures: int, fail: Callable[[httpx.Request], httpx.Response], token: str = "us-editor"
     ):
-        http = TestClient(app)
-        transport = Flaky(http._transport, failures, fail)
-        delays: list[float] = []
-        client = CommitmentsClient(
-            "http://testserver",
-            TOKENS[token],
-            transport=transport,
-            retry=RetryPolicy(retries=3, backoff=0.01),
-            sleep=delays.append,
-        )
-        made.append(client)
+        transport = Flaky(TestClient(app)._transport, failures, fail)
+        client, delays = retrying_client(transport, token)
         return client, transport, delays
 
-    yield make
-    for client in made:
-        client.close()
+    return make
 
 
 def test_reads_are_retried_on_connection_errors_and_503_with_backoff(flaky) -> None:

@@ -2,7 +2,7 @@
 server acted on it is sent again with the same key, and the server stores it once."""
 
 import asyncio
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -14,7 +14,6 @@ from app.client import (
     AsyncCommitmentsClient,
     CommitmentsClient,
     OutcomeUnknownError,
-    RetryPolicy,
     ServiceUnreachableError,
 )
 from app.commitments.models import CommitmentPublic
@@ -74,25 +73,15 @@ class LosesAnswers(httpx.BaseTransport):
 
 
 @pytest.fixture
-def losing(app: FastAPI) -> Iterator[Callable[..., tuple[CommitmentsClient, LosesAnswers, list]]]:
-    made: list[CommitmentsClient] = []
-
-    def make(losses: int, lose: Answer) -> tuple[CommitmentsClient, LosesAnswers, list]:
+def losing(
+    app: FastAPI, retrying_client
+) -> Callable[..., tuple[CommitmentsClient, LosesAnswers, list[float]]]:
+    def make(losses: int, lose: Answer) -> tuple[CommitmentsClient, LosesAnswers, list[float]]:
         transport = LosesAnswers(TestClient(app)._transport, losses, lose)
-        delays: list[float] = []
-        client = CommitmentsClient(
-            "http://testserver",
-            TOKENS["us-editor"],
-            transport=transport,
-            retry=RetryPolicy(retries=3, backoff=0.01),
-            sleep=delays.append,
-        )
-        made.append(client)
+        client, delays = retrying_client(transport)
         return client, transport, delays
 
-    yield make
-    for client in made:
-        client.close()
+    return make
 
 
 def titled(client: TestClient, title: str) -> list[str]:

@@ -1,0 +1,39 @@
+from collections.abc import Iterator
+from typing import Protocol
+
+import httpx
+import pytest
+
+from app.client import CommitmentsClient, RetryPolicy
+from tests.conftest import TOKENS
+
+
+class RetryingClients(Protocol):
+    def __call__(
+        self, transport: httpx.BaseTransport, token: str = "us-editor"
+    ) -> tuple[CommitmentsClient, list[float]]: ...
+
+
+@pytest.fixture
+def retrying_client() -> Iterator[RetryingClients]:
+    """A client over `transport` that retries quickly and records the delays it would have
+    slept, closed after the test."""
+    made: list[CommitmentsClient] = []
+
+    def make(
+        transport: httpx.BaseTransport, token: str = "us-editor"
+    ) -> tuple[CommitmentsClient, list[float]]:
+        delays: list[float] = []
+        client = CommitmentsClient(
+            "http://testserver",
+            TOKENS[token],
+            transport=transport,
+            retry=RetryPolicy(retries=3, backoff=0.01),
+            sleep=delays.append,
+        )
+        made.append(client)
+        return client, delays
+
+    yield make
+    for client in made:
+        client.close()
