@@ -74,6 +74,10 @@ class FormModel(BaseModel):
         values = value if isinstance(value, list) else [value]
         if any(isinstance(each, str) and "\x00" in each for each in values):
             raise ValueError("text cannot hold a NUL character")
+        # A browser sends a text area's line breaks as CRLF (HTML's form encoding); the
+        # register keeps them as the API takes them, LF: text left alone stays unchanged.
+        if isinstance(value, str):
+            return value.replace("\r\n", "\n")
         return value
 
 
@@ -327,9 +331,8 @@ class RebasedAssessment:
 def rebased_assessment(
     form: AssessmentForm, current: CommitmentPublic, party: str
 ) -> RebasedAssessment:
-    # A browser sends every line break as CRLF; the API stores text as it was given.
     mine, shown, now = (
-        {name: value.replace("\r\n", "\n") for name, value in asdict(assessed).items()}
+        asdict(assessed)
         for assessed in (form.values(), form.shown(), _assessed_now(current, party))
     )
     kept = {name: mine[name] if mine[name] != shown[name] else now[name] for name in now}

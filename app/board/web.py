@@ -12,10 +12,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
+from sqlalchemy.exc import SQLAlchemyError
 
 from app.board import service
 from app.board.forms import describe_invalid
 from app.core.errors import ProblemError, UnauthorizedError
+from app.core.problems import database_problem
 from app.core.security import Principal
 from app.core.sessions import SessionDep
 from app.core.validation import NulFree
@@ -114,8 +116,12 @@ def checked_form(
 FormOfficer = Annotated[Principal, Depends(checked_form)]
 
 
-def _error_page(request: Request, status: int, title: str, detail: str) -> HTMLResponse:
-    return render(request, "error.html", {"title": title, "detail": detail}, status_code=status)
+def _error_page(
+    request: Request, status: int, title: str, detail: str, headers: dict[str, str] | None = None
+) -> HTMLResponse:
+    page = render(request, "error.html", {"title": title, "detail": detail}, status_code=status)
+    page.headers.update(headers or {})
+    return page
 
 
 Endpoint = Callable[[Request], Coroutine[Any, Any, Response]]
@@ -141,7 +147,15 @@ class PageRoute(APIRoute):
                 )
                 return redirect(f"{PATH}/sign-in?next={wanted}")
             except ProblemError as error:
-                return _error_page(request, error.status, error.title, error.detail)
+                return _error_page(request, error.status, error.title, error.detail, error.headers)
+            except SQLAlchemyError as error:
+                # An outage or a busy database is a page too; a real fault stays the app's.
+                problem = database_problem(request, error)
+                if problem is None:
+                    raise
+                return _error_page(
+                    request, problem.status, problem.title, problem.detail, problem.headers
+                )
             except RequestValidationError as error:
                 return _error_page(
                     request, 422, "Invalid input", describe_invalid(error.errors(), skip=1)

@@ -19,7 +19,7 @@ from app.core.errors import (
     ServiceBusyError,
     problem_type,
 )
-from app.core.outages import RETRY_AFTER_SECONDS, OutageLog, outage_of
+from app.core.outages import RETRY_AFTER_SECONDS, Outage, OutageLog, outage_of
 from app.core.responses import dump_json
 
 logger = logging.getLogger(__name__)
@@ -184,35 +184,53 @@ def install_problem_handlers(app: FastAPI, *, authenticate: Authenticate | None 
 
     @app.exception_handler(SQLAlchemyError)
     async def _database_failed(request: Request, exc: SQLAlchemyError) -> Response:
-        # The database down, unreachable, hung, full or read-only: one problem type, one log
-        # line per outage (app.core.outages). Anything else is a real fault.
-        outage = outage_of(exc)
-        if outage is None:
-            if isinstance(exc, OperationalError):
-                return await _database_busy(request, exc)
+        problem = database_problem(request, exc)
+        if problem is None:
             return await _unexpected(request, exc)
-        outages_of(request).failed(outage)
-        unavailable = DatabaseUnavailableError(
-            "The database is unavailable; nothing was changed. Try again in a moment.",
-            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
-        )
-        return error_response(unavailable, instance=request.url.path)
-
-    async def _database_busy(request: Request, exc: OperationalError) -> Response:
-        # SQLite's lock wait ran out, or PostgreSQL ended a transaction that met a concurrent
-        # change of the same rows: a clean, retryable answer. Anything else is a real fault.
-        retryable = getattr(exc.orig, "sqlstate", None) in _RETRYABLE_STATES
-        if not retryable and "database is locked" not in str(exc.orig):
-            return await _unexpected(request, exc)
-        logger.warning("database busy on %s %s", request.method, request.url.path)
-        busy = ServiceBusyError(
-            "The database is busy with other changes; try again in a moment.",
-            headers={"Retry-After": "1"},
-        )
-        return error_response(busy, instance=request.url.path)
+        return error_response(problem, instance=request.url.path)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
         logger.exception("unhandled error on %s %s", request.method, request.url.path)
         failed = InternalError("The server failed to handle this request; it has been logged.")
         return error_response(failed, instance=request.url.path)
+
+
+def database_problem(request: Request, exc: SQLAlchemyError) -> ProblemError | None:
+    """The answer to a database failure that is no fault of the request or of the code: the
+    database down, unreachable, hung, full or read-only (one problem type, one log line per
+    outage: app.core.outages), or busy. None for a real fault."""
+    outage = _outage_in(exc)
+    if outage is not None:
+        outages_of(request).failed(outage)
+        return DatabaseUnavailableError(
+            "The database is unavailable; nothing was changed. Try again in a moment.",
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
+    if not isinstance(exc, OperationalError):
+        return None
+    # SQLite's lock wait ran out, or PostgreSQL ended a transaction that met a concurrent
+    # change of the same rows: a clean, retryable answer.
+    retryable = getattr(exc.orig, "sqlstate", None) in _RETRYABLE_STATES
+    if not retryable and "database is locked" not in str(exc.orig):
+        return None
+    logger.warning("database busy on %s %s", request.method, request.url.path)
+    return ServiceBusyError(
+        "The database is busy with other changes; try again in a moment.",
+        headers={"Retry-After": "1"},
+    )
+
+
+def _outage_in(exc: BaseException) -> Outage | None:
+    """The outage behind `exc` or behind the errors it arose from: SQLite ends the whole
+    transaction when its disk is full, so the savepoint's rollback that follows fails with
+    an error of its own."""
+    seen: BaseException | None = exc
+    for _ in range(5):
+        if seen is None:
+            return None
+        outage = outage_of(seen)
+        if outage is not None:
+            return outage
+        seen = seen.__context__
+    return None

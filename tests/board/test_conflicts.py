@@ -211,3 +211,29 @@ def test_evidence_of_several_lines_sent_back_by_a_browser_counts_as_unchanged(
     now = assessments(as_user("us-viewer"), ref)
     assert now["US"][:2] == (None, "substantial")
     assert now["ROK"] == (1, None, None)
+
+
+def test_an_assessment_saved_from_a_fresh_page_keeps_its_evidence_as_it_was(
+    board: Browsers, as_user: Users
+) -> None:
+    made = new_commitment(as_user("us-editor"))
+    ref = made["ref"]
+    assessed = as_user("us-editor").put(
+        f"/api/v1/commitments/{ref}/assessments/US",
+        json={"completion": "limited", "evidence": "Office leased\nStaff named"},
+        headers={"If-Match": f'"{made["version"]}"'},
+    )
+    assert assessed.status_code == 200, assessed.text
+    us = board("us-editor")
+    action = f"/board/commitments/{ref}/assessments/US"
+    form = form_of(page_of(us, ref), action, compliance="1")
+    # As a browser sends them: each line break of the textarea and the hidden field a CRLF.
+    for name in ("evidence", "was_evidence"):
+        form[name] = [value.replace("\n", "\r\n") for value in form[name]]
+    assert us.post(action, data=form, follow_redirects=False).status_code == 303
+    api = as_user("us-viewer")
+    assert assessments(api, ref)["US"] == (1, "limited", "Office leased\nStaff named")
+    change = api.get(f"/api/v1/commitments/{ref}/history").json()["items"][-1]
+    before, after = change["old_value"]["US"], change["new_value"]["US"]
+    assert (before["compliance"], after["compliance"]) == (None, 1)
+    assert before["evidence"] == after["evidence"] == "Office leased\nStaff named"

@@ -180,7 +180,7 @@ def _on_every_connection(database: Database, statement: str) -> None:
     database.reader.pool.dispose()
 
 
-def _fill_the_disk(database: Database) -> None:
+def fill_the_disk(database: Database) -> None:
     """SQLite: the file may not grow by one page. PostgreSQL: every new note fails as when
     the server cannot extend a file (the real server's disk is left alone)."""
     if database.reader.dialect.name == "sqlite":
@@ -208,7 +208,7 @@ def test_a_full_disk_refuses_writes_with_503_and_makes_the_service_unready(
     client: TestClient, database: Database, caplog: pytest.LogCaptureFixture
 ) -> None:
     saved = len(client.get(NOTES).json()["items"])
-    _fill_the_disk(database)
+    fill_the_disk(database)
     answers = [client.post(NOTES, json={"text": f"Note {n} " + "x" * 2000}) for n in range(40)]
     refused = [answer for answer in answers if answer.status_code != 201]
     assert refused, "the disk never filled"
