@@ -32,6 +32,7 @@ TESTS = [
     "tests/board/test_browser.py::test_two_editors_change_other_fields_of_one_commitment_and_both_changes_stay",
     "tests/client/test_queries.py",
     "tests/client/test_unreachable.py",
+    "tests/client/test_client_errors.py",
     "tests/reminders/test_workers.py",
     "tests/core/test_idempotency.py",
     "tests/client/test_idempotent_retries.py",

@@ -15,6 +15,7 @@ from app.client.errors import (
     ConflictError,
     ForbiddenError,
     InvalidQueryError,
+    InvalidRequestError,
     InvalidTransitionError,
     NotAcceptableError,
     NotFoundError,
@@ -27,6 +28,7 @@ from app.client.errors import (
     StateConflictError,
     TooManyRequestsError,
     UnauthorizedError,
+    UnexpectedResponseError,
     ValidationError,
 )
 from app.client.retry import RetryPolicy
@@ -40,6 +42,7 @@ __all__ = [
     "ConflictError",
     "ForbiddenError",
     "InvalidQueryError",
+    "InvalidRequestError",
     "InvalidTransitionError",
     "NotAcceptableError",
     "NotFoundError",
@@ -53,5 +56,6 @@ __all__ = [
     "StateConflictError",
     "TooManyRequestsError",
     "UnauthorizedError",
+    "UnexpectedResponseError",
     "ValidationError",
 ]

@@ -6,12 +6,19 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Generic, TypeVar
+from urllib.parse import quote
 
 import httpx
 from pydantic import BaseModel
+from pydantic import ValidationError as ModelError
 
 from app.client import queries
-from app.client.errors import error_for
+from app.client.errors import (
+    InvalidQueryError,
+    InvalidRequestError,
+    UnexpectedResponseError,
+    error_for,
+)
 from app.commitments import (
     AssessmentIn,
     CommitmentCreate,
@@ -38,6 +45,8 @@ Result = TypeVar("Result")
 Model = TypeVar("Model", bound=BaseModel)
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 IDEMPOTENCY_KEY = "Idempotency-Key"
+# How much of an unexpected answer an UnexpectedResponseError carries.
+BODY_SHOWN = 500
 
 
 @dataclass(frozen=True)
@@ -71,7 +80,19 @@ def check(response: httpx.Response) -> httpx.Response:
 
 
 def model(kind: type[Model]) -> Callable[[httpx.Response], Model]:
-    return lambda response: kind.model_validate_json(check(response).content)
+    def read(response: httpx.Response) -> Model:
+        content = check(response).content
+        try:
+            return kind.model_validate_json(content)
+        except ModelError as error:
+            raise UnexpectedResponseError(
+                response.status_code,
+                response.headers.get("Content-Type", ""),
+                content[:BODY_SHOWN].decode("utf-8", "replace"),
+                kind.__name__,
+            ) from error
+
+    return read
 
 
 def text(response: httpx.Response) -> str:
@@ -79,8 +100,26 @@ def text(response: httpx.Response) -> str:
 
 
 def _body(value: BaseModel | Mapping[str, Any], kind: type[BaseModel]) -> Any:
-    validated = value if isinstance(value, kind) else kind.model_validate(value)
+    """The body as the API's own model checks it; InvalidRequestError where the API would
+    answer 422."""
+    try:
+        validated = value if isinstance(value, kind) else kind.model_validate(value)
+    except ModelError as error:
+        raise InvalidRequestError(kind.__name__, error.errors(include_url=False)) from error
     return validated.model_dump(mode="json", exclude_unset=True)
+
+
+def _path(template: str, **values: str | int) -> str:
+    """`template` with each caller's value as one percent-encoded path segment, so a ref such
+    as `../me` or `X?as_of=...` names that resource, never another path or a query."""
+    segments = {}
+    for name, value in values.items():
+        segment = quote(str(value), safe="")
+        if not segment:
+            raise InvalidQueryError(template, f"{name} is empty", [name], sorted(values))
+        # httpx resolves "." and ".." segments, so they are sent encoded.
+        segments[name] = segment.replace(".", "%2E") if not segment.strip(".") else segment
+    return template.format(**segments)
 
 
 def _if_match(version: int) -> dict[str, str]:
@@ -98,7 +137,9 @@ def commitment_query(
 ) -> dict[str, Any]:
     """The list's filters and sort as query parameters; InvalidQueryError for any the API would
     refuse."""
-    return queries.COMMITMENTS.query(queries.given(filters, criteria), own=queries.PAGED)
+    return queries.COMMITMENTS.query(
+        queries.given(queries.COMMITMENTS, filters, criteria), own=queries.PAGED
+    )
 
 
 def list_page(query: Mapping[str, Any], cursor: str | None, limit: int) -> Call[CommitmentPage]:
@@ -107,9 +148,10 @@ def list_page(query: Mapping[str, Any], cursor: str | None, limit: int) -> Call[
     return Call("GET", "/api/v1/commitments", model(CommitmentPage), params=params)
 
 
-def get_commitment(ref: str, as_of: date | None) -> Call[CommitmentPublic]:
-    params = {"as_of": as_of.isoformat()} if as_of else {}
-    return Call("GET", f"/api/v1/commitments/{ref}", model(CommitmentPublic), params=params)
+def get_commitment(ref: str, as_of: date | str | None) -> Call[CommitmentPublic]:
+    params = queries.COMMITMENT.query({"as_of": as_of})
+    path = _path("/api/v1/commitments/{ref}", ref=ref)
+    return Call("GET", path, model(CommitmentPublic), params=params)
 
 
 def create_commitment(data: CommitmentCreate | Mapping[str, Any]) -> Call[CommitmentPublic]:
@@ -127,7 +169,7 @@ def update_commitment(
 ) -> Call[CommitmentPublic]:
     return Call(
         "PATCH",
-        f"/api/v1/commitments/{commitment.ref}",
+        _path("/api/v1/commitments/{ref}", ref=commitment.ref),
         model(CommitmentPublic),
         json=_body(changes, CommitmentUpdate),
         headers=_if_match(commitment.version),
@@ -139,7 +181,7 @@ def assess(
 ) -> Call[CommitmentPublic]:
     return Call(
         "PUT",
-        f"/api/v1/commitments/{commitment.ref}/assessments/{party}",
+        _path("/api/v1/commitments/{ref}/assessments/{party}", ref=commitment.ref, party=party),
         model(CommitmentPublic),
         json=_body(assessment, AssessmentIn),
         headers=_if_match(commitment.version),
@@ -157,7 +199,7 @@ def add_note(
         ref, headers = commitment, {}
     return Call(
         "POST",
-        f"/api/v1/commitments/{ref}/updates",
+        _path("/api/v1/commitments/{ref}/updates", ref=ref),
         model(NotePublic),
         json=_body(note, NoteCreate),
         headers=headers | _once(),
@@ -165,11 +207,11 @@ def add_note(
 
 
 def notes(ref: str) -> Call[NoteList]:
-    return Call("GET", f"/api/v1/commitments/{ref}/updates", model(NoteList))
+    return Call("GET", _path("/api/v1/commitments/{ref}/updates", ref=ref), model(NoteList))
 
 
 def history(ref: str) -> Call[HistoryPage]:
-    return Call("GET", f"/api/v1/commitments/{ref}/history", model(HistoryPage))
+    return Call("GET", _path("/api/v1/commitments/{ref}/history", ref=ref), model(HistoryPage))
 
 
 def me() -> Call[UserPublic]:
@@ -177,7 +219,7 @@ def me() -> Call[UserPublic]:
 
 
 def deadlines(
-    as_of: date | None, due_soon_days: int, stale_days: int, include_open: bool = True
+    as_of: date | str | None, due_soon_days: int, stale_days: int, include_open: bool = True
 ) -> Call[DeadlineReport]:
     given = {"as_of": as_of, "due_soon_days": due_soon_days, "stale_days": stale_days}
     if not include_open:
@@ -186,7 +228,7 @@ def deadlines(
     return Call("GET", "/api/v1/reports/deadlines", model(DeadlineReport), params=params)
 
 
-def overdue(as_of: date | None) -> Call[OverdueReport]:
+def overdue(as_of: date | str | None) -> Call[OverdueReport]:
     params = queries.OVERDUE.query({"as_of": as_of}, own=queries.AS_JSON)
     return Call("GET", "/api/v1/reports/overdue", model(OverdueReport), params=params)
 
@@ -194,12 +236,12 @@ def overdue(as_of: date | None) -> Call[OverdueReport]:
 def summary(
     group_by: GroupBy | str, filters: CommitmentFilters | Mapping[str, Any] | None
 ) -> Call[SummaryReport]:
-    given = queries.given(filters, {"group_by": group_by})
+    given = queries.given(queries.SUMMARY, filters, {"group_by": group_by})
     params = queries.SUMMARY.query(given, own=queries.AS_JSON)
     return Call("GET", "/api/v1/reports/summary", model(SummaryReport), params=params)
 
 
-def cycle(meeting: str, as_of: date | None) -> Call[CycleReport]:
+def cycle(meeting: str, as_of: date | str | None) -> Call[CycleReport]:
     params = queries.CYCLE.query({"meeting": meeting, "as_of": as_of}, own=queries.AS_JSON)
     return Call("GET", "/api/v1/reports/cycle", model(CycleReport), params=params)
 
@@ -227,7 +269,12 @@ def candidates(
 ) -> Call[CandidateList]:
     given = {"state": state, "kind": kind, "min_confidence": min_confidence}
     params = queries.CANDIDATES.query(given)
-    return Call("GET", f"/api/v1/documents/{slug}/candidates", model(CandidateList), params=params)
+    return Call(
+        "GET",
+        _path("/api/v1/documents/{slug}/candidates", slug=slug),
+        model(CandidateList),
+        params=params,
+    )
 
 
 def accept(
@@ -235,7 +282,7 @@ def accept(
 ) -> Call[Decision]:
     return Call(
         "POST",
-        f"/api/v1/documents/{slug}/candidates/{number}/accept",
+        _path("/api/v1/documents/{slug}/candidates/{number}/accept", slug=slug, number=number),
         model(Decision),
         json=_body(edits or {}, CandidateEdits),
         headers=_once(),
@@ -245,7 +292,7 @@ def accept(
 def accept_many(slug: str, numbers: list[int]) -> Call[BulkDecision]:
     return Call(
         "POST",
-        f"/api/v1/documents/{slug}/candidates/accept",
+        _path("/api/v1/documents/{slug}/candidates/accept", slug=slug),
         model(BulkDecision),
         json={"numbers": numbers},
         headers=_once(),
@@ -255,7 +302,7 @@ def accept_many(slug: str, numbers: list[int]) -> Call[BulkDecision]:
 def reject(slug: str, number: int, reason: str) -> Call[CandidatePublic]:
     return Call(
         "POST",
-        f"/api/v1/documents/{slug}/candidates/{number}/reject",
+        _path("/api/v1/documents/{slug}/candidates/{number}/reject", slug=slug, number=number),
         model(CandidatePublic),
         json={"reason": reason},
         headers=_once(),
@@ -265,7 +312,7 @@ def reject(slug: str, number: int, reason: str) -> Call[CandidatePublic]:
 def merge(slug: str, number: int, ref: str) -> Call[Decision]:
     return Call(
         "POST",
-        f"/api/v1/documents/{slug}/candidates/{number}/merge",
+        _path("/api/v1/documents/{slug}/candidates/{number}/merge", slug=slug, number=number),
         model(Decision),
         json={"ref": ref},
         headers=_once(),
@@ -273,4 +320,8 @@ def merge(slug: str, number: int, ref: str) -> Call[Decision]:
 
 
 def re_extract(slug: str) -> Call[CandidateList]:
-    return Call("POST", f"/api/v1/documents/{slug}/candidates/extract", model(CandidateList))
+    return Call(
+        "POST",
+        _path("/api/v1/documents/{slug}/candidates/extract", slug=slug),
+        model(CandidateList),
+    )

@@ -123,7 +123,7 @@ class CommitmentsClient:
         query = calls.commitment_query(filters, {"sort": sort})
         return self._run(calls.list_page(query, cursor, limit))
 
-    def get_commitment(self, ref: str, *, as_of: date | None = None) -> CommitmentPublic:
+    def get_commitment(self, ref: str, *, as_of: date | str | None = None) -> CommitmentPublic:
         return self._run(calls.get_commitment(ref, as_of))
 
     def create_commitment(self, data: CommitmentCreate | Mapping[str, Any]) -> CommitmentPublic:
@@ -161,14 +161,14 @@ class CommitmentsClient:
     def deadlines(
         self,
         *,
-        as_of: date | None = None,
+        as_of: date | str | None = None,
         due_soon_days: int = DEFAULT_DUE_SOON_DAYS,
         stale_days: int = DEFAULT_STALE_DAYS,
         include_open: bool = True,
     ) -> DeadlineReport:
         return self._run(calls.deadlines(as_of, due_soon_days, stale_days, include_open))
 
-    def overdue(self, *, as_of: date | None = None) -> OverdueReport:
+    def overdue(self, *, as_of: date | str | None = None) -> OverdueReport:
         return self._run(calls.overdue(as_of))
 
     def summary(
@@ -176,7 +176,7 @@ class CommitmentsClient:
     ) -> SummaryReport:
         return self._run(calls.summary(group_by, filters))
 
-    def cycle_report(self, meeting: str, *, as_of: date | None = None) -> CycleReport:
+    def cycle_report(self, meeting: str, *, as_of: date | str | None = None) -> CycleReport:
         return self._run(calls.cycle(meeting, as_of))
 
     def report_text(self, path: str, output: str = "csv", **params: Any) -> str:
@@ -296,7 +296,9 @@ class AsyncCommitmentsClient:
         query = calls.commitment_query(filters, {"sort": sort})
         return await self._run(calls.list_page(query, cursor, limit))
 
-    async def get_commitment(self, ref: str, *, as_of: date | None = None) -> CommitmentPublic:
+    async def get_commitment(
+        self, ref: str, *, as_of: date | str | None = None
+    ) -> CommitmentPublic:
         return await self._run(calls.get_commitment(ref, as_of))
 
     async def create_commitment(
@@ -334,14 +336,14 @@ class AsyncCommitmentsClient:
     async def deadlines(
         self,
         *,
-        as_of: date | None = None,
+        as_of: date | str | None = None,
         due_soon_days: int = DEFAULT_DUE_SOON_DAYS,
         stale_days: int = DEFAULT_STALE_DAYS,
         include_open: bool = True,
     ) -> DeadlineReport:
         return await self._run(calls.deadlines(as_of, due_soon_days, stale_days, include_open))
 
-    async def overdue(self, *, as_of: date | None = None) -> OverdueReport:
+    async def overdue(self, *, as_of: date | str | None = None) -> OverdueReport:
         return await self._run(calls.overdue(as_of))
 
     async def summary(
@@ -349,7 +351,7 @@ class AsyncCommitmentsClient:
     ) -> SummaryReport:
         return await self._run(calls.summary(group_by, filters))
 
-    async def cycle_report(self, meeting: str, *, as_of: date | None = None) -> CycleReport:
+    async def cycle_report(self, meeting: str, *, as_of: date | str | None = None) -> CycleReport:
         return await self._run(calls.cycle(meeting, as_of))
 
     async def report_text(self, path: str, output: str = "csv", **params: Any) -> str:

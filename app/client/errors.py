@@ -2,10 +2,11 @@
 
 The class follows the problem's `type` (two kinds of 409 differ only by it), and the status
 where the type is not one of this API's. A request the API would refuse is refused before it is
-sent (InvalidQueryError), and a server that cannot be reached is a ServiceUnreachableError:
-every error the client raises is a ClientError."""
+sent (InvalidQueryError, or InvalidRequestError for a body), a server that cannot be reached is
+a ServiceUnreachableError, and an answer that is not the API's (a proxy's HTML page) an
+UnexpectedResponseError: every error the client raises is a ClientError."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from app.core import errors as problems
@@ -28,6 +29,34 @@ class InvalidQueryError(ClientError):
         self.detail = detail
         self.names = tuple(names)
         self.allowed = tuple(allowed)
+
+
+class InvalidRequestError(ClientError):
+    """A request body the API would refuse (a misspelt or missing field, not an object);
+    nothing was sent. `errors` are the problems found, as the API's 422 lists them."""
+
+    def __init__(self, kind: str, errors: Sequence[Mapping[str, Any]]) -> None:
+        found = "; ".join(
+            f"{'.'.join(map(str, error.get('loc', ()))) or 'body'}: {error.get('msg', '')}"
+            for error in errors
+        )
+        super().__init__(f"{kind}: {found}")
+        self.kind = kind
+        self.errors = [dict(error) for error in errors]
+
+
+class UnexpectedResponseError(ClientError):
+    """A successful status whose body is not what the API answers (not JSON, or not its
+    schema): most often a proxy's own page. `body` is the start of it."""
+
+    def __init__(self, status: int, content_type: str, body: str, expected: str) -> None:
+        super().__init__(
+            f"{status} answer is not a {expected} ({content_type or 'no content type'}): {body!r}"
+        )
+        self.status = status
+        self.content_type = content_type
+        self.body = body
+        self.expected = expected
 
 
 class ServiceUnreachableError(ClientError):

@@ -96,14 +96,19 @@ def _parameter(location: tuple[int | str, ...]) -> str:
 
 
 def given(
-    filters: CommitmentFilters | Mapping[str, Any] | None, criteria: Mapping[str, Any]
+    operation: Operation,
+    filters: CommitmentFilters | Mapping[str, Any] | None,
+    criteria: Mapping[str, Any],
 ) -> dict[str, Any]:
     """Filters as an object or a mapping, with keyword criteria over them, as one mapping (a
-    criterion given as None leaves the filter as it was)."""
+    criterion given as None leaves the filter as it was); InvalidQueryError for anything else."""
     if isinstance(filters, CommitmentFilters):
         base: Mapping[str, Any] = filters.model_dump(exclude_defaults=True, by_alias=True)
-    else:
+    elif filters is None or isinstance(filters, Mapping):
         base = filters or {}
+    else:
+        detail = f"filters must be CommitmentFilters or a mapping, not {type(filters).__name__}"
+        raise InvalidQueryError(f"GET {operation.path}", detail, ["filters"], sorted(FILTERS))
     return {**base, **{key: value for key, value in criteria.items() if value is not None}}
 
 
@@ -134,6 +139,7 @@ DEADLINES = Operation(
     },
 )
 OVERDUE = Operation("/api/v1/reports/overdue", {"as_of": Day, **_TABLES})
+COMMITMENT = Operation("/api/v1/commitments/{ref}", {"as_of": Day})
 CYCLE = Operation("/api/v1/reports/cycle", {"meeting": Code, "as_of": Day, **_TABLES})
 CANDIDATES = Operation(
     "/api/v1/documents/{slug}/candidates",

@@ -299,6 +299,7 @@ OPERATIONS = [
     queries.OVERDUE,
     queries.CYCLE,
     queries.CANDIDATES,
+    queries.COMMITMENT,
 ]
 
 
