@@ -42,12 +42,15 @@ def _postgres_only(database_url: str) -> None:
 
 
 @contextmanager
-def _served(proxy: DatabaseProxy, database_url: str) -> Iterator[tuple[str, ServerProcess]]:
+def _served(
+    proxy: DatabaseProxy, database_url: str, **extra: str
+) -> Iterator[tuple[str, ServerProcess]]:
     """A real server whose database is behind the proxy (its log: `process.output()`)."""
     env = {
         "COMMITMENTS_DATABASE_TIMEOUT_SECONDS": str(ANSWER),
         "COMMITMENTS_DATABASE_CONNECT_TIMEOUT_SECONDS": str(CONNECT),
         "COMMITMENTS_READINESS_TIMEOUT_SECONDS": str(READINESS),
+        **extra,
     }
     with live_server(proxy.url(database_url), **env) as (url, process):
         yield url, process
@@ -117,6 +120,37 @@ def test_a_hung_database_is_answered_503_in_bounded_time(database_url: str) -> N
         assert httpx.get(f"{url}/readyz").status_code == 200
         proxy.mode = Mode.hang
         _during_outage(url, server)
+        proxy.mode = Mode.forward
+        _after_outage(url, server)
+
+
+def test_a_known_outage_is_answered_at_once_under_load(database_url: str) -> None:
+    """Many more requests than request threads while the database hangs: they do not queue
+    for the threads, each waiting out a deadline in turn; once the outage is known, they are
+    answered 503 at once, one probe at a time trying the database, until it answers again."""
+    _postgres_only(database_url)
+    threads, requests = 4, 40
+    with (
+        database_proxy(database_url) as proxy,
+        _served(proxy, database_url, COMMITMENTS_WORKER_THREADS=str(threads)) as (url, server),
+    ):
+        api = httpx.Client(base_url=url, headers=bearer("admin"), timeout=60)
+        assert api.get(NOTES).status_code == 200
+        proxy.mode = Mode.hang
+        calls: list[Callable[[], httpx.Response]] = [
+            lambda: api.get(ONE),
+            lambda: api.get(NOTES),
+            lambda: api.post(NOTES, json={"text": "Noted during an outage."}),
+        ]
+        with ThreadPoolExecutor(requests) as pool:
+            pending = [pool.submit(_timed, calls[n % len(calls)]) for n in range(requests)]
+            answers = [future.result() for future in pending]
+        for answer, took in answers:
+            assert (answer.status_code, answer.json()["type"]) == (503, UNAVAILABLE)
+            assert "retry-after" in answer.headers
+            assert took < CONNECT + ANSWER + 2, took
+        log = server.output()
+        assert log.count("database unavailable") == 1, log
         proxy.mode = Mode.forward
         _after_outage(url, server)
 
