@@ -263,6 +263,44 @@ def test_a_full_disk_refuses_writes_with_503_and_makes_the_service_unready(
     assert not any(r.exc_info for r in caplog.records)
 
 
+def _make_room(database: Database) -> None:
+    """The disk `_fill_the_disk` filled has room again."""
+    if database.reader.dialect.name == "sqlite":
+        _on_every_connection(database, "PRAGMA max_page_count = 1073741823")
+        return
+    # Past the circuit, which refuses the service's own writes meanwhile.
+    with database.reader.begin() as connection:
+        connection.execute(text("DROP TRIGGER disk_full ON progress_note"))
+        connection.execute(text("DROP FUNCTION disk_full()"))
+
+
+def test_writes_succeed_again_once_the_disk_has_room(
+    client: TestClient, database: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    """While the outage is known, writes are refused at once but for a probe now and then:
+    once the disk has room, a probe succeeds and writes go on."""
+    _fill_the_disk(database)
+    for n in range(40):
+        if client.post(NOTES, json={"text": f"Note {n} " + "x" * 2000}).status_code == 503:
+            break
+    else:
+        pytest.fail("the disk never filled")
+    refused = client.post(NOTES, json={"text": "Refused at once."})
+    assert (refused.status_code, refused.json()["type"]) == (503, UNAVAILABLE)
+    _make_room(database)
+    deadline = time.monotonic() + 5
+    while (answer := client.post(NOTES, json={"text": "Room again."})).status_code != 201:
+        assert answer.status_code == 503, answer.text
+        assert time.monotonic() < deadline, "writes were not tried again"
+        time.sleep(0.2)
+    assert client.post(NOTES, json={"text": "And again."}).status_code == 201
+    texts = [note["text"] for note in client.get(NOTES).json()["items"]]
+    assert "Refused at once." not in texts
+    assert {"Room again.", "And again."} <= set(texts)
+    ended = [r for r in caplog.records if "database available again" in r.getMessage()]
+    assert len(ended) == 1
+
+
 def test_an_unwritable_sqlite_database_refuses_writes_with_503(
     client: TestClient, database: Database, caplog: pytest.LogCaptureFixture
 ) -> None:
