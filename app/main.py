@@ -32,7 +32,6 @@ from app.core.metrics import Metrics
 from app.core.migrations import head_revision
 from app.core.observability import ObserveRequests
 from app.core.openapi import operation_id, state_preconditions_in_schema
-from app.core.outages import OutageLog
 from app.core.problems import install_problem_handlers
 from app.core.ratelimit import FailureLimiter
 from app.core.redirects import redirect_slashes_to_public_url
@@ -130,7 +129,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.response_cache = ResponseCache(budget) if budget else None
     app.state.body_tags = BodyTags()
     app.state.migration_head = head_revision(settings.database_url)
-    app.state.outages = OutageLog()
+    app.state.outages = app.state.database.outages
     app.state.readiness = Readiness(
         app.state.database,
         head=app.state.migration_head,

@@ -37,6 +37,7 @@ from sqlmodel import Session
 
 from app.core.changes import track_changes
 from app.core.config import Settings
+from app.core.outages import OutageLog
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 _SQLITE_AUTOCOMMIT = "sqlite_autocommit"
@@ -193,7 +194,10 @@ class Database:
             _bound_postgres_waits(self.reader, settings.database_timeout_seconds)
         track_changes(self.reader)
         self.writer = self.reader.execution_options(sqlite_begin_immediate=True)
-        self.loop = LoopConnection(self.reader)
+        # The outages of this process's database, and the circuit every transaction and the
+        # loop's connection pass.
+        self.outages = OutageLog()
+        self.loop = LoopConnection(self.reader, self.outages)
         # The options under which one read transaction sees one snapshot throughout: a SQLite
         # read transaction does from its first read; PostgreSQL's default (read committed)
         # takes a new one for every statement.
@@ -210,14 +214,22 @@ class Database:
 
         Read-only blocks commit too, rather than end by the rollback of closing: psycopg drops
         a connection's prepared statements on every rollback.
+
+        While an outage is known, the block is refused (CircuitOpenError) before it takes a
+        connection, unless it is the one probing the database (app.core.outages).
         """
-        with self.session(write=write) as session:
-            try:
-                yield session
-                session.commit()
-            except BaseException:
-                session.rollback()
-                raise
+        probe = self.outages.admit(write=write)
+        try:
+            with self.session(write=write) as session:
+                try:
+                    yield session
+                    session.commit()
+                except BaseException:
+                    session.rollback()
+                    raise
+        finally:
+            if probe:
+                self.outages.probed()
 
     def dispose(self) -> None:
         self.loop.close()
@@ -237,9 +249,10 @@ class LoopConnection:
 
     The loop must not wait on a database that does not answer: once a use timed out or an
     opening failed, new connections are opened on a thread of their own, and until one is
-    open every use fails at once (its callers then answer by the full path)."""
+    open every use fails at once (its callers then answer by the full path). So does every
+    use while the circuit refuses reads (app.core.outages): the full path probes."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, outages: OutageLog) -> None:
         options = (
             {_SQLITE_AUTOCOMMIT: True}
             if engine.dialect.name == "sqlite"
@@ -253,6 +266,7 @@ class LoopConnection:
             LoopUnavailableError,
             engine.dialect.loaded_dbapi.Error,
         )
+        self._outages = outages
         self._connection: Connection | None = None
         self._lock = threading.Lock()
         self._aside = False  # connections are opened on a thread of their own
@@ -261,6 +275,8 @@ class LoopConnection:
 
     @contextmanager
     def use(self) -> Iterator[Connection]:
+        if self._outages.refuses_reads:
+            raise LoopUnavailableError("an outage of the database is known")
         with self._lock:
             connection = self._connection or self._open_here()
             started = time.monotonic()

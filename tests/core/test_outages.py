@@ -42,12 +42,15 @@ def _postgres_only(database_url: str) -> None:
 
 
 @contextmanager
-def _served(proxy: DatabaseProxy, database_url: str) -> Iterator[tuple[str, ServerProcess]]:
+def _served(
+    proxy: DatabaseProxy, database_url: str, **extra: str
+) -> Iterator[tuple[str, ServerProcess]]:
     """A real server whose database is behind the proxy (its log: `process.output()`)."""
     env = {
         "COMMITMENTS_DATABASE_TIMEOUT_SECONDS": str(ANSWER),
         "COMMITMENTS_DATABASE_CONNECT_TIMEOUT_SECONDS": str(CONNECT),
         "COMMITMENTS_READINESS_TIMEOUT_SECONDS": str(READINESS),
+        **extra,
     }
     with live_server(proxy.url(database_url), **env) as (url, process):
         yield url, process
@@ -117,6 +120,37 @@ def test_a_hung_database_is_answered_503_in_bounded_time(database_url: str) -> N
         assert httpx.get(f"{url}/readyz").status_code == 200
         proxy.mode = Mode.hang
         _during_outage(url, server)
+        proxy.mode = Mode.forward
+        _after_outage(url, server)
+
+
+def test_a_known_outage_is_answered_at_once_under_load(database_url: str) -> None:
+    """Many more requests than request threads while the database hangs: they do not queue
+    for the threads, each waiting out a deadline in turn; once the outage is known, they are
+    answered 503 at once, one probe at a time trying the database, until it answers again."""
+    _postgres_only(database_url)
+    threads, requests = 4, 40
+    with (
+        database_proxy(database_url) as proxy,
+        _served(proxy, database_url, COMMITMENTS_WORKER_THREADS=str(threads)) as (url, server),
+    ):
+        api = httpx.Client(base_url=url, headers=bearer("admin"), timeout=60)
+        assert api.get(NOTES).status_code == 200
+        proxy.mode = Mode.hang
+        calls: list[Callable[[], httpx.Response]] = [
+            lambda: api.get(ONE),
+            lambda: api.get(NOTES),
+            lambda: api.post(NOTES, json={"text": "Noted during an outage."}),
+        ]
+        with ThreadPoolExecutor(requests) as pool:
+            pending = [pool.submit(_timed, calls[n % len(calls)]) for n in range(requests)]
+            answers = [future.result() for future in pending]
+        for answer, took in answers:
+            assert (answer.status_code, answer.json()["type"]) == (503, UNAVAILABLE)
+            assert "retry-after" in answer.headers
+            assert took < CONNECT + ANSWER + 2, took
+        log = server.output()
+        assert log.count("database unavailable") == 1, log
         proxy.mode = Mode.forward
         _after_outage(url, server)
 
@@ -227,6 +261,44 @@ def test_a_full_disk_refuses_writes_with_503_and_makes_the_service_unready(
     outages = [r for r in caplog.records if r.name == "app.core.outages"]
     assert len(outages) == 1, [r.getMessage() for r in outages]
     assert not any(r.exc_info for r in caplog.records)
+
+
+def _make_room(database: Database) -> None:
+    """The disk `_fill_the_disk` filled has room again."""
+    if database.reader.dialect.name == "sqlite":
+        _on_every_connection(database, "PRAGMA max_page_count = 1073741823")
+        return
+    # Past the circuit, which refuses the service's own writes meanwhile.
+    with database.reader.begin() as connection:
+        connection.execute(text("DROP TRIGGER disk_full ON progress_note"))
+        connection.execute(text("DROP FUNCTION disk_full()"))
+
+
+def test_writes_succeed_again_once_the_disk_has_room(
+    client: TestClient, database: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    """While the outage is known, writes are refused at once but for a probe now and then:
+    once the disk has room, a probe succeeds and writes go on."""
+    _fill_the_disk(database)
+    for n in range(40):
+        if client.post(NOTES, json={"text": f"Note {n} " + "x" * 2000}).status_code == 503:
+            break
+    else:
+        pytest.fail("the disk never filled")
+    refused = client.post(NOTES, json={"text": "Refused at once."})
+    assert (refused.status_code, refused.json()["type"]) == (503, UNAVAILABLE)
+    _make_room(database)
+    deadline = time.monotonic() + 5
+    while (answer := client.post(NOTES, json={"text": "Room again."})).status_code != 201:
+        assert answer.status_code == 503, answer.text
+        assert time.monotonic() < deadline, "writes were not tried again"
+        time.sleep(0.2)
+    assert client.post(NOTES, json={"text": "And again."}).status_code == 201
+    texts = [note["text"] for note in client.get(NOTES).json()["items"]]
+    assert "Refused at once." not in texts
+    assert {"Room again.", "And again."} <= set(texts)
+    ended = [r for r in caplog.records if "database available again" in r.getMessage()]
+    assert len(ended) == 1
 
 
 def test_an_unwritable_sqlite_database_refuses_writes_with_503(
