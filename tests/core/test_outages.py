@@ -264,7 +264,7 @@ def test_a_full_disk_refuses_writes_with_503_and_makes_the_service_unready(
 
 
 def _make_room(database: Database) -> None:
-    """The disk `_fill_the_disk` filled has room again."""
+    """The disk `fill_the_disk` filled has room again."""
     if database.reader.dialect.name == "sqlite":
         _on_every_connection(database, "PRAGMA max_page_count = 1073741823")
         return
@@ -279,7 +279,7 @@ def test_writes_succeed_again_once_the_disk_has_room(
 ) -> None:
     """While the outage is known, writes are refused at once but for a probe now and then:
     once the disk has room, a probe succeeds and writes go on."""
-    _fill_the_disk(database)
+    fill_the_disk(database)
     for n in range(40):
         if client.post(NOTES, json={"text": f"Note {n} " + "x" * 2000}).status_code == 503:
             break
