@@ -2,10 +2,22 @@
 anything, so that a torn or damaged file is refused rather than half taken in."""
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    Integer,
+    String,
+    Table,
+    UniqueConstraint,
+)
 
 Rows = dict[str, list[dict[str, Any]]]
 SHOWN = 5
@@ -29,6 +41,50 @@ def _key(value: Any) -> Any:
 
 def _version(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _is_datetime(value: Any) -> bool:
+    try:
+        return datetime.fromisoformat(value).tzinfo is not None
+    except (TypeError, ValueError):
+        return False
+
+
+def _is_date(value: Any) -> bool:
+    try:
+        date.fromisoformat(value)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+# What a value must be for its column's type, and that type's name in a refusal.
+_KINDS: list[tuple[type, str, Callable[[Any], bool]]] = [
+    (Boolean, "a boolean", lambda value: isinstance(value, bool)),
+    (Integer, "an integer", lambda value: _version(value) is not None),
+    (Float, "a number", lambda value: isinstance(value, int | float) and value is not True),
+    (DateTime, "a timezone-aware date and time", _is_datetime),
+    (Date, "a date", _is_date),
+    (String, "a string", lambda value: isinstance(value, str)),
+]
+
+
+def _wrong(column: Column[Any], value: Any) -> str | None:
+    """Why `value` cannot be stored in `column`; None when it can."""
+    kind = column.type
+    if isinstance(kind, JSON):
+        return None
+    if value is None:
+        return None if column.nullable else f"no {column.name}, which it needs"
+    for base, name, fits in _KINDS:
+        if isinstance(kind, base) or isinstance(getattr(kind, "impl", None), base):
+            if not fits(value) or (isinstance(value, bool) and base is not Boolean):
+                return f"{column.name} {json.dumps(value)}, not {name}"
+            break
+    length = getattr(kind, "length", None)
+    if isinstance(value, str) and length is not None and len(value) > length:
+        return f"a {column.name} longer than {length} characters"
+    return None
 
 
 def _named(table: Table, row: dict[str, Any]) -> str:
@@ -56,6 +112,56 @@ def _dangling(tables: Sequence[Table], rows: Rows) -> Iterator[str]:
                 if None not in key and key not in keys:
                     pointing = ", ".join(f"{n} {v}" for n, v in zip(columns, key, strict=True))
                     yield f"{_named(table, row)} has {pointing}, a {target.name} not in the file"
+
+
+def _malformed(tables: Sequence[Table], rows: Rows) -> Iterator[str]:
+    """Tables, columns and values the database has no place for."""
+    known = {table.name for table in tables}
+    for name in rows:
+        if name not in known:
+            yield f"a table {name}, which the register does not have"
+    for table in tables:
+        for row in rows.get(table.name, []):
+            for key in row:
+                if key not in table.columns:
+                    yield f"{_named(table, row)} has a column {key}, which {table.name} lacks"
+            for column in table.columns:
+                wrong = _wrong(column, row.get(column.name))
+                if wrong is not None:
+                    yield f"{_named(table, row)} has {wrong}"
+
+
+def _repeated(tables: Sequence[Table], rows: Rows) -> Iterator[str]:
+    """Rows that repeat another's primary key or unique value; and history entries that
+    record the same field of the same version twice (a change records each field once)."""
+    for table in tables:
+        uniques = [list(table.primary_key.columns)] + [
+            list(constraint.columns)
+            for constraint in table.constraints
+            if isinstance(constraint, UniqueConstraint)
+        ]
+        if table.name == "commitment_history":
+            uniques.append([table.c.commitment_id, table.c.version, table.c.field])
+        for columns in uniques:
+            seen: set[tuple[Any, ...]] = set()
+            for row in rows.get(table.name, []):
+                key = tuple(_key(row.get(column.name)) for column in columns)
+                if None not in key and key in seen:
+                    named = ", ".join(f"{c.name} {v}" for c, v in zip(columns, key, strict=True))
+                    yield f"{_named(table, row)} repeats the {named} of another row"
+                seen.add(key)
+
+
+def _notes_recorded(rows: Rows) -> Iterator[str]:
+    """History entries naming a note the file does not hold: notes are never deleted."""
+    notes = {
+        (_key(note.get("commitment_id")), _key(note.get("public_id")))
+        for note in rows.get("progress_note", [])
+    }
+    for entry in rows.get("commitment_history", []):
+        note = _key(entry.get("new_value"))
+        if entry.get("field") == "note" and (_key(entry.get("commitment_id")), note) not in notes:
+            yield f"commitment_history (id {entry.get('id')}) records note {note}, not in the file"
 
 
 def _out_of_step(rows: Rows) -> Iterator[str]:
@@ -93,7 +199,8 @@ def _out_of_step(rows: Rows) -> Iterator[str]:
 
 def problems(tables: Sequence[Table], rows: Rows) -> list[str]:
     """Each way in which `rows` cannot be one state of the register; none when it is."""
-    return [*_dangling(tables, rows), *_out_of_step(rows)]
+    found = [*_malformed(tables, rows), *_repeated(tables, rows)]
+    return found or [*_dangling(tables, rows), *_out_of_step(rows), *_notes_recorded(rows)]
 
 
 def summary(found: list[str]) -> str:

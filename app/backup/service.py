@@ -2,14 +2,17 @@
 empty database: ids, versions, token digests and timestamps come back as they were."""
 
 import json
+import logging
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 from typing import IO, Any
 
 from sqlalchemy import JSON, Connection, Date, DateTime, Table, func, select, text
+from sqlalchemy.exc import SQLAlchemyError
 
-from app.backup.integrity import problems, rows_of, summary
+from app.backup.integrity import Rows, problems, rows_of, summary
 from app.core.db import Database, UTCDateTime
 from app.core.migrations import current_revision
 from app.core.progress import SILENT, Progress
@@ -122,6 +125,22 @@ def load(path: Path) -> dict[str, Any]:
     return document
 
 
+def _not_pipeline_noise(record: logging.LogRecord) -> bool:
+    return not record.getMessage().startswith("error ignored terminating")
+
+
+@contextmanager
+def _quiet_pipeline() -> Iterator[None]:
+    """psycopg logs a second error as it closes a batch that the database refused: the
+    refusal itself is what the import reports."""
+    logger = logging.getLogger("psycopg")
+    logger.addFilter(_not_pipeline_noise)
+    try:
+        yield
+    finally:
+        logger.removeFilter(_not_pipeline_noise)
+
+
 def import_document(
     *, database: Database, document: dict[str, Any], progress: Progress = SILENT
 ) -> dict[str, int]:
@@ -138,6 +157,21 @@ def import_document(
             f"altered since), so nothing was imported: {summary(found)}"
         )
     progress.start(total=sum(map(len, tables.values())), description="Importing")
+    try:
+        with _quiet_pipeline():
+            return _insert(database=database, document=document, tables=tables, progress=progress)
+    except SQLAlchemyError as exc:
+        # What the checks above cannot see (a CHECK constraint, a lost connection): the
+        # transaction is rolled back, so nothing is written.
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        raise BackupError(
+            f"the database refused the import, so nothing was imported: {reason}"
+        ) from exc
+
+
+def _insert(
+    *, database: Database, document: dict[str, Any], tables: Rows, progress: Progress
+) -> dict[str, int]:
     counts: dict[str, int] = {}
     with database.writer.connect() as connection, connection.begin():
         revision = current_revision(connection)

@@ -95,3 +95,82 @@ def test_a_torn_export_is_refused_and_nothing_imported(
     # Nothing was written: the target is still empty (an import takes an empty one only).
     imported = run("import", str(exported), database_url=target)
     assert imported.returncode == 0, imported.stderr
+
+
+def with_a_note_deleted(document: Document) -> str:
+    """A note taken out of the file, its entry in the history kept: notes are never deleted."""
+    note, entry = noted(document)
+    rows(document, "progress_note").remove(note)
+    return f"commitment_history (id {entry['id']}) records note {note['public_id']}, not in"
+
+
+def with_a_key_twice(document: Document) -> str:
+    rows(document, "commitment").append(dict(rows(document, "commitment")[0]))
+    return f"commitment (id {rows(document, 'commitment')[0]['id']}) repeats the id"
+
+
+def with_a_history_entry_twice(document: Document) -> str:
+    history = rows(document, "commitment_history")
+    history.append(history[0] | {"id": 999999})
+    return "commitment_history (id 999999) repeats the commitment_id"
+
+
+def with_an_unknown_column(document: Document) -> str:
+    rows(document, "commitment")[0]["bogus"] = 1
+    return "has a column bogus, which commitment lacks"
+
+
+def with_a_required_value_missing(document: Document) -> str:
+    del rows(document, "commitment")[0]["title"]
+    return "has no title, which it needs"
+
+
+def with_a_bad_date(document: Document) -> str:
+    rows(document, "commitment")[0]["created_at"] = "yesterday"
+    return 'has created_at "yesterday", not a timezone-aware date and time'
+
+
+def with_a_bad_integer(document: Document) -> str:
+    rows(document, "commitment")[0]["version"] = "7"
+    return 'has version "7", not an integer'
+
+
+def with_a_value_the_database_refuses(document: Document) -> str:
+    """Beyond what the checks see (here a CHECK constraint): the database's own refusal."""
+    rows(document, "progress_note")[0]["percent_complete"] = 150
+    return "the database refused the import, so nothing was imported"
+
+
+MALFORMED = [
+    with_a_note_deleted,
+    with_a_key_twice,
+    with_a_history_entry_twice,
+    with_an_unknown_column,
+    with_a_required_value_missing,
+    with_a_bad_date,
+    with_a_bad_integer,
+    with_a_value_the_database_refuses,
+]
+
+
+def test_a_malformed_export_is_refused_in_one_line_and_nothing_imported(
+    database_url: str, databases, tmp_path: Path
+) -> None:
+    make_activity(database_url)
+    exported = tmp_path / "export.json"
+    assert run("export", str(exported), database_url=database_url).returncode == 0
+    target = same_backend(databases)
+    for damage in MALFORMED:
+        document = json.loads(exported.read_text())
+        expected = damage(document)
+        damaged = tmp_path / f"{damage.__name__}.json"
+        damaged.write_text(json.dumps(document))
+        refused = run("import", str(damaged), database_url=target)
+        assert refused.returncode == 2, (damage.__name__, refused.stdout, refused.stderr)
+        assert expected in refused.stderr, (damage.__name__, refused.stderr)
+        assert "nothing was imported" in refused.stderr, damage.__name__
+        # One line: no traceback, no driver's noise after it.
+        assert len(refused.stderr.strip().splitlines()) == 1, (damage.__name__, refused.stderr)
+
+    imported = run("import", str(exported), database_url=target)
+    assert imported.returncode == 0, imported.stderr
