@@ -69,7 +69,7 @@ fuzz: $(TEST_STAMP)
 	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) COMMITMENTS_TEST_DATABASE_URL= $(BIN)/python -m pytest -q -s tests/test_fuzz.py
 	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) COMMITMENTS_TEST_DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest -q -s tests/test_fuzz.py
 
-## make reliability: every reliability check, then one summary table (about six minutes)
+## make reliability: the fault tests on SQLite and PostgreSQL, fuzzing and the soak, then one summary table
 reliability: $(TEST_STAMP)
 	$(BIN)/python -m bench.reliability --pg-url $(PG_URL) --soak-seconds $(SOAK_SECONDS) \
 	  --fuzz-examples $(FUZZ_EXAMPLES)
