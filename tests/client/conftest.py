@@ -37,3 +37,18 @@ def retrying_client() -> Iterator[RetryingClients]:
     yield make
     for client in made:
         client.close()
+
+
+class Recording(httpx.BaseTransport):
+    """Passes requests on to the application, keeping each one."""
+
+    def __init__(self, inner: httpx.BaseTransport) -> None:
+        self.inner, self.requests = inner, list[httpx.Request]()
+
+    @property
+    def sent(self) -> int:
+        return len(self.requests)
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        return self.inner.handle_request(request)

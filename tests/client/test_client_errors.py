@@ -21,21 +21,10 @@ from app.client import (
     InvalidRequestError,
     UnexpectedResponseError,
 )
-from tests.client.conftest import RetryingClients
+from tests.client.conftest import Recording, RetryingClients
 from tests.conftest import TOKENS
 
 REF = "SCM56-RCF-13"
-
-
-class Recording(httpx.BaseTransport):
-    """Passes requests on to the application, keeping each one."""
-
-    def __init__(self, inner: httpx.BaseTransport) -> None:
-        self.inner, self.requests = inner, list[httpx.Request]()
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        return self.inner.handle_request(request)
 
 
 @pytest.fixture

@@ -18,20 +18,10 @@ from app.client import (
     queries,
 )
 from app.commitments import CommitmentFilters, CommitmentStatus
+from tests.client.conftest import Recording
 from tests.conftest import TOKENS
 
 REF = "SCM56-RCF-13"
-
-
-class Counting(httpx.BaseTransport):
-    """Passes requests on to the application, counting them."""
-
-    def __init__(self, inner: httpx.BaseTransport) -> None:
-        self.inner, self.sent = inner, 0
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        self.sent += 1
-        return self.inner.handle_request(request)
 
 
 class AsyncCounting(httpx.AsyncBaseTransport):
@@ -44,9 +34,9 @@ class AsyncCounting(httpx.AsyncBaseTransport):
 
 
 @pytest.fixture
-def counted(app: FastAPI) -> Iterator[tuple[CommitmentsClient, Counting]]:
+def counted(app: FastAPI) -> Iterator[tuple[CommitmentsClient, Recording]]:
     with TestClient(app) as http:
-        transport = Counting(http._transport)
+        transport = Recording(http._transport)
         with CommitmentsClient(
             "http://testserver", TOKENS["us-editor"], transport=transport
         ) as client:
@@ -79,7 +69,7 @@ REFUSED_LIST_QUERIES = [
 
 
 def test_what_the_list_refuses_the_client_refuses_unsent(
-    counted: tuple[CommitmentsClient, Counting], as_user
+    counted: tuple[CommitmentsClient, Recording], as_user
 ) -> None:
     api = as_user("us-editor")
     client, transport = counted
@@ -103,7 +93,7 @@ def test_what_the_list_refuses_the_client_refuses_unsent(
 
 
 def test_an_unknown_filter_names_itself_and_every_allowed_name(
-    counted: tuple[CommitmentsClient, Counting],
+    counted: tuple[CommitmentsClient, Recording],
 ) -> None:
     client, transport = counted
     with pytest.raises(InvalidQueryError) as refused:
@@ -116,7 +106,7 @@ def test_an_unknown_filter_names_itself_and_every_allowed_name(
 
 
 def test_the_page_size_and_cursor_are_the_clients_own(
-    counted: tuple[CommitmentsClient, Counting],
+    counted: tuple[CommitmentsClient, Recording],
 ) -> None:
     client, transport = counted
     for reserved in ({"limit": 5}, {"cursor": "abc"}, {"format": "csv"}):
@@ -130,7 +120,7 @@ def test_the_page_size_and_cursor_are_the_clients_own(
     assert transport.sent == 0
 
 
-def test_a_sort_is_sent_and_followed(counted: tuple[CommitmentsClient, Counting], as_user) -> None:
+def test_a_sort_is_sent_and_followed(counted: tuple[CommitmentsClient, Recording], as_user) -> None:
     client, _ = counted
     api = as_user("us-editor")
     for sort in ("due_date", "-due_date", "-ref"):
@@ -143,7 +133,7 @@ def test_a_sort_is_sent_and_followed(counted: tuple[CommitmentsClient, Counting]
 
 
 def test_one_value_is_a_list_of_one_as_in_the_api(
-    counted: tuple[CommitmentsClient, Counting], as_user
+    counted: tuple[CommitmentsClient, Recording], as_user
 ) -> None:
     client, _ = counted
     api = as_user("us-editor")
@@ -156,14 +146,14 @@ def test_one_value_is_a_list_of_one_as_in_the_api(
     assert [c.ref for c in client.iter_commitments(typed)] == completed
 
 
-def test_none_is_a_filter_not_given(counted: tuple[CommitmentsClient, Counting]) -> None:
+def test_none_is_a_filter_not_given(counted: tuple[CommitmentsClient, Recording]) -> None:
     client, _ = counted
     everything = [c.ref for c in client.iter_commitments()]
     assert [c.ref for c in client.iter_commitments(party=None, status=None)] == everything
 
 
 def test_reports_refuse_what_their_operations_refuse(
-    counted: tuple[CommitmentsClient, Counting], as_user
+    counted: tuple[CommitmentsClient, Recording], as_user
 ) -> None:
     client, transport = counted
     api = as_user("us-editor")
@@ -234,7 +224,7 @@ def test_reports_refuse_what_their_operations_refuse(
 
 
 def test_candidates_refuse_an_unknown_state_unsent(
-    counted: tuple[CommitmentsClient, Counting],
+    counted: tuple[CommitmentsClient, Recording],
 ) -> None:
     client, transport = counted
     with pytest.raises(InvalidQueryError) as refused:
