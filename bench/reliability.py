@@ -27,6 +27,7 @@ TESTS = [
     "tests/core/test_security.py",
     "tests/core/test_logging.py",
     "tests/core/test_outages.py",
+    "tests/cli/test_server.py",
     "tests/commitments/test_edits.py::test_two_editors_racing_exactly_one_wins",
     "tests/board/test_conflicts.py",
     "tests/board/test_browser.py::test_two_editors_change_other_fields_of_one_commitment_and_both_changes_stay",

@@ -20,12 +20,11 @@ def serve(
     administrator."""
     import uvicorn
 
-    from app.cli.users import bootstrap
     from app.core.config import get_settings
     from app.core.logging import logging_config
 
     settings = get_settings()
-    bootstrap(create_admin=create_admin)
+    _bootstrap_unless_down(create_admin=create_admin)
     if workers > 1 and not reload:
         _share_metrics_between_workers()
 
@@ -50,6 +49,28 @@ def serve(
         # would otherwise believe any from 127.0.0.1, a local proxy's and an attacker's alike.
         proxy_headers=False,
     )
+
+
+def _bootstrap_unless_down(*, create_admin: bool) -> None:
+    """The start-up steps, unless the database is down: a server restarted during an outage
+    still listens, answers /healthz, and answers 503 until the database is back."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from app.cli.users import bootstrap
+    from app.core.outages import outage_of
+
+    try:
+        bootstrap(create_admin=create_admin)
+    except SQLAlchemyError as error:
+        outage = outage_of(error)
+        if outage is None:
+            raise
+        typer.echo(
+            f"warning: the database is unavailable ({outage.cause}); serving anyway: /readyz "
+            "and every request answer 503 until it is back. The start-up steps (cycles, the "
+            "first administrator) run at the next start.",
+            err=True,
+        )
 
 
 def _share_metrics_between_workers() -> None:
