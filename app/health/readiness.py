@@ -64,6 +64,7 @@ class Readiness:
                 current = current_revision(connection)
                 if connection.dialect.name == "sqlite":
                     _sqlite_has_room(connection)
+                _takes_writes(connection)
         except SQLAlchemyError as exc:
             raise NotReadyError("The database is unreachable.") from exc
         finally:
@@ -85,3 +86,19 @@ def _sqlite_has_room(connection: Connection) -> None:
         free = shutil.disk_usage(Path(path).resolve().parent).free
         if free < SQLITE_FREE_BYTES:
             raise NotReadyError(f"The database's disk has {free} bytes free: it cannot grow.")
+
+
+_POSTGRESQL_READ_ONLY = text(
+    "SELECT pg_is_in_recovery() OR current_setting('transaction_read_only') = 'on'"
+)
+
+
+def _takes_writes(connection: Connection) -> None:
+    """A database set read-only (SQLite's query_only; a PostgreSQL standby, or one whose
+    transactions are read-only by default) refuses every write: not ready, before one fails."""
+    if connection.dialect.name == "sqlite":
+        read_only = bool(connection.execute(text("PRAGMA query_only")).scalar_one())
+    else:
+        read_only = bool(connection.execute(_POSTGRESQL_READ_ONLY).scalar_one())
+    if read_only:
+        raise NotReadyError("The database is read-only: it cannot take writes.")

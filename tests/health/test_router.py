@@ -1,6 +1,10 @@
+from typing import Any
+
 from fastapi.testclient import TestClient
+from sqlalchemy import event
 
 from app.core.config import Settings
+from app.core.db import Database
 from app.main import create_app
 
 
@@ -26,3 +30,30 @@ def test_readyz_is_503_when_the_database_is_unreachable() -> None:
         response = client.get("/readyz")
         assert response.status_code == 503
         assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_readyz_is_503_on_a_read_only_database_before_any_write_fails(
+    client: TestClient, database: Database
+) -> None:
+    assert client.get("/readyz").status_code == 200
+    sqlite = database.reader.dialect.name == "sqlite"
+    statement = "PRAGMA query_only = ON" if sqlite else "SET default_transaction_read_only = on"
+
+    @event.listens_for(database.reader, "connect")
+    def _read_only(dbapi_connection: Any, _record: object) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute(statement)
+        cursor.close()
+        dbapi_connection.commit()  # PostgreSQL: a SET is undone with its transaction
+
+    database.loop.close()
+    database.reader.pool.dispose()
+    try:
+        unready = client.get("/readyz")
+        assert unready.status_code == 503
+        assert "read-only" in unready.json()["detail"]
+    finally:
+        event.remove(database.reader, "connect", _read_only)
+        database.loop.close()
+        database.reader.pool.dispose()
+    assert client.get("/readyz").status_code == 200
