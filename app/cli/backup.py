@@ -28,9 +28,11 @@ def _claim_partial(directory: Path, name: str) -> tuple[int, Path]:
 
 
 def _remove_abandoned(directory: Path, name: str) -> None:
-    """Remove the partial files of `name` that no process is writing any more: those of an
-    export killed outright (SIGKILL, a power cut), which hold token digests."""
-    pattern = re.compile(rf"\.{re.escape(name)}\.[A-Za-z0-9_]{{8}}\.partial")
+    """Remove the partial files that no process is writing any more, of `name` and of every
+    other file of its kind in its directory (backups are often named by their date): those of
+    an export killed outright (SIGKILL, a power cut), which hold token digests."""
+    kind = re.escape(Path(name).suffix)
+    pattern = re.compile(rf"\..+{kind}\.[A-Za-z0-9_]{{8}}\.partial")
     for path in directory.iterdir():
         if not pattern.fullmatch(path.name):
             continue

@@ -1,5 +1,5 @@
 """An export stopped half-way (SIGTERM) or killed outright (SIGKILL) leaves no partial file,
-with its token digests, behind: at once, or from the next export of the same file on."""
+with its token digests, behind: at once, or from the next export beside it on."""
 
 import os
 import signal
@@ -111,3 +111,28 @@ def test_the_next_export_removes_what_a_killed_one_left(database_url: str, tmp_p
     _out, err = first.communicate(timeout=120)
     assert first.returncode == 0, err
     assert [path.name for path in tmp_path.iterdir()] == ["backup.json"]
+
+
+def test_an_export_under_another_name_removes_what_a_killed_one_left(
+    database_url: str, tmp_path: Path
+) -> None:
+    """Backups named by their date: yesterday's killed export is cleared by today's."""
+    enlarge(database_url)
+    yesterday, today = tmp_path / "backup-2026-12-06.json", tmp_path / "backup-2026-12-07.json"
+    killed = subprocess.Popen(
+        [COMMAND, "export", str(yesterday)],
+        env=os.environ | {"COMMITMENTS_DATABASE_URL": database_url},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    pattern = f".{yesterday.name}.*.partial"
+    deadline = time.monotonic() + 60
+    while not any(path.stat().st_size for path in tmp_path.glob(pattern)):
+        assert killed.poll() is None
+        assert time.monotonic() < deadline, "the export never began writing"
+    killed.send_signal(signal.SIGKILL)
+    killed.wait(timeout=60)
+    other_kind = tmp_path / ".notes.txt.abcdefgh.partial"
+    other_kind.write_text("not an export's")
+    assert run("export", str(today), database_url=database_url).returncode == 0
+    assert sorted(path.name for path in tmp_path.iterdir()) == [other_kind.name, today.name]
