@@ -3,6 +3,8 @@ from typing import Protocol
 
 import httpx
 import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
 
 from app.client import CommitmentsClient, RetryPolicy
 from tests.conftest import TOKENS
@@ -52,3 +54,14 @@ class Recording(httpx.BaseTransport):
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(request)
         return self.inner.handle_request(request)
+
+
+@pytest.fixture
+def recorded(app: FastAPI) -> Iterator[tuple[CommitmentsClient, Recording]]:
+    """A U.S. editor's client on the application, every request it sends kept."""
+    with TestClient(app) as http:
+        transport = Recording(http._transport)
+        with CommitmentsClient(
+            "http://testserver", TOKENS["us-editor"], transport=transport
+        ) as client:
+            yield client, transport

@@ -3,14 +3,13 @@ another path or a query; a body, filter or date the API would refuse is refused 
 an answer that is not the API's is an UnexpectedResponseError."""
 
 import asyncio
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
-from fastapi.testclient import TestClient
 
 from app.client import (
     ApiError,
@@ -25,16 +24,6 @@ from tests.client.conftest import Recording, RetryingClients
 from tests.conftest import TOKENS
 
 REF = "SCM56-RCF-13"
-
-
-@pytest.fixture
-def recorded(app: FastAPI) -> Iterator[tuple[CommitmentsClient, Recording]]:
-    with TestClient(app) as http:
-        transport = Recording(http._transport)
-        with CommitmentsClient(
-            "http://testserver", TOKENS["us-editor"], transport=transport
-        ) as client:
-            yield client, transport
 
 
 HOSTILE = ["../me", f"{REF}?as_of=x", "../../users", "a/b#c", "..", "."]

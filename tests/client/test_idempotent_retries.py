@@ -36,17 +36,18 @@ def read_timed_out(request: httpx.Request, _: httpx.Response) -> httpx.Response:
     raise httpx.ReadTimeout("no answer in time", request=request)
 
 
-def outcome_unknown(_request: httpx.Request, _: httpx.Response) -> httpx.Response:
+def problem(status: int, kind: str, title: str, detail: str, retry_after: str) -> httpx.Response:
+    """An answer of the server's problem type `kind`, as the API sends it."""
     return httpx.Response(
-        503,
-        json={
-            "type": problem_type("outcome-unknown"),
-            "title": "Outcome unknown",
-            "status": 503,
-            "detail": "The database went away while the change was being committed.",
-        },
-        headers={"Content-Type": PROBLEM_MEDIA_TYPE, "Retry-After": "2"},
+        status,
+        json={"type": problem_type(kind), "title": title, "status": status, "detail": detail},
+        headers={"Content-Type": PROBLEM_MEDIA_TYPE, "Retry-After": retry_after},
     )
+
+
+def outcome_unknown(_request: httpx.Request, _: httpx.Response) -> httpx.Response:
+    detail = "The database went away while the change was being committed."
+    return problem(503, "outcome-unknown", "Outcome unknown", detail, "2")
 
 
 class LosesAnswers(httpx.BaseTransport):
@@ -186,16 +187,7 @@ def test_a_write_without_a_key_is_not_sent_again_when_its_outcome_is_unknown(
 
 
 def in_flight() -> httpx.Response:
-    return httpx.Response(
-        409,
-        json={
-            "type": problem_type("idempotency-key-in-flight"),
-            "title": "In progress",
-            "status": 409,
-            "detail": "still being done",
-        },
-        headers={"Content-Type": PROBLEM_MEDIA_TYPE, "Retry-After": "1"},
-    )
+    return problem(409, "idempotency-key-in-flight", "In progress", "still being done", "1")
 
 
 def test_a_key_still_in_flight_is_asked_again_after_retry_after(

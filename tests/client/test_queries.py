@@ -2,7 +2,6 @@
 and takes the ones the API takes, with the same meaning."""
 
 import asyncio
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -33,16 +32,6 @@ class AsyncCounting(httpx.AsyncBaseTransport):
         return await self.inner.handle_async_request(request)
 
 
-@pytest.fixture
-def counted(app: FastAPI) -> Iterator[tuple[CommitmentsClient, Recording]]:
-    with TestClient(app) as http:
-        transport = Recording(http._transport)
-        with CommitmentsClient(
-            "http://testserver", TOKENS["us-editor"], transport=transport
-        ) as client:
-            yield client, transport
-
-
 def refs(page: httpx.Response) -> list[str]:
     assert page.status_code == 200, page.text
     return [item["ref"] for item in page.json()["items"]]
@@ -69,10 +58,10 @@ REFUSED_LIST_QUERIES = [
 
 
 def test_what_the_list_refuses_the_client_refuses_unsent(
-    counted: tuple[CommitmentsClient, Recording], as_user
+    recorded: tuple[CommitmentsClient, Recording], as_user
 ) -> None:
     api = as_user("us-editor")
-    client, transport = counted
+    client, transport = recorded
     for query, named in REFUSED_LIST_QUERIES:
         answered = api.get("/api/v1/commitments", params=query)
         assert answered.status_code == 422, (query, answered.text)
@@ -93,9 +82,9 @@ def test_what_the_list_refuses_the_client_refuses_unsent(
 
 
 def test_an_unknown_filter_names_itself_and_every_allowed_name(
-    counted: tuple[CommitmentsClient, Recording],
+    recorded: tuple[CommitmentsClient, Recording],
 ) -> None:
-    client, transport = counted
+    client, transport = recorded
     with pytest.raises(InvalidQueryError) as refused:
         client.iter_commitments(stauts="blocked", party="US")
     message = str(refused.value)
@@ -106,9 +95,9 @@ def test_an_unknown_filter_names_itself_and_every_allowed_name(
 
 
 def test_the_page_size_and_cursor_are_the_clients_own(
-    counted: tuple[CommitmentsClient, Recording],
+    recorded: tuple[CommitmentsClient, Recording],
 ) -> None:
-    client, transport = counted
+    client, transport = recorded
     for reserved in ({"limit": 5}, {"cursor": "abc"}, {"format": "csv"}):
         with pytest.raises(InvalidQueryError) as refused:
             client.iter_commitments(**reserved)
@@ -120,8 +109,10 @@ def test_the_page_size_and_cursor_are_the_clients_own(
     assert transport.sent == 0
 
 
-def test_a_sort_is_sent_and_followed(counted: tuple[CommitmentsClient, Recording], as_user) -> None:
-    client, _ = counted
+def test_a_sort_is_sent_and_followed(
+    recorded: tuple[CommitmentsClient, Recording], as_user
+) -> None:
+    client, _ = recorded
     api = as_user("us-editor")
     for sort in ("due_date", "-due_date", "-ref"):
         expected = refs(api.get("/api/v1/commitments", params={"sort": sort, "limit": 200}))
@@ -133,9 +124,9 @@ def test_a_sort_is_sent_and_followed(counted: tuple[CommitmentsClient, Recording
 
 
 def test_one_value_is_a_list_of_one_as_in_the_api(
-    counted: tuple[CommitmentsClient, Recording], as_user
+    recorded: tuple[CommitmentsClient, Recording], as_user
 ) -> None:
-    client, _ = counted
+    client, _ = recorded
     api = as_user("us-editor")
     completed = refs(api.get("/api/v1/commitments", params={"status": "completed"}))
     assert completed
@@ -146,16 +137,16 @@ def test_one_value_is_a_list_of_one_as_in_the_api(
     assert [c.ref for c in client.iter_commitments(typed)] == completed
 
 
-def test_none_is_a_filter_not_given(counted: tuple[CommitmentsClient, Recording]) -> None:
-    client, _ = counted
+def test_none_is_a_filter_not_given(recorded: tuple[CommitmentsClient, Recording]) -> None:
+    client, _ = recorded
     everything = [c.ref for c in client.iter_commitments()]
     assert [c.ref for c in client.iter_commitments(party=None, status=None)] == everything
 
 
 def test_reports_refuse_what_their_operations_refuse(
-    counted: tuple[CommitmentsClient, Recording], as_user
+    recorded: tuple[CommitmentsClient, Recording], as_user
 ) -> None:
-    client, transport = counted
+    client, transport = recorded
     api = as_user("us-editor")
     refusals = [
         ("/api/v1/reports/summary", {"group_by": "colour"}, lambda: client.summary("colour")),
@@ -224,9 +215,9 @@ def test_reports_refuse_what_their_operations_refuse(
 
 
 def test_candidates_refuse_an_unknown_state_unsent(
-    counted: tuple[CommitmentsClient, Recording],
+    recorded: tuple[CommitmentsClient, Recording],
 ) -> None:
-    client, transport = counted
+    client, transport = recorded
     with pytest.raises(InvalidQueryError) as refused:
         client.candidates("any-statement", state="pending")
     assert refused.value.names == ("state",)
