@@ -4,13 +4,14 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 # Pinned, hash-checked dependencies first (a layer that changes only with the lock file).
 COPY requirements.lock ./
 RUN pip install --no-cache-dir --require-hashes -r requirements.lock
-COPY pyproject.toml README.md ./
+COPY pyproject.toml setup.py README.md ./
 COPY app ./app
+COPY migrations ./migrations
 COPY seeds ./seeds
 # A normal install: the migrations and the seeds travel inside the package; the source is
 # removed so that only the installed package runs.
 RUN pip install --no-cache-dir --no-deps . \
-    && rm -rf /srv/app /srv/seeds /srv/build /srv/*.egg-info \
+    && rm -rf /srv/app /srv/migrations /srv/seeds /srv/build /srv/*.egg-info \
     && useradd --system --uid 10001 --no-create-home commitments
 USER commitments
 EXPOSE 8000

@@ -13,7 +13,7 @@ $(BIN)/python:
 
 # Dependencies come from the lock files, pinned with their hashes; the project itself is then
 # installed without resolving anything again.
-$(STAMP): $(BIN)/python pyproject.toml requirements.lock
+$(STAMP): $(BIN)/python pyproject.toml setup.py requirements.lock
 	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $@

@@ -1,5 +1,6 @@
 """Alembic driven from code, so the CLI, the readiness probe and the tests share one path."""
 
+from importlib.resources import files
 from pathlib import Path
 
 from alembic import command
@@ -9,10 +10,9 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine
 
-import app.migrations
-
-# The migrations are package data, so an installed (not editable) package finds them too.
-SCRIPT_LOCATION = Path(app.migrations.__file__).parent
+# The project's migrations/ is installed as the package app.migrations (setup.py), so an
+# editable install finds the checkout's and a normal one the copy inside the package.
+SCRIPT_LOCATION = Path(str(files("app.migrations")))
 
 
 def alembic_config(database_url: str) -> Config:

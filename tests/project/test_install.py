@@ -1,35 +1,94 @@
 """A normal (non-editable) install, as in the image: it must find its migrations and seeds
-inside the package and keep its default database out of site-packages."""
+inside the package and keep its default database out of site-packages. An editable install
+(the checkout's, `make run` and `make test`) runs the checkout's own migrations/."""
 
 import os
 import shutil
 import sqlite3
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
+from alembic.config import Config
 
 from app.core.config import PROJECT_ROOT
 
+PIP = (sys.executable, "-m", "pip", "--quiet")
+
+
+def copy_what_the_image_copies(source: Path) -> None:
+    """The Dockerfile's COPY instructions, followed: the package built here is the image's."""
+    ignore = shutil.ignore_patterns("__pycache__", "*.egg-info")
+    for line in (PROJECT_ROOT / "Dockerfile").read_text().splitlines():
+        if not line.startswith("COPY "):
+            continue
+        *names, target = line.split()[1:]
+        for name in names:
+            destination = source / target / name if target.endswith("/") else source / target
+            if (PROJECT_ROOT / name).is_dir():
+                shutil.copytree(PROJECT_ROOT / name, destination, symlinks=True, ignore=ignore)
+            else:
+                shutil.copy(PROJECT_ROOT / name, destination)
+
 
 @pytest.fixture(scope="module")
-def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     source = tmp_path_factory.mktemp("source")
-    for name in ("pyproject.toml", "README.md"):
-        shutil.copy(PROJECT_ROOT / name, source / name)
-    ignore = shutil.ignore_patterns("__pycache__", "*.egg-info")
-    shutil.copytree(PROJECT_ROOT / "app", source / "app", symlinks=True, ignore=ignore)
-    shutil.copytree(PROJECT_ROOT / "seeds", source / "seeds")
-    target = tmp_path_factory.mktemp("site")
-    pip = [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps"]
+    copy_what_the_image_copies(source)
+    built = tmp_path_factory.mktemp("wheel")
     subprocess.run(
-        [*pip, "--no-build-isolation", "--target", str(target), str(source)],
+        [*PIP, "wheel", "--no-deps", "--no-build-isolation", "--wheel-dir", str(built), source],
         check=True,
         capture_output=True,
     )
     shutil.rmtree(source)  # nothing of the checkout is left to lean on
+    (found,) = built.glob("*.whl")
+    return found
+
+
+@pytest.fixture(scope="module")
+def installed(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    target = tmp_path_factory.mktemp("site")
+    subprocess.run(
+        [*PIP, "install", "--no-deps", "--target", str(target), str(wheel)],
+        check=True,
+        capture_output=True,
+    )
     return target
+
+
+def test_the_wheel_carries_every_migration_of_the_checkout_as_app_migrations(
+    wheel: Path,
+) -> None:
+    migrations = PROJECT_ROOT / "migrations"
+    expected = {
+        f"app/migrations/{path.relative_to(migrations).as_posix()}"
+        for path in migrations.rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts
+    }
+    with zipfile.ZipFile(wheel) as archive:
+        carried = {name for name in archive.namelist() if name.startswith("app/migrations/")}
+    assert "app/migrations/env.py" in expected
+    assert carried == expected
+
+
+def test_an_editable_install_runs_the_migrations_alembic_ini_names(tmp_path: Path) -> None:
+    """The checkout's own migrations/, found from anywhere (not through the working
+    directory), are the ones `alembic` run in the checkout uses."""
+    environment = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    located = subprocess.run(
+        [sys.executable, "-c", "import app.core.migrations as m; print(m.SCRIPT_LOCATION)"],
+        cwd=tmp_path,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    named = Config(PROJECT_ROOT / "alembic.ini").get_main_option("script_location")
+    assert named is not None
+    assert Path(located.stdout.strip()) == Path(named) == PROJECT_ROOT / "migrations"
 
 
 def commitments(site: Path, cwd: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
