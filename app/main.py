@@ -29,7 +29,6 @@ from app.core.headers import SecurityHeaders
 from app.core.limits import BodySizeLimit
 from app.core.logging import install_redaction
 from app.core.metrics import Metrics
-from app.core.migrations import head_revision
 from app.core.observability import ObserveRequests
 from app.core.openapi import operation_id, state_preconditions_in_schema
 from app.core.problems import install_problem_handlers
@@ -38,6 +37,7 @@ from app.core.redirects import redirect_slashes_to_public_url
 from app.core.security import Principal
 from app.core.strict_query import refuse_unknown_query_parameters
 from app.core.time import today
+from app.database_schema import current_revision, head_revision
 from app.documents.router import router as documents_router
 from app.health.readiness import Readiness
 from app.health.router import router as health_router
@@ -122,6 +122,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     redirect_slashes_to_public_url(app.router, settings.public_url)
     state_preconditions_in_schema(app)
+    # Every table is imported by now (app.database_schema imports app.models): foreign keys
+    # between packages resolve only then.
     app.state.database = Database(settings)
     app.state.request_gate = anyio.CapacityLimiter(settings.worker_threads)
     app.state.ingest_slots = anyio.CapacityLimiter(settings.ingest_concurrency)
@@ -133,6 +135,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.readiness = Readiness(
         app.state.database,
         head=app.state.migration_head,
+        revision_of=current_revision,
         outages=app.state.outages,
         deadline=settings.readiness_timeout_seconds,
     )

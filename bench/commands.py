@@ -14,7 +14,7 @@ import httpx
 
 from app.core.config import Settings
 from app.core.db import Database
-from app.core.migrations import upgrade
+from app.database_schema import upgrade
 from app.seeding.service import seed_register
 from bench.datasets import issue_tokens
 from bench.reset_database import reset

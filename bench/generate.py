@@ -28,7 +28,7 @@ from sqlalchemy import Engine, create_engine, text
 from app.commitments.models import search_text_of
 from app.core.config import Settings
 from app.core.db import Database
-from app.core.migrations import upgrade
+from app.database_schema import upgrade
 from app.seeding.service import seed_register
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -23,7 +23,7 @@ from sqlalchemy import create_engine, select, text
 
 from app.core.config import Settings
 from app.core.db import Database
-from app.core.migrations import upgrade
+from app.database_schema import upgrade
 from app.history.models import CommitmentHistory
 from app.seeding.service import seed_register
 from app.users.enums import Role

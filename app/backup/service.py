@@ -14,9 +14,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.backup.integrity import Rows, problems, rows_of, summary
 from app.core.db import Database, UTCDateTime
-from app.core.migrations import current_revision
 from app.core.progress import SILENT, Progress
 from app.core.time import utcnow
+from app.database_schema import current_revision
 
 FORMAT = "alliance-commitments-export"
 FORMAT_VERSION = 1

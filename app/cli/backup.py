@@ -94,10 +94,10 @@ def export(file: Annotated[Path, typer.Argument(help="Where to write the JSON do
     """Export the whole register, history included, as one versioned JSON document (mode 0600:
     it holds token digests). An existing file is replaced only by a complete export."""
     from app.backup.service import export as run_export
+    from app.cli.database import open_database
     from app.core.config import get_settings
-    from app.core.db import Database
 
-    database = Database(get_settings())
+    database = open_database(get_settings())
     counts: dict[str, int] = {}
     try:
         with terminal_progress() as progress:
@@ -117,10 +117,10 @@ def export(file: Annotated[Path, typer.Argument(help="Where to write the JSON do
 def import_(file: Annotated[Path, typer.Argument(help="A document written by export")]) -> None:
     """Import an export into an empty, migrated database."""
     from app.backup.service import BackupError, import_document, load
+    from app.cli.database import open_database
     from app.core.config import get_settings
-    from app.core.db import Database
 
-    database = Database(get_settings())
+    database = open_database(get_settings())
     try:
         document = load(file)
         with terminal_progress() as progress:

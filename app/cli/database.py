@@ -1,12 +1,25 @@
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from app.cli.errors import CliError
 from app.cli.progress import terminal_progress
 
+if TYPE_CHECKING:
+    from app.core.config import Settings
+    from app.core.db import Database
+
 db_app = typer.Typer(help="Schema migrations.", no_args_is_help=True)
+
+
+def open_database(settings: "Settings") -> "Database":
+    """The database of the commands that use one, every table imported first: foreign keys
+    between packages resolve only then."""
+    import app.models  # noqa: F401
+    from app.core.db import Database
+
+    return Database(settings)
 
 
 def _database_url() -> str:
@@ -18,7 +31,7 @@ def _database_url() -> str:
 @db_app.command()
 def upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
     """Migrate the database up to REVISION (default: the newest)."""
-    from app.core.migrations import upgrade as run_upgrade
+    from app.database_schema import upgrade as run_upgrade
 
     run_upgrade(_database_url(), revision)
     typer.echo(f"Database at {revision}.")
@@ -28,7 +41,7 @@ def upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
 @db_app.command(context_settings={"ignore_unknown_options": True})
 def downgrade(revision: Annotated[str, typer.Argument(help="e.g. -1 or base")]) -> None:
     """Migrate the database down to REVISION."""
-    from app.core.migrations import downgrade as run_downgrade
+    from app.database_schema import downgrade as run_downgrade
 
     run_downgrade(_database_url(), revision)
     typer.echo(f"Database at {revision}.")
@@ -39,7 +52,7 @@ def current() -> None:
     """Print the database's revision and the newest one."""
     from sqlalchemy import create_engine
 
-    from app.core.migrations import current_revision, head_revision
+    from app.database_schema import current_revision, head_revision
 
     url = _database_url()
     engine = create_engine(url)
@@ -58,7 +71,7 @@ def check() -> None:
     """Fail (exit 1) if the models and the migrated schema differ."""
     from sqlalchemy import create_engine
 
-    from app.core.migrations import drift
+    from app.database_schema import drift
 
     engine = create_engine(_database_url())
     try:
@@ -85,11 +98,10 @@ def seed(
 
     from app.commitments import Commitment
     from app.core.config import get_settings
-    from app.core.db import Database
     from app.seeding.service import SeedError, seed_register
 
     settings = get_settings()
-    database = Database(settings)
+    database = open_database(settings)
     try:
         with database.transaction() as session:
             if if_empty and session.execute(select(func.count()).select_from(Commitment)).scalar():

@@ -65,8 +65,8 @@ def ingest(
     /api/v1/documents does), for review over the API."""
     from pydantic import ValidationError
 
+    from app.cli.database import open_database
     from app.core.config import get_settings
-    from app.core.db import Database
     from app.core.errors import ProblemError
     from app.ingest.models import DocumentUpload
     from app.ingest.service import take_in
@@ -94,7 +94,7 @@ def ingest(
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"])
         raise CliError(f"Invalid statement: {where}: {first['msg']}") from exc
-    database = Database(get_settings())
+    database = open_database(get_settings())
     started = time.perf_counter()
     try:
         with database.transaction() as session, terminal_progress() as progress:

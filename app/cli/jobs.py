@@ -42,8 +42,8 @@ def list_jobs(
 ) -> None:
     """Every job, with when the worker runs it; then the latest runs, newest first: running,
     done, failed, or abandoned (its worker died mid-run; a later run took up what it left)."""
+    from app.cli.database import open_database
     from app.core.config import get_settings
-    from app.core.db import Database
     from app.core.time import utcnow
     from app.jobs import recent_runs
 
@@ -53,7 +53,7 @@ def list_jobs(
         typer.echo(f"{name:10} {schedule.get(name, '(not scheduled)'):16} {job.summary}")
     if not runs:
         return
-    database = Database(settings)
+    database = open_database(settings)
     try:
         latest = recent_runs(database=database, limit=runs, clock=utcnow())
     finally:
@@ -77,8 +77,8 @@ def run(
     ] = False,
 ) -> None:
     """Run one job now, once: a slot already run (by a worker, say) is left alone."""
+    from app.cli.database import open_database
     from app.core.config import get_settings
-    from app.core.db import Database
     from app.core.time import utcnow
 
     job = _jobs().get(name)
@@ -86,7 +86,7 @@ def run(
         raise CliError(f"No job {name!r}; jobs: {', '.join(_jobs())}.")
     now = utcnow() if at is None else (at if at.tzinfo else at.replace(tzinfo=UTC))
     settings = get_settings()
-    database = Database(settings)
+    database = open_database(settings)
     try:
         _run(job, database, settings, now.astimezone(UTC), dry_run)
     finally:
@@ -151,12 +151,12 @@ def worker() -> None:
 
     from apscheduler.schedulers.blocking import BlockingScheduler
 
+    from app.cli.database import open_database
     from app.core.config import get_settings
-    from app.core.db import Database
     from app.core.time import utcnow
 
     settings = get_settings()
-    database = Database(settings)
+    database = open_database(settings)
     scheduler = BlockingScheduler(timezone=settings.zone)
     jobs = _jobs()
     for name, crontab in settings.jobs_schedule.items():

@@ -20,11 +20,11 @@ Result = TypeVar("Result")
 
 @contextmanager
 def _session() -> Iterator["Session"]:
+    from app.cli.database import open_database
     from app.core.config import get_settings
-    from app.core.db import Database
     from app.core.errors import ProblemError
 
-    database = Database(get_settings())
+    database = open_database(get_settings())
     try:
         with database.transaction() as session:
             yield session

@@ -159,12 +159,12 @@ def _bound_postgres_waits(engine: Engine, seconds: float) -> None:
 
 
 class Database:
-    """The engines of one database: `reader` for safe requests, `writer` for the others."""
+    """The engines of one database: `reader` for safe requests, `writer` for the others.
+
+    Whoever opens one imports every table first (app.models; the app and the CLI do):
+    foreign keys between packages resolve only once every table module is imported."""
 
     def __init__(self, settings: Settings) -> None:
-        # Foreign keys between packages resolve only once every table module is imported.
-        import app.models  # noqa: F401
-
         self.url = settings.database_url
         # Every request thread can hold a connection, plus room for CLI and health checks.
         pool_size = settings.worker_threads + 4

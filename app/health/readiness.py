@@ -3,6 +3,7 @@ its schema is at the newest migration, and it can write."""
 
 import shutil
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,7 +14,6 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.core.db import Database
 from app.core.errors import NotReadyError
-from app.core.migrations import current_revision
 from app.core.outages import OutageLog
 
 # Room a SQLite database needs to take the next writes: free pages under its page limit, and
@@ -32,12 +32,23 @@ class Readiness:
     """The readiness check. It runs on a thread of its own, one at a time: a check the
     database has not answered within `deadline` is answered 503 and left to end on its own
     (each exchange with the database has a deadline of its own, app.core.db), and until it
-    ends every later check is answered 503 at once."""
+    ends every later check is answered 503 at once.
+
+    The newest revision (`head`) and how to read a database's (`revision_of`) come from the
+    app: they belong to the whole schema (app.database_schema), which stands above every
+    package and is not imported by one."""
 
     def __init__(
-        self, database: Database, *, head: str | None, outages: OutageLog, deadline: float
+        self,
+        database: Database,
+        *,
+        head: str | None,
+        revision_of: Callable[[Connection], str | None],
+        outages: OutageLog,
+        deadline: float,
     ) -> None:
         self._database, self._head, self._outages = database, head, outages
+        self._revision_of = revision_of
         self._deadline = deadline
         self._running = threading.Lock()
         # Threads of their own: the requests' threads may all be waiting on the database.
@@ -61,7 +72,7 @@ class Readiness:
             raise NotReadyError("The database has not answered the previous check yet.")
         try:
             with self._database.reader.connect() as connection:
-                current = current_revision(connection)
+                current = self._revision_of(connection)
                 if connection.dialect.name == "sqlite":
                     _sqlite_has_room(connection)
                 _takes_writes(connection)

@@ -6,7 +6,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from app.core.config import Settings
-from app.core.migrations import upgrade
+from app.database_schema import upgrade
 from app.main import create_app
 from tests.cli.test_cli import run
 from tests.conftest import POSTGRES_URL, bearer

@@ -17,7 +17,7 @@ from sqlalchemy import event, text
 from app.core.config import Settings
 from app.core.db import Database
 from app.core.errors import problem_type
-from app.core.migrations import upgrade
+from app.database_schema import upgrade
 from app.main import create_app
 from tests.cli.test_cli import run
 from tests.conftest import SEEDS_DIR, TOKENS, bearer

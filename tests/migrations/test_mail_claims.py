@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import create_engine, inspect, text
 
-from app.core.migrations import downgrade, drift, upgrade
+from app.database_schema import downgrade, drift, upgrade
 from tests.conftest import seed
 
 AT = datetime(2027, 3, 1, 8, tzinfo=UTC)

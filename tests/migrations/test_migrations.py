@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import JSON, DateTime, column, create_engine, inspect, select, table, text
 
-from app.core.migrations import downgrade, drift, upgrade
+from app.database_schema import downgrade, drift, upgrade
 from tests.conftest import seed
 
 

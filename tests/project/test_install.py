@@ -79,7 +79,7 @@ def test_an_editable_install_runs_the_migrations_alembic_ini_names(tmp_path: Pat
     directory), are the ones `alembic` run in the checkout uses."""
     environment = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     located = subprocess.run(
-        [sys.executable, "-c", "import app.core.migrations as m; print(m.SCRIPT_LOCATION)"],
+        [sys.executable, "-c", "import app.database_schema as m; print(m.SCRIPT_LOCATION)"],
         cwd=tmp_path,
         env=environment,
         capture_output=True,
@@ -126,7 +126,7 @@ def test_an_installed_package_migrates_and_seeds_from_its_own_data(
 def test_the_installed_modules_are_the_ones_running(installed: Path, tmp_path: Path) -> None:
     environment = {**os.environ, "PYTHONPATH": str(installed)}
     located = subprocess.run(
-        [sys.executable, "-c", "import app.core.migrations as m; print(m.SCRIPT_LOCATION)"],
+        [sys.executable, "-c", "import app.database_schema as m; print(m.SCRIPT_LOCATION)"],
         cwd=tmp_path,
         env=environment,
         capture_output=True,

@@ -1,4 +1,8 @@
-"""Alembic driven from code, so the CLI, the readiness probe and the tests share one path."""
+"""The database schema as a whole: every table (app.models) and the Alembic migrations that
+build it, driven from code so the CLI, the readiness probe and the tests share one path.
+
+It sits at the top, beside app.models: it knows every domain, so only what stands above them
+all (the app, the CLI, the export of the whole register) imports it."""
 
 from importlib.resources import files
 from pathlib import Path
@@ -9,6 +13,8 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine
+
+from app.models import metadata
 
 # The project's migrations/ is installed as the package app.migrations (setup.py), so an
 # editable install finds the checkout's and a normal one the copy inside the package.
@@ -47,8 +53,6 @@ def current_revision(connection: Connection) -> str | None:
 
 def drift(engine: Engine) -> list[object]:
     """Differences between the models and the migrated schema; empty when they agree."""
-    from app.models import metadata
-
     with engine.connect() as connection:
         context = MigrationContext.configure(
             connection, opts={"compare_type": True, "render_as_batch": True}
