@@ -12,25 +12,17 @@ from app.areas.models import (
     Topic,
     TopicPublic,
 )
-from app.commitments import (
-    Commitment,
-    CommitmentArea,
-    CommitmentStatus,
-    CommitmentTopic,
-    LeadAssignment,
-    LeadPublic,
-    visible_to,
-)
+from app.commitments import Commitment, CommitmentArea, CommitmentTopic, visible_to
+from app.commitments.conditions import due_soon_on, is_open, overdue_on
 from app.contacts.enums import ContactKind
-from app.contacts.models import Contact, ContactRef
+from app.contacts.models import Contact, ContactRef, LeadAssignment, LeadPublic
 from app.core.errors import NotFoundError, UnprocessableError
 from app.core.metadata import id_of
-from app.core.security import Principal, require_role
+from app.core.security import Principal, Role, require_role
 from app.core.time import today
-from app.deadlines.conditions import due_soon_on, is_open, overdue_on
 from app.documents.models import SourceDocument
 from app.parties.models import Party
-from app.users.enums import Role
+from app.vocabulary.commitments import CommitmentStatus
 
 NEXT_DUE_SHOWN = 5
 

@@ -19,10 +19,7 @@ from starlette.datastructures import QueryParams
 from app.commitments import (
     AssessmentIn,
     CommitmentFilters,
-    CommitmentKind,
     CommitmentPublic,
-    CommitmentSort,
-    CommitmentStatus,
     CommitmentUpdate,
     filter_query_params,
 )
@@ -31,6 +28,7 @@ from app.core.pagination import Cursor
 from app.ingest.models import CandidateEdits
 from app.meetings.models import PLACE_MAX_LENGTH, MeetingUpdate
 from app.progress.models import NoteCreate
+from app.vocabulary.commitments import CommitmentKind, CommitmentSort, CommitmentStatus
 
 PAGE_SIZES = (25, 50, 100, 200)
 M = TypeVar("M", bound=BaseModel)

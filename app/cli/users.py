@@ -6,7 +6,8 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 import typer
 
 from app.cli.errors import CliError
-from app.users.enums import IssuableScope, Role
+from app.core.security import Role
+from app.users.enums import IssuableScope
 
 if TYPE_CHECKING:
     from sqlmodel import Session

@@ -20,10 +20,9 @@ from app.commitments import (
     CommitmentFilters,
     CommitmentPage,
     CommitmentPublic,
-    CommitmentSort,
     CommitmentUpdate,
 )
-from app.deadlines.conditions import DEFAULT_DUE_SOON_DAYS, DEFAULT_STALE_DAYS
+from app.commitments.conditions import DEFAULT_DUE_SOON_DAYS, DEFAULT_STALE_DAYS
 from app.history.models import HistoryPage
 from app.ingest.models import (
     BulkDecision,
@@ -37,6 +36,7 @@ from app.ingest.models import (
 from app.progress.models import NoteCreate, NoteList, NotePublic
 from app.reports.models import CycleReport, DeadlineReport, GroupBy, OverdueReport, SummaryReport
 from app.users.models import UserPublic
+from app.vocabulary.commitments import CommitmentSort
 
 Result = TypeVar("Result")
 Filters = CommitmentFilters | Mapping[str, Any] | None

@@ -10,12 +10,6 @@ from app.core.exports import lazy_exports
 
 # Each exported name and the module that defines it.
 _HOME = {
-    "OPEN_STATUSES": "enums",
-    "OPEN_VALUES": "enums",
-    "STATUS_CHECK": "enums",
-    "KIND_CHECK": "enums",
-    "CommitmentSort": "enums",
-    "CommitmentStatus": "enums",
     "CommitmentFilters": "filters",
     "CommitmentReads": "reads",
     "filter_conditions": "filters",
@@ -26,7 +20,6 @@ _HOME = {
     "CommitmentContact": "models",
     "CommitmentCounterpart": "models",
     "CommitmentTopic": "models",
-    "CommitmentKind": "enums",
     "CommitmentCreate": "models",
     "CommitmentLead": "models",
     "CommitmentPage": "models",
@@ -34,8 +27,6 @@ _HOME = {
     "CommitmentPublic": "models",
     "CommitmentReleasability": "models",
     "CommitmentUpdate": "models",
-    "LeadAssignment": "models",
-    "LeadPublic": "models",
     "PartyRefIn": "models",
     "search_text_of": "models",
     "PageRow": "queries",
@@ -80,15 +71,6 @@ _HOME = {
 }
 
 if TYPE_CHECKING:
-    from app.commitments.enums import (
-        KIND_CHECK,
-        OPEN_STATUSES,
-        OPEN_VALUES,
-        STATUS_CHECK,
-        CommitmentKind,
-        CommitmentSort,
-        CommitmentStatus,
-    )
     from app.commitments.filters import (
         CommitmentFilters,
         filter_conditions,
@@ -110,8 +92,6 @@ if TYPE_CHECKING:
         CommitmentReleasability,
         CommitmentTopic,
         CommitmentUpdate,
-        LeadAssignment,
-        LeadPublic,
         Locator,
         PartyRefIn,
         search_text_of,
@@ -158,10 +138,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "EXPORT_COLUMNS",
-    "KIND_CHECK",
-    "OPEN_STATUSES",
-    "OPEN_VALUES",
-    "STATUS_CHECK",
     "AssessmentIn",
     "AssessmentPublic",
     "Commitment",
@@ -170,21 +146,16 @@ __all__ = [
     "CommitmentCounterpart",
     "CommitmentCreate",
     "CommitmentFilters",
-    "CommitmentKind",
     "CommitmentLead",
     "CommitmentPage",
     "CommitmentParty",
     "CommitmentPublic",
     "CommitmentReads",
     "CommitmentReleasability",
-    "CommitmentSort",
     "CommitmentState",
-    "CommitmentStatus",
     "CommitmentTopic",
     "CommitmentUpdate",
     "Deadline",
-    "LeadAssignment",
-    "LeadPublic",
     "Locator",
     "PageRow",
     "PartyRefIn",

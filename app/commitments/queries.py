@@ -18,7 +18,6 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
-from app.commitments.enums import CommitmentSort
 from app.commitments.filters import CommitmentFilters, filter_conditions
 from app.commitments.models import (
     Commitment,
@@ -46,6 +45,7 @@ from app.documents import readable as readable_documents
 from app.documents.models import SourceDocument
 from app.meetings.models import Meeting
 from app.parties.models import Party
+from app.vocabulary.commitments import CommitmentSort
 
 _cursor_ref = cursor_text(TypeAdapter(Ref))
 _BY_DUE_DATE = (CommitmentSort.due_date, CommitmentSort.due_date_desc)

@@ -3,7 +3,6 @@ completion."""
 
 from collections.abc import Iterable, Set, Sized
 
-from app.commitments.enums import CommitmentKind, CommitmentStatus
 from app.commitments.models import (
     Commitment,
 )
@@ -18,6 +17,7 @@ from app.core.security import Principal
 from app.core.time import today
 from app.history import Changes
 from app.progress.models import NoteCreate
+from app.vocabulary.commitments import CommitmentKind, CommitmentStatus
 
 
 def keepers(state: CommitmentState, members: Set[str]) -> set[str]:

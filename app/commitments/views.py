@@ -26,6 +26,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
 from app.areas.models import PriorityArea, Topic
+from app.commitments import deadlines
 from app.commitments.models import (
     AssessmentPublic,
     Commitment,
@@ -55,7 +56,6 @@ from app.core.errors import NotFoundError
 from app.core.metadata import SQLModel, id_of
 from app.core.security import Principal
 from app.core.time import today
-from app.deadlines import service as deadlines
 from app.deadlines.models import CommitmentCycle, DueRule, Recurrence
 from app.history.replay import PastState, end_of, states_as_of
 from app.meetings.models import Meeting

@@ -12,7 +12,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from app.areas.models import PriorityArea, Topic
-from app.commitments.enums import CommitmentStatus
+from app.commitments import deadlines
 from app.commitments.links import (
     check_framework_dates,
     check_organizations,
@@ -44,12 +44,12 @@ from app.core.errors import (
 from app.core.metadata import id_of
 from app.core.security import Actor, Principal
 from app.core.time import utcnow
-from app.deadlines import service as deadlines
 from app.deadlines.models import CommitmentCycle, DueRule, Recurrence
 from app.documents.models import DocumentParty, SourceDocument
 from app.history import Changes, cycle_field
 from app.history import service as history
 from app.parties.models import Party
+from app.vocabulary.commitments import CommitmentStatus
 
 
 def link_state(session: Session, commitment_id: int, state: CommitmentState) -> None:

@@ -12,7 +12,7 @@ from app.core.languages import Language
 from app.core.metadata import SQLModel
 from app.core.schemas import Schema
 from app.core.time import utcnow
-from app.core.validation import EmailAddress, PartyCode, Title
+from app.core.validation import MAX_ID, Code, EmailAddress, PartyCode, Title
 
 NAME_MAX_LENGTH = 200
 
@@ -51,6 +51,20 @@ class ContactRef(Schema):
     id: int
     name: str
     kind: ContactKind
+
+
+class LeadPublic(Schema):
+    """Who leads for one party: one contact on that party's side."""
+
+    party: Code
+    contact: ContactRef
+
+
+class LeadAssignment(SQLModel):
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+
+    party: PartyCode
+    contact_id: int = PydanticField(ge=1, le=MAX_ID)
 
 
 class ContactPublic(ContactRef):

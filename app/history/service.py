@@ -6,9 +6,8 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from app.core.security import Actor
+from app.core.security import Actor, Channel
 from app.core.time import utcnow
-from app.history.enums import Channel
 from app.history.models import CommitmentHistory, HistoryEntry
 from app.webhooks import record_event
 

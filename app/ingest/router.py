@@ -10,7 +10,6 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic import Field as PydanticField
 
-from app.commitments import CommitmentKind
 from app.core.errors import ServiceBusyError, UnprocessableError, UnsupportedMediaTypeError
 from app.core.idempotency import IdempotencyKey
 from app.core.openapi import body_in_media_types, problem_responses
@@ -35,6 +34,7 @@ from app.ingest.models import (
     TakenIn,
 )
 from app.users.auth import CurrentUser, EditorUser
+from app.vocabulary.commitments import CommitmentKind
 
 router = APIRouter(
     prefix="/api/v1/documents",

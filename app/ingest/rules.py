@@ -10,9 +10,9 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from app.commitments import CommitmentKind, CommitmentStatus
 from app.deadlines.enums import Interval
 from app.deadlines.models import DueRule, Recurrence
+from app.vocabulary.commitments import CommitmentKind, CommitmentStatus
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,6 @@ from sqlmodel import Session, col, select
 from app.commitments import (
     Commitment,
     CommitmentCreate,
-    CommitmentKind,
-    CommitmentStatus,
     Locator,
     PartyRefIn,
     add_progress_note,
@@ -31,7 +29,7 @@ from app.core.errors import ConflictError, NotFoundError, ProblemError, Unproces
 from app.core.etags import IfMatch, etag_of
 from app.core.metadata import id_of
 from app.core.progress import SILENT, Progress
-from app.core.security import Principal, require_role
+from app.core.security import Principal, Role, require_role
 from app.core.time import utcnow
 from app.deadlines.models import DueRule, Recurrence
 from app.documents import (
@@ -66,7 +64,7 @@ from app.parties.models import Party
 from app.parties.service import member_codes
 from app.progress.models import NoteCreate
 from app.progress.service import statement_evidence
-from app.users.enums import Role
+from app.vocabulary.commitments import CommitmentKind, CommitmentStatus
 from app.webhooks import record_event
 
 # Control characters other than tab and line ends: no statement has them, PostgreSQL

@@ -1,12 +1,11 @@
 """Scheduled work: the jobs `commitments worker` runs, each also runnable once."""
 
+from app.core.job_context import JobContext, lease_of
 from app.jobs.models import RunState
 from app.jobs.service import (
     Job,
-    JobContext,
     Outcome,
     RunReport,
-    lease_of,
     recent_runs,
     run_job,
     slot_of,

@@ -8,10 +8,9 @@ from app.commitments import CommitmentReleasability
 from app.core.errors import ConflictError, NotFoundError, UnprocessableError
 from app.core.languages import Language
 from app.core.metadata import id_of
-from app.core.security import Principal
+from app.core.security import Principal, Role
 from app.parties.enums import Standing
 from app.parties.models import Organization, OrganizationPublic, Party, PartyPublic, PartyUpdate
-from app.users.enums import Role
 from app.users.models import UserAccount
 
 

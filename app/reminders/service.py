@@ -19,10 +19,10 @@ from app.commitments import (
     CommitmentParty,
     CommitmentReleasability,
 )
+from app.commitments.conditions import is_open, stale_on
 from app.contacts.models import Contact
 from app.core.changes import UNCHANGED
 from app.core.errors import ConflictError
-from app.deadlines.conditions import is_open, stale_on
 from app.documents import readable_by_party
 from app.parties.models import Party
 from app.reminders.claims import Hold, claim

@@ -8,6 +8,7 @@ from fastapi.responses import Response, StreamingResponse
 from sqlmodel import Session
 
 from app.commitments import CommitmentFilters, audience_of
+from app.commitments.conditions import DEFAULT_DUE_SOON_DAYS, DEFAULT_STALE_DAYS
 from app.core.cache import Rendered, cached
 from app.core.conditional import IfNoneMatchHeader
 from app.core.formats import (
@@ -24,7 +25,6 @@ from app.core.security import Principal
 from app.core.sessions import SessionDep, streamed, tagged_stream
 from app.core.time import today
 from app.core.validation import Code, Day
-from app.deadlines.conditions import DEFAULT_DUE_SOON_DAYS, DEFAULT_STALE_DAYS
 from app.reports import service, streams, summary, tables
 from app.reports.models import CycleReport, DeadlineReport, GroupBy, OverdueReport, SummaryReport
 from app.users.auth import CurrentUser

@@ -20,18 +20,11 @@ from sqlalchemy import (
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
-from app.commitments import (
-    OPEN_VALUES,
-    Commitment,
-    CommitmentLead,
-    CommitmentParty,
-    party_codes,
-    visible_to,
-)
+from app.commitments import Commitment, CommitmentLead, CommitmentParty, party_codes, visible_to
+from app.commitments.conditions import is_open, stale_on
 from app.contacts.models import Contact
 from app.core.db import AnySelect
 from app.core.security import Principal
-from app.deadlines.conditions import is_open, stale_on
 from app.deadlines.models import CommitmentCycle
 from app.parties.models import Party
 from app.reports.models import (
@@ -39,6 +32,7 @@ from app.reports.models import (
     DeadlineReport,
     LeadName,
 )
+from app.vocabulary.commitments import OPEN_VALUES
 
 ONE_DAY = timedelta(days=1)
 

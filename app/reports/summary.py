@@ -11,7 +11,6 @@ from sqlmodel import Session, col, select
 from app.areas.models import PriorityArea
 from app.commitments import (
     CommitmentFilters,
-    CommitmentStatus,
     PageRow,
     filter_conditions,
     page_query,
@@ -19,11 +18,11 @@ from app.commitments import (
     to_public,
     visible_to,
 )
+from app.commitments.conditions import due_soon, open_status, overdue, stale
 from app.contacts.models import Contact
 from app.core.errors import ConflictError, NotFoundError
 from app.core.metadata import id_of
 from app.core.security import Principal
-from app.deadlines.conditions import due_soon, open_status, overdue, stale
 from app.history.replay import PastState, end_of, local_date, states_as_of
 from app.meetings.models import Meeting
 from app.reports.models import (
@@ -36,6 +35,7 @@ from app.reports.models import (
     SummaryReport,
     Tally,
 )
+from app.vocabulary.commitments import CommitmentStatus
 
 
 @dataclass

@@ -37,11 +37,10 @@ from app.commitments import (
 from app.core.errors import ProblemError
 from app.core.metadata import SQLModel, id_of
 from app.core.progress import SILENT, Progress
-from app.core.security import Actor
+from app.core.security import Actor, Channel
 from app.core.time import utcnow
 from app.documents.models import DocumentParty, SourceDocument
 from app.history import Changes
-from app.history.enums import Channel
 from app.history.service import unchanged_since
 from app.meetings.models import Meeting, MeetingSeries
 from app.parties.enums import Standing

@@ -17,6 +17,7 @@ from app.core.metadata import id_of
 from app.core.security import (
     TOKEN_PATTERN,
     Principal,
+    Role,
     digests_match,
     hash_token,
     new_token,
@@ -24,7 +25,7 @@ from app.core.security import (
 from app.core.time import utcnow
 from app.parties.enums import Standing
 from app.parties.models import Party
-from app.users.enums import Role, TokenScope
+from app.users.enums import TokenScope
 from app.users.models import (
     ApiToken,
     IssuedToken,

@@ -357,8 +357,7 @@ def test_the_deadline_lists_respect_releasability(client: TestClient, as_user) -
 def test_interval_cycles_are_extended_as_time_passes(
     client: TestClient, database, monkeypatch
 ) -> None:
-    from app.core.security import Actor
-    from app.history.enums import Channel
+    from app.core.security import Actor, Channel
     from app.meetings.service import extend_interval_cycles
 
     created = client.post(
