@@ -3,11 +3,11 @@ from fastapi.responses import Response
 from sqlmodel import SQLModel
 
 from app.areas import service
-from app.areas.models import AreaDetail, AreaLeadsUpdate, AreaPublic, TopicPublic
 from app.core.openapi import problem_responses
 from app.core.responses import json_response
 from app.core.sessions import SessionDep
 from app.core.validation import Slug
+from app.reference.areas import AreaDetail, AreaLeadsUpdate, AreaPublic, TopicPublic
 from app.users.auth import AdminUser, CurrentUser
 
 router = APIRouter(

@@ -1,7 +1,13 @@
 from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
 
-from app.areas.models import (
+from app.commitments import Commitment, CommitmentArea, CommitmentTopic, visible_to
+from app.commitments.conditions import due_soon_on, is_open, overdue_on
+from app.core.errors import NotFoundError, UnprocessableError
+from app.core.metadata import id_of
+from app.core.security import Principal, Role, require_role
+from app.core.time import today
+from app.reference.areas import (
     AreaDetail,
     AreaLead,
     AreaPublic,
@@ -12,16 +18,10 @@ from app.areas.models import (
     Topic,
     TopicPublic,
 )
-from app.commitments import Commitment, CommitmentArea, CommitmentTopic, visible_to
-from app.commitments.conditions import due_soon_on, is_open, overdue_on
-from app.contacts.enums import ContactKind
-from app.contacts.models import Contact, ContactRef, LeadAssignment, LeadPublic
-from app.core.errors import NotFoundError, UnprocessableError
-from app.core.metadata import id_of
-from app.core.security import Principal, Role, require_role
-from app.core.time import today
-from app.documents.models import SourceDocument
-from app.parties.models import Party
+from app.reference.contacts import Contact, ContactRef, LeadAssignment, LeadPublic
+from app.reference.documents import SourceDocument
+from app.reference.enums import ContactKind
+from app.reference.parties import Party
 from app.vocabulary.commitments import CommitmentStatus
 
 NEXT_DUE_SHOWN = 5

@@ -26,8 +26,8 @@ from app.commitments import (
 from app.core.errors import UnprocessableError
 from app.core.pagination import Cursor
 from app.ingest.models import CandidateEdits
-from app.meetings.models import PLACE_MAX_LENGTH, MeetingUpdate
 from app.progress.models import NoteCreate
+from app.reference.meetings import PLACE_MAX_LENGTH, MeetingUpdate
 from app.vocabulary.commitments import CommitmentKind, CommitmentSort, CommitmentStatus
 
 PAGE_SIZES = (25, 50, 100, 200)

@@ -20,7 +20,7 @@ from app.core.changes import UNCHANGED
 from app.core.errors import UnauthorizedError
 from app.core.security import Channel, Principal, Role, hash_token
 from app.core.time import utcnow
-from app.parties.models import Party
+from app.reference.parties import Party
 from app.users.enums import TokenScope
 from app.users.models import ApiToken, UserAccount
 from app.users.service import token_is_live

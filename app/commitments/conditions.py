@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import ColumnElement, and_, or_
 from sqlmodel import col
 
-from app.commitments import Commitment
+from app.commitments.models import Commitment
 from app.vocabulary.commitments import OPEN_VALUES
 
 DEFAULT_DUE_SOON_DAYS = 30

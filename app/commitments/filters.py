@@ -6,7 +6,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import ColumnElement, and_, func, not_, or_
 from sqlmodel import col, select
 
-from app.areas.models import PriorityArea, Topic
 from app.commitments.conditions import due_soon_on, overdue_on, stale_on
 from app.commitments.models import (
     Commitment,
@@ -19,10 +18,11 @@ from app.commitments.models import (
 from app.core.security import Principal
 from app.core.time import today
 from app.core.validation import Code, Day, Id, PartyCode, Slug, Text
-from app.documents import readable as readable_documents
-from app.documents.models import SourceDocument
-from app.meetings.models import Meeting
-from app.parties.models import Party
+from app.reference.areas import PriorityArea, Topic
+from app.reference.documents import SourceDocument
+from app.reference.meetings import Meeting
+from app.reference.parties import Party
+from app.reference.queries import readable as readable_documents
 from app.vocabulary.commitments import CommitmentKind, CommitmentStatus
 
 

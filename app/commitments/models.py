@@ -7,7 +7,6 @@ from sqlalchemy import JSON, CheckConstraint, Column, Index, Text, text
 from sqlalchemy import false as sql_false
 from sqlmodel import Field
 
-from app.contacts.models import ContactRef, LeadAssignment, LeadPublic
 from app.core.db import UTCDateTime
 from app.core.metadata import SQLModel
 from app.core.schemas import Schema
@@ -27,6 +26,7 @@ from app.core.validation import Text as CleanText
 from app.deadlines.enums import DueState
 from app.deadlines.models import Compliance, CyclePublic, DueRule, Recurrence
 from app.progress.models import NoteCreate
+from app.reference.contacts import ContactRef, LeadAssignment, LeadPublic
 from app.vocabulary.commitments import (
     KIND_CHECK,
     LIVE_AND_OPEN,

@@ -41,10 +41,10 @@ from app.core.pagination import (
 from app.core.security import Principal
 from app.core.time import today
 from app.core.validation import Ref
-from app.documents import readable as readable_documents
-from app.documents.models import SourceDocument
-from app.meetings.models import Meeting
-from app.parties.models import Party
+from app.reference.documents import SourceDocument
+from app.reference.meetings import Meeting
+from app.reference.parties import Party
+from app.reference.queries import readable as readable_documents
 from app.vocabulary.commitments import CommitmentSort
 
 _cursor_ref = cursor_text(TypeAdapter(Ref))

@@ -59,14 +59,14 @@ from app.core.metadata import id_of
 from app.core.security import Actor, Principal, Role, require_role
 from app.core.time import today, utcnow
 from app.deadlines.models import CommitmentCycle
-from app.documents import readable as readable_documents
-from app.documents.models import SourceDocument
 from app.history import service as history
 from app.history.models import HistoryEntry
-from app.meetings.models import Meeting
-from app.parties.service import MemberCodes, member_codes
 from app.progress import service as progress
 from app.progress.models import NoteCreate, NotePublic, ProgressNote
+from app.reference.documents import SourceDocument
+from app.reference.meetings import Meeting
+from app.reference.queries import MemberCodes, member_codes
+from app.reference.queries import readable as readable_documents
 from app.vocabulary.commitments import CommitmentSort, CommitmentStatus
 
 

@@ -11,7 +11,6 @@ from sqlalchemy import update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
-from app.areas.models import PriorityArea, Topic
 from app.commitments import deadlines
 from app.commitments.links import (
     check_framework_dates,
@@ -36,7 +35,6 @@ from app.commitments.rules import (
 )
 from app.commitments.state import LINK_FIELDS, CommitmentState, Deadline
 from app.commitments.views import links_of
-from app.contacts.models import Contact
 from app.core.errors import (
     PreconditionFailedError,
     UnprocessableError,
@@ -45,10 +43,12 @@ from app.core.metadata import id_of
 from app.core.security import Actor, Principal
 from app.core.time import utcnow
 from app.deadlines.models import CommitmentCycle, DueRule, Recurrence
-from app.documents.models import DocumentParty, SourceDocument
 from app.history import Changes, cycle_field
 from app.history import service as history
-from app.parties.models import Party
+from app.reference.areas import PriorityArea, Topic
+from app.reference.contacts import Contact
+from app.reference.documents import DocumentParty, SourceDocument
+from app.reference.parties import Party
 from app.vocabulary.commitments import CommitmentStatus
 
 

@@ -5,13 +5,13 @@ from fastapi.responses import Response
 from sqlmodel import SQLModel
 
 from app.contacts import service
-from app.contacts.models import ContactCreate, ContactPublic, ContactUpdate
 from app.core.conditional import IfMatchHeader, IfNoneMatchHeader, versioned_response
 from app.core.etags import IfMatch
 from app.core.openapi import problem_responses
 from app.core.responses import json_response
 from app.core.sessions import SessionDep
 from app.core.validation import MAX_ID
+from app.reference.contacts import ContactCreate, ContactPublic, ContactUpdate
 from app.users.auth import CurrentUser, EditorUser
 
 router = APIRouter(

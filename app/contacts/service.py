@@ -1,17 +1,17 @@
 from sqlmodel import Session, col, select
 
-from app.areas.models import AreaLead
 from app.commitments import Commitment, CommitmentLead, visible_to
 from app.commitments.conditions import is_open
-from app.contacts.enums import ContactKind
-from app.contacts.models import Contact, ContactCreate, ContactPublic, ContactUpdate
 from app.core.errors import ConflictError, ForbiddenError, NotFoundError, UnprocessableError
 from app.core.etags import IfMatch
 from app.core.languages import Language
 from app.core.metadata import id_of
 from app.core.security import Principal, Role, require_role
 from app.core.time import utcnow
-from app.parties.models import Organization, Party
+from app.reference.areas import AreaLead
+from app.reference.contacts import Contact, ContactCreate, ContactPublic, ContactUpdate
+from app.reference.enums import ContactKind
+from app.reference.parties import Organization, Party
 
 
 def _contacts(session: Session, contact_id: int | None = None) -> list[ContactPublic]:

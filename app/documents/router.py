@@ -6,7 +6,8 @@ from app.core.responses import json_response
 from app.core.sessions import SessionDep
 from app.core.validation import Slug
 from app.documents import service
-from app.documents.models import DocumentDetail, DocumentList
+from app.documents.schemas import DocumentDetail
+from app.reference.documents import DocumentList
 from app.users.auth import CurrentUser
 
 router = APIRouter(

@@ -8,7 +8,6 @@ from sqlalchemy import JSON, CheckConstraint, Column, Text, UniqueConstraint
 from sqlmodel import Field
 
 from app.commitments import CommitmentPublic, Locator, PartyRefIn
-from app.contacts.models import LeadAssignment
 from app.core.db import UTCDateTime, names_column
 from app.core.metadata import SQLModel
 from app.core.schemas import Schema
@@ -27,9 +26,10 @@ from app.core.validation import (
     WebUrl,
 )
 from app.deadlines.models import DueRule, Recurrence
-from app.documents.enums import DocumentAccess, DocumentKind, TextFormat
-from app.documents.models import LANGUAGE_MAX_LENGTH, URL_MAX_LENGTH, DocumentPublic
 from app.ingest.enums import STATE_CHECK, CandidateState
+from app.reference.contacts import LeadAssignment
+from app.reference.documents import LANGUAGE_MAX_LENGTH, URL_MAX_LENGTH, DocumentPublic
+from app.reference.enums import DocumentAccess, DocumentKind, TextFormat
 from app.vocabulary.commitments import KIND_CHECK, STATUS_CHECK, CommitmentKind, CommitmentStatus
 
 

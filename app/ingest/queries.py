@@ -5,12 +5,12 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select, SelectOfScalar
 
-from app.areas.models import Framework, PriorityArea, Topic
 from app.commitments import Commitment, CommitmentReleasability, visible_to
 from app.core.security import Principal
 from app.ingest.models import Candidate, CandidateFilters
 from app.ingest.vocabulary import Name, Tag, Vocabulary
-from app.parties.models import Organization, Party
+from app.reference.areas import Framework, PriorityArea, Topic
+from app.reference.parties import Organization, Party
 
 
 def vocabulary(session: Session) -> Vocabulary:

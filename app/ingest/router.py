@@ -16,8 +16,6 @@ from app.core.openapi import body_in_media_types, problem_responses
 from app.core.responses import json_response
 from app.core.sessions import SessionDep
 from app.core.validation import MAX_ID, NulFree, Slug
-from app.documents import DocumentAccess, DocumentKind, TextFormat
-from app.documents.models import LANGUAGE_MAX_LENGTH, URL_MAX_LENGTH
 from app.ingest import service
 from app.ingest.enums import CandidateState
 from app.ingest.models import (
@@ -33,6 +31,8 @@ from app.ingest.models import (
     DocumentUpload,
     TakenIn,
 )
+from app.reference.documents import LANGUAGE_MAX_LENGTH, URL_MAX_LENGTH
+from app.reference.enums import DocumentAccess, DocumentKind, TextFormat
 from app.users.auth import CurrentUser, EditorUser
 from app.vocabulary.commitments import CommitmentKind
 

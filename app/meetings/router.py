@@ -9,7 +9,7 @@ from app.core.responses import json_response
 from app.core.sessions import SessionDep
 from app.core.validation import Code
 from app.meetings import service
-from app.meetings.models import MeetingCreate, MeetingPublic, MeetingUpdate
+from app.reference.meetings import MeetingCreate, MeetingPublic, MeetingUpdate
 from app.users.auth import AdminUser, CurrentUser
 
 router = APIRouter(

@@ -6,7 +6,13 @@ from app.core.errors import ConflictError, NotFoundError, UnprocessableError
 from app.core.etags import IfMatch
 from app.core.metadata import id_of
 from app.core.security import Actor, Principal, Role, require_role
-from app.meetings.models import Meeting, MeetingCreate, MeetingPublic, MeetingSeries, MeetingUpdate
+from app.reference.meetings import (
+    Meeting,
+    MeetingCreate,
+    MeetingPublic,
+    MeetingSeries,
+    MeetingUpdate,
+)
 
 
 def _meetings(session: Session, key: str | None = None) -> list[MeetingPublic]:

@@ -7,7 +7,7 @@ from app.core.responses import json_response
 from app.core.sessions import SessionDep
 from app.core.validation import PartyCode
 from app.parties import service
-from app.parties.models import PartyPublic, PartyUpdate
+from app.reference.parties import PartyPublic, PartyUpdate
 from app.users.auth import AdminUser, CurrentUser, current_principal
 
 router = APIRouter(

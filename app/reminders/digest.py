@@ -18,10 +18,10 @@ from app.commitments import (
     CommitmentReleasability,
 )
 from app.commitments.conditions import due_soon_on, is_open, overdue_on, stale_on
-from app.contacts.models import Contact
 from app.core.config import Settings
 from app.core.validation import one_line
-from app.parties.models import Party
+from app.reference.contacts import Contact
+from app.reference.parties import Party
 from app.reminders.claims import Hold, claim
 from app.reminders.enums import Mailing
 from app.reminders.mail import mail_of, recipient

@@ -11,7 +11,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import ColumnElement, and_, case, delete, select, union, update
 from sqlmodel import Session, col
 
-from app.areas.models import AreaLead
 from app.commitments import (
     Commitment,
     CommitmentArea,
@@ -20,11 +19,12 @@ from app.commitments import (
     CommitmentReleasability,
 )
 from app.commitments.conditions import is_open, stale_on
-from app.contacts.models import Contact
 from app.core.changes import UNCHANGED
 from app.core.errors import ConflictError
-from app.documents import readable_by_party
-from app.parties.models import Party
+from app.reference.areas import AreaLead
+from app.reference.contacts import Contact
+from app.reference.parties import Party
+from app.reference.queries import readable_by_party
 from app.reminders.claims import Hold, claim
 from app.reminders.enums import Mailing, ReminderKind
 from app.reminders.models import PartyDigestSent, ReminderSent

@@ -22,11 +22,11 @@ from sqlmodel import Session, col
 
 from app.commitments import Commitment, CommitmentLead, CommitmentParty, party_codes, visible_to
 from app.commitments.conditions import is_open, stale_on
-from app.contacts.models import Contact
 from app.core.db import AnySelect
 from app.core.security import Principal
 from app.deadlines.models import CommitmentCycle
-from app.parties.models import Party
+from app.reference.contacts import Contact
+from app.reference.parties import Party
 from app.reports.models import (
     DeadlineItem,
     DeadlineReport,

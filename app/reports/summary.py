@@ -8,7 +8,6 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from app.areas.models import PriorityArea
 from app.commitments import (
     CommitmentFilters,
     PageRow,
@@ -19,12 +18,13 @@ from app.commitments import (
     visible_to,
 )
 from app.commitments.conditions import due_soon, open_status, overdue, stale
-from app.contacts.models import Contact
 from app.core.errors import ConflictError, NotFoundError
 from app.core.metadata import id_of
 from app.core.security import Principal
 from app.history.replay import PastState, end_of, local_date, states_as_of
-from app.meetings.models import Meeting
+from app.reference.areas import PriorityArea
+from app.reference.contacts import Contact
+from app.reference.meetings import Meeting
 from app.reports.models import (
     Compliance,
     CycleItem,

@@ -10,7 +10,6 @@ from sqlalchemy import Connection, bindparam, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, func, select
 
-from app.contacts.models import Contact
 from app.core.changes import UNCHANGED, changes_now
 from app.core.errors import ConflictError, NotFoundError, UnauthorizedError, UnprocessableError
 from app.core.metadata import id_of
@@ -23,8 +22,9 @@ from app.core.security import (
     new_token,
 )
 from app.core.time import utcnow
-from app.parties.enums import Standing
-from app.parties.models import Party
+from app.reference.contacts import Contact
+from app.reference.enums import Standing
+from app.reference.parties import Party
 from app.users.enums import TokenScope
 from app.users.models import (
     ApiToken,

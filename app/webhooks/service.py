@@ -18,9 +18,10 @@ from app.core.egress import EgressPolicy, EgressRefusedError, Resolver, vet_url
 from app.core.errors import ConflictError, NotFoundError, UnprocessableError
 from app.core.metadata import id_of
 from app.core.security import SYSTEM, Actor
-from app.documents import SourceDocument, readable_by_party
-from app.parties.enums import Standing
-from app.parties.models import Party
+from app.reference.documents import SourceDocument
+from app.reference.enums import Standing
+from app.reference.parties import Party
+from app.reference.queries import readable_by_party
 from app.webhooks.enums import DeliveryState, EventType
 from app.webhooks.models import (
     DeliveryPublic,

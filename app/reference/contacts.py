@@ -6,13 +6,13 @@ from pydantic import Field as PydanticField
 from sqlalchemy import JSON, CheckConstraint, Column
 from sqlmodel import Field
 
-from app.contacts.enums import ContactKind
 from app.core.db import UTCDateTime
 from app.core.languages import Language
 from app.core.metadata import SQLModel
 from app.core.schemas import Schema
 from app.core.time import utcnow
 from app.core.validation import MAX_ID, Code, EmailAddress, PartyCode, Title
+from app.reference.enums import ContactKind
 
 NAME_MAX_LENGTH = 200
 

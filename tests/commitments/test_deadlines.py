@@ -371,7 +371,7 @@ def test_interval_cycles_are_extended_as_time_passes(
     keys = [c["key"] for c in created["cycles"]]
     assert keys == [str(today().year), str(today().year + 1)]
     later = today() + timedelta(days=800)
-    monkeypatch.setattr("app.deadlines.service.today", lambda: later)
+    monkeypatch.setattr("app.commitments.deadlines.today", lambda: later)
     with database.session() as session:
         changed = extend_interval_cycles(
             session=session, actor=Actor(name="system", channel=Channel.system)
