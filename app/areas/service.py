@@ -1,28 +1,38 @@
 from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
 
-from app.commitments import Commitment, CommitmentArea, CommitmentTopic, visible_to
-from app.commitments.conditions import due_soon_on, is_open, overdue_on
+from app.commitments import (
+    Commitment,
+    CommitmentArea,
+    CommitmentTopic,
+    due_soon_on,
+    is_open,
+    overdue_on,
+    visible_to,
+)
 from app.core.errors import NotFoundError, UnprocessableError
 from app.core.metadata import id_of
 from app.core.security import Principal, Role, require_role
 from app.core.time import today
-from app.reference.areas import (
+from app.reference import (
     AreaDetail,
     AreaLead,
     AreaPublic,
+    Contact,
+    ContactKind,
+    ContactRef,
     DueItem,
     Framework,
     FrameworkPublic,
+    LeadAssignment,
+    LeadPublic,
+    Party,
     PriorityArea,
+    SourceDocument,
     Topic,
     TopicPublic,
 )
-from app.reference.contacts import Contact, ContactRef, LeadAssignment, LeadPublic
-from app.reference.documents import SourceDocument
-from app.reference.enums import ContactKind
-from app.reference.parties import Party
-from app.vocabulary.commitments import CommitmentStatus
+from app.vocabulary import CommitmentStatus
 
 NEXT_DUE_SHOWN = 5
 

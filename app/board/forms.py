@@ -25,10 +25,10 @@ from app.commitments import (
 )
 from app.core.errors import UnprocessableError
 from app.core.pagination import Cursor
-from app.ingest.models import CandidateEdits
-from app.progress.models import NoteCreate
-from app.reference.meetings import PLACE_MAX_LENGTH, MeetingUpdate
-from app.vocabulary.commitments import CommitmentKind, CommitmentSort, CommitmentStatus
+from app.ingest import CandidateEdits
+from app.progress import NoteCreate
+from app.reference import PLACE_MAX_LENGTH, MeetingUpdate
+from app.vocabulary import CommitmentKind, CommitmentSort, CommitmentStatus
 
 PAGE_SIZES = (25, 50, 100, 200)
 M = TypeVar("M", bound=BaseModel)

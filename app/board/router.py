@@ -29,9 +29,8 @@ from app.documents import service as documents
 from app.ingest import service as ingest
 from app.meetings import service as meetings
 from app.reports import summary
-from app.users.auth import authenticate_request
-from app.users.enums import TokenScope
-from app.vocabulary.commitments import CommitmentSort
+from app.users import TokenScope, authenticate_request
+from app.vocabulary import CommitmentSort
 
 router = APIRouter(prefix=PATH, route_class=PageRoute, include_in_schema=False)
 

@@ -5,12 +5,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from app.commitments import CommitmentFilters, iter_all
-from app.commitments.conditions import open_status
+from app.commitments import CommitmentFilters, iter_all, open_status
 from app.core.db import Database
 from app.core.security import Principal
 from app.core.time import utcnow
-from app.vocabulary.commitments import CommitmentStatus
+from app.vocabulary import CommitmentStatus
 
 PRODUCT = "-//Alliance Commitments//Register//EN"
 TODO_STATUS = {

@@ -86,7 +86,7 @@ def seed(
     from app.commitments import Commitment
     from app.core.config import get_settings
     from app.core.db import Database
-    from app.seeding.service import SeedError, seed_register
+    from app.seeding import SeedError, seed_register
 
     settings = get_settings()
     database = Database(settings)

@@ -18,7 +18,7 @@ jobs_app = typer.Typer(help="Scheduled jobs: list them, or run one once.", no_ar
 
 
 def _jobs() -> "dict[str, Job]":
-    from app.jobs.registry import JOBS
+    from app.jobs import JOBS
 
     return JOBS
 

@@ -15,6 +15,8 @@ from app.client.calls import Call
 from app.client.errors import ServiceUnreachableError
 from app.client.retry import RetryPolicy
 from app.commitments import (
+    DEFAULT_DUE_SOON_DAYS,
+    DEFAULT_STALE_DAYS,
     AssessmentIn,
     CommitmentCreate,
     CommitmentFilters,
@@ -22,9 +24,8 @@ from app.commitments import (
     CommitmentPublic,
     CommitmentUpdate,
 )
-from app.commitments.conditions import DEFAULT_DUE_SOON_DAYS, DEFAULT_STALE_DAYS
-from app.history.models import HistoryPage
-from app.ingest.models import (
+from app.history import HistoryPage
+from app.ingest import (
     BulkDecision,
     CandidateEdits,
     CandidateList,
@@ -33,10 +34,10 @@ from app.ingest.models import (
     DocumentUpload,
     TakenIn,
 )
-from app.progress.models import NoteCreate, NoteList, NotePublic
-from app.reports.models import CycleReport, DeadlineReport, GroupBy, OverdueReport, SummaryReport
-from app.users.models import UserPublic
-from app.vocabulary.commitments import CommitmentSort
+from app.progress import NoteCreate, NoteList, NotePublic
+from app.reports import CycleReport, DeadlineReport, GroupBy, OverdueReport, SummaryReport
+from app.users import UserPublic
+from app.vocabulary import CommitmentSort
 
 Result = TypeVar("Result")
 Filters = CommitmentFilters | Mapping[str, Any] | None

@@ -1,6 +1,19 @@
 """The register's commitments. Other packages import from here only: these names are the
 package's contract, and its modules are free to change behind them."""
 
+from app.commitments.conditions import (
+    DEFAULT_DUE_SOON_DAYS,
+    DEFAULT_STALE_DAYS,
+    due_soon,
+    due_soon_on,
+    is_open,
+    open_status,
+    overdue,
+    overdue_on,
+    stale,
+    stale_on,
+)
+from app.commitments.deadlines import anchored_to, interval_recurring, meeting_change_reason
 from app.commitments.filters import CommitmentFilters, filter_conditions, filter_query_params
 from app.commitments.links import check_framework_dates, check_organizations
 from app.commitments.models import (
@@ -58,6 +71,8 @@ from app.commitments.writer import (
 )
 
 __all__ = [
+    "DEFAULT_DUE_SOON_DAYS",
+    "DEFAULT_STALE_DAYS",
     "EXPORT_COLUMNS",
     "AssessmentIn",
     "AssessmentPublic",
@@ -82,6 +97,7 @@ __all__ = [
     "PartyRefIn",
     "add_progress_note",
     "allowed_next",
+    "anchored_to",
     "apply_changes",
     "assess_obligor",
     "audience_of",
@@ -94,16 +110,24 @@ __all__ = [
     "current_state",
     "default_kind",
     "derive_deadline",
+    "due_soon",
+    "due_soon_on",
     "export_rows",
     "filter_conditions",
     "filter_query_params",
     "get_commitment",
+    "interval_recurring",
+    "is_open",
     "iter_all",
     "link_state",
     "list_commitments",
     "list_history",
     "list_notes",
+    "meeting_change_reason",
     "one_public",
+    "open_status",
+    "overdue",
+    "overdue_on",
     "page_query",
     "party_codes",
     "party_refs",
@@ -112,6 +136,8 @@ __all__ = [
     "record_creation",
     "released_by_default",
     "search_text_of",
+    "stale",
+    "stale_on",
     "state_of_new",
     "to_public",
     "update_commitment",

@@ -8,7 +8,7 @@ from sqlalchemy import ColumnElement, and_, or_
 from sqlmodel import col
 
 from app.commitments.models import Commitment
-from app.vocabulary.commitments import OPEN_VALUES
+from app.vocabulary import OPEN_VALUES
 
 DEFAULT_DUE_SOON_DAYS = 30
 DEFAULT_STALE_DAYS = 90

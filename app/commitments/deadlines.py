@@ -19,12 +19,10 @@ from app.commitments.models import Commitment
 from app.core.errors import UnprocessableError
 from app.core.metadata import id_of
 from app.core.time import today, utcnow
-from app.deadlines.enums import DueState, Interval
-from app.deadlines.models import CommitmentCycle, Compliance, DueRule, Recurrence
+from app.deadlines import CommitmentCycle, Compliance, DueRule, DueState, Interval, Recurrence
 from app.history import Changes, cycle_created, cycle_field
-from app.reference.documents import SourceDocument
-from app.reference.meetings import Meeting, MeetingSeries
-from app.vocabulary.commitments import CommitmentStatus
+from app.reference import Meeting, MeetingSeries, SourceDocument
+from app.vocabulary import CommitmentStatus
 
 # Interval cycles are kept this far ahead of today.
 HORIZON = timedelta(days=366)

@@ -18,12 +18,9 @@ from app.commitments.models import (
 from app.core.security import Principal
 from app.core.time import today
 from app.core.validation import Code, Day, Id, PartyCode, Slug, Text
-from app.reference.areas import PriorityArea, Topic
-from app.reference.documents import SourceDocument
-from app.reference.meetings import Meeting
-from app.reference.parties import Party
-from app.reference.queries import readable as readable_documents
-from app.vocabulary.commitments import CommitmentKind, CommitmentStatus
+from app.reference import Meeting, Party, PriorityArea, SourceDocument, Topic
+from app.reference import readable as readable_documents
+from app.vocabulary import CommitmentKind, CommitmentStatus
 
 
 class CommitmentFilters(BaseModel):

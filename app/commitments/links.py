@@ -19,8 +19,7 @@ from app.commitments.models import (
 )
 from app.commitments.state import CommitmentState
 from app.core.errors import UnprocessableError
-from app.reference.areas import Framework, PriorityArea, Topic
-from app.reference.parties import Organization, Party
+from app.reference import Framework, Organization, Party, PriorityArea, Topic
 
 PartyLink = type[CommitmentParty] | type[CommitmentCounterpart]
 

@@ -23,11 +23,10 @@ from app.core.validation import (
     Title,
 )
 from app.core.validation import Text as CleanText
-from app.deadlines.enums import DueState
-from app.deadlines.models import Compliance, CyclePublic, DueRule, Recurrence
-from app.progress.models import NoteCreate
-from app.reference.contacts import ContactRef, LeadAssignment, LeadPublic
-from app.vocabulary.commitments import (
+from app.deadlines import Compliance, CyclePublic, DueRule, DueState, Recurrence
+from app.progress import NoteCreate
+from app.reference import ContactRef, LeadAssignment, LeadPublic
+from app.vocabulary import (
     KIND_CHECK,
     LIVE_AND_OPEN,
     STATUS_CHECK,

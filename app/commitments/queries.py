@@ -41,11 +41,9 @@ from app.core.pagination import (
 from app.core.security import Principal
 from app.core.time import today
 from app.core.validation import Ref
-from app.reference.documents import SourceDocument
-from app.reference.meetings import Meeting
-from app.reference.parties import Party
-from app.reference.queries import readable as readable_documents
-from app.vocabulary.commitments import CommitmentSort
+from app.reference import Meeting, Party, SourceDocument
+from app.reference import readable as readable_documents
+from app.vocabulary import CommitmentSort
 
 _cursor_ref = cursor_text(TypeAdapter(Ref))
 _BY_DUE_DATE = (CommitmentSort.due_date, CommitmentSort.due_date_desc)

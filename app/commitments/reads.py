@@ -26,7 +26,7 @@ from app.core.db import Database
 from app.core.pagination import Cursor
 from app.core.security import Principal
 from app.core.validation import REF_MAX_LENGTH
-from app.vocabulary.commitments import CommitmentSort
+from app.vocabulary import CommitmentSort
 
 PAGE_ROUTE = "/api/v1/commitments"
 ONE_ROUTE = "/api/v1/commitments/{ref}"

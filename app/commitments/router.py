@@ -33,10 +33,10 @@ from app.core.pagination import Cursor
 from app.core.responses import json_response
 from app.core.sessions import SessionDep
 from app.core.validation import Day, PartyCode, Ref
-from app.history.models import HistoryPage
-from app.progress.models import NoteCreate, NoteList, NotePublic
-from app.users.auth import AdminUser, CurrentUser, EditorUser
-from app.vocabulary.commitments import CommitmentSort
+from app.history import HistoryPage
+from app.progress import NoteCreate, NoteList, NotePublic
+from app.users import AdminUser, CurrentUser, EditorUser
+from app.vocabulary import CommitmentSort
 
 router = APIRouter(
     prefix="/api/v1/commitments",

@@ -16,8 +16,8 @@ from app.core.errors import (
 from app.core.security import Principal
 from app.core.time import today
 from app.history import Changes
-from app.progress.models import NoteCreate
-from app.vocabulary.commitments import CommitmentKind, CommitmentStatus
+from app.progress import NoteCreate
+from app.vocabulary import CommitmentKind, CommitmentStatus
 
 
 def keepers(state: CommitmentState, members: Set[str]) -> set[str]:

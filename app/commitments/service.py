@@ -58,16 +58,14 @@ from app.core.etags import IfMatch
 from app.core.metadata import id_of
 from app.core.security import Actor, Principal, Role, require_role
 from app.core.time import today, utcnow
-from app.deadlines.models import CommitmentCycle
+from app.deadlines import CommitmentCycle
+from app.history import HistoryEntry
 from app.history import service as history
-from app.history.models import HistoryEntry
+from app.progress import NoteCreate, NotePublic, ProgressNote
 from app.progress import service as progress
-from app.progress.models import NoteCreate, NotePublic, ProgressNote
-from app.reference.documents import SourceDocument
-from app.reference.meetings import Meeting
-from app.reference.queries import MemberCodes, member_codes
-from app.reference.queries import readable as readable_documents
-from app.vocabulary.commitments import CommitmentSort, CommitmentStatus
+from app.reference import Meeting, MemberCodes, SourceDocument, member_codes
+from app.reference import readable as readable_documents
+from app.vocabulary import CommitmentSort, CommitmentStatus
 
 
 @dataclass(frozen=True)

@@ -54,12 +54,9 @@ from app.core.errors import NotFoundError
 from app.core.metadata import SQLModel, id_of
 from app.core.security import Principal
 from app.core.time import today
-from app.deadlines.models import CommitmentCycle, DueRule, Recurrence
-from app.history.replay import PastState, end_of, states_as_of
-from app.reference.areas import PriorityArea, Topic
-from app.reference.contacts import Contact
-from app.reference.meetings import Meeting
-from app.reference.parties import Organization, Party
+from app.deadlines import CommitmentCycle, DueRule, Recurrence
+from app.history import PastState, end_of, states_as_of
+from app.reference import Contact, Meeting, Organization, Party, PriorityArea, Topic
 
 Document = dict[str, Any]
 """A commitment in CommitmentPublic's JSON form (its fields, in its order), ready to

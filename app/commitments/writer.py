@@ -42,14 +42,11 @@ from app.core.errors import (
 from app.core.metadata import id_of
 from app.core.security import Actor, Principal
 from app.core.time import utcnow
-from app.deadlines.models import CommitmentCycle, DueRule, Recurrence
+from app.deadlines import CommitmentCycle, DueRule, Recurrence
 from app.history import Changes, cycle_field
 from app.history import service as history
-from app.reference.areas import PriorityArea, Topic
-from app.reference.contacts import Contact
-from app.reference.documents import DocumentParty, SourceDocument
-from app.reference.parties import Party
-from app.vocabulary.commitments import CommitmentStatus
+from app.reference import Contact, DocumentParty, Party, PriorityArea, SourceDocument, Topic
+from app.vocabulary import CommitmentStatus
 
 
 def link_state(session: Session, commitment_id: int, state: CommitmentState) -> None:

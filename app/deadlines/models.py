@@ -12,7 +12,7 @@ from app.core.schemas import Schema
 from app.core.time import utcnow
 from app.core.validation import Code, Day
 from app.deadlines.enums import DueState, Interval
-from app.vocabulary.commitments import STATUS_CHECK, CommitmentStatus
+from app.vocabulary import STATUS_CHECK, CommitmentStatus
 
 
 class CommitmentCycle(SQLModel, table=True):

@@ -7,8 +7,8 @@ from app.core.sessions import SessionDep
 from app.core.validation import Slug
 from app.documents import service
 from app.documents.schemas import DocumentDetail
-from app.reference.documents import DocumentList
-from app.users.auth import CurrentUser
+from app.reference import DocumentList
+from app.users import CurrentUser
 
 router = APIRouter(
     prefix="/api/v1/documents", tags=["documents"], responses=problem_responses(400, 401, 422, 429)

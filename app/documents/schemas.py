@@ -3,7 +3,7 @@
 from pydantic import Field as PydanticField
 
 from app.commitments import CommitmentPublic
-from app.reference.documents import DocumentPublic
+from app.reference import DocumentPublic
 
 
 class DocumentDetail(DocumentPublic):

@@ -11,10 +11,17 @@ from app.core.errors import NotFoundError
 from app.core.metadata import id_of
 from app.core.security import Principal
 from app.documents.schemas import DocumentDetail
-from app.reference.documents import DocumentPublic, SourceDocument
-from app.reference.enums import DocumentAccess, DocumentKind, TextFormat
-from app.reference.meetings import Meeting
-from app.reference.queries import issuing_parties, readable, reviewed_by
+from app.reference import (
+    DocumentAccess,
+    DocumentKind,
+    DocumentPublic,
+    Meeting,
+    SourceDocument,
+    TextFormat,
+    issuing_parties,
+    readable,
+    reviewed_by,
+)
 
 MAX_COMMITMENTS_PER_DOCUMENT = 200
 

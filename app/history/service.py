@@ -9,7 +9,6 @@ from sqlmodel import Session, col, select
 from app.core.security import Actor, Channel
 from app.core.time import utcnow
 from app.history.models import CommitmentHistory, HistoryEntry
-from app.webhooks import record_event
 
 
 def _json(value: Any) -> Any:
@@ -34,6 +33,8 @@ def record(
 ) -> None:
     """One row per changed field: (old value, new value), at the change's own time; and the
     change as one event in the webhooks' outbox, in the same transaction."""
+    from app.webhooks import record_event  # TEMPORARY until the outbox moves
+
     now = at or utcnow()
     record_event(
         session=session,

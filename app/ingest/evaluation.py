@@ -7,8 +7,8 @@ from pathlib import Path
 from app.ingest.extractor import Proposal, Statement, propose
 from app.ingest.text import collapse, paragraphs_of
 from app.ingest.vocabulary import Name, Tag, Vocabulary
-from app.reference.enums import TextFormat
-from app.seeding.models import CommitmentSeed, DocumentFileSeed, ReferenceSeed
+from app.reference import TextFormat
+from app.seeding import CommitmentSeed, DocumentFileSeed, ReferenceSeed
 
 # A proposal finds a seeded commitment when their quotes share this much of the shorter one.
 OVERLAP = 0.3

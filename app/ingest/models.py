@@ -25,12 +25,18 @@ from app.core.validation import (
     Title,
     WebUrl,
 )
-from app.deadlines.models import DueRule, Recurrence
+from app.deadlines import DueRule, Recurrence
 from app.ingest.enums import STATE_CHECK, CandidateState
-from app.reference.contacts import LeadAssignment
-from app.reference.documents import LANGUAGE_MAX_LENGTH, URL_MAX_LENGTH, DocumentPublic
-from app.reference.enums import DocumentAccess, DocumentKind, TextFormat
-from app.vocabulary.commitments import KIND_CHECK, STATUS_CHECK, CommitmentKind, CommitmentStatus
+from app.reference import (
+    LANGUAGE_MAX_LENGTH,
+    URL_MAX_LENGTH,
+    DocumentAccess,
+    DocumentKind,
+    DocumentPublic,
+    LeadAssignment,
+    TextFormat,
+)
+from app.vocabulary import KIND_CHECK, STATUS_CHECK, CommitmentKind, CommitmentStatus
 
 
 class Candidate(SQLModel, table=True):

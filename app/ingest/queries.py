@@ -9,8 +9,7 @@ from app.commitments import Commitment, CommitmentReleasability, visible_to
 from app.core.security import Principal
 from app.ingest.models import Candidate, CandidateFilters
 from app.ingest.vocabulary import Name, Tag, Vocabulary
-from app.reference.areas import Framework, PriorityArea, Topic
-from app.reference.parties import Organization, Party
+from app.reference import Framework, Organization, Party, PriorityArea, Topic
 
 
 def vocabulary(session: Session) -> Vocabulary:

@@ -31,10 +31,15 @@ from app.ingest.models import (
     DocumentUpload,
     TakenIn,
 )
-from app.reference.documents import LANGUAGE_MAX_LENGTH, URL_MAX_LENGTH
-from app.reference.enums import DocumentAccess, DocumentKind, TextFormat
-from app.users.auth import CurrentUser, EditorUser
-from app.vocabulary.commitments import CommitmentKind
+from app.reference import (
+    LANGUAGE_MAX_LENGTH,
+    URL_MAX_LENGTH,
+    DocumentAccess,
+    DocumentKind,
+    TextFormat,
+)
+from app.users import CurrentUser, EditorUser
+from app.vocabulary import CommitmentKind
 
 router = APIRouter(
     prefix="/api/v1/documents",

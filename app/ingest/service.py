@@ -31,8 +31,8 @@ from app.core.metadata import id_of
 from app.core.progress import SILENT, Progress
 from app.core.security import Principal, Role, require_role
 from app.core.time import utcnow
-from app.deadlines.models import DueRule, Recurrence
-from app.documents.service import describe, find_document, parties_of
+from app.deadlines import DueRule, Recurrence
+from app.documents import describe, find_document, parties_of
 from app.ingest import queries
 from app.ingest.enums import CandidateState
 from app.ingest.extractor import Proposal, Statement, TooMuchToReadError, propose
@@ -51,14 +51,17 @@ from app.ingest.models import (
 )
 from app.ingest.restatements import Known, Restatement, restated
 from app.ingest.text import paragraphs_of
-from app.progress.models import NoteCreate
-from app.progress.service import statement_evidence
-from app.reference.documents import DocumentParty, SourceDocument
-from app.reference.enums import DocumentAccess
-from app.reference.meetings import Meeting
-from app.reference.parties import Party
-from app.reference.queries import member_codes, readable
-from app.vocabulary.commitments import CommitmentKind, CommitmentStatus
+from app.progress import NoteCreate, statement_evidence
+from app.reference import (
+    DocumentAccess,
+    DocumentParty,
+    Meeting,
+    Party,
+    SourceDocument,
+    member_codes,
+    readable,
+)
+from app.vocabulary import CommitmentKind, CommitmentStatus
 from app.webhooks import record_event
 
 # Control characters other than tab and line ends: no statement has them, PostgreSQL

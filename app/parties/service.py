@@ -7,9 +7,15 @@ from app.core.errors import ConflictError, NotFoundError, UnprocessableError
 from app.core.languages import Language
 from app.core.metadata import id_of
 from app.core.security import Principal, Role
-from app.reference.enums import Standing
-from app.reference.parties import Organization, OrganizationPublic, Party, PartyPublic, PartyUpdate
-from app.users.models import UserAccount
+from app.reference import (
+    Organization,
+    OrganizationPublic,
+    Party,
+    PartyPublic,
+    PartyUpdate,
+    Standing,
+)
+from app.users import UserAccount
 
 
 def may_read_digest_address(principal: Principal, party_id: int | None) -> bool:

@@ -11,7 +11,7 @@ from app.core.db import UTCDateTime
 from app.core.metadata import SQLModel
 from app.core.time import utcnow
 from app.core.validation import Day, LongText, StoredLength, WebUrl
-from app.vocabulary.commitments import CommitmentStatus
+from app.vocabulary import CommitmentStatus
 
 EVIDENCE_URL_MAX_LENGTH = 2000
 NOTE_ID_LENGTH = 22  # 16 random bytes, URL-safe base64

@@ -9,9 +9,9 @@ from app.core.errors import UnprocessableError
 from app.core.metadata import id_of
 from app.core.security import Actor
 from app.core.time import today
-from app.deadlines.models import CommitmentCycle
+from app.deadlines import CommitmentCycle
 from app.progress.models import NoteCreate, NotePublic, ProgressNote
-from app.vocabulary.commitments import CommitmentStatus
+from app.vocabulary import CommitmentStatus
 
 # A note reports progress as of a day: not in the future (a day's grace for the time zones),
 # nor further back than any statement the register tracks.

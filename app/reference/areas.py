@@ -6,7 +6,7 @@ from sqlmodel import Field
 from app.core.db import names_column
 from app.core.metadata import SQLModel
 from app.reference.contacts import LeadAssignment, LeadPublic
-from app.vocabulary.commitments import CommitmentStatus
+from app.vocabulary import CommitmentStatus
 
 
 class Framework(SQLModel, table=True):

@@ -17,14 +17,12 @@ from app.commitments import (
     CommitmentLead,
     CommitmentParty,
     CommitmentReleasability,
+    is_open,
+    stale_on,
 )
-from app.commitments.conditions import is_open, stale_on
 from app.core.changes import UNCHANGED
 from app.core.errors import ConflictError
-from app.reference.areas import AreaLead
-from app.reference.contacts import Contact
-from app.reference.parties import Party
-from app.reference.queries import readable_by_party
+from app.reference import AreaLead, Contact, Party, readable_by_party
 from app.reminders.claims import Hold, claim
 from app.reminders.enums import Mailing, ReminderKind
 from app.reminders.models import PartyDigestSent, ReminderSent

@@ -5,7 +5,7 @@ from pydantic import Field
 
 from app.core.schemas import Schema
 from app.core.validation import Code
-from app.vocabulary.commitments import CommitmentStatus
+from app.vocabulary import CommitmentStatus
 
 
 class LeadName(Schema):

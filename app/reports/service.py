@@ -20,19 +20,25 @@ from sqlalchemy import (
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
-from app.commitments import Commitment, CommitmentLead, CommitmentParty, party_codes, visible_to
-from app.commitments.conditions import is_open, stale_on
+from app.commitments import (
+    Commitment,
+    CommitmentLead,
+    CommitmentParty,
+    is_open,
+    party_codes,
+    stale_on,
+    visible_to,
+)
 from app.core.db import AnySelect
 from app.core.security import Principal
-from app.deadlines.models import CommitmentCycle
-from app.reference.contacts import Contact
-from app.reference.parties import Party
+from app.deadlines import CommitmentCycle
+from app.reference import Contact, Party
 from app.reports.models import (
     DeadlineItem,
     DeadlineReport,
     LeadName,
 )
-from app.vocabulary.commitments import OPEN_VALUES
+from app.vocabulary import OPEN_VALUES
 
 ONE_DAY = timedelta(days=1)
 

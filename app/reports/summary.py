@@ -11,20 +11,21 @@ from sqlmodel import Session, col, select
 from app.commitments import (
     CommitmentFilters,
     PageRow,
+    due_soon,
     filter_conditions,
+    open_status,
+    overdue,
     page_query,
     past_cycles,
+    stale,
     to_public,
     visible_to,
 )
-from app.commitments.conditions import due_soon, open_status, overdue, stale
 from app.core.errors import ConflictError, NotFoundError
 from app.core.metadata import id_of
 from app.core.security import Principal
-from app.history.replay import PastState, end_of, local_date, states_as_of
-from app.reference.areas import PriorityArea
-from app.reference.contacts import Contact
-from app.reference.meetings import Meeting
+from app.history import PastState, end_of, local_date, states_as_of
+from app.reference import Contact, Meeting, PriorityArea
 from app.reports.models import (
     Compliance,
     CycleItem,
@@ -35,7 +36,7 @@ from app.reports.models import (
     SummaryReport,
     Tally,
 )
-from app.vocabulary.commitments import CommitmentStatus
+from app.vocabulary import CommitmentStatus
 
 
 @dataclass

@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from app.reports.models import CycleReport, DeadlineReport, SummaryReport
-from app.vocabulary.commitments import CommitmentStatus
+from app.vocabulary import CommitmentStatus
 
 Table = tuple[list[str], list[Sequence[Any]]]
 

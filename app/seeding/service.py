@@ -38,15 +38,21 @@ from app.core.metadata import SQLModel, id_of
 from app.core.progress import SILENT, Progress
 from app.core.security import Actor, Channel
 from app.core.time import utcnow
-from app.history import Changes
-from app.history.service import unchanged_since
+from app.history import Changes, unchanged_since
+from app.progress import NoteCreate
 from app.progress import service as progress_notes
-from app.progress.models import NoteCreate
-from app.reference.areas import Framework, PriorityArea, Topic
-from app.reference.documents import DocumentParty, SourceDocument
-from app.reference.enums import Standing
-from app.reference.meetings import Meeting, MeetingSeries
-from app.reference.parties import Organization, Party
+from app.reference import (
+    DocumentParty,
+    Framework,
+    Meeting,
+    MeetingSeries,
+    Organization,
+    Party,
+    PriorityArea,
+    SourceDocument,
+    Standing,
+    Topic,
+)
 from app.seeding.models import CommitmentSeed, DocumentFileSeed, EvidenceSeed, ReferenceSeed
 
 REFERENCE_FILE = "reference.toml"

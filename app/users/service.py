@@ -22,9 +22,7 @@ from app.core.security import (
     new_token,
 )
 from app.core.time import utcnow
-from app.reference.contacts import Contact
-from app.reference.enums import Standing
-from app.reference.parties import Party
+from app.reference import Contact, Party, Standing
 from app.users.enums import TokenScope
 from app.users.models import (
     ApiToken,
