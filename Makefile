@@ -49,6 +49,7 @@ lint: $(TEST_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 SOAK_SECONDS ?= 20

@@ -10,8 +10,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.core.config import Settings
 from app.core.db import Database
+from app.core.security import Role
 from app.database_schema import upgrade
-from app.users.enums import Role
 from app.users.models import UserCreate
 from app.users.service import create_user
 from bench.generate import generate, prepare

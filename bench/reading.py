@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from app.documents import TextFormat
 from app.ingest.evaluation import vocabulary_of
 from app.ingest.extractor import Statement, propose
 from app.ingest.text import paragraphs_of
+from app.reference.enums import TextFormat
 from app.seeding.service import read_seed_files
 
 ROOT = Path(__file__).resolve().parents[1]

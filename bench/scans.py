@@ -18,11 +18,10 @@ from app.commitments.filters import CommitmentFilters
 from app.core.config import Settings
 from app.core.db import Database
 from app.core.responses import in_chunks
-from app.core.security import Principal
+from app.core.security import Principal, Role
 from app.core.time import today
 from app.reports import service as reports
 from app.reports.streams import overdue_json
-from app.users.enums import Role
 
 REPEATS = 15
 # The report lists every overdue commitment: seconds each on a large register.

@@ -23,10 +23,10 @@ from sqlalchemy import create_engine, select, text
 
 from app.core.config import Settings
 from app.core.db import Database
+from app.core.security import Role
 from app.database_schema import upgrade
 from app.history.models import CommitmentHistory
 from app.seeding.service import seed_register
-from app.users.enums import Role
 from app.users.models import UserCreate
 from app.users.service import create_user
 from bench.servers import serving

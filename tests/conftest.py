@@ -18,9 +18,9 @@ from sqlalchemy.engine import make_url
 
 from app.core.config import PROJECT_ROOT, Settings
 from app.core.db import Database
+from app.core.security import Role
 from app.database_schema import upgrade
 from app.seeding.service import seed_register
-from app.users.enums import Role
 from app.users.gate import TokenGate
 from app.users.models import UserCreate
 from app.users.service import create_user

@@ -17,11 +17,11 @@ from sqlalchemy.dialects import postgresql
 from app.board import forms
 from app.commitments.models import AssessmentIn, CommitmentUpdate
 from app.core.metadata import SQLModel
-from app.documents.models import SourceDocument
 from app.ingest.models import Candidate, CandidateEdits, CandidateReject, DocumentUpload
 from app.ingest.router import UploadMetadata
-from app.meetings.models import MeetingUpdate
 from app.progress.models import NoteCreate, ProgressNote
+from app.reference.documents import SourceDocument
+from app.reference.meetings import MeetingUpdate
 from app.users.models import ApiToken, UserCreate
 
 SITE = "https://example.org/"

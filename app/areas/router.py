@@ -3,12 +3,12 @@ from fastapi.responses import Response
 from sqlmodel import SQLModel
 
 from app.areas import service
-from app.areas.models import AreaDetail, AreaLeadsUpdate, AreaPublic, TopicPublic
 from app.core.openapi import problem_responses
 from app.core.responses import json_response
 from app.core.sessions import SessionDep
 from app.core.validation import Slug
-from app.users.auth import AdminUser, CurrentUser
+from app.reference import AreaDetail, AreaLeadsUpdate, AreaPublic, TopicPublic
+from app.users import AdminUser, CurrentUser
 
 router = APIRouter(
     prefix="/api/v1/areas", tags=["areas"], responses=problem_responses(400, 401, 422, 429)

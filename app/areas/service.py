@@ -1,36 +1,38 @@
 from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
 
-from app.areas.models import (
-    AreaDetail,
-    AreaLead,
-    AreaPublic,
-    DueItem,
-    Framework,
-    FrameworkPublic,
-    PriorityArea,
-    Topic,
-    TopicPublic,
-)
 from app.commitments import (
     Commitment,
     CommitmentArea,
-    CommitmentStatus,
     CommitmentTopic,
-    LeadAssignment,
-    LeadPublic,
+    due_soon_on,
+    is_open,
+    overdue_on,
     visible_to,
 )
-from app.contacts.enums import ContactKind
-from app.contacts.models import Contact, ContactRef
 from app.core.errors import NotFoundError, UnprocessableError
 from app.core.metadata import id_of
-from app.core.security import Principal, require_role
+from app.core.security import Principal, Role, require_role
 from app.core.time import today
-from app.deadlines.conditions import due_soon_on, is_open, overdue_on
-from app.documents.models import SourceDocument
-from app.parties.models import Party
-from app.users.enums import Role
+from app.reference import (
+    AreaDetail,
+    AreaLead,
+    AreaPublic,
+    Contact,
+    ContactKind,
+    ContactRef,
+    DueItem,
+    Framework,
+    FrameworkPublic,
+    LeadAssignment,
+    LeadPublic,
+    Party,
+    PriorityArea,
+    SourceDocument,
+    Topic,
+    TopicPublic,
+)
+from app.vocabulary import CommitmentStatus
 
 NEXT_DUE_SHOWN = 5
 

@@ -7,7 +7,11 @@ from typing import TYPE_CHECKING
 
 from app.core.exports import lazy_exports
 
-_HOME = {"router": "router", "prune_sessions": "service", "STATIC_DIR": "web"}
+_HOME = {
+    "STATIC_DIR": "web",
+    "router": "router",
+    "prune_sessions": "service",
+}
 
 if TYPE_CHECKING:
     from app.board.router import router
@@ -16,4 +20,8 @@ if TYPE_CHECKING:
 
 __getattr__ = lazy_exports(__name__, _HOME)
 
-__all__ = ["STATIC_DIR", "prune_sessions", "router"]
+__all__ = [
+    "STATIC_DIR",
+    "prune_sessions",
+    "router",
+]

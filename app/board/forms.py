@@ -19,18 +19,16 @@ from starlette.datastructures import QueryParams
 from app.commitments import (
     AssessmentIn,
     CommitmentFilters,
-    CommitmentKind,
     CommitmentPublic,
-    CommitmentSort,
-    CommitmentStatus,
     CommitmentUpdate,
     filter_query_params,
 )
 from app.core.errors import UnprocessableError
 from app.core.pagination import Cursor
-from app.ingest.models import CandidateEdits
-from app.meetings.models import PLACE_MAX_LENGTH, MeetingUpdate
-from app.progress.models import NoteCreate
+from app.ingest import CandidateEdits
+from app.progress import NoteCreate
+from app.reference import PLACE_MAX_LENGTH, MeetingUpdate
+from app.vocabulary import CommitmentKind, CommitmentSort, CommitmentStatus
 
 PAGE_SIZES = (25, 50, 100, 200)
 M = TypeVar("M", bound=BaseModel)

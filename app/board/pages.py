@@ -9,26 +9,25 @@ from sqlmodel import Session
 
 import app.commitments as commitments
 from app.areas import service as areas
-from app.areas.models import AreaDetail
 from app.commitments import (
+    DEFAULT_DUE_SOON_DAYS,
+    DEFAULT_STALE_DAYS,
     CommitmentFilters,
     CommitmentPublic,
-    CommitmentSort,
-    CommitmentStatus,
     count_by_status,
 )
 from app.contacts import service as contacts
-from app.contacts.models import ContactPublic
 from app.core.security import Principal
-from app.deadlines.conditions import DEFAULT_DUE_SOON_DAYS, DEFAULT_STALE_DAYS
 from app.documents import service as documents
-from app.history.models import HistoryEntry
+from app.history import HistoryEntry
+from app.ingest import CandidatePublic
 from app.ingest import service as ingest
-from app.ingest.models import CandidatePublic
-from app.progress.models import NotePublic
+from app.progress import NotePublic
+from app.reference import AreaDetail, ContactPublic
+from app.reports import DeadlineItem, OverdueGroup
 from app.reports import service as reports
-from app.reports.models import DeadlineItem, OverdueGroup
 from app.users import service as users
+from app.vocabulary import CommitmentSort, CommitmentStatus
 
 WORK_LIST = 25
 OVERDUE_ON_PAGE = 500

@@ -19,7 +19,6 @@ from app.board.web import (
     redirect,
     render,
 )
-from app.commitments import CommitmentSort
 from app.core.errors import PreconditionFailedError
 from app.core.etags import IfMatch, etag_of
 from app.core.formats import Format, table_response
@@ -30,8 +29,8 @@ from app.documents import service as documents
 from app.ingest import service as ingest
 from app.meetings import service as meetings
 from app.reports import summary
-from app.users.auth import authenticate_request
-from app.users.enums import TokenScope
+from app.users import TokenScope, authenticate_request
+from app.vocabulary import CommitmentSort
 
 router = APIRouter(prefix=PATH, route_class=PageRoute, include_in_schema=False)
 

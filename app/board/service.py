@@ -18,13 +18,10 @@ from sqlmodel import Session, col
 from app.board.models import BoardSession
 from app.core.changes import UNCHANGED
 from app.core.errors import UnauthorizedError
-from app.core.security import Principal, hash_token
+from app.core.security import Channel, Principal, Role, hash_token
 from app.core.time import utcnow
-from app.history.enums import Channel
-from app.parties.models import Party
-from app.users.enums import Role, TokenScope
-from app.users.models import ApiToken, UserAccount
-from app.users.service import token_is_live
+from app.reference import Party
+from app.users import ApiToken, TokenScope, UserAccount, token_is_live
 
 SESSION_ID_LENGTH = 43  # secrets.token_urlsafe(32)
 

@@ -1,0 +1,1 @@
+"""Due dates as iCalendar feeds, read with a calendar token."""

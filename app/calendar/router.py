@@ -10,8 +10,7 @@ from app.core.openapi import problem_responses
 from app.core.security import Principal
 from app.core.sessions import SessionDep
 from app.core.validation import NulFree
-from app.users.auth import authenticate_request, authenticator, bearer, bearer_token
-from app.users.enums import TokenScope
+from app.users import TokenScope, authenticate_request, authenticator, bearer, bearer_token
 
 router = APIRouter(
     prefix="/api/v1", tags=["calendar"], responses=problem_responses(400, 401, 422, 429)

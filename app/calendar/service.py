@@ -5,11 +5,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from app.commitments import CommitmentFilters, CommitmentStatus, iter_all
+from app.commitments import CommitmentFilters, iter_all, open_status
 from app.core.db import Database
 from app.core.security import Principal
 from app.core.time import utcnow
-from app.deadlines.conditions import open_status
+from app.vocabulary import CommitmentStatus
 
 PRODUCT = "-//Alliance Commitments//Register//EN"
 TODO_STATUS = {

@@ -93,7 +93,7 @@ def write_atomically(file: Path, write: Callable[[IO[str]], None]) -> None:
 def export(file: Annotated[Path, typer.Argument(help="Where to write the JSON document")]) -> None:
     """Export the whole register, history included, as one versioned JSON document (mode 0600:
     it holds token digests). An existing file is replaced only by a complete export."""
-    from app.backup.service import export as run_export
+    from app.backup import export as run_export
     from app.cli.database import open_database
     from app.core.config import get_settings
 
@@ -116,7 +116,7 @@ def export(file: Annotated[Path, typer.Argument(help="Where to write the JSON do
 
 def import_(file: Annotated[Path, typer.Argument(help="A document written by export")]) -> None:
     """Import an export into an empty, migrated database."""
-    from app.backup.service import BackupError, import_document, load
+    from app.backup import BackupError, import_document, load
     from app.cli.database import open_database
     from app.core.config import get_settings
 

@@ -98,7 +98,7 @@ def seed(
 
     from app.commitments import Commitment
     from app.core.config import get_settings
-    from app.seeding.service import SeedError, seed_register
+    from app.seeding import SeedError, seed_register
 
     settings = get_settings()
     database = open_database(settings)

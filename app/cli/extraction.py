@@ -22,8 +22,8 @@ def extract_eval(
     """Run the extractor over the seeded statements and compare with the seeded register:
     recall, precision, and agreement on kind and obligors."""
     from app.core.config import get_settings
-    from app.ingest.evaluation import evaluate, report, table
-    from app.seeding.service import read_seed_files
+    from app.ingest import evaluate, report, table
+    from app.seeding import read_seed_files
 
     files = read_seed_files(seeds_dir or get_settings().seeds_dir)
     missing = [

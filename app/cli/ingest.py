@@ -11,7 +11,7 @@ from app.cli.errors import CliError
 from app.cli.progress import terminal_progress
 
 if TYPE_CHECKING:
-    from app.ingest.models import TakenIn
+    from app.ingest import TakenIn
 
 FORMATS_BY_SUFFIX = {".html": "text/html", ".htm": "text/html", ".md": "text/markdown"}
 QUOTE_CHARS = 90
@@ -68,8 +68,7 @@ def ingest(
     from app.cli.database import open_database
     from app.core.config import get_settings
     from app.core.errors import ProblemError
-    from app.ingest.models import DocumentUpload
-    from app.ingest.service import take_in
+    from app.ingest import DocumentUpload, take_in
 
     try:
         text = file.read_text(encoding="utf-8-sig")

@@ -18,7 +18,7 @@ jobs_app = typer.Typer(help="Scheduled jobs: list them, or run one once.", no_ar
 
 
 def _jobs() -> "dict[str, Job]":
-    from app.jobs.registry import JOBS
+    from app.jobs import JOBS
 
     return JOBS
 
@@ -26,7 +26,8 @@ def _jobs() -> "dict[str, Job]":
 def _run(
     job: "Job", database: "Database", settings: "Settings", now: datetime, dry_run: bool
 ) -> None:
-    from app.jobs import JobContext, run_job
+    from app.core.job_context import JobContext
+    from app.jobs import run_job
 
     context = JobContext(database, settings, now, dry_run, typer.echo)
     outcome = run_job(job, context)

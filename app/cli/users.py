@@ -6,12 +6,13 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 import typer
 
 from app.cli.errors import CliError
-from app.users.enums import IssuableScope, Role
+from app.core.security import Role
+from app.users import IssuableScope
 
 if TYPE_CHECKING:
     from sqlmodel import Session
 
-    from app.users.models import IssuedToken
+    from app.users import IssuedToken
 
 users_app = typer.Typer(help="Desk officers and administrators.", no_args_is_help=True)
 tokens_app = typer.Typer(help="API tokens.", no_args_is_help=True)
@@ -61,8 +62,7 @@ def add_user(
     from pydantic import ValidationError
 
     from app.core.config import get_settings
-    from app.users import service
-    from app.users.models import UserCreate
+    from app.users import UserCreate, service
 
     try:
         request = UserCreate(
@@ -116,8 +116,7 @@ def create_token(
 ) -> None:
     """Issue another token for a user and print it (once)."""
     from app.core.config import get_settings
-    from app.users import service
-    from app.users.models import TokenCreate
+    from app.users import TokenCreate, service
 
     def issue(session: "Session") -> "IssuedToken":
         user_id = service.find_user_id(session=session, name=user)
@@ -134,7 +133,7 @@ def bootstrap(*, create_admin: bool = True) -> None:
     authenticate."""
     from app.core.config import get_settings
     from app.core.security import SYSTEM
-    from app.meetings.service import extend_interval_cycles
+    from app.meetings import extend_interval_cycles
     from app.users import service
 
     _in_session(lambda session: extend_interval_cycles(session=session, actor=SYSTEM))

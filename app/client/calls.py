@@ -27,8 +27,8 @@ from app.commitments import (
     CommitmentPublic,
     CommitmentUpdate,
 )
-from app.history.models import HistoryPage
-from app.ingest.models import (
+from app.history import HistoryPage
+from app.ingest import (
     BulkDecision,
     CandidateEdits,
     CandidateList,
@@ -37,9 +37,9 @@ from app.ingest.models import (
     DocumentUpload,
     TakenIn,
 )
-from app.progress.models import NoteCreate, NoteList, NotePublic
-from app.reports.models import CycleReport, DeadlineReport, GroupBy, OverdueReport, SummaryReport
-from app.users.models import UserPublic
+from app.progress import NoteCreate, NoteList, NotePublic
+from app.reports import CycleReport, DeadlineReport, GroupBy, OverdueReport, SummaryReport
+from app.users import UserPublic
 
 Result = TypeVar("Result")
 Model = TypeVar("Model", bound=BaseModel)

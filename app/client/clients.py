@@ -15,17 +15,17 @@ from app.client.calls import Call
 from app.client.errors import ServiceUnreachableError
 from app.client.retry import RetryPolicy
 from app.commitments import (
+    DEFAULT_DUE_SOON_DAYS,
+    DEFAULT_STALE_DAYS,
     AssessmentIn,
     CommitmentCreate,
     CommitmentFilters,
     CommitmentPage,
     CommitmentPublic,
-    CommitmentSort,
     CommitmentUpdate,
 )
-from app.deadlines.conditions import DEFAULT_DUE_SOON_DAYS, DEFAULT_STALE_DAYS
-from app.history.models import HistoryPage
-from app.ingest.models import (
+from app.history import HistoryPage
+from app.ingest import (
     BulkDecision,
     CandidateEdits,
     CandidateList,
@@ -34,9 +34,10 @@ from app.ingest.models import (
     DocumentUpload,
     TakenIn,
 )
-from app.progress.models import NoteCreate, NoteList, NotePublic
-from app.reports.models import CycleReport, DeadlineReport, GroupBy, OverdueReport, SummaryReport
-from app.users.models import UserPublic
+from app.progress import NoteCreate, NoteList, NotePublic
+from app.reports import CycleReport, DeadlineReport, GroupBy, OverdueReport, SummaryReport
+from app.users import UserPublic
+from app.vocabulary import CommitmentSort
 
 Result = TypeVar("Result")
 Filters = CommitmentFilters | Mapping[str, Any] | None

@@ -18,12 +18,13 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 from pydantic import ValidationError as ModelError
 
 from app.client.errors import InvalidQueryError
-from app.commitments import CommitmentFilters, CommitmentKind, CommitmentSort
+from app.commitments import CommitmentFilters
 from app.core.formats import Format
 from app.core.pagination import Cursor
 from app.core.validation import Code, Day
-from app.ingest.enums import CandidateState
-from app.reports.models import GroupBy
+from app.ingest import CandidateState
+from app.reports import GroupBy
+from app.vocabulary import CommitmentKind, CommitmentSort
 
 FILTERS = frozenset(info.alias or name for name, info in CommitmentFilters.model_fields.items())
 _LISTS = frozenset(

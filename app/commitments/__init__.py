@@ -1,167 +1,79 @@
 """The register's commitments. Other packages import from here only: these names are the
-package's contract, and its modules are free to change behind them.
+package's contract, and its modules are free to change behind them."""
 
-Names load on first use: tables of other packages refer to these ones and these to theirs,
-so importing every module here up front would import in circles."""
-
-from typing import TYPE_CHECKING
-
-from app.core.exports import lazy_exports
-
-# Each exported name and the module that defines it.
-_HOME = {
-    "OPEN_STATUSES": "enums",
-    "OPEN_VALUES": "enums",
-    "STATUS_CHECK": "enums",
-    "KIND_CHECK": "enums",
-    "CommitmentSort": "enums",
-    "CommitmentStatus": "enums",
-    "CommitmentFilters": "filters",
-    "CommitmentReads": "reads",
-    "filter_conditions": "filters",
-    "Commitment": "models",
-    "AssessmentIn": "models",
-    "AssessmentPublic": "models",
-    "CommitmentArea": "models",
-    "CommitmentContact": "models",
-    "CommitmentCounterpart": "models",
-    "CommitmentTopic": "models",
-    "CommitmentKind": "enums",
-    "CommitmentCreate": "models",
-    "CommitmentLead": "models",
-    "CommitmentPage": "models",
-    "CommitmentParty": "models",
-    "CommitmentPublic": "models",
-    "CommitmentReleasability": "models",
-    "CommitmentUpdate": "models",
-    "LeadAssignment": "models",
-    "LeadPublic": "models",
-    "PartyRefIn": "models",
-    "search_text_of": "models",
-    "PageRow": "queries",
-    "page_query": "queries",
-    "get_commitment": "queries",
-    "party_codes": "queries",
-    "readable": "queries",
-    "count_by_status": "queries",
-    "iter_all": "service",
-    "update_commitment": "service",
-    "assess_obligor": "service",
-    "list_notes": "service",
-    "list_history": "service",
-    "export_rows": "service",
-    "one_public": "views",
-    "EXPORT_COLUMNS": "views",
-    "filter_query_params": "filters",
-    "allowed_next": "workflow",
-    "create_commitment": "service",
-    "add_progress_note": "service",
-    "Locator": "models",
-    "list_commitments": "service",
-    "past_cycles": "views",
-    "to_public": "views",
-    "visible_to": "visibility",
-    "audience_of": "visibility",
-    "CommitmentState": "state",
-    "Deadline": "state",
-    "apply_changes": "writer",
-    "derive_deadline": "writer",
-    "record_creation": "writer",
-    "check_kind": "rules",
-    "default_kind": "rules",
-    "check_releasability": "rules",
-    "released_by_default": "rules",
-    "check_organizations": "links",
-    "check_framework_dates": "links",
-    "link_state": "writer",
-    "party_refs": "writer",
-    "state_of_new": "writer",
-    "current_state": "writer",
-}
-
-if TYPE_CHECKING:
-    from app.commitments.enums import (
-        KIND_CHECK,
-        OPEN_STATUSES,
-        OPEN_VALUES,
-        STATUS_CHECK,
-        CommitmentKind,
-        CommitmentSort,
-        CommitmentStatus,
-    )
-    from app.commitments.filters import (
-        CommitmentFilters,
-        filter_conditions,
-        filter_query_params,
-    )
-    from app.commitments.links import check_framework_dates, check_organizations
-    from app.commitments.models import (
-        AssessmentIn,
-        AssessmentPublic,
-        Commitment,
-        CommitmentArea,
-        CommitmentContact,
-        CommitmentCounterpart,
-        CommitmentCreate,
-        CommitmentLead,
-        CommitmentPage,
-        CommitmentParty,
-        CommitmentPublic,
-        CommitmentReleasability,
-        CommitmentTopic,
-        CommitmentUpdate,
-        LeadAssignment,
-        LeadPublic,
-        Locator,
-        PartyRefIn,
-        search_text_of,
-    )
-    from app.commitments.queries import (
-        PageRow,
-        count_by_status,
-        get_commitment,
-        page_query,
-        party_codes,
-        readable,
-    )
-    from app.commitments.reads import CommitmentReads
-    from app.commitments.rules import (
-        check_kind,
-        check_releasability,
-        default_kind,
-        released_by_default,
-    )
-    from app.commitments.service import (
-        add_progress_note,
-        assess_obligor,
-        create_commitment,
-        export_rows,
-        iter_all,
-        list_commitments,
-        list_history,
-        list_notes,
-        update_commitment,
-    )
-    from app.commitments.state import CommitmentState, Deadline
-    from app.commitments.views import EXPORT_COLUMNS, one_public, past_cycles, to_public
-    from app.commitments.visibility import audience_of, visible_to
-    from app.commitments.workflow import allowed_next
-    from app.commitments.writer import (
-        apply_changes,
-        current_state,
-        derive_deadline,
-        link_state,
-        party_refs,
-        record_creation,
-        state_of_new,
-    )
+from app.commitments.conditions import (
+    DEFAULT_DUE_SOON_DAYS,
+    DEFAULT_STALE_DAYS,
+    due_soon,
+    due_soon_on,
+    is_open,
+    open_status,
+    overdue,
+    overdue_on,
+    stale,
+    stale_on,
+)
+from app.commitments.deadlines import anchored_to, interval_recurring, meeting_change_reason
+from app.commitments.filters import CommitmentFilters, filter_conditions, filter_query_params
+from app.commitments.links import check_framework_dates, check_organizations
+from app.commitments.models import (
+    AssessmentIn,
+    AssessmentPublic,
+    Commitment,
+    CommitmentArea,
+    CommitmentContact,
+    CommitmentCounterpart,
+    CommitmentCreate,
+    CommitmentLead,
+    CommitmentPage,
+    CommitmentParty,
+    CommitmentPublic,
+    CommitmentReleasability,
+    CommitmentTopic,
+    CommitmentUpdate,
+    Locator,
+    PartyRefIn,
+    search_text_of,
+)
+from app.commitments.queries import (
+    PageRow,
+    count_by_status,
+    get_commitment,
+    page_query,
+    party_codes,
+    readable,
+)
+from app.commitments.reads import CommitmentReads
+from app.commitments.rules import check_kind, check_releasability, default_kind, released_by_default
+from app.commitments.service import (
+    add_progress_note,
+    assess_obligor,
+    create_commitment,
+    export_rows,
+    iter_all,
+    list_commitments,
+    list_history,
+    list_notes,
+    update_commitment,
+)
+from app.commitments.state import CommitmentState, Deadline
+from app.commitments.views import EXPORT_COLUMNS, one_public, past_cycles, to_public
+from app.commitments.visibility import audience_of, visible_to
+from app.commitments.workflow import allowed_next
+from app.commitments.writer import (
+    apply_changes,
+    current_state,
+    derive_deadline,
+    link_state,
+    party_refs,
+    record_creation,
+    state_of_new,
+)
 
 __all__ = [
+    "DEFAULT_DUE_SOON_DAYS",
+    "DEFAULT_STALE_DAYS",
     "EXPORT_COLUMNS",
-    "KIND_CHECK",
-    "OPEN_STATUSES",
-    "OPEN_VALUES",
-    "STATUS_CHECK",
     "AssessmentIn",
     "AssessmentPublic",
     "Commitment",
@@ -170,26 +82,22 @@ __all__ = [
     "CommitmentCounterpart",
     "CommitmentCreate",
     "CommitmentFilters",
-    "CommitmentKind",
     "CommitmentLead",
     "CommitmentPage",
     "CommitmentParty",
     "CommitmentPublic",
     "CommitmentReads",
     "CommitmentReleasability",
-    "CommitmentSort",
     "CommitmentState",
-    "CommitmentStatus",
     "CommitmentTopic",
     "CommitmentUpdate",
     "Deadline",
-    "LeadAssignment",
-    "LeadPublic",
     "Locator",
     "PageRow",
     "PartyRefIn",
     "add_progress_note",
     "allowed_next",
+    "anchored_to",
     "apply_changes",
     "assess_obligor",
     "audience_of",
@@ -202,16 +110,24 @@ __all__ = [
     "current_state",
     "default_kind",
     "derive_deadline",
+    "due_soon",
+    "due_soon_on",
     "export_rows",
     "filter_conditions",
     "filter_query_params",
     "get_commitment",
+    "interval_recurring",
+    "is_open",
     "iter_all",
     "link_state",
     "list_commitments",
     "list_history",
     "list_notes",
+    "meeting_change_reason",
     "one_public",
+    "open_status",
+    "overdue",
+    "overdue_on",
     "page_query",
     "party_codes",
     "party_refs",
@@ -220,11 +136,10 @@ __all__ = [
     "record_creation",
     "released_by_default",
     "search_text_of",
+    "stale",
+    "stale_on",
     "state_of_new",
     "to_public",
     "update_commitment",
     "visible_to",
 ]
-
-
-__getattr__ = lazy_exports(__name__, _HOME)

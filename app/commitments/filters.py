@@ -6,8 +6,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import ColumnElement, and_, func, not_, or_
 from sqlmodel import col, select
 
-from app.areas.models import PriorityArea, Topic
-from app.commitments.enums import CommitmentKind, CommitmentStatus
+from app.commitments.conditions import due_soon_on, overdue_on, stale_on
 from app.commitments.models import (
     Commitment,
     CommitmentArea,
@@ -19,11 +18,9 @@ from app.commitments.models import (
 from app.core.security import Principal
 from app.core.time import today
 from app.core.validation import Code, Day, Id, PartyCode, Slug, Text
-from app.deadlines.conditions import due_soon_on, overdue_on, stale_on
-from app.documents import readable as readable_documents
-from app.documents.models import SourceDocument
-from app.meetings.models import Meeting
-from app.parties.models import Party
+from app.reference import Meeting, Party, PriorityArea, SourceDocument, Topic
+from app.reference import readable as readable_documents
+from app.vocabulary import CommitmentKind, CommitmentStatus
 
 
 class CommitmentFilters(BaseModel):

@@ -8,7 +8,6 @@ from typing import Any
 from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
-from app.areas.models import Framework, PriorityArea, Topic
 from app.commitments.models import (
     CommitmentArea,
     CommitmentContact,
@@ -20,7 +19,7 @@ from app.commitments.models import (
 )
 from app.commitments.state import CommitmentState
 from app.core.errors import UnprocessableError
-from app.parties.models import Organization, Party
+from app.reference import Framework, Organization, Party, PriorityArea, Topic
 
 PartyLink = type[CommitmentParty] | type[CommitmentCounterpart]
 

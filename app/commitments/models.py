@@ -7,21 +7,11 @@ from sqlalchemy import JSON, CheckConstraint, Column, Index, Text, text
 from sqlalchemy import false as sql_false
 from sqlmodel import Field
 
-from app.commitments.enums import (
-    KIND_CHECK,
-    LIVE_AND_OPEN,
-    STATUS_CHECK,
-    CommitmentKind,
-    CommitmentStatus,
-    Completion,
-)
-from app.contacts.models import ContactRef
 from app.core.db import UTCDateTime
 from app.core.metadata import SQLModel
 from app.core.schemas import Schema
 from app.core.time import utcnow
 from app.core.validation import (
-    MAX_ID,
     Code,
     Day,
     Id,
@@ -33,9 +23,17 @@ from app.core.validation import (
     Title,
 )
 from app.core.validation import Text as CleanText
-from app.deadlines.enums import DueState
-from app.deadlines.models import Compliance, CyclePublic, DueRule, Recurrence
-from app.progress.models import NoteCreate
+from app.deadlines import Compliance, CyclePublic, DueRule, DueState, Recurrence
+from app.progress import NoteCreate
+from app.reference import ContactRef, LeadAssignment, LeadPublic
+from app.vocabulary import (
+    KIND_CHECK,
+    LIVE_AND_OPEN,
+    STATUS_CHECK,
+    CommitmentKind,
+    CommitmentStatus,
+    Completion,
+)
 
 
 class Commitment(SQLModel, table=True):
@@ -237,11 +235,6 @@ class AssessmentPublic(Schema):
     evidence: str | None
 
 
-class LeadPublic(Schema):
-    party: Code
-    contact: ContactRef
-
-
 class CommitmentPublic(Schema):
     ref: Ref
     title: str
@@ -287,21 +280,11 @@ class CommitmentPage(Schema):
     next_cursor: str | None
 
 
-ContactId = PydanticField(ge=1, le=MAX_ID)
-
-
 class PartyRefIn(SQLModel):
     model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
 
     party: PartyCode
     organization: OrganizationCode | None = None
-
-
-class LeadAssignment(SQLModel):
-    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
-
-    party: PartyCode
-    contact_id: int = ContactId
 
 
 def _unique(values: list[str] | None, what: str) -> None:

@@ -18,7 +18,6 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
-from app.commitments.enums import CommitmentSort
 from app.commitments.filters import CommitmentFilters, filter_conditions
 from app.commitments.models import (
     Commitment,
@@ -42,10 +41,9 @@ from app.core.pagination import (
 from app.core.security import Principal
 from app.core.time import today
 from app.core.validation import Ref
-from app.documents import readable as readable_documents
-from app.documents.models import SourceDocument
-from app.meetings.models import Meeting
-from app.parties.models import Party
+from app.reference import Meeting, Party, SourceDocument
+from app.reference import readable as readable_documents
+from app.vocabulary import CommitmentSort
 
 _cursor_ref = cursor_text(TypeAdapter(Ref))
 _BY_DUE_DATE = (CommitmentSort.due_date, CommitmentSort.due_date_desc)

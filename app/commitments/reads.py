@@ -18,7 +18,6 @@ from sqlalchemy import Connection
 from sqlmodel import Session
 
 from app.commitments import service, views
-from app.commitments.enums import CommitmentSort
 from app.commitments.filters import CommitmentFilters, filter_query_params
 from app.core.answers import Direct
 from app.core.cache import Query, Rendered
@@ -27,6 +26,7 @@ from app.core.db import Database
 from app.core.pagination import Cursor
 from app.core.security import Principal
 from app.core.validation import REF_MAX_LENGTH
+from app.vocabulary import CommitmentSort
 
 PAGE_ROUTE = "/api/v1/commitments"
 ONE_ROUTE = "/api/v1/commitments/{ref}"

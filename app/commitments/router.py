@@ -4,7 +4,6 @@ from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import Response
 
 from app.commitments import service, views
-from app.commitments.enums import CommitmentSort
 from app.commitments.filters import CommitmentFilters
 from app.commitments.models import (
     AssessmentIn,
@@ -34,9 +33,10 @@ from app.core.pagination import Cursor
 from app.core.responses import json_response
 from app.core.sessions import SessionDep
 from app.core.validation import Day, PartyCode, Ref
-from app.history.models import HistoryPage
-from app.progress.models import NoteCreate, NoteList, NotePublic
-from app.users.auth import AdminUser, CurrentUser, EditorUser
+from app.history import HistoryPage
+from app.progress import NoteCreate, NoteList, NotePublic
+from app.users import AdminUser, CurrentUser, EditorUser
+from app.vocabulary import CommitmentSort
 
 router = APIRouter(
     prefix="/api/v1/commitments",

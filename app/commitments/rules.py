@@ -3,7 +3,6 @@ completion."""
 
 from collections.abc import Iterable, Set, Sized
 
-from app.commitments.enums import CommitmentKind, CommitmentStatus
 from app.commitments.models import (
     Commitment,
 )
@@ -17,7 +16,8 @@ from app.core.errors import (
 from app.core.security import Principal
 from app.core.time import today
 from app.history import Changes
-from app.progress.models import NoteCreate
+from app.progress import NoteCreate
+from app.vocabulary import CommitmentKind, CommitmentStatus
 
 
 def keepers(state: CommitmentState, members: Set[str]) -> set[str]:

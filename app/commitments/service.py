@@ -9,7 +9,7 @@ from typing import Any
 from pydantic_core import to_json
 from sqlmodel import Session, col, select
 
-from app.commitments.enums import CommitmentSort, CommitmentStatus
+from app.commitments import deadlines
 from app.commitments.filters import CommitmentFilters
 from app.commitments.models import (
     AssessmentIn,
@@ -56,19 +56,16 @@ from app.core.errors import (
 )
 from app.core.etags import IfMatch
 from app.core.metadata import id_of
-from app.core.security import Actor, Principal, require_role
+from app.core.security import Actor, Principal, Role, require_role
 from app.core.time import today, utcnow
-from app.deadlines import service as deadlines
-from app.deadlines.models import CommitmentCycle
-from app.documents import readable as readable_documents
-from app.documents.models import SourceDocument
+from app.deadlines import CommitmentCycle
+from app.history import HistoryEntry
 from app.history import service as history
-from app.history.models import HistoryEntry
-from app.meetings.models import Meeting
-from app.parties.service import MemberCodes, member_codes
+from app.progress import NoteCreate, NotePublic, ProgressNote
 from app.progress import service as progress
-from app.progress.models import NoteCreate, NotePublic, ProgressNote
-from app.users.enums import Role
+from app.reference import Meeting, MemberCodes, SourceDocument, member_codes
+from app.reference import readable as readable_documents
+from app.vocabulary import CommitmentSort, CommitmentStatus
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from sqlalchemy import (
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
-from app.areas.models import PriorityArea, Topic
+from app.commitments import deadlines
 from app.commitments.models import (
     AssessmentPublic,
     Commitment,
@@ -49,17 +49,14 @@ from app.commitments.queries import (
     public_row_of,
 )
 from app.commitments.visibility import audience_of, visible_to
-from app.contacts.models import Contact
 from app.core.db import AnySelect, BuiltStatements, IdsMatch, json_rows, per_dialect
 from app.core.errors import NotFoundError
 from app.core.metadata import SQLModel, id_of
 from app.core.security import Principal
 from app.core.time import today
-from app.deadlines import service as deadlines
-from app.deadlines.models import CommitmentCycle, DueRule, Recurrence
-from app.history.replay import PastState, end_of, states_as_of
-from app.meetings.models import Meeting
-from app.parties.models import Organization, Party
+from app.deadlines import CommitmentCycle, DueRule, Recurrence
+from app.history import PastState, end_of, states_as_of
+from app.reference import Contact, Meeting, Organization, Party, PriorityArea, Topic
 
 Document = dict[str, Any]
 """A commitment in CommitmentPublic's JSON form (its fields, in its order), ready to

@@ -1,6 +1,6 @@
 """The status workflow: which status may follow which."""
 
-from app.commitments.enums import CommitmentStatus as S
+from app.vocabulary import CommitmentStatus as S
 
 TRANSITIONS: dict[S, frozenset[S]] = {
     S.not_started: frozenset(

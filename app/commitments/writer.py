@@ -11,8 +11,7 @@ from sqlalchemy import update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
-from app.areas.models import PriorityArea, Topic
-from app.commitments.enums import CommitmentStatus
+from app.commitments import deadlines
 from app.commitments.links import (
     check_framework_dates,
     check_organizations,
@@ -36,7 +35,6 @@ from app.commitments.rules import (
 )
 from app.commitments.state import LINK_FIELDS, CommitmentState, Deadline
 from app.commitments.views import links_of
-from app.contacts.models import Contact
 from app.core.errors import (
     PreconditionFailedError,
     UnprocessableError,
@@ -44,12 +42,11 @@ from app.core.errors import (
 from app.core.metadata import id_of
 from app.core.security import Actor, Principal
 from app.core.time import utcnow
-from app.deadlines import service as deadlines
-from app.deadlines.models import CommitmentCycle, DueRule, Recurrence
-from app.documents.models import DocumentParty, SourceDocument
+from app.deadlines import CommitmentCycle, DueRule, Recurrence
 from app.history import Changes, cycle_field
 from app.history import service as history
-from app.parties.models import Party
+from app.reference import Contact, DocumentParty, Party, PriorityArea, SourceDocument, Topic
+from app.vocabulary import CommitmentStatus
 
 
 def link_state(session: Session, commitment_id: int, state: CommitmentState) -> None:

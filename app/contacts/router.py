@@ -5,14 +5,14 @@ from fastapi.responses import Response
 from sqlmodel import SQLModel
 
 from app.contacts import service
-from app.contacts.models import ContactCreate, ContactPublic, ContactUpdate
 from app.core.conditional import IfMatchHeader, IfNoneMatchHeader, versioned_response
 from app.core.etags import IfMatch
 from app.core.openapi import problem_responses
 from app.core.responses import json_response
 from app.core.sessions import SessionDep
 from app.core.validation import MAX_ID
-from app.users.auth import CurrentUser, EditorUser
+from app.reference import ContactCreate, ContactPublic, ContactUpdate
+from app.users import CurrentUser, EditorUser
 
 router = APIRouter(
     prefix="/api/v1/contacts", tags=["contacts"], responses=problem_responses(400, 401, 422, 429)

@@ -1,18 +1,22 @@
 from sqlmodel import Session, col, select
 
-from app.areas.models import AreaLead
-from app.commitments import Commitment, CommitmentLead, visible_to
-from app.contacts.enums import ContactKind
-from app.contacts.models import Contact, ContactCreate, ContactPublic, ContactUpdate
+from app.commitments import Commitment, CommitmentLead, is_open, visible_to
 from app.core.errors import ConflictError, ForbiddenError, NotFoundError, UnprocessableError
 from app.core.etags import IfMatch
 from app.core.languages import Language
 from app.core.metadata import id_of
-from app.core.security import Principal, require_role
+from app.core.security import Principal, Role, require_role
 from app.core.time import utcnow
-from app.deadlines.conditions import is_open
-from app.parties.models import Organization, Party
-from app.users.enums import Role
+from app.reference import (
+    AreaLead,
+    Contact,
+    ContactCreate,
+    ContactKind,
+    ContactPublic,
+    ContactUpdate,
+    Organization,
+    Party,
+)
 
 
 def _contacts(session: Session, contact_id: int | None = None) -> list[ContactPublic]:

@@ -5,10 +5,33 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass
+from enum import StrEnum
 
 from app.core.errors import ForbiddenError
-from app.history.enums import Channel
-from app.users.enums import Role
+
+
+class Role(StrEnum):
+    viewer = "viewer"
+    editor = "editor"
+    admin = "admin"
+
+    @property
+    def rank(self) -> int:
+        return list(Role).index(self)
+
+    def allows(self, needed: "Role") -> bool:
+        return self.rank >= needed.rank
+
+
+class Channel(StrEnum):
+    """Where a change came from, as the history records it."""
+
+    api = "api"
+    board = "board"
+    cli = "cli"
+    seed = "seed"
+    system = "system"
+
 
 TOKEN_PREFIX = "ac_"
 # What new_token() produces: anything else is refused before it reaches the database.

@@ -6,13 +6,13 @@ from pydantic import Field as PydanticField
 from sqlalchemy import CheckConstraint, Column, Index, UniqueConstraint
 from sqlmodel import Field
 
-from app.commitments import STATUS_CHECK, CommitmentStatus
 from app.core.db import UTCDateTime
 from app.core.metadata import SQLModel
 from app.core.schemas import Schema
 from app.core.time import utcnow
 from app.core.validation import Code, Day
 from app.deadlines.enums import DueState, Interval
+from app.vocabulary import STATUS_CHECK, CommitmentStatus
 
 
 class CommitmentCycle(SQLModel, table=True):

@@ -6,8 +6,9 @@ from app.core.responses import json_response
 from app.core.sessions import SessionDep
 from app.core.validation import Slug
 from app.documents import service
-from app.documents.models import DocumentDetail, DocumentList
-from app.users.auth import CurrentUser
+from app.documents.schemas import DocumentDetail
+from app.reference import DocumentList
+from app.users import CurrentUser
 
 router = APIRouter(
     prefix="/api/v1/documents", tags=["documents"], responses=problem_responses(400, 401, 422, 429)

@@ -1,21 +1,46 @@
 """Reading the statements: each one limited to the callers who may read it (`readable`)."""
 
 from collections import defaultdict
+from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlalchemy import Select
+from sqlmodel import Session, col, func, select
 
-from app.commitments import (
-    CommitmentFilters,
-    list_commitments,
-)
+from app.commitments import Commitment, CommitmentFilters, list_commitments, visible_to
 from app.core.errors import NotFoundError
 from app.core.metadata import id_of
 from app.core.security import Principal
-from app.documents.enums import DocumentAccess, DocumentKind, TextFormat
-from app.documents.models import DocumentDetail, DocumentPublic, SourceDocument
-from app.documents.queries import counted, issuing_parties, readable, reviewed_by
+from app.documents.schemas import DocumentDetail
+from app.reference import (
+    DocumentAccess,
+    DocumentKind,
+    DocumentPublic,
+    Meeting,
+    SourceDocument,
+    TextFormat,
+    issuing_parties,
+    readable,
+    reviewed_by,
+)
 
 MAX_COMMITMENTS_PER_DOCUMENT = 200
+
+
+def counted(principal: Principal | None) -> Select[SourceDocument, Any, str]:
+    """Readable documents, each with how many of its live commitments the caller may see and
+    the key of its meeting."""
+    counts = (
+        select(col(Commitment.document_id), func.count().label("n"))
+        .where(col(Commitment.archived_at).is_(None), *visible_to(principal))
+        .group_by(col(Commitment.document_id))
+        .subquery()
+    )
+    return (
+        select(SourceDocument, func.coalesce(counts.c.n, 0), col(Meeting.key))
+        .outerjoin(counts, counts.c.document_id == col(SourceDocument.id))
+        .outerjoin(Meeting, col(Meeting.id) == col(SourceDocument.meeting_id))
+        .where(*readable(principal))
+    )
 
 
 def parties_of(session: Session, document_ids: list[int]) -> dict[int, list[str]]:

@@ -13,8 +13,7 @@ from app.core.responses import json_response
 from app.core.security import Principal
 from app.core.sessions import SessionDep
 from app.health.readiness import Readiness
-from app.users.auth import authenticate_request, authenticator, bearer, bearer_token
-from app.users.enums import TokenScope
+from app.users import TokenScope, authenticate_request, authenticator, bearer, bearer_token
 
 router = APIRouter(tags=["health"])
 

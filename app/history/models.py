@@ -6,8 +6,8 @@ from sqlmodel import Field
 
 from app.core.db import UTCDateTime
 from app.core.metadata import SQLModel
+from app.core.security import Channel
 from app.core.time import utcnow
-from app.history.enums import Channel
 
 
 class CommitmentHistory(SQLModel, table=True):

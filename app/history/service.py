@@ -6,11 +6,9 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from app.core.security import Actor
+from app.core.security import Actor, Channel
 from app.core.time import utcnow
-from app.history.enums import Channel
 from app.history.models import CommitmentHistory, HistoryEntry
-from app.webhooks import record_event
 
 
 def _json(value: Any) -> Any:
@@ -35,6 +33,8 @@ def record(
 ) -> None:
     """One row per changed field: (old value, new value), at the change's own time; and the
     change as one event in the webhooks' outbox, in the same transaction."""
+    from app.webhooks import record_event  # TEMPORARY until the outbox moves
+
     now = at or utcnow()
     record_event(
         session=session,

@@ -4,11 +4,11 @@ seeded register is the ground truth (its archived records are not commitments)."
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from app.documents.enums import TextFormat
 from app.ingest.extractor import Proposal, Statement, propose
 from app.ingest.text import collapse, paragraphs_of
 from app.ingest.vocabulary import Name, Tag, Vocabulary
-from app.seeding.models import CommitmentSeed, DocumentFileSeed, ReferenceSeed
+from app.reference import TextFormat
+from app.seeding import CommitmentSeed, DocumentFileSeed, ReferenceSeed
 
 # A proposal finds a seeded commitment when their quotes share this much of the shorter one.
 OVERLAP = 0.3

@@ -6,11 +6,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date
 
-from app.commitments import CommitmentKind, CommitmentStatus
 from app.core.progress import SILENT, Progress
 from app.ingest import rules
 from app.ingest.sentences import Span, sentence_spans
 from app.ingest.vocabulary import Name, Tag, Vocabulary
+from app.vocabulary import CommitmentKind, CommitmentStatus
 
 CONTEXT_WORDS = 6
 # Less sure of a proposal whose obligors no words in the text name.

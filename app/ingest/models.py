@@ -7,16 +7,7 @@ from pydantic import Field as PydanticField
 from sqlalchemy import JSON, CheckConstraint, Column, Text, UniqueConstraint
 from sqlmodel import Field
 
-from app.commitments import (
-    KIND_CHECK,
-    STATUS_CHECK,
-    CommitmentKind,
-    CommitmentPublic,
-    CommitmentStatus,
-    LeadAssignment,
-    Locator,
-    PartyRefIn,
-)
+from app.commitments import CommitmentPublic, Locator, PartyRefIn
 from app.core.db import UTCDateTime, names_column
 from app.core.metadata import SQLModel
 from app.core.schemas import Schema
@@ -34,10 +25,18 @@ from app.core.validation import (
     Title,
     WebUrl,
 )
-from app.deadlines.models import DueRule, Recurrence
-from app.documents.enums import DocumentAccess, DocumentKind, TextFormat
-from app.documents.models import LANGUAGE_MAX_LENGTH, URL_MAX_LENGTH, DocumentPublic
+from app.deadlines import DueRule, Recurrence
 from app.ingest.enums import STATE_CHECK, CandidateState
+from app.reference import (
+    LANGUAGE_MAX_LENGTH,
+    URL_MAX_LENGTH,
+    DocumentAccess,
+    DocumentKind,
+    DocumentPublic,
+    LeadAssignment,
+    TextFormat,
+)
+from app.vocabulary import KIND_CHECK, STATUS_CHECK, CommitmentKind, CommitmentStatus
 
 
 class Candidate(SQLModel, table=True):

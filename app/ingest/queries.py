@@ -5,12 +5,11 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select, SelectOfScalar
 
-from app.areas.models import Framework, PriorityArea, Topic
 from app.commitments import Commitment, CommitmentReleasability, visible_to
 from app.core.security import Principal
 from app.ingest.models import Candidate, CandidateFilters
 from app.ingest.vocabulary import Name, Tag, Vocabulary
-from app.parties.models import Organization, Party
+from app.reference import Framework, Organization, Party, PriorityArea, Topic
 
 
 def vocabulary(session: Session) -> Vocabulary:

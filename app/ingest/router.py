@@ -10,15 +10,12 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic import Field as PydanticField
 
-from app.commitments import CommitmentKind
 from app.core.errors import ServiceBusyError, UnprocessableError, UnsupportedMediaTypeError
 from app.core.idempotency import IdempotencyKey
 from app.core.openapi import body_in_media_types, problem_responses
 from app.core.responses import json_response
 from app.core.sessions import SessionDep
 from app.core.validation import MAX_ID, NulFree, Slug
-from app.documents import DocumentAccess, DocumentKind, TextFormat
-from app.documents.models import LANGUAGE_MAX_LENGTH, URL_MAX_LENGTH
 from app.ingest import service
 from app.ingest.enums import CandidateState
 from app.ingest.models import (
@@ -34,7 +31,15 @@ from app.ingest.models import (
     DocumentUpload,
     TakenIn,
 )
-from app.users.auth import CurrentUser, EditorUser
+from app.reference import (
+    LANGUAGE_MAX_LENGTH,
+    URL_MAX_LENGTH,
+    DocumentAccess,
+    DocumentKind,
+    TextFormat,
+)
+from app.users import CurrentUser, EditorUser
+from app.vocabulary import CommitmentKind
 
 router = APIRouter(
     prefix="/api/v1/documents",

@@ -10,9 +10,8 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from app.commitments import CommitmentKind, CommitmentStatus
-from app.deadlines.enums import Interval
-from app.deadlines.models import DueRule, Recurrence
+from app.deadlines import DueRule, Interval, Recurrence
+from app.vocabulary import CommitmentKind, CommitmentStatus
 
 
 @dataclass(frozen=True)

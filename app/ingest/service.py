@@ -19,8 +19,6 @@ from sqlmodel import Session, col, select
 from app.commitments import (
     Commitment,
     CommitmentCreate,
-    CommitmentKind,
-    CommitmentStatus,
     Locator,
     PartyRefIn,
     add_progress_note,
@@ -31,18 +29,10 @@ from app.core.errors import ConflictError, NotFoundError, ProblemError, Unproces
 from app.core.etags import IfMatch, etag_of
 from app.core.metadata import id_of
 from app.core.progress import SILENT, Progress
-from app.core.security import Principal, require_role
+from app.core.security import Principal, Role, require_role
 from app.core.time import utcnow
-from app.deadlines.models import DueRule, Recurrence
-from app.documents import (
-    DocumentAccess,
-    DocumentParty,
-    SourceDocument,
-    describe,
-    find_document,
-    parties_of,
-    readable,
-)
+from app.deadlines import DueRule, Recurrence
+from app.documents import describe, find_document, parties_of
 from app.ingest import queries
 from app.ingest.enums import CandidateState
 from app.ingest.extractor import Proposal, Statement, TooMuchToReadError, propose
@@ -61,12 +51,17 @@ from app.ingest.models import (
 )
 from app.ingest.restatements import Known, Restatement, restated
 from app.ingest.text import paragraphs_of
-from app.meetings.models import Meeting
-from app.parties.models import Party
-from app.parties.service import member_codes
-from app.progress.models import NoteCreate
-from app.progress.service import statement_evidence
-from app.users.enums import Role
+from app.progress import NoteCreate, statement_evidence
+from app.reference import (
+    DocumentAccess,
+    DocumentParty,
+    Meeting,
+    Party,
+    SourceDocument,
+    member_codes,
+    readable,
+)
+from app.vocabulary import CommitmentKind, CommitmentStatus
 from app.webhooks import record_event
 
 # Control characters other than tab and line ends: no statement has them, PostgreSQL

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from markdown_it import MarkdownIt
 
-from app.documents.enums import TextFormat
+from app.reference import TextFormat
 
 if TYPE_CHECKING:
     from bs4 import Tag

@@ -4,9 +4,10 @@ from datetime import timedelta
 
 from app.board import prune_sessions
 from app.core.idempotent_answers import prune_idempotent_answers
+from app.core.job_context import JobContext
 from app.core.security import SYSTEM
-from app.jobs.service import Job, JobContext, prune_runs
-from app.meetings.service import extend_interval_cycles
+from app.jobs.service import Job, prune_runs
+from app.meetings import extend_interval_cycles
 from app.reminders import prune_reminders_sent, send_reminders
 from app.webhooks import prune_webhooks, send_webhooks
 

@@ -13,25 +13,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
 from app.core.changes import UNCHANGED
-from app.core.config import Settings
 from app.core.db import Database
+from app.core.job_context import JobContext, lease_of
 from app.core.lease import holder_name, renewed
 from app.core.time import utcnow
 from app.jobs.models import JobRun, RunState
 
 DETAIL_MAX_LENGTH = 10_000
-
-
-@dataclass(frozen=True)
-class JobContext:
-    """What a job gets: the register, the settings, the time it runs for, and where to say
-    what it does."""
-
-    database: Database
-    settings: Settings
-    now: datetime
-    dry_run: bool
-    echo: Callable[[str], None]
 
 
 @dataclass(frozen=True)
@@ -65,10 +53,6 @@ class RunReport:
 def slot_of(moment: datetime) -> datetime:
     """The due time a run stands for: the minute it was scheduled for (cron's resolution)."""
     return moment.replace(second=0, microsecond=0)
-
-
-def lease_of(settings: Settings) -> timedelta:
-    return timedelta(seconds=settings.jobs_lease_seconds)
 
 
 def _claim(

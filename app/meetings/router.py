@@ -9,8 +9,8 @@ from app.core.responses import json_response
 from app.core.sessions import SessionDep
 from app.core.validation import Code
 from app.meetings import service
-from app.meetings.models import MeetingCreate, MeetingPublic, MeetingUpdate
-from app.users.auth import AdminUser, CurrentUser
+from app.reference import MeetingCreate, MeetingPublic, MeetingUpdate
+from app.users import AdminUser, CurrentUser
 
 router = APIRouter(
     prefix="/api/v1/meetings", tags=["meetings"], responses=problem_responses(400, 401, 422, 429)

@@ -1,13 +1,19 @@
 from sqlmodel import Session, col, select
 
-from app.commitments import Commitment, Deadline, apply_changes, derive_deadline
+from app.commitments import (
+    Commitment,
+    Deadline,
+    anchored_to,
+    apply_changes,
+    derive_deadline,
+    interval_recurring,
+    meeting_change_reason,
+)
 from app.core.errors import ConflictError, NotFoundError, UnprocessableError
 from app.core.etags import IfMatch
 from app.core.metadata import id_of
-from app.core.security import Actor, Principal, require_role
-from app.deadlines.service import anchored_to, interval_recurring, meeting_change_reason
-from app.meetings.models import Meeting, MeetingCreate, MeetingPublic, MeetingSeries, MeetingUpdate
-from app.users.enums import Role
+from app.core.security import Actor, Principal, Role, require_role
+from app.reference import Meeting, MeetingCreate, MeetingPublic, MeetingSeries, MeetingUpdate
 
 
 def _meetings(session: Session, key: str | None = None) -> list[MeetingPublic]:

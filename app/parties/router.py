@@ -7,8 +7,8 @@ from app.core.responses import json_response
 from app.core.sessions import SessionDep
 from app.core.validation import PartyCode
 from app.parties import service
-from app.parties.models import PartyPublic, PartyUpdate
-from app.users.auth import AdminUser, CurrentUser, current_principal
+from app.reference import PartyPublic, PartyUpdate
+from app.users import AdminUser, CurrentUser, current_principal
 
 router = APIRouter(
     prefix="/api/v1/parties",

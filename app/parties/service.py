@@ -1,6 +1,4 @@
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Set
-from typing import TypeVar
 
 from sqlmodel import Session, col, func, select
 
@@ -8,11 +6,16 @@ from app.commitments import CommitmentReleasability
 from app.core.errors import ConflictError, NotFoundError, UnprocessableError
 from app.core.languages import Language
 from app.core.metadata import id_of
-from app.core.security import Principal
-from app.parties.enums import Standing
-from app.parties.models import Organization, OrganizationPublic, Party, PartyPublic, PartyUpdate
-from app.users.enums import Role
-from app.users.models import UserAccount
+from app.core.security import Principal, Role
+from app.reference import (
+    Organization,
+    OrganizationPublic,
+    Party,
+    PartyPublic,
+    PartyUpdate,
+    Standing,
+)
+from app.users import UserAccount
 
 
 def may_read_digest_address(principal: Principal, party_id: int | None) -> bool:
@@ -58,45 +61,6 @@ def list_parties(*, session: Session, principal: Principal) -> list[PartyPublic]
         _public(party, organizations[party.id or 0], principal)
         for party in session.execute(select(Party).order_by(col(Party.code))).scalars()
     ]
-
-
-_T = TypeVar("_T")
-
-
-class MemberCodes(Set[str]):
-    """The codes of the register's member parties: the only ones anything is released to.
-    Read on first use, once: a change that needs no party's standing reads nothing."""
-
-    def __init__(self, session: Session) -> None:
-        self._session = session
-        self._codes: frozenset[str] | None = None
-
-    def _loaded(self) -> frozenset[str]:
-        if self._codes is None:
-            self._codes = frozenset(
-                self._session.execute(
-                    select(col(Party.code)).where(col(Party.standing) == Standing.member.value)
-                ).scalars()
-            )
-        return self._codes
-
-    def __contains__(self, code: object) -> bool:
-        return code in self._loaded()
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._loaded())
-
-    def __len__(self) -> int:
-        return len(self._loaded())
-
-    @classmethod
-    def _from_iterable(cls, codes: Iterable[_T]) -> frozenset[_T]:
-        # What set operations (members & parties) build: plain codes.
-        return frozenset(codes)
-
-
-def member_codes(*, session: Session) -> MemberCodes:
-    return MemberCodes(session)
 
 
 def update_party(

@@ -7,11 +7,11 @@ from pydantic import Field as PydanticField
 from sqlalchemy import CheckConstraint, Column, Index, Text
 from sqlmodel import Field
 
-from app.commitments import CommitmentStatus
 from app.core.db import UTCDateTime
 from app.core.metadata import SQLModel
 from app.core.time import utcnow
 from app.core.validation import Day, LongText, StoredLength, WebUrl
+from app.vocabulary import CommitmentStatus
 
 EVIDENCE_URL_MAX_LENGTH = 2000
 NOTE_ID_LENGTH = 22  # 16 random bytes, URL-safe base64

@@ -5,13 +5,13 @@ from datetime import date, datetime, timedelta
 
 from sqlmodel import Session, col, select
 
-from app.commitments import CommitmentStatus
 from app.core.errors import UnprocessableError
 from app.core.metadata import id_of
 from app.core.security import Actor
 from app.core.time import today
-from app.deadlines.models import CommitmentCycle
+from app.deadlines import CommitmentCycle
 from app.progress.models import NoteCreate, NotePublic, ProgressNote
+from app.vocabulary import CommitmentStatus
 
 # A note reports progress as of a day: not in the future (a day's grace for the time zones),
 # nor further back than any statement the register tracks.

@@ -9,8 +9,8 @@ from app.core.exports import lazy_exports
 
 _HOME = {
     "due_reminders": "service",
-    "send_reminders": "job",
     "prune_reminders_sent": "service",
+    "send_reminders": "job",
 }
 
 if TYPE_CHECKING:
@@ -19,4 +19,8 @@ if TYPE_CHECKING:
 
 __getattr__ = lazy_exports(__name__, _HOME)
 
-__all__ = ["due_reminders", "prune_reminders_sent", "send_reminders"]
+__all__ = [
+    "due_reminders",
+    "prune_reminders_sent",
+    "send_reminders",
+]

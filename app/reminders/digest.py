@@ -16,12 +16,14 @@ from app.commitments import (
     CommitmentLead,
     CommitmentParty,
     CommitmentReleasability,
+    due_soon_on,
+    is_open,
+    overdue_on,
+    stale_on,
 )
-from app.contacts.models import Contact
 from app.core.config import Settings
 from app.core.validation import one_line
-from app.deadlines.conditions import due_soon_on, is_open, overdue_on, stale_on
-from app.parties.models import Party
+from app.reference import Contact, Party
 from app.reminders.claims import Hold, claim
 from app.reminders.enums import Mailing
 from app.reminders.mail import mail_of, recipient

@@ -12,9 +12,9 @@ from typing import Protocol
 from sqlmodel import Session
 
 from app.core.config import Settings
+from app.core.job_context import JobContext
 from app.core.time import utcnow
 from app.core.validation import one_line
-from app.jobs.service import JobContext
 from app.reminders.claims import Hold, Record, mark_sent, release
 from app.reminders.digest import PartyDigest, claim_digest, compose_digest, due_digests
 from app.reminders.mail import Mailer, UnaddressableError, UndeliverableError, compose

@@ -5,7 +5,7 @@ from app.core.openapi import problem_responses
 from app.core.responses import json_response
 from app.core.sessions import SessionDep
 from app.reminders.service import ReminderPreferences, preferences_of, set_preferences
-from app.users.auth import CurrentUser
+from app.users import CurrentUser
 
 router = APIRouter(
     prefix="/api/v1/me",

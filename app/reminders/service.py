@@ -11,20 +11,18 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import ColumnElement, and_, case, delete, select, union, update
 from sqlmodel import Session, col
 
-from app.areas.models import AreaLead
 from app.commitments import (
     Commitment,
     CommitmentArea,
     CommitmentLead,
     CommitmentParty,
     CommitmentReleasability,
+    is_open,
+    stale_on,
 )
-from app.contacts.models import Contact
 from app.core.changes import UNCHANGED
 from app.core.errors import ConflictError
-from app.deadlines.conditions import is_open, stale_on
-from app.documents import readable_by_party
-from app.parties.models import Party
+from app.reference import AreaLead, Contact, Party, readable_by_party
 from app.reminders.claims import Hold, claim
 from app.reminders.enums import Mailing, ReminderKind
 from app.reminders.models import PartyDigestSent, ReminderSent

@@ -3,9 +3,9 @@ from enum import StrEnum
 
 from pydantic import Field
 
-from app.commitments import CommitmentStatus
 from app.core.schemas import Schema
 from app.core.validation import Code
+from app.vocabulary import CommitmentStatus
 
 
 class LeadName(Schema):

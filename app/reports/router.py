@@ -7,7 +7,12 @@ from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import Response, StreamingResponse
 from sqlmodel import Session
 
-from app.commitments import CommitmentFilters, audience_of
+from app.commitments import (
+    DEFAULT_DUE_SOON_DAYS,
+    DEFAULT_STALE_DAYS,
+    CommitmentFilters,
+    audience_of,
+)
 from app.core.cache import Rendered, cached
 from app.core.conditional import IfNoneMatchHeader
 from app.core.formats import (
@@ -24,10 +29,9 @@ from app.core.security import Principal
 from app.core.sessions import SessionDep, streamed, tagged_stream
 from app.core.time import today
 from app.core.validation import Code, Day
-from app.deadlines.conditions import DEFAULT_DUE_SOON_DAYS, DEFAULT_STALE_DAYS
 from app.reports import service, streams, summary, tables
 from app.reports.models import CycleReport, DeadlineReport, GroupBy, OverdueReport, SummaryReport
-from app.users.auth import CurrentUser
+from app.users import CurrentUser
 
 router = APIRouter(
     prefix="/api/v1/reports", tags=["reports"], responses=problem_responses(400, 401, 406, 422, 429)

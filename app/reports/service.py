@@ -21,24 +21,24 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
 from app.commitments import (
-    OPEN_VALUES,
     Commitment,
     CommitmentLead,
     CommitmentParty,
+    is_open,
     party_codes,
+    stale_on,
     visible_to,
 )
-from app.contacts.models import Contact
 from app.core.db import AnySelect
 from app.core.security import Principal
-from app.deadlines.conditions import is_open, stale_on
-from app.deadlines.models import CommitmentCycle
-from app.parties.models import Party
+from app.deadlines import CommitmentCycle
+from app.reference import Contact, Party
 from app.reports.models import (
     DeadlineItem,
     DeadlineReport,
     LeadName,
 )
+from app.vocabulary import OPEN_VALUES
 
 ONE_DAY = timedelta(days=1)
 

@@ -8,24 +8,24 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from app.areas.models import PriorityArea
 from app.commitments import (
     CommitmentFilters,
-    CommitmentStatus,
     PageRow,
+    due_soon,
     filter_conditions,
+    open_status,
+    overdue,
     page_query,
     past_cycles,
+    stale,
     to_public,
     visible_to,
 )
-from app.contacts.models import Contact
 from app.core.errors import ConflictError, NotFoundError
 from app.core.metadata import id_of
 from app.core.security import Principal
-from app.deadlines.conditions import due_soon, open_status, overdue, stale
-from app.history.replay import PastState, end_of, local_date, states_as_of
-from app.meetings.models import Meeting
+from app.history import PastState, end_of, local_date, states_as_of
+from app.reference import Contact, Meeting, PriorityArea
 from app.reports.models import (
     Compliance,
     CycleItem,
@@ -36,6 +36,7 @@ from app.reports.models import (
     SummaryReport,
     Tally,
 )
+from app.vocabulary import CommitmentStatus
 
 
 @dataclass

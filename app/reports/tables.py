@@ -3,8 +3,8 @@
 from collections.abc import Sequence
 from typing import Any
 
-from app.commitments import CommitmentStatus
 from app.reports.models import CycleReport, DeadlineReport, SummaryReport
+from app.vocabulary import CommitmentStatus
 
 Table = tuple[list[str], list[Sequence[Any]]]
 

@@ -6,11 +6,11 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from app.commitments import CommitmentKind, CommitmentStatus, PartyRefIn, released_by_default
+from app.commitments import PartyRefIn, released_by_default
 from app.core.validation import Code, Ref, SingleLine, Slug
-from app.deadlines.models import DueRule, Recurrence
-from app.documents.enums import DocumentKind
-from app.parties.enums import Standing
+from app.deadlines import DueRule, Recurrence
+from app.reference import DocumentKind, Standing
+from app.vocabulary import CommitmentKind, CommitmentStatus
 
 # What a statement can show about a commitment on its own date.
 STATUSES_SHOWN_BY_A_STATEMENT = frozenset(

@@ -17,7 +17,6 @@ from typing import Any, TypeVar
 from pydantic import ValidationError
 from sqlmodel import Session, select
 
-from app.areas.models import Framework, PriorityArea, Topic
 from app.commitments import (
     Commitment,
     CommitmentCreate,
@@ -37,17 +36,23 @@ from app.commitments import (
 from app.core.errors import ProblemError
 from app.core.metadata import SQLModel, id_of
 from app.core.progress import SILENT, Progress
-from app.core.security import Actor
+from app.core.security import Actor, Channel
 from app.core.time import utcnow
-from app.documents.models import DocumentParty, SourceDocument
-from app.history import Changes
-from app.history.enums import Channel
-from app.history.service import unchanged_since
-from app.meetings.models import Meeting, MeetingSeries
-from app.parties.enums import Standing
-from app.parties.models import Organization, Party
+from app.history import Changes, unchanged_since
+from app.progress import NoteCreate
 from app.progress import service as progress_notes
-from app.progress.models import NoteCreate
+from app.reference import (
+    DocumentParty,
+    Framework,
+    Meeting,
+    MeetingSeries,
+    Organization,
+    Party,
+    PriorityArea,
+    SourceDocument,
+    Standing,
+    Topic,
+)
 from app.seeding.models import CommitmentSeed, DocumentFileSeed, EvidenceSeed, ReferenceSeed
 
 REFERENCE_FILE = "reference.toml"

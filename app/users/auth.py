@@ -23,10 +23,10 @@ from app.core.cache import remember_changes
 from app.core.db import Database
 from app.core.errors import TooManyRequestsError, UnauthorizedError
 from app.core.ratelimit import FailureLimiter
-from app.core.security import Principal, require_role
+from app.core.security import Principal, Role, require_role
 from app.core.sessions import SessionDep, after_transaction
 from app.users import service
-from app.users.enums import Role, TokenScope
+from app.users.enums import TokenScope
 
 bearer = HTTPBearer(auto_error=False, description="An API token: `Authorization: Bearer ac_...`")
 

@@ -8,9 +8,10 @@ from sqlmodel import Field
 
 from app.core.db import UTCDateTime
 from app.core.metadata import SQLModel
+from app.core.security import Role
 from app.core.time import utcnow
 from app.core.validation import Code, Id, Instant, PartyCode, SingleLine
-from app.users.enums import IssuableScope, Role, TokenScope
+from app.users.enums import IssuableScope, TokenScope
 
 
 class UserAccount(SQLModel, table=True):

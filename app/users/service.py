@@ -10,21 +10,20 @@ from sqlalchemy import Connection, bindparam, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, func, select
 
-from app.contacts.models import Contact
 from app.core.changes import UNCHANGED, changes_now
 from app.core.errors import ConflictError, NotFoundError, UnauthorizedError, UnprocessableError
 from app.core.metadata import id_of
 from app.core.security import (
     TOKEN_PATTERN,
     Principal,
+    Role,
     digests_match,
     hash_token,
     new_token,
 )
 from app.core.time import utcnow
-from app.parties.enums import Standing
-from app.parties.models import Party
-from app.users.enums import Role, TokenScope
+from app.reference import Contact, Party, Standing
+from app.users.enums import TokenScope
 from app.users.models import (
     ApiToken,
     IssuedToken,

@@ -7,7 +7,11 @@ from typing import TYPE_CHECKING
 
 from app.core.exports import lazy_exports
 
-_HOME = {"record_event": "service", "send_webhooks": "delivery", "prune_webhooks": "service"}
+_HOME = {
+    "prune_webhooks": "service",
+    "record_event": "service",
+    "send_webhooks": "delivery",
+}
 
 if TYPE_CHECKING:
     from app.webhooks.delivery import send_webhooks
@@ -15,4 +19,8 @@ if TYPE_CHECKING:
 
 __getattr__ = lazy_exports(__name__, _HOME)
 
-__all__ = ["prune_webhooks", "record_event", "send_webhooks"]
+__all__ = [
+    "prune_webhooks",
+    "record_event",
+    "send_webhooks",
+]

@@ -23,9 +23,9 @@ from app.core.config import Settings
 from app.core.db import AnySelect, Database
 from app.core.egress import EgressRefusedError, Resolver, system_resolve
 from app.core.egress_http import failure_class, guarded_client
+from app.core.job_context import JobContext, lease_of
 from app.core.lease import holder_name, renewed
 from app.core.time import utcnow
-from app.jobs.service import JobContext, lease_of
 from app.webhooks.enums import DeliveryState
 from app.webhooks.models import WebhookDelivery, WebhookEndpoint
 from app.webhooks.service import backoff, egress_policy, fan_out, may_receive, record_overdue

@@ -10,17 +10,14 @@ import orjson
 from sqlalchemy import delete, func, literal, or_, select, update
 from sqlmodel import Session, col
 
-from app.commitments import Commitment, CommitmentReleasability
+from app.commitments import Commitment, CommitmentReleasability, overdue_on
 from app.core.changes import UNCHANGED
 from app.core.config import Settings
 from app.core.egress import EgressPolicy, EgressRefusedError, Resolver, vet_url
 from app.core.errors import ConflictError, NotFoundError, UnprocessableError
 from app.core.metadata import id_of
 from app.core.security import SYSTEM, Actor
-from app.deadlines.conditions import overdue_on
-from app.documents import SourceDocument, readable_by_party
-from app.parties.enums import Standing
-from app.parties.models import Party
+from app.reference import Party, SourceDocument, Standing, readable_by_party
 from app.webhooks.enums import DeliveryState, EventType
 from app.webhooks.models import (
     DeliveryPublic,

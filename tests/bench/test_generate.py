@@ -10,8 +10,8 @@ from sqlalchemy import create_engine, text
 
 from app.core.config import Settings
 from app.core.db import Database
+from app.core.security import Role
 from app.main import create_app
-from app.users.enums import Role
 from app.users.models import UserCreate
 from app.users.service import create_user
 from tests.conftest import PostgresDatabases, SqliteDatabases

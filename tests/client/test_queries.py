@@ -16,7 +16,8 @@ from app.client import (
     InvalidQueryError,
     queries,
 )
-from app.commitments import CommitmentFilters, CommitmentStatus
+from app.commitments import CommitmentFilters
+from app.vocabulary.commitments import CommitmentStatus
 from tests.client.conftest import Recording
 from tests.conftest import TOKENS
 

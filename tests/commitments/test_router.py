@@ -6,7 +6,7 @@ from sqlmodel import Session, select
 
 from app.commitments.models import Commitment, CommitmentParty, search_text_of
 from app.core.db import Database
-from app.parties.models import Party
+from app.reference.parties import Party
 from tests.seed_data import meeting_of, refs_where, seeded_commitments
 
 PROBLEM = "application/problem+json"

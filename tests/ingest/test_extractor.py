@@ -5,13 +5,13 @@ from pathlib import Path
 
 import pytest
 
-from app.commitments import CommitmentKind, CommitmentStatus
-from app.documents import TextFormat
 from app.ingest.evaluation import vocabulary_of
 from app.ingest.extractor import Proposal, Statement, propose
 from app.ingest.sentences import sentence_spans
 from app.ingest.text import paragraphs_of
+from app.reference.enums import TextFormat
 from app.seeding.service import read_seed_files
+from app.vocabulary.commitments import CommitmentKind, CommitmentStatus
 from tests.conftest import SEEDS_DIR
 
 VOCABULARY = vocabulary_of(read_seed_files(SEEDS_DIR).reference)

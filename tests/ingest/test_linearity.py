@@ -8,9 +8,9 @@ from collections.abc import Callable
 
 import pytest
 
-from app.documents import TextFormat
 from app.ingest.extractor import Statement, propose
 from app.ingest.text import paragraphs_of
+from app.reference.enums import TextFormat
 from tests.ingest.statements import JOINT_STATEMENT, PAGE
 from tests.ingest.test_extractor import ISSUED, VOCABULARY
 

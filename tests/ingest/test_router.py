@@ -12,9 +12,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from app.core.db import Database
-from app.documents import SourceDocument
 from app.ingest import service
 from app.ingest.models import Candidate
+from app.reference.documents import SourceDocument
 from tests.ingest.statements import JOINT_STATEMENT, PAGE
 
 Users = Callable[[str], TestClient]

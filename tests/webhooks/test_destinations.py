@@ -15,7 +15,7 @@ from pydantic import SecretStr
 
 from app.core.config import Settings
 from app.core.db import Database
-from app.jobs.service import JobContext
+from app.core.job_context import JobContext
 from app.main import create_app
 from app.webhooks import send_webhooks
 from tests.conftest import signed_in

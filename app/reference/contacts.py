@@ -6,13 +6,13 @@ from pydantic import Field as PydanticField
 from sqlalchemy import JSON, CheckConstraint, Column
 from sqlmodel import Field
 
-from app.contacts.enums import ContactKind
 from app.core.db import UTCDateTime
 from app.core.languages import Language
 from app.core.metadata import SQLModel
 from app.core.schemas import Schema
 from app.core.time import utcnow
-from app.core.validation import EmailAddress, PartyCode, Title
+from app.core.validation import MAX_ID, Code, EmailAddress, PartyCode, Title
+from app.reference.enums import ContactKind
 
 NAME_MAX_LENGTH = 200
 
@@ -51,6 +51,20 @@ class ContactRef(Schema):
     id: int
     name: str
     kind: ContactKind
+
+
+class LeadPublic(Schema):
+    """Who leads for one party: one contact on that party's side."""
+
+    party: Code
+    contact: ContactRef
+
+
+class LeadAssignment(SQLModel):
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+
+    party: PartyCode
+    contact_id: int = PydanticField(ge=1, le=MAX_ID)
 
 
 class ContactPublic(ContactRef):

@@ -7,7 +7,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import ColumnElement, and_, or_
 from sqlmodel import col
 
-from app.commitments import OPEN_VALUES, Commitment
+from app.commitments.models import Commitment
+from app.vocabulary import OPEN_VALUES
 
 DEFAULT_DUE_SOON_DAYS = 30
 DEFAULT_STALE_DAYS = 90

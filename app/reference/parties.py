@@ -7,7 +7,7 @@ from app.core.db import names_column
 from app.core.languages import Language
 from app.core.metadata import SQLModel
 from app.core.validation import Code, EmailAddress
-from app.parties.enums import Standing
+from app.reference.enums import Standing
 
 STANDING_CHECK = "standing IN ('member', 'outside')"
 
@@ -20,7 +20,7 @@ class Party(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(max_length=16, unique=True)
     name: str = Field(max_length=200)
-    # A member of the register, or an outside party (app.parties.enums.Standing): a party is
+    # A member of the register, or an outside party (app.reference.enums.Standing): a party is
     # outside until it is made a member, so a new one is released nothing.
     standing: str = Field(
         default=Standing.outside.value,

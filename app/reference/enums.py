@@ -23,3 +23,19 @@ class TextFormat(StrEnum):
     plain = "text/plain"
     markdown = "text/markdown"
     html = "text/html"
+
+
+class ContactKind(StrEnum):
+    person = "person"
+    office = "office"
+
+
+class Standing(StrEnum):
+    """Whether a party belongs to the register.
+
+    A member holds accounts, and commitments are released to it. An outside party (a third
+    country, a group, a command) is only named: an obligor or a counterpart of commitments,
+    never released to, with no accounts and no edit rights."""
+
+    member = "member"
+    outside = "outside"

@@ -357,8 +357,7 @@ def test_the_deadline_lists_respect_releasability(client: TestClient, as_user) -
 def test_interval_cycles_are_extended_as_time_passes(
     client: TestClient, database, monkeypatch
 ) -> None:
-    from app.core.security import Actor
-    from app.history.enums import Channel
+    from app.core.security import Actor, Channel
     from app.meetings.service import extend_interval_cycles
 
     created = client.post(
@@ -372,7 +371,7 @@ def test_interval_cycles_are_extended_as_time_passes(
     keys = [c["key"] for c in created["cycles"]]
     assert keys == [str(today().year), str(today().year + 1)]
     later = today() + timedelta(days=800)
-    monkeypatch.setattr("app.deadlines.service.today", lambda: later)
+    monkeypatch.setattr("app.commitments.deadlines.today", lambda: later)
     with database.session() as session:
         changed = extend_interval_cycles(
             session=session, actor=Actor(name="system", channel=Channel.system)

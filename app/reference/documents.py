@@ -1,13 +1,11 @@
 from datetime import date, datetime
 
-from pydantic import Field as PydanticField
 from sqlalchemy import JSON, CheckConstraint, Column, Text
 from sqlmodel import Field
 
-from app.commitments import CommitmentPublic
 from app.core.db import UTCDateTime
 from app.core.metadata import SQLModel
-from app.documents.enums import DocumentAccess, DocumentKind, TextFormat
+from app.reference.enums import DocumentAccess, DocumentKind, TextFormat
 
 URL_MAX_LENGTH = 500
 LANGUAGE_MAX_LENGTH = 16
@@ -78,14 +76,6 @@ class DocumentPublic(SQLModel):
     created_by: str | None
     created_at: datetime | None
     commitment_count: int
-
-
-class DocumentDetail(DocumentPublic):
-    paragraphs: list[str] | None = PydanticField(
-        description="The text's paragraphs, whitespace collapsed, that locators count in; "
-        "null for a statement seeded without its text"
-    )
-    commitments: list[CommitmentPublic]
 
 
 class DocumentList(SQLModel):

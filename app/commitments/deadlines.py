@@ -14,16 +14,15 @@ from typing import Any, Protocol
 
 from sqlmodel import Session, col, select
 
-from app.commitments import Commitment, CommitmentStatus
+from app.commitments.conditions import open_status
+from app.commitments.models import Commitment
 from app.core.errors import UnprocessableError
 from app.core.metadata import id_of
 from app.core.time import today, utcnow
-from app.deadlines.conditions import open_status
-from app.deadlines.enums import DueState, Interval
-from app.deadlines.models import CommitmentCycle, Compliance, DueRule, Recurrence
-from app.documents.models import SourceDocument
+from app.deadlines import CommitmentCycle, Compliance, DueRule, DueState, Interval, Recurrence
 from app.history import Changes, cycle_created, cycle_field
-from app.meetings.models import Meeting, MeetingSeries
+from app.reference import Meeting, MeetingSeries, SourceDocument
+from app.vocabulary import CommitmentStatus
 
 # Interval cycles are kept this far ahead of today.
 HORIZON = timedelta(days=366)

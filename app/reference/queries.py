@@ -1,18 +1,18 @@
-"""Every statement about documents: which ones a caller may read, and which ones it reviews."""
+"""Reads of the reference tables that the register and the features build on: which
+statements a caller may read and which it reviews, and which parties are members."""
 
-from typing import Any
+from collections.abc import Iterable, Iterator, Set
+from typing import TypeVar
 
-from sqlalchemy import ColumnElement, false, func, or_
+from sqlalchemy import ColumnElement, false, or_
 from sqlalchemy.orm import Mapped
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select
 
-from app.commitments import Commitment, visible_to
 from app.core.security import Principal
-from app.documents.enums import DocumentAccess
-from app.documents.models import DocumentParty, SourceDocument
-from app.meetings.models import Meeting
-from app.parties.models import Party
+from app.reference.documents import DocumentParty, SourceDocument
+from app.reference.enums import DocumentAccess, Standing
+from app.reference.parties import Party
 
 
 def _issued_by(party_id: ColumnElement[int] | int) -> ColumnElement[bool]:
@@ -72,23 +72,6 @@ def readable_by_party(
     return or_(published, issued)
 
 
-def counted(principal: Principal | None) -> Select[SourceDocument, Any, str]:
-    """Readable documents, each with how many of its live commitments the caller may see and
-    the key of its meeting."""
-    counts = (
-        select(col(Commitment.document_id), func.count().label("n"))
-        .where(col(Commitment.archived_at).is_(None), *visible_to(principal))
-        .group_by(col(Commitment.document_id))
-        .subquery()
-    )
-    return (
-        select(SourceDocument, func.coalesce(counts.c.n, 0), col(Meeting.key))
-        .outerjoin(counts, counts.c.document_id == col(SourceDocument.id))
-        .outerjoin(Meeting, col(Meeting.id) == col(SourceDocument.meeting_id))
-        .where(*readable(principal))
-    )
-
-
 def issuing_parties(document_ids: list[int]) -> Select[int, str]:
     return (
         select(col(DocumentParty.document_id), col(Party.code))
@@ -96,3 +79,42 @@ def issuing_parties(document_ids: list[int]) -> Select[int, str]:
         .where(col(DocumentParty.document_id).in_(document_ids))
         .order_by(col(Party.code))
     )
+
+
+_T = TypeVar("_T")
+
+
+class MemberCodes(Set[str]):
+    """The codes of the register's member parties: the only ones anything is released to.
+    Read on first use, once: a change that needs no party's standing reads nothing."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+        self._codes: frozenset[str] | None = None
+
+    def _loaded(self) -> frozenset[str]:
+        if self._codes is None:
+            self._codes = frozenset(
+                self._session.execute(
+                    select(col(Party.code)).where(col(Party.standing) == Standing.member.value)
+                ).scalars()
+            )
+        return self._codes
+
+    def __contains__(self, code: object) -> bool:
+        return code in self._loaded()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._loaded())
+
+    def __len__(self) -> int:
+        return len(self._loaded())
+
+    @classmethod
+    def _from_iterable(cls, codes: Iterable[_T]) -> frozenset[_T]:
+        # What set operations (members & parties) build: plain codes.
+        return frozenset(codes)
+
+
+def member_codes(*, session: Session) -> MemberCodes:
+    return MemberCodes(session)

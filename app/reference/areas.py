@@ -3,9 +3,10 @@ from datetime import date
 from pydantic import Field as PydanticField
 from sqlmodel import Field
 
-from app.commitments import CommitmentStatus, LeadAssignment, LeadPublic
 from app.core.db import names_column
 from app.core.metadata import SQLModel
+from app.reference.contacts import LeadAssignment, LeadPublic
+from app.vocabulary import CommitmentStatus
 
 
 class Framework(SQLModel, table=True):

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 import pytest
 from fastapi.testclient import TestClient
 
-from app.deadlines.conditions import due_soon, overdue, stale
+from app.commitments.conditions import due_soon, overdue, stale
 
 DAYS = [date(2024, 10, 30), date(2025, 11, 4), date(2025, 11, 5), date(2027, 1, 1)]
 

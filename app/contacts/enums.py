@@ -1,6 +1,0 @@
-from enum import StrEnum
-
-
-class ContactKind(StrEnum):
-    person = "person"
-    office = "office"
