@@ -101,6 +101,8 @@ def test_only_exported_names_are_imported_from_a_package() -> None:
     for found_import in cross_imports():
         if found_import.module != found_import.target or found_import.target == PLUMBING:
             continue
+        if not (APP / found_import.target.split(".")[1]).is_dir():
+            continue  # a module of its own (app.database_schema): its names are its interface
         exports = set(import_module(found_import.target).__all__)
         unexported += [
             f"{found_import}: {name}" for name in found_import.names if name not in exports
