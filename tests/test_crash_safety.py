@@ -11,13 +11,12 @@ from sqlalchemy import text
 from app.core.config import Settings
 from app.core.db import Database
 from tests.conftest import bearer
+from tests.factories import make_commitment
 from tests.live_server import live_server
 
-REF = "SCM56-RCF-13"
 
-
-def writer(url: str, acknowledged: list[tuple[str, int]], stop: threading.Event) -> None:
-    """Alternate PATCHes and progress notes; record each one the server acknowledged."""
+def writer(url: str, ref: str, acknowledged: list[tuple[str, int]], stop: threading.Event) -> None:
+    """Alternate PATCHes and progress notes on `ref`; record each one the server acknowledged."""
     headers = bearer("us-editor")
     with httpx.Client(base_url=url, headers=headers, timeout=5) as client:
         step = 0
@@ -25,9 +24,9 @@ def writer(url: str, acknowledged: list[tuple[str, int]], stop: threading.Event)
             step += 1
             try:
                 if step % 2:
-                    etag = client.get(f"/api/v1/commitments/{REF}").headers["etag"]
+                    etag = client.get(f"/api/v1/commitments/{ref}").headers["etag"]
                     response = client.patch(
-                        f"/api/v1/commitments/{REF}",
+                        f"/api/v1/commitments/{ref}",
                         json={"description": f"step {step}"},
                         headers={"If-Match": etag},
                     )
@@ -35,7 +34,7 @@ def writer(url: str, acknowledged: list[tuple[str, int]], stop: threading.Event)
                         acknowledged.append(("patch", response.json()["version"]))
                 else:
                     response = client.post(
-                        f"/api/v1/commitments/{REF}/updates",
+                        f"/api/v1/commitments/{ref}/updates",
                         json={"text": f"note {step}", "percent_complete": step % 100},
                     )
                     if response.status_code == 201:
@@ -48,7 +47,9 @@ def test_acknowledged_writes_survive_a_kill(database_url: str) -> None:
     acknowledged: list[tuple[str, int]] = []
     stop = threading.Event()
     with live_server(database_url) as (url, process):
-        thread = threading.Thread(target=writer, args=(url, acknowledged, stop))
+        with httpx.Client(base_url=url, headers=bearer("us-editor"), timeout=5) as editor:
+            ref = make_commitment(editor)["ref"]
+        thread = threading.Thread(target=writer, args=(url, ref, acknowledged, stop))
         thread.start()
         deadline = time.monotonic() + 30
         while len(acknowledged) < 40 and time.monotonic() < deadline:
@@ -63,9 +64,9 @@ def test_acknowledged_writes_survive_a_kill(database_url: str) -> None:
         live_server(database_url) as (url, _),
         httpx.Client(base_url=url, headers=bearer("admin"), timeout=5) as client,
     ):
-        commitment = client.get(f"/api/v1/commitments/{REF}").json()
-        notes = {n["id"] for n in client.get(f"/api/v1/commitments/{REF}/updates").json()["items"]}
-        history = client.get(f"/api/v1/commitments/{REF}/history").json()["items"]
+        commitment = client.get(f"/api/v1/commitments/{ref}").json()
+        notes = {n["id"] for n in client.get(f"/api/v1/commitments/{ref}/updates").json()["items"]}
+        history = client.get(f"/api/v1/commitments/{ref}/history").json()["items"]
     versions = sorted({entry["version"] for entry in history})
     assert versions == list(range(1, commitment["version"] + 1)), "one history version per change"
     assert {ref for kind, ref in acknowledged if kind == "note"} <= notes
@@ -78,7 +79,7 @@ def test_acknowledged_writes_survive_a_kill(database_url: str) -> None:
                 "SELECT count(*) FROM progress_note WHERE commitment_id = "
                 "(SELECT id FROM commitment WHERE ref = :ref)"
             ),
-            {"ref": REF},
+            {"ref": ref},
         ).scalar()
         noted_changes = connection.execute(
             text(
@@ -86,7 +87,7 @@ def test_acknowledged_writes_survive_a_kill(database_url: str) -> None:
                 "WHERE field = 'percent_complete' "
                 "AND commitment_id = (SELECT id FROM commitment WHERE ref = :ref)"
             ),
-            {"ref": REF},
+            {"ref": ref},
         ).scalar()
     database.dispose()
     assert note_versions == len(notes)

@@ -3,18 +3,15 @@ from datetime import date, timedelta
 from fastapi.testclient import TestClient
 
 from app.core.time import today
+from tests.factories import make_commitment, make_contact
 
 
 def test_admin_names_area_leads_and_the_area_shows_its_progress(
     client: TestClient, as_user
 ) -> None:
-    us = client.post(
-        "/api/v1/contacts", json={"name": "INDOPACOM J5", "party": "US", "kind": "office"}
-    ).json()
-    rok = client.post(
-        "/api/v1/contacts", json={"name": "MND Int'l Policy", "party": "ROK", "kind": "office"}
-    ).json()
-    leads = [{"party": "US", "contact_id": us["id"]}, {"party": "ROK", "contact_id": rok["id"]}]
+    us = make_contact(client, name="INDOPACOM J5", party="US", kind="office")
+    rok = make_contact(client, name="MND Int'l Policy", party="ROK", kind="office")
+    leads = [{"party": "US", "contact_id": us}, {"party": "ROK", "contact_id": rok}]
     assert (
         as_user("us-editor")
         .put("/api/v1/areas/regional-security-cooperation/leads", json={"leads": leads})
@@ -58,25 +55,17 @@ def test_next_due_lists_the_upcoming_open_commitments_in_order(client: TestClien
     soon = (today() + timedelta(days=10)).isoformat()
     later = (today() + timedelta(days=100)).isoformat()
     for due in (later, soon):
-        client.post(
-            "/api/v1/commitments",
-            json={
-                "title": f"due {due}",
-                "parties": ["US"],
-                "areas": ["capacity-building"],
-                "due_date": due,
-            },
-        )
+        make_commitment(client, title=f"due {due}", areas=["capacity-building"], due_date=due)
     area = client.get("/api/v1/areas/capacity-building").json()
     assert [item["due_date"] for item in area["next_due"]] == [soon, later]
     assert area["due_soon"] == 1
 
 
 def test_area_leads_must_be_on_their_partys_side(client: TestClient) -> None:
-    us = client.post("/api/v1/contacts", json={"name": "OSD", "party": "US"}).json()
+    us = make_contact(client, name="OSD", party="US")
     response = client.put(
         "/api/v1/areas/maritime-security/leads",
-        json={"leads": [{"party": "ROK", "contact_id": us["id"]}]},
+        json={"leads": [{"party": "ROK", "contact_id": us}]},
     )
     assert response.status_code == 422
     assert client.get("/api/v1/areas/maritime-security").json()["leads"] == []

@@ -2,7 +2,6 @@
 
 import re
 from collections.abc import Callable, Iterator
-from typing import Any
 
 import lxml.html
 import pytest
@@ -10,7 +9,6 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from tests.conftest import TOKENS
-from tests.ingest.statements import JOINT_STATEMENT
 
 TICKET = re.compile(r'name="ticket" value="([^"]+)"')
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
@@ -27,23 +25,6 @@ def sign_in(client: TestClient, token: str) -> None:
     )
     assert answer.status_code == 303, answer.text
     assert answer.headers["location"] == "/board/work"
-
-
-def take_in_statement(api: Any, title: str = "Joint statement") -> dict[str, Any]:
-    """A statement taken in over the API by a U.S. editor's client (TestClient or httpx)."""
-    taken = api.post(
-        "/api/v1/documents",
-        json={
-            "title": title,
-            "publisher": "Ministry",
-            "issued_on": "2026-11-01",
-            "parties": ["US", "ROK"],
-            "text": JOINT_STATEMENT,
-        },
-    )
-    assert taken.status_code == 201, taken.text
-    document: dict[str, Any] = taken.json()
-    return document
 
 
 def csrf_of(page: str) -> str:

@@ -13,8 +13,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.board.conftest import take_in_statement
 from tests.conftest import TOKENS
+from tests.factories import make_commitment, make_contact, make_document, make_user
 from tests.live_server import live_server
 
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -77,12 +77,10 @@ def api(server: str, name: str) -> httpx.Client:
     return httpx.Client(base_url=server, headers={"Authorization": f"Bearer {TOKENS[name]}"})
 
 
-def new_commitment(server: str, **fields: Any) -> str:
-    body = {"title": "Stand up a liaison cell", "parties": ["US"], **fields}
+def new_commitment(server: str, title: str = "Stand up a liaison cell", **fields: Any) -> str:
+    """A commitment of the U.S. a U.S. editor makes on the served register: its ref."""
     with api(server, "us-editor") as client:
-        response = client.post("/api/v1/commitments", json=body)
-    assert response.status_code == 201, response.text
-    return str(response.json()["ref"])
+        return str(make_commitment(client, title=title, **fields)["ref"])
 
 
 def shoot(page: Any, name: str) -> None:
@@ -141,21 +139,15 @@ def test_two_officers_change_one_commitment_and_nothing_is_lost(open_as: Any, se
 def us_editor(server: str, name: str) -> str:
     """The token of a new U.S. editor."""
     with api(server, "admin") as admin:
-        made = admin.post("/api/v1/users", json={"name": name, "role": "editor", "party": "US"})
-    assert made.status_code == 201, made.text
-    return str(made.json()["token"])
+        return make_user(admin, "editor", "US", name=name).token
 
 
 def test_two_editors_change_other_fields_of_one_commitment_and_both_changes_stay(
     open_as: Any, server: str
 ) -> None:
     with api(server, "admin") as admin:
-        desk, liaison = (
-            admin.post("/api/v1/contacts", json={"name": name, "party": "US"}).json()["id"]
-            for name in ("Pat Desk", "Lee Liaison")
-        )
-    lead = [{"party": "US", "contact_id": desk}]
-    ref = new_commitment(server, due_date="2027-03-01", leads=lead)
+        desk, liaison = (make_contact(admin, name=name) for name in ("Pat Desk", "Lee Liaison"))
+    ref = new_commitment(server, due_date="2027-03-01", leads={"US": desk})
     john = open_as("john", us_editor(server, f"John Ames {ref}"))
     jane = open_as("jane", us_editor(server, f"Jane Roe {ref}"))
     john.goto(f"/board/commitments/{ref}")
@@ -278,7 +270,7 @@ def test_the_overdue_report_prints_and_the_register_downloads_as_csv(open_as: An
 
 def test_a_statement_is_reviewed_beside_its_text(open_as: Any, server: str) -> None:
     with api(server, "us-editor") as client:
-        taken = take_in_statement(client, "Joint statement on deterrence")
+        taken = make_document(client, title="Joint statement on deterrence")
     slug = taken["document"]["slug"]
     ours = next(c for c in taken["candidates"] if "US" in c["obligors"])
     page = open_as("us-editor")
@@ -295,9 +287,11 @@ def test_a_statement_is_reviewed_beside_its_text(open_as: Any, server: str) -> N
     assert page.get_by_role("heading", name="Deploy surveillance assets (edited)").is_visible()
 
 
-def test_a_forged_form_is_refused_and_signing_out_ends_the_session(open_as: Any) -> None:
+def test_a_forged_form_is_refused_and_signing_out_ends_the_session(
+    open_as: Any, server: str
+) -> None:
     page = open_as("us-editor")
-    page.goto("/board/commitments/SCM56-RCF-02")
+    page.goto(f"/board/commitments/{new_commitment(server)}")
     page.locator("form[action$='/notes'] input[name=csrf]").evaluate("e => e.value = 'forged'")
     page.get_by_label("Note", exact=True).fill("Should not be recorded")
     page.get_by_role("button", name="Add note").click()

@@ -7,16 +7,11 @@ from collections.abc import Callable
 from fastapi.testclient import TestClient
 
 from tests.board.conftest import form_of
-from tests.board.test_pages import new_commitment, page_of
+from tests.board.test_pages import page_of
+from tests.factories import make_commitment, make_contact
 
 Browsers = Callable[[str], TestClient]
 Users = Callable[[str], TestClient]
-
-
-def contact(api: TestClient, name: str, party: str = "US") -> int:
-    made = api.post("/api/v1/contacts", json={"name": name, "party": party})
-    assert made.status_code == 201, made.text
-    return int(made.json()["id"])
 
 
 def authors(api: TestClient, ref: str) -> set[tuple[str, str]]:
@@ -29,9 +24,9 @@ def test_a_title_and_a_due_date_changed_on_two_pages_both_stay(
     board: Browsers, as_user: Users
 ) -> None:
     admin = as_user("admin")
-    first, second = contact(admin, "Jane Doe"), contact(admin, "Sam Lee")
-    leads = [{"party": "US", "contact_id": first}]
-    ref = new_commitment(as_user("us-editor"), due_date="2027-03-01", leads=leads)["ref"]
+    first, second = make_contact(admin, name="Jane Doe"), make_contact(admin, name="Sam Lee")
+    leads = {"US": first}
+    ref = make_commitment(as_user("us-editor"), due_date="2027-03-01", leads=leads)["ref"]
     jane, john = board("us-editor"), board("admin")
     action = f"/board/commitments/{ref}/edit"
     janes_page = page_of(jane, ref)
@@ -63,9 +58,9 @@ def test_a_field_both_changed_is_shown_and_the_resent_form_keeps_the_others(
     board: Browsers, as_user: Users
 ) -> None:
     admin = as_user("admin")
-    first, second = contact(admin, "Jane Doe"), contact(admin, "Sam Lee")
-    leads = [{"party": "US", "contact_id": first}]
-    ref = new_commitment(as_user("us-editor"), due_date="2027-03-01", leads=leads)["ref"]
+    first, second = make_contact(admin, name="Jane Doe"), make_contact(admin, name="Sam Lee")
+    leads = {"US": first}
+    ref = make_commitment(as_user("us-editor"), due_date="2027-03-01", leads=leads)["ref"]
     jane, john = board("us-editor"), board("admin")
     action = f"/board/commitments/{ref}/edit"
     janes_page = page_of(jane, ref)
@@ -101,8 +96,11 @@ def test_each_party_changes_its_own_lead_on_a_stale_page_and_both_stay(
     board: Browsers, as_user: Users
 ) -> None:
     admin = as_user("admin")
-    ours, theirs = contact(admin, "Jane Doe"), contact(admin, "Kim Min-jun", "ROK")
-    ref = new_commitment(as_user("us-editor"), parties=["US", "ROK"], releasable_to=["US", "ROK"])[
+    ours, theirs = (
+        make_contact(admin, name="Jane Doe"),
+        make_contact(admin, name="Kim Min-jun", party="ROK"),
+    )
+    ref = make_commitment(as_user("us-editor"), parties=["US", "ROK"], releasable_to=["US", "ROK"])[
         "ref"
     ]
     us, rok = board("us-editor"), board("rok-editor")
@@ -133,7 +131,7 @@ def assessments(api: TestClient, ref: str) -> dict[str, tuple[int | None, str | 
 def test_an_assessment_resent_after_a_conflict_keeps_what_the_colleague_changed(
     board: Browsers, as_user: Users
 ) -> None:
-    ref = new_commitment(as_user("us-editor"))["ref"]
+    ref = make_commitment(as_user("us-editor"))["ref"]
     jane, john = board("us-editor"), board("admin")
     action = f"/board/commitments/{ref}/assessments/US"
     first = form_of(page_of(john, ref), action, compliance="0", completion="limited")
@@ -167,7 +165,7 @@ def test_an_assessment_resent_after_a_conflict_keeps_what_the_colleague_changed(
 def test_an_obligor_is_assessed_on_a_page_older_than_another_obligors_assessment(
     board: Browsers, as_user: Users
 ) -> None:
-    ref = new_commitment(as_user("us-editor"), parties=["US", "ROK"], releasable_to=["US", "ROK"])[
+    ref = make_commitment(as_user("us-editor"), parties=["US", "ROK"], releasable_to=["US", "ROK"])[
         "ref"
     ]
     us, rok = board("us-editor"), board("rok-editor")
@@ -187,8 +185,7 @@ def test_an_obligor_is_assessed_on_a_page_older_than_another_obligors_assessment
 def test_evidence_of_several_lines_sent_back_by_a_browser_counts_as_unchanged(
     board: Browsers, as_user: Users
 ) -> None:
-    parties = {"parties": ["US", "ROK"], "releasable_to": ["US", "ROK"]}
-    made = new_commitment(as_user("us-editor"), **parties)
+    made = make_commitment(as_user("us-editor"), parties=["US", "ROK"], releasable_to=["US", "ROK"])
     ref = made["ref"]
     assessed = as_user("us-editor").put(
         f"/api/v1/commitments/{ref}/assessments/US",
@@ -216,7 +213,7 @@ def test_evidence_of_several_lines_sent_back_by_a_browser_counts_as_unchanged(
 def test_an_assessment_saved_from_a_fresh_page_keeps_its_evidence_as_it_was(
     board: Browsers, as_user: Users
 ) -> None:
-    made = new_commitment(as_user("us-editor"))
+    made = make_commitment(as_user("us-editor"))
     ref = made["ref"]
     assessed = as_user("us-editor").put(
         f"/api/v1/commitments/{ref}/assessments/US",

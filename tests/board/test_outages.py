@@ -7,14 +7,15 @@ from fastapi.testclient import TestClient
 
 from app.core.db import Database
 from tests.board.conftest import form_of
-from tests.board.test_pages import new_commitment, page_of
+from tests.board.test_pages import page_of
 from tests.core.test_outages import fill_the_disk
+from tests.factories import make_commitment
 
 
 def test_a_note_saved_while_the_disk_is_full_is_answered_with_a_page(
     board: Callable[[str], TestClient], as_user: Callable[[str], TestClient], database: Database
 ) -> None:
-    ref = new_commitment(as_user("us-editor"))["ref"]
+    ref = make_commitment(as_user("us-editor"))["ref"]
     officer = board("us-editor")
     action = f"/board/commitments/{ref}/notes"
     page = page_of(officer, ref)

@@ -3,21 +3,17 @@
 import base64
 import re
 from collections.abc import Callable
-from typing import Any
 
 from fastapi.testclient import TestClient
 
-from tests.board.conftest import csrf_of, take_in_statement
+from tests.board.conftest import csrf_of
+from tests.factories import make_commitment, make_contact, make_document
 
 Browsers = Callable[[str], TestClient]
 Users = Callable[[str], TestClient]
 
 
-def new_commitment(api: TestClient, **fields: Any) -> dict[str, Any]:
-    body = {"title": "Open a liaison office", "parties": ["US"], **fields}
-    response = api.post("/api/v1/commitments", json=body)
-    assert response.status_code == 201, response.text
-    return response.json()
+OFFICE = "Open a liaison office"
 
 
 def page_of(browser: TestClient, ref: str) -> str:
@@ -34,7 +30,7 @@ def version_in(page: str, form_action: str) -> str:
 def test_a_commitment_hidden_from_a_party_is_a_404_page_and_absent_from_its_lists(
     board: Browsers, as_user: Users
 ) -> None:
-    hidden = new_commitment(as_user("us-editor"), releasable_to=["US"], title="U.S.-only line")
+    hidden = make_commitment(as_user("us-editor"), releasable_to=["US"], title="U.S.-only line")
     outsider = board("rok-editor")
     answer = outsider.get(f"/board/commitments/{hidden['ref']}")
     assert answer.status_code == 404
@@ -45,8 +41,10 @@ def test_a_commitment_hidden_from_a_party_is_a_404_page_and_absent_from_its_list
     assert hidden["ref"] in page_of(board("us-viewer"), hidden["ref"])
 
 
-def test_a_viewer_sees_no_forms_and_an_editor_of_the_obligor_does(board: Browsers) -> None:
-    ref = "SCM56-RCF-02"
+def test_a_viewer_sees_no_forms_and_an_editor_of_the_obligor_does(
+    board: Browsers, as_user: Users
+) -> None:
+    ref = make_commitment(as_user("admin"), parties=["US"])["ref"]
     viewer = page_of(board("us-viewer"), ref)
     assert "Record progress" not in viewer
     assert f'action="/board/commitments/{ref}/notes"' not in viewer
@@ -56,7 +54,7 @@ def test_a_viewer_sees_no_forms_and_an_editor_of_the_obligor_does(board: Browser
 
 
 def test_a_note_with_a_status_is_recorded_from_the_board(board: Browsers, as_user: Users) -> None:
-    created = new_commitment(as_user("us-editor"))
+    created = make_commitment(as_user("us-editor"))
     ref = created["ref"]
     browser = board("us-editor")
     page = page_of(browser, ref)
@@ -90,7 +88,7 @@ def test_a_note_with_a_status_is_recorded_from_the_board(board: Browsers, as_use
 def test_a_status_change_over_a_stale_page_shows_the_conflict_and_re_applies(
     board: Browsers, as_user: Users
 ) -> None:
-    ref = new_commitment(as_user("us-editor"))["ref"]
+    ref = make_commitment(as_user("us-editor"), title=OFFICE)["ref"]
     mine, theirs = board("us-editor"), board("admin")
     stale = page_of(mine, ref)
     other = page_of(theirs, ref)
@@ -100,7 +98,7 @@ def test_a_status_change_over_a_stale_page_shows_the_conflict_and_re_applies(
             "csrf": csrf_of(other),
             "version": version_in(other, f"/board/commitments/{ref}/edit"),
             "title": "Open a liaison office in Seoul",
-            "was_title": "Open a liaison office",
+            "was_title": OFFICE,
         },
         follow_redirects=False,
     )
@@ -136,7 +134,7 @@ def test_a_status_change_over_a_stale_page_shows_the_conflict_and_re_applies(
 
 
 def test_bad_form_input_is_a_422_page_and_changes_nothing(board: Browsers, as_user: Users) -> None:
-    ref = new_commitment(as_user("us-editor"))["ref"]
+    ref = make_commitment(as_user("us-editor"), title=OFFICE)["ref"]
     browser = board("us-editor")
     page = page_of(browser, ref)
     before = as_user("us-viewer").get(f"/api/v1/commitments/{ref}").json()
@@ -159,7 +157,7 @@ def test_bad_form_input_is_a_422_page_and_changes_nothing(board: Browsers, as_us
 def test_a_title_of_more_than_one_line_is_refused_with_a_clear_error(
     board: Browsers, as_user: Users
 ) -> None:
-    ref = new_commitment(as_user("us-editor"))["ref"]
+    ref = make_commitment(as_user("us-editor"), title=OFFICE)["ref"]
     browser = board("us-editor")
     page = page_of(browser, ref)
     action = f"/board/commitments/{ref}/edit"
@@ -171,7 +169,7 @@ def test_a_title_of_more_than_one_line_is_refused_with_a_clear_error(
                 "csrf": csrf_of(page),
                 "version": version_in(page, action),
                 "title": title,
-                "was_title": "Open a liaison office",
+                "was_title": OFFICE,
             },
         )
         assert answer.status_code == 422, (title, answer.text)
@@ -225,7 +223,7 @@ def test_only_an_administrator_sets_a_meetings_date(board: Browsers, as_user: Us
 
 
 def test_a_statement_is_reviewed_from_its_page(board: Browsers, as_user: Users) -> None:
-    taken = take_in_statement(as_user("us-editor"))
+    taken = make_document(as_user("us-editor"))
     slug = taken["document"]["slug"]
     candidates = taken["candidates"]
     ours = [c["number"] for c in candidates if "US" in c["obligors"]]
@@ -252,7 +250,7 @@ def test_a_statement_is_reviewed_from_its_page(board: Browsers, as_user: Users) 
 def test_a_candidate_is_accepted_with_the_reviewers_edits_only(
     board: Browsers, as_user: Users
 ) -> None:
-    taken = take_in_statement(as_user("us-editor"))
+    taken = make_document(as_user("us-editor"))
     slug = taken["document"]["slug"]
     candidate = next(c for c in taken["candidates"] if c["obligors"] == ["US"])
     browser = board("us-editor")
@@ -284,7 +282,7 @@ def test_a_candidate_is_accepted_with_the_reviewers_edits_only(
 def test_an_obligor_is_assessed_from_the_board_against_the_version_shown(
     board: Browsers, as_user: Users
 ) -> None:
-    ref = new_commitment(as_user("us-editor"), parties=["US", "ROK"])["ref"]
+    ref = make_commitment(as_user("us-editor"), parties=["US", "ROK"])["ref"]
     browser = board("us-editor")
     page = page_of(browser, ref)
     action = f"/board/commitments/{ref}/assessments/US"
@@ -308,8 +306,8 @@ def test_an_obligor_is_assessed_from_the_board_against_the_version_shown(
 
 def test_removing_the_only_lead_from_the_board_removes_it(board: Browsers, as_user: Users) -> None:
     admin = as_user("admin")
-    desk = admin.post("/api/v1/contacts", json={"name": "Jane Doe", "party": "US"}).json()["id"]
-    ref = new_commitment(as_user("us-editor"), leads=[{"party": "US", "contact_id": desk}])["ref"]
+    desk = make_contact(admin, name="Jane Doe", party="US")
+    ref = make_commitment(as_user("us-editor"), title=OFFICE, leads={"US": desk})["ref"]
     browser = board("us-editor")
     page = page_of(browser, ref)
     action = f"/board/commitments/{ref}/edit"
@@ -318,8 +316,8 @@ def test_removing_the_only_lead_from_the_board_removes_it(board: Browsers, as_us
         data={
             "csrf": csrf_of(page),
             "version": version_in(page, action),
-            "title": "Open a liaison office",
-            "was_title": "Open a liaison office",
+            "title": OFFICE,
+            "was_title": OFFICE,
             "lead_party": "US",
             "lead_contact": "",
             "was_lead_contact": str(desk),
@@ -334,8 +332,8 @@ def test_my_work_counts_per_status_what_the_api_lists_for_the_party(
     board: Browsers, as_user: Users
 ) -> None:
     api = as_user("rok-editor")
-    new_commitment(as_user("us-editor"), parties=["US", "ROK"], releasable_to=["US", "ROK"])
-    new_commitment(as_user("us-editor"), parties=["US"], releasable_to=["US"])  # not the ROK's
+    make_commitment(as_user("us-editor"), parties=["US", "ROK"], releasable_to=["US", "ROK"])
+    make_commitment(as_user("us-editor"), parties=["US"], releasable_to=["US"])  # not the ROK's
     page = board("rok-editor").get("/board/work").text
     shown = dict(
         re.findall(

@@ -11,7 +11,8 @@ from sqlalchemy import select
 
 from app.core.db import Database
 from app.core.metadata import metadata
-from tests.board.conftest import csrf_of, take_in_statement
+from tests.board.conftest import csrf_of
+from tests.factories import make_commitment, make_contact, make_document
 
 Browsers = Callable[[str], TestClient]
 Users = Callable[[str], TestClient]
@@ -52,24 +53,19 @@ class Scene:
 @pytest.fixture
 def scene(as_user: Users) -> Scene:
     editor = as_user("us-editor")
-    created = editor.post(
-        "/api/v1/commitments",
-        json={
-            "title": "Open a liaison office",
-            "quote": "The two sides will open a liaison office.",
-            "parties": ["US", "ROK"],
-            "releasable_to": ["US", "ROK"],
-        },
+    created = make_commitment(
+        editor,
+        title="Open a liaison office",
+        quote="The two sides will open a liaison office.",
+        parties=["US", "ROK"],
+        releasable_to=["US", "ROK"],
     )
-    assert created.status_code == 201, created.text
-    contact = editor.post("/api/v1/contacts", json={"name": "Jane Doe", "party": "US"})
-    assert contact.status_code == 201, contact.text
-    taken = take_in_statement(editor)
+    taken = make_document(editor)
     meeting = as_user("admin").get("/api/v1/meetings").json()["items"][0]
     return Scene(
-        ref=created.json()["ref"],
-        version=created.json()["version"],
-        contact=contact.json()["id"],
+        ref=created["ref"],
+        version=created["version"],
+        contact=make_contact(editor, name="Jane Doe", party="US"),
         slug=taken["document"]["slug"],
         ours=[c["number"] for c in taken["candidates"] if "US" in c["obligors"]],
         meeting=meeting["key"],

@@ -8,6 +8,7 @@ from app.core.db import Database
 from app.core.security import hash_token
 from tests.board.conftest import TICKET, csrf_of, sign_in
 from tests.conftest import TOKENS, bearer
+from tests.factories import make_commitment
 
 
 def test_a_page_without_a_session_leads_to_sign_in_and_back(anonymous: TestClient) -> None:
@@ -108,7 +109,7 @@ def test_an_expired_session_asks_to_sign_in_again(board, database: Database) -> 
 def test_a_form_without_its_session_token_changes_nothing(board, client: TestClient) -> None:
     editor = board("us-editor")
     other = board("rok-editor")
-    ref = "SCM56-RCF-02"
+    ref = make_commitment(client)["ref"]
     before = client.get(f"/api/v1/commitments/{ref}/updates").json()["items"]
     for token in ("", "0" * 64, csrf_of(other.get("/board/work").text)):
         answer = editor.post(

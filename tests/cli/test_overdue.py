@@ -17,6 +17,7 @@ from app.core.db import Database
 from app.core.time import today
 from tests.cli.test_cli import run
 from tests.conftest import TOKENS
+from tests.factories import make_commitment
 from tests.live_server import live_server
 
 SCHEMA = json.loads((PROJECT_ROOT / "docs/schemas/overdue-report.schema.json").read_text())
@@ -131,12 +132,15 @@ def test_github_annotations_and_markdown_summary(server: str) -> None:
     assert "[SCM56-RCF-14 / SCM-57](" in markdown
 
 
+def us_editor(server: str) -> httpx.Client:
+    return httpx.Client(base_url=server, headers={"Authorization": f"Bearer {TOKENS['us-editor']}"})
+
+
 def test_a_viewer_sees_only_what_is_releasable(server: str) -> None:
-    created = httpx.post(
-        f"{server}/api/v1/commitments",
-        json={"title": "U.S.-only overdue item", "parties": ["US"], "due_date": "2020-01-01"},
-        headers={"Authorization": f"Bearer {TOKENS['us-editor']}"},
-    ).json()["ref"]
+    with us_editor(server) as editor:
+        created = make_commitment(editor, title="U.S.-only overdue item", due_date="2020-01-01")[
+            "ref"
+        ]
     assert created in check(server, token="us-viewer").stdout
     assert created not in check(server, token="rok-viewer").stdout
 
@@ -186,16 +190,11 @@ HOSTILE = ["::error::forged", "<script>alert(1)</script> | Extra cell", FORGED]
 def hostile_titles(server: str, database: Database) -> list[str]:
     """Overdue U.S. commitments with hostile titles: the one with a line break was stored
     before titles had to be single lines (written behind the API)."""
-    editor = {"Authorization": f"Bearer {TOKENS['us-editor']}"}
-    refs = []
-    for title in HOSTILE:
-        made = httpx.post(
-            f"{server}/api/v1/commitments",
-            json={"title": title.split("\n")[0], "parties": ["US"], "due_date": "2020-01-01"},
-            headers=editor,
-        )
-        assert made.status_code == 201, made.text
-        refs.append(made.json()["ref"])
+    with us_editor(server) as editor:
+        refs = [
+            make_commitment(editor, title=title.split("\n")[0], due_date="2020-01-01")["ref"]
+            for title in HOSTILE
+        ]
     with database.writer.begin() as connection:
         connection.execute(
             text("UPDATE commitment SET title = :title WHERE ref = :ref"),

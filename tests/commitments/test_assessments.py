@@ -1,22 +1,30 @@
 """Each obligor's delivery, assessed apart from the workflow status."""
 
+import pytest
 from fastapi.testclient import TestClient
 
-REF = "SCM56-RCF-13"  # the U.S. and the ROK
+from tests.factories import make_commitment
 
 
-def assess(client: TestClient, party: str, body: dict, ref: str = REF):
+@pytest.fixture
+def ref(client: TestClient) -> str:
+    """A commitment of the U.S. and the ROK."""
+    return str(make_commitment(client, parties=["US", "ROK"])["ref"])
+
+
+def assess(client: TestClient, ref: str, party: str, body: dict):
     etag = client.get(f"/api/v1/commitments/{ref}").headers["etag"]
     return client.put(
         f"/api/v1/commitments/{ref}/assessments/{party}", json=body, headers={"If-Match": etag}
     )
 
 
-def test_one_side_delivered_and_the_other_not(as_user) -> None:
+def test_one_side_delivered_and_the_other_not(as_user, ref: str) -> None:
     rok, us = as_user("rok-editor"), as_user("us-editor")
-    status = us.get(f"/api/v1/commitments/{REF}").json()["status"]
+    status = us.get(f"/api/v1/commitments/{ref}").json()["status"]
     done = assess(
         rok,
+        ref,
         "ROK",
         {
             "compliance": 1,
@@ -26,7 +34,7 @@ def test_one_side_delivered_and_the_other_not(as_user) -> None:
         },
     )
     assert done.status_code == 200, done.text
-    partial = assess(us, "US", {"compliance": 0, "completion": "limited"})
+    partial = assess(us, ref, "US", {"compliance": 0, "completion": "limited"})
     assert partial.status_code == 200, partial.text
     body = partial.json()
     assert [(a["party"], a["compliance"], a["completion"]) for a in body["assessments"]] == [
@@ -37,7 +45,7 @@ def test_one_side_delivered_and_the_other_not(as_user) -> None:
     assert body["assessments"][0]["assessed_on"] == "2025-06-30"
     # The workflow status is a separate matter.
     assert body["status"] == status
-    history = us.get(f"/api/v1/commitments/{REF}/history").json()["items"]
+    history = us.get(f"/api/v1/commitments/{ref}/history").json()["items"]
     assert [e["field"] for e in history].count("assessments") == 2
     summary = us.get("/api/v1/reports/summary", params={"group_by": "assessment"}).json()
     groups = {g["key"]: g["total"] for g in summary["groups"]}
@@ -45,9 +53,11 @@ def test_one_side_delivered_and_the_other_not(as_user) -> None:
     assert groups["US:limited"] == 1
 
 
-def test_a_reassessment_keeps_the_earlier_one_in_the_history(client: TestClient) -> None:
-    assert assess(client, "US", {"completion": "limited"}).status_code == 200
-    again = assess(client, "US", {"completion": "substantial", "evidence": "Two of three named"})
+def test_a_reassessment_keeps_the_earlier_one_in_the_history(client: TestClient, ref: str) -> None:
+    assert assess(client, ref, "US", {"completion": "limited"}).status_code == 200
+    again = assess(
+        client, ref, "US", {"completion": "substantial", "evidence": "Two of three named"}
+    )
     assert again.json()["assessments"] == [
         {
             "party": "US",
@@ -58,28 +68,28 @@ def test_a_reassessment_keeps_the_earlier_one_in_the_history(client: TestClient)
             "evidence": "Two of three named",
         }
     ]
-    history = client.get(f"/api/v1/commitments/{REF}/history").json()["items"]
+    history = client.get(f"/api/v1/commitments/{ref}/history").json()["items"]
     last = [e for e in history if e["field"] == "assessments"][-1]
     assert last["old_value"]["US"]["completion"] == "limited"
 
 
-def test_assessments_are_checked(client: TestClient, as_user) -> None:
-    before = client.get(f"/api/v1/commitments/{REF}").json()
-    assert assess(client, "JP", {"completion": "limited"}).status_code == 422  # not an obligor
-    assert assess(client, "US", {}).status_code == 422
-    assert assess(client, "US", {"compliance": 2}).status_code == 422
-    assert assess(client, "US", {"completion": "mostly"}).status_code == 422
-    no_etag = client.put(f"/api/v1/commitments/{REF}/assessments/US", json={"compliance": 1})
+def test_assessments_are_checked(client: TestClient, as_user, ref: str) -> None:
+    before = client.get(f"/api/v1/commitments/{ref}").json()
+    assert assess(client, ref, "JP", {"completion": "limited"}).status_code == 422  # not an obligor
+    assert assess(client, ref, "US", {}).status_code == 422
+    assert assess(client, ref, "US", {"compliance": 2}).status_code == 422
+    assert assess(client, ref, "US", {"completion": "mostly"}).status_code == 422
+    no_etag = client.put(f"/api/v1/commitments/{ref}/assessments/US", json={"compliance": 1})
     assert no_etag.status_code == 428
-    assert assess(as_user("us-viewer"), "US", {"compliance": 1}).status_code == 403
-    etag = client.get(f"/api/v1/commitments/{REF}").headers["etag"]
+    assert assess(as_user("us-viewer"), ref, "US", {"compliance": 1}).status_code == 403
+    etag = client.get(f"/api/v1/commitments/{ref}").headers["etag"]
     hidden = as_user("jp-editor").put(
-        f"/api/v1/commitments/{REF}/assessments/US",
+        f"/api/v1/commitments/{ref}/assessments/US",
         json={"compliance": 1},
         headers={"If-Match": etag},
     )
     assert hidden.status_code == 404
-    assert client.get(f"/api/v1/commitments/{REF}").json() == before
+    assert client.get(f"/api/v1/commitments/{ref}").json() == before
 
 
 def test_kinds_group_the_summary(client: TestClient) -> None:

@@ -3,6 +3,7 @@ from datetime import date, timedelta
 from fastapi.testclient import TestClient
 
 from app.core.time import today
+from tests.factories import make_commitment, make_meeting
 from tests.seed_data import refs_where
 
 ANNUAL = "SCM56-RCF-14"  # at least one project or initiative each year before the SCM
@@ -74,22 +75,18 @@ def test_the_annual_commitment_has_a_cycle_per_scm_after_its_adoption(client: Te
 
 
 def test_date_to_be_determined_is_not_no_due_date_and_is_never_overdue(client: TestClient) -> None:
-    created = client.post(
-        "/api/v1/commitments",
-        json={
-            "title": "Brief the 58th SCM",
-            "parties": ["US", "ROK"],
-            "due_rule": {"series": "SCM", "occurrence": 58, "offset_days": -14},
-        },
-    ).json()
+    created = make_commitment(
+        client,
+        title="Brief the 58th SCM",
+        parties=["US", "ROK"],
+        due_rule={"series": "SCM", "occurrence": 58, "offset_days": -14},
+    )
     assert (created["due_date"], created["due_state"], created["due_meeting"]) == (
         None,
         "to_be_determined",
         "SCM-58",
     )
-    undated = client.post(
-        "/api/v1/commitments", json={"title": "Someday", "parties": ["US"]}
-    ).json()
+    undated = make_commitment(client, title="Someday", parties=["US"])
     assert undated["due_state"] == "none"
     far_future = (today() + timedelta(days=3650)).isoformat()
     overdue = overdue_refs(client, as_of=far_future)
@@ -102,14 +99,12 @@ def test_date_to_be_determined_is_not_no_due_date_and_is_never_overdue(client: T
 
 
 def test_moving_an_scm_changes_which_commitments_are_overdue(client: TestClient, as_user) -> None:
-    created = client.post(
-        "/api/v1/commitments",
-        json={
-            "title": "Agree the SCM-58 deliverables",
-            "parties": ["US", "ROK"],
-            "due_rule": {"series": "SCM", "occurrence": 58, "offset_days": -30},
-        },
-    ).json()
+    created = make_commitment(
+        client,
+        title="Agree the SCM-58 deliverables",
+        parties=["US", "ROK"],
+        due_rule={"series": "SCM", "occurrence": 58, "offset_days": -30},
+    )
     ref = created["ref"]
     day = today()
     move_meeting(client, "SCM-58", day + timedelta(days=10))
@@ -188,11 +183,8 @@ def test_a_late_cycle_counts_as_completed_late(client: TestClient) -> None:
 
 
 def test_a_new_meeting_adds_a_cycle_and_cycle_notes_need_a_real_cycle(client: TestClient) -> None:
-    created = client.post(
-        "/api/v1/meetings", json={"series": "SCM", "number": 59, "place": "Washington, D.C."}
-    )
-    assert created.status_code == 201, created.text
-    assert created.json()["key"] == "SCM-59"
+    created = make_meeting(client, series="SCM", number=59, place="Washington, D.C.")
+    assert created["key"] == "SCM-59"
     assert [c["key"] for c in get(client, ANNUAL)["cycles"]] == ["SCM-57", "SCM-58", "SCM-59"]
     entries = client.get(f"/api/v1/commitments/{ANNUAL}/history").json()["items"]
     assert any(e["field"] == "cycle SCM-59" and e["reason"] == "SCM-59 added" for e in entries)
@@ -205,27 +197,23 @@ def test_a_new_meeting_adds_a_cycle_and_cycle_notes_need_a_real_cycle(client: Te
 
 def test_fixed_interval_recurrence(client: TestClient) -> None:
     start = date(today().year, 1, 1)
-    created = client.post(
-        "/api/v1/commitments",
-        json={
-            "title": "Quarterly information-sharing report",
-            "parties": ["US", "ROK"],
-            "recurrence": {"every": "quarter", "start": start.isoformat()},
-        },
-    ).json()
+    created = make_commitment(
+        client,
+        title="Quarterly information-sharing report",
+        parties=["US", "ROK"],
+        recurrence={"every": "quarter", "start": start.isoformat()},
+    )
     keys = [c["key"] for c in created["cycles"]]
     assert keys[:4] == [f"{start.year}-Q{q}" for q in (1, 2, 3, 4)]
     assert created["cycles"][0]["due_date"] == f"{start.year}-03-31"
     assert created["cycles"][3]["due_date"] == f"{start.year}-12-31"
     assert date.fromisoformat(created["cycles"][-1]["due_date"]) > today()
-    yearly = client.post(
-        "/api/v1/commitments",
-        json={
-            "title": "Annual review",
-            "parties": ["US"],
-            "recurrence": {"every": "year", "start": "2025-06-01", "offset_days": 31},
-        },
-    ).json()
+    yearly = make_commitment(
+        client,
+        title="Annual review",
+        parties=["US"],
+        recurrence={"every": "year", "start": "2025-06-01", "offset_days": 31},
+    )
     assert yearly["cycles"][0] == yearly["cycles"][0] | {"key": "2025", "due_date": "2026-01-31"}
 
 
@@ -340,14 +328,9 @@ def test_the_overdue_report_groups_by_party_and_lead(client: TestClient) -> None
 
 
 def test_the_deadline_lists_respect_releasability(client: TestClient, as_user) -> None:
-    secret = (
-        as_user("us-editor")
-        .post(
-            "/api/v1/commitments",
-            json={"title": "U.S.-only overdue item", "parties": ["US"], "due_date": "2020-01-01"},
-        )
-        .json()["ref"]
-    )
+    secret = make_commitment(
+        as_user("us-editor"), title="U.S.-only overdue item", parties=["US"], due_date="2020-01-01"
+    )["ref"]
     assert (secret, None) in overdue_refs(client)
     rok = as_user("rok-viewer").get("/api/v1/reports/deadlines").json()
     assert secret not in {i["ref"] for i in rok["overdue"]}
@@ -360,14 +343,12 @@ def test_interval_cycles_are_extended_as_time_passes(
     from app.core.security import Actor, Channel
     from app.meetings.service import extend_interval_cycles
 
-    created = client.post(
-        "/api/v1/commitments",
-        json={
-            "title": "Yearly review",
-            "parties": ["US"],
-            "recurrence": {"every": "year", "start": f"{today().year}-01-01"},
-        },
-    ).json()
+    created = make_commitment(
+        client,
+        title="Yearly review",
+        parties=["US"],
+        recurrence={"every": "year", "start": f"{today().year}-01-01"},
+    )
     keys = [c["key"] for c in created["cycles"]]
     assert keys == [str(today().year), str(today().year + 1)]
     later = today() + timedelta(days=800)

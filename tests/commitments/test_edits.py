@@ -3,24 +3,34 @@ import threading
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.factories import make_commitment, make_contact
+
 PROBLEM = "application/problem+json"
-REF = "SCM56-RCF-13"  # U.S. and ROK, not started, due 2025-11-04
+# Due at the SCM after the commitment was made: a rule, not a fixed date.
+NEXT_SCM = {"series": "SCM", "occurrence": "next", "offset_days": 0}
 
 
-def current(client: TestClient, ref: str = REF) -> tuple[dict, str]:
+@pytest.fixture
+def ref(as_user) -> str:
+    """A commitment of the U.S. and the ROK, not started, due at the next SCM."""
+    made = make_commitment(
+        as_user("us-editor"),
+        title="Identify points of contact",
+        parties=["US", "ROK"],
+        areas=["regional-security-cooperation"],
+        due_rule=NEXT_SCM,
+    )
+    return str(made["ref"])
+
+
+def current(client: TestClient, ref: str) -> tuple[dict, str]:
     response = client.get(f"/api/v1/commitments/{ref}")
     assert response.status_code == 200, response.text
     return response.json(), response.headers["etag"]
 
 
-def history(client: TestClient, ref: str = REF) -> list[dict]:
+def history(client: TestClient, ref: str) -> list[dict]:
     return client.get(f"/api/v1/commitments/{ref}/history").json()["items"]
-
-
-def add_contact(client: TestClient, name: str, party: str) -> int:
-    response = client.post("/api/v1/contacts", json={"name": name, "party": party})
-    assert response.status_code == 201, response.text
-    return response.json()["id"]
 
 
 def test_create_with_the_least_it_needs(as_user) -> None:
@@ -46,9 +56,7 @@ def test_create_with_the_least_it_needs(as_user) -> None:
 def test_korean_titles_round_trip_and_are_searchable(as_user) -> None:
     editor = as_user("rok-editor")
     title = "공동 조기경보체계 개선 계획 수립"
-    ref = editor.post(
-        "/api/v1/commitments", json={"title": title, "parties": ["ROK", "US"]}
-    ).json()["ref"]
+    ref = make_commitment(editor, title=title, parties=["ROK", "US"])["ref"]
     assert editor.get(f"/api/v1/commitments/{ref}").json()["title"] == title
     found = editor.get("/api/v1/commitments", params={"q": "조기경보"}).json()
     assert [item["ref"] for item in found["items"]] == [ref]
@@ -84,32 +92,32 @@ def test_invalid_commitments_are_refused_and_nothing_is_stored(
     assert client.get("/api/v1/commitments?total=true").json()["total"] == before
 
 
-def test_patch_needs_if_match_and_refuses_a_stale_one(as_user) -> None:
+def test_patch_needs_if_match_and_refuses_a_stale_one(as_user, ref: str) -> None:
     editor = as_user("us-editor")
-    body, etag = current(editor)
-    missing = editor.patch(f"/api/v1/commitments/{REF}", json={"due_date": "2026-12-31"})
+    body, etag = current(editor, ref)
+    missing = editor.patch(f"/api/v1/commitments/{ref}", json={"due_date": "2026-12-31"})
     assert missing.status_code == 428
     assert missing.json()["type"].endswith("/precondition-required")
     stale = editor.patch(
-        f"/api/v1/commitments/{REF}", json={"due_date": "2026-12-31"}, headers={"If-Match": '"0"'}
+        f"/api/v1/commitments/{ref}", json={"due_date": "2026-12-31"}, headers={"If-Match": '"0"'}
     )
     assert stale.status_code == 412
     # The version the commitment is at, which If-Match takes as it is.
     assert stale.json()["current_etag"] == stale.headers["etag"] == f'"{body["version"]}"'
     weak = editor.patch(
-        f"/api/v1/commitments/{REF}",
+        f"/api/v1/commitments/{ref}",
         json={"due_date": "2026-12-31"},
         headers={"If-Match": f"W/{etag}"},
     )
     assert weak.status_code == 412
-    assert current(editor)[0] == body
+    assert current(editor, ref)[0] == body
 
 
-def test_patch_changes_fields_bumps_the_version_and_records_each_field(as_user) -> None:
+def test_patch_changes_fields_bumps_the_version_and_records_each_field(as_user, ref: str) -> None:
     editor = as_user("us-editor")
-    body, etag = current(editor)
+    body, etag = current(editor, ref)
     response = editor.patch(
-        f"/api/v1/commitments/{REF}",
+        f"/api/v1/commitments/{ref}",
         json={"due_date": "2026-12-31", "status": "at_risk", "areas": ["information-sharing"]},
         headers={"If-Match": etag},
     )
@@ -122,38 +130,38 @@ def test_patch_changes_fields_bumps_the_version_and_records_each_field(as_user) 
     )
     assert changed["version"] == body["version"] + 1
     assert response.headers["etag"].startswith(f'"{changed["version"]}.')
-    assert response.headers["etag"] == editor.get(f"/api/v1/commitments/{REF}").headers["etag"]
-    latest = [e for e in history(editor) if e["version"] == changed["version"]]
+    assert response.headers["etag"] == editor.get(f"/api/v1/commitments/{ref}").headers["etag"]
+    latest = [e for e in history(editor, ref) if e["version"] == changed["version"]]
     assert {e["field"]: (e["old_value"], e["new_value"]) for e in latest} == {
-        "due_date": ("2025-11-04", "2026-12-31"),
+        "due_date": (body["due_date"], "2026-12-31"),
         # A fixed date replaces the rule that followed the next SCM.
-        "due_rule": ({"series": "SCM", "occurrence": "next", "offset_days": 0}, None),
+        "due_rule": (NEXT_SCM, None),
         "status": ("not_started", "at_risk"),
         "areas": (["regional-security-cooperation"], ["information-sharing"]),
     }
     assert {e["actor"] for e in latest} == {"us-editor"}
 
 
-def test_an_unchanged_patch_does_not_bump_the_version(as_user) -> None:
+def test_an_unchanged_patch_does_not_bump_the_version(as_user, ref: str) -> None:
     editor = as_user("us-editor")
-    body, etag = current(editor)
+    body, etag = current(editor, ref)
     response = editor.patch(
-        f"/api/v1/commitments/{REF}", json={"status": body["status"]}, headers={"If-Match": etag}
+        f"/api/v1/commitments/{ref}", json={"status": body["status"]}, headers={"If-Match": etag}
     )
     assert response.json()["version"] == body["version"]
 
 
 def test_invalid_transitions_are_409_with_the_allowed_next_states(
-    as_user, client: TestClient
+    as_user, client: TestClient, ref: str
 ) -> None:
-    _, etag = current(client)
+    _, etag = current(client, ref)
     to_cancelled = client.patch(
-        f"/api/v1/commitments/{REF}", json={"status": "superseded"}, headers={"If-Match": etag}
+        f"/api/v1/commitments/{ref}", json={"status": "superseded"}, headers={"If-Match": etag}
     )
     assert to_cancelled.status_code == 200
-    _, etag = current(client)
+    _, etag = current(client, ref)
     back = client.patch(
-        f"/api/v1/commitments/{REF}", json={"status": "in_progress"}, headers={"If-Match": etag}
+        f"/api/v1/commitments/{ref}", json={"status": "in_progress"}, headers={"If-Match": etag}
     )
     assert back.status_code == 409
     problem = back.json()
@@ -162,27 +170,27 @@ def test_invalid_transitions_are_409_with_the_allowed_next_states(
     assert problem["current_status"] == "superseded"
 
 
-def test_completing_needs_a_note_now_or_earlier_evidence(as_user) -> None:
+def test_completing_needs_a_note_now_or_earlier_evidence(as_user, ref: str) -> None:
     editor = as_user("rok-editor")
-    _, etag = current(editor)
+    _, etag = current(editor, ref)
     bare = editor.patch(
-        f"/api/v1/commitments/{REF}", json={"status": "completed"}, headers={"If-Match": etag}
+        f"/api/v1/commitments/{ref}", json={"status": "completed"}, headers={"If-Match": etag}
     )
     assert bare.status_code == 422
     with_note = editor.patch(
-        f"/api/v1/commitments/{REF}",
+        f"/api/v1/commitments/{ref}",
         json={"status": "completed", "progress_note": {"text": "Both sides named their leads."}},
         headers={"If-Match": etag},
     )
     assert with_note.status_code == 200, with_note.text
-    notes = editor.get(f"/api/v1/commitments/{REF}/updates").json()["items"]
+    notes = editor.get(f"/api/v1/commitments/{ref}/updates").json()["items"]
     assert [(n["status_from"], n["status_to"]) for n in notes] == [("not_started", "completed")]
 
 
-def test_earlier_evidence_allows_completing_without_a_new_note(as_user) -> None:
+def test_earlier_evidence_allows_completing_without_a_new_note(as_user, ref: str) -> None:
     editor = as_user("us-editor")
     note = editor.post(
-        f"/api/v1/commitments/{REF}/updates",
+        f"/api/v1/commitments/{ref}/updates",
         json={
             "text": "Lead named",
             "evidence_url": "https://example.org/memo",
@@ -190,23 +198,23 @@ def test_earlier_evidence_allows_completing_without_a_new_note(as_user) -> None:
         },
     )
     assert note.status_code == 201, note.text
-    body, etag = current(editor)
+    body, etag = current(editor, ref)
     assert body["percent_complete"] == 90
     done = editor.patch(
-        f"/api/v1/commitments/{REF}", json={"status": "completed"}, headers={"If-Match": etag}
+        f"/api/v1/commitments/{ref}", json={"status": "completed"}, headers={"If-Match": etag}
     )
     assert done.status_code == 200
 
 
-def test_progress_notes_are_appended_and_corrected_never_edited(as_user) -> None:
+def test_progress_notes_are_appended_and_corrected_never_edited(as_user, ref: str) -> None:
     editor = as_user("us-editor")
     first = editor.post(
-        f"/api/v1/commitments/{REF}/updates", json={"text": "Draft sent", "as_of": "2026-01-10"}
+        f"/api/v1/commitments/{ref}/updates", json={"text": "Draft sent", "as_of": "2026-01-10"}
     )
     assert first.status_code == 201
     first_id = first.json()["id"]
     fix = editor.post(
-        f"/api/v1/commitments/{REF}/updates",
+        f"/api/v1/commitments/{ref}/updates",
         json={
             "text": "Draft sent on 9 January, not 10",
             "as_of": "2026-01-09",
@@ -214,29 +222,29 @@ def test_progress_notes_are_appended_and_corrected_never_edited(as_user) -> None
         },
     )
     assert fix.status_code == 201
-    notes = {n["id"]: n for n in editor.get(f"/api/v1/commitments/{REF}/updates").json()["items"]}
+    notes = {n["id"]: n for n in editor.get(f"/api/v1/commitments/{ref}/updates").json()["items"]}
     assert notes[first_id]["corrected_by"] == [fix.json()["id"]]
     assert notes[first_id]["text"] == "Draft sent"
-    assert editor.patch(f"/api/v1/commitments/{REF}/updates").status_code == 405
-    assert editor.delete(f"/api/v1/commitments/{REF}/updates").status_code == 405
+    assert editor.patch(f"/api/v1/commitments/{ref}/updates").status_code == 405
+    assert editor.delete(f"/api/v1/commitments/{ref}/updates").status_code == 405
     wrong = editor.post(
-        f"/api/v1/commitments/{REF}/updates", json={"text": "x", "corrects": 999999}
+        f"/api/v1/commitments/{ref}/updates", json={"text": "x", "corrects": 999999}
     )
     assert wrong.status_code == 422
-    assert current(editor)[0]["last_note_on"] == "2026-01-10"
+    assert current(editor, ref)[0]["last_note_on"] == "2026-01-10"
 
 
-def test_a_status_changing_note_needs_if_match_and_follows_the_workflow(as_user) -> None:
+def test_a_status_changing_note_needs_if_match_and_follows_the_workflow(as_user, ref: str) -> None:
     editor = as_user("us-editor")
-    url = f"/api/v1/commitments/{REF}/updates"
+    url = f"/api/v1/commitments/{ref}/updates"
     assert editor.post(url, json={"text": "Stuck", "status": "blocked"}).status_code == 428
-    _, etag = current(editor)
+    _, etag = current(editor, ref)
     blocked = editor.post(
         url, json={"text": "Stuck", "status": "blocked"}, headers={"If-Match": etag}
     )
     assert blocked.status_code == 201, blocked.text
     assert blocked.json()["status_to"] == "blocked"
-    _, etag = current(editor)
+    _, etag = current(editor, ref)
     jump = editor.post(
         url, json={"text": "Done", "status": "completed"}, headers={"If-Match": etag}
     )
@@ -244,14 +252,14 @@ def test_a_status_changing_note_needs_if_match_and_follows_the_workflow(as_user)
     assert "in_progress" in jump.json()["allowed_next"]
 
 
-def test_leads_and_supporting_contacts(as_user) -> None:
+def test_leads_and_supporting_contacts(as_user, ref: str) -> None:
     us, rok = as_user("us-editor"), as_user("rok-editor")
-    us_lead = add_contact(us, "OSD Policy, Korea desk", "US")
-    rok_lead = add_contact(rok, "MND International Policy Bureau", "ROK")
-    helper = add_contact(rok, "Kim Min-ji", "ROK")
-    _, etag = current(us)
+    us_lead = make_contact(us, name="OSD Policy, Korea desk", party="US")
+    rok_lead = make_contact(rok, name="MND International Policy Bureau", party="ROK")
+    helper = make_contact(rok, name="Kim Min-ji", party="ROK")
+    _, etag = current(us, ref)
     response = us.patch(
-        f"/api/v1/commitments/{REF}",
+        f"/api/v1/commitments/{ref}",
         json={
             "leads": [
                 {"party": "US", "contact_id": us_lead},
@@ -268,15 +276,15 @@ def test_leads_and_supporting_contacts(as_user) -> None:
         ("US", us_lead),
     ]
     assert [c["id"] for c in body["supporting_contacts"]] == [helper]
-    _, etag = current(us)
+    _, etag = current(us, ref)
     crossed = us.patch(
-        f"/api/v1/commitments/{REF}",
+        f"/api/v1/commitments/{ref}",
         json={"leads": [{"party": "US", "contact_id": rok_lead}]},
         headers={"If-Match": etag},
     )
     assert crossed.status_code == 422
     outsider = us.patch(
-        f"/api/v1/commitments/{REF}",
+        f"/api/v1/commitments/{ref}",
         json={"leads": [{"party": "JP", "contact_id": us_lead}]},
         headers={"If-Match": etag},
     )
@@ -285,15 +293,13 @@ def test_leads_and_supporting_contacts(as_user) -> None:
 
 def test_releasability_hides_commitments_everywhere(as_user, client: TestClient) -> None:
     us = as_user("us-editor")
-    created = us.post(
-        "/api/v1/commitments",
-        json={
-            "title": "U.S.-only planning item",
-            "parties": ["US"],
-            "areas": ["maritime-security"],
-            "document": "scm56-2plus2-fact-sheet-and-rcf",
-        },
-    ).json()
+    created = make_commitment(
+        us,
+        title="U.S.-only planning item",
+        parties=["US"],
+        areas=["maritime-security"],
+        document="scm56-2plus2-fact-sheet-and-rcf",
+    )
     ref = created["ref"]
     viewer = as_user("rok-viewer")
     for path in (
@@ -350,66 +356,67 @@ def test_releasability_hides_commitments_everywhere(as_user, client: TestClient)
     assert refused.status_code == 403
 
 
-def test_editors_change_only_their_own_partys_commitments(as_user) -> None:
+def test_editors_change_only_their_own_partys_commitments(as_user, ref: str) -> None:
     japan = as_user("jp-editor")
-    _, etag = current(japan, "ADMM18-02")  # U.S., ROK and Japan
+    trilateral = make_commitment(as_user("admin"), parties=["US", "ROK", "JP"])["ref"]
+    _, etag = current(japan, trilateral)
     assert (
         japan.patch(
-            "/api/v1/commitments/ADMM18-02",
+            f"/api/v1/commitments/{trilateral}",
             json={"due_date": "2027-01-01"},
             headers={"If-Match": etag},
         ).status_code
         == 200
     )
-    _, etag = current(as_user("us-editor"), REF)
-    assert japan.get(f"/api/v1/commitments/{REF}").status_code == 404
+    _, etag = current(as_user("us-editor"), ref)
+    assert japan.get(f"/api/v1/commitments/{ref}").status_code == 404
     leave = as_user("us-editor").patch(
-        f"/api/v1/commitments/{REF}", json={"parties": ["ROK"]}, headers={"If-Match": etag}
+        f"/api/v1/commitments/{ref}", json={"parties": ["ROK"]}, headers={"If-Match": etag}
     )
     assert leave.status_code == 403
 
 
-def test_archive_and_restore(as_user, client: TestClient) -> None:
+def test_archive_and_restore(as_user, client: TestClient, ref: str) -> None:
     total = client.get("/api/v1/commitments?total=true").json()["total"]
-    _, etag = current(client)
+    _, etag = current(client, ref)
     assert (
         as_user("us-editor")
-        .delete(f"/api/v1/commitments/{REF}", headers={"If-Match": etag})
+        .delete(f"/api/v1/commitments/{ref}", headers={"If-Match": etag})
         .status_code
         == 403
     )
-    assert client.delete(f"/api/v1/commitments/{REF}").status_code == 428
-    archived = client.delete(f"/api/v1/commitments/{REF}", headers={"If-Match": etag})
+    assert client.delete(f"/api/v1/commitments/{ref}").status_code == 428
+    archived = client.delete(f"/api/v1/commitments/{ref}", headers={"If-Match": etag})
     assert archived.status_code == 200
     assert archived.json()["archived"] is True
     assert client.get("/api/v1/commitments?total=true").json()["total"] == total - 1
-    assert as_user("us-viewer").get(f"/api/v1/commitments/{REF}").status_code == 404
-    assert client.get(f"/api/v1/commitments/{REF}").json()["archived"] is True
-    restored = client.post(f"/api/v1/commitments/{REF}/restore")
+    assert as_user("us-viewer").get(f"/api/v1/commitments/{ref}").status_code == 404
+    assert client.get(f"/api/v1/commitments/{ref}").json()["archived"] is True
+    restored = client.post(f"/api/v1/commitments/{ref}/restore")
     assert restored.json()["archived"] is False
     assert client.get("/api/v1/commitments?total=true").json()["total"] == total
-    archived_entries = [e for e in history(client) if e["field"] == "archived"]
+    archived_entries = [e for e in history(client, ref) if e["field"] == "archived"]
     assert [(e["old_value"], e["new_value"]) for e in archived_entries] == [
         (False, True),
         (True, False),
     ]
 
 
-def test_if_none_match_gives_304_until_it_changes(client: TestClient) -> None:
-    _, etag = current(client)
+def test_if_none_match_gives_304_until_it_changes(client: TestClient, ref: str) -> None:
+    _, etag = current(client, ref)
     assert (
-        client.get(f"/api/v1/commitments/{REF}", headers={"If-None-Match": etag}).status_code == 304
+        client.get(f"/api/v1/commitments/{ref}", headers={"If-None-Match": etag}).status_code == 304
     )
-    client.post(f"/api/v1/commitments/{REF}/updates", json={"text": "news"})
+    client.post(f"/api/v1/commitments/{ref}/updates", json={"text": "news"})
     assert (
-        client.get(f"/api/v1/commitments/{REF}", headers={"If-None-Match": etag}).status_code == 200
+        client.get(f"/api/v1/commitments/{ref}", headers={"If-None-Match": etag}).status_code == 200
     )
 
 
-def test_bad_input_leaves_the_commitment_unchanged(as_user) -> None:
+def test_bad_input_leaves_the_commitment_unchanged(as_user, ref: str) -> None:
     editor = as_user("us-editor")
-    body, etag = current(editor)
-    entries = history(editor)
+    body, etag = current(editor, ref)
+    entries = history(editor, ref)
     for patch in (
         {"title": None},
         {"parties": None},
@@ -422,26 +429,26 @@ def test_bad_input_leaves_the_commitment_unchanged(as_user) -> None:
         {"unknown": True},
     ):
         response = editor.patch(
-            f"/api/v1/commitments/{REF}", json=patch, headers={"If-Match": etag}
+            f"/api/v1/commitments/{ref}", json=patch, headers={"If-Match": etag}
         )
         assert response.status_code == 422, (patch, response.text)
         assert response.headers["content-type"] == PROBLEM
     not_json = editor.patch(
-        f"/api/v1/commitments/{REF}",
+        f"/api/v1/commitments/{ref}",
         content=b"{nope",
         headers={"If-Match": etag, "Content-Type": "application/json"},
     )
     assert not_json.status_code == 422
-    assert current(editor) == (body, etag)
-    assert history(editor) == entries
+    assert current(editor, ref) == (body, etag)
+    assert history(editor, ref) == entries
 
 
 WRITES = [
     ("post", "/api/v1/commitments", {"title": "x", "parties": ["US"]}),
-    ("patch", f"/api/v1/commitments/{REF}", {"description": "x"}),
-    ("delete", f"/api/v1/commitments/{REF}", None),
-    ("post", f"/api/v1/commitments/{REF}/restore", None),
-    ("post", f"/api/v1/commitments/{REF}/updates", {"text": "x"}),
+    ("patch", "/api/v1/commitments/{ref}", {"description": "x"}),
+    ("delete", "/api/v1/commitments/{ref}", None),
+    ("post", "/api/v1/commitments/{ref}/restore", None),
+    ("post", "/api/v1/commitments/{ref}/updates", {"text": "x"}),
     ("post", "/api/v1/contacts", {"name": "x", "party": "US"}),
     ("put", "/api/v1/areas/maritime-security/leads", {"leads": []}),
     ("post", "/api/v1/users", {"name": "x", "role": "viewer", "party": "US"}),
@@ -456,12 +463,12 @@ ALLOWED = {
 @pytest.mark.parametrize("user", ["us-viewer", "us-editor", "admin", None])
 @pytest.mark.parametrize("index", range(len(WRITES)))
 def test_each_role_against_each_write(
-    as_user, anonymous: TestClient, user: str | None, index: int
+    as_user, anonymous: TestClient, user: str | None, index: int, ref: str
 ) -> None:
     method, path, body = WRITES[index]
     client = as_user(user) if user else anonymous
-    etag = current(as_user("admin"))[1]
-    response = client.request(method, path, json=body, headers={"If-Match": etag})
+    etag = current(as_user("admin"), ref)[1]
+    response = client.request(method, path.format(ref=ref), json=body, headers={"If-Match": etag})
     if user is None:
         assert response.status_code == 401
     elif index in ALLOWED[user]:
@@ -471,17 +478,17 @@ def test_each_role_against_each_write(
         assert response.headers["content-type"] == PROBLEM
 
 
-def test_two_editors_racing_exactly_one_wins(as_user) -> None:
+def test_two_editors_racing_exactly_one_wins(as_user, ref: str) -> None:
     first, second = as_user("us-editor"), as_user("rok-editor")
-    body, etag = current(first)
-    before = history(first)
+    body, etag = current(first, ref)
+    before = history(first, ref)
     barrier = threading.Barrier(2)
     results: dict[str, int] = {}
 
     def race(name: str, client: TestClient, due: str) -> None:
         barrier.wait()
         response = client.patch(
-            f"/api/v1/commitments/{REF}", json={"due_date": due}, headers={"If-Match": etag}
+            f"/api/v1/commitments/{ref}", json={"due_date": due}, headers={"If-Match": etag}
         )
         results[name] = response.status_code
 
@@ -495,10 +502,10 @@ def test_two_editors_racing_exactly_one_wins(as_user) -> None:
         thread.join()
     assert sorted(results.values()) == [200, 412], results
     winner = "2027-01-01" if results["us"] == 200 else "2027-06-30"
-    after, _ = current(first)
+    after, _ = current(first, ref)
     assert after["due_date"] == winner
     assert after["version"] == body["version"] + 1
-    added = history(first)[len(before) :]
+    added = history(first, ref)[len(before) :]
     assert {e["version"] for e in added} == {after["version"]}
     assert [(e["field"], e["new_value"]) for e in added if e["field"] != "due_rule"] == [
         ("due_date", winner)

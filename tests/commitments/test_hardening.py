@@ -17,6 +17,7 @@ from app.core.db import Database
 from app.history.models import CommitmentHistory
 from tests.board.conftest import sign_in
 from tests.conftest import TOKENS
+from tests.factories import make_commitment
 
 PROBLEM = "application/problem+json"
 BIG = 99999999999999999999999
@@ -27,13 +28,6 @@ def forged_cursor(payload: object) -> str:
     """Encoded as the API encodes its own cursors: only the values are forged."""
     encoded = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
     return base64.urlsafe_b64encode(encoded).decode().rstrip("=")
-
-
-def create(client: TestClient, **fields) -> dict:
-    body = {"title": "A commitment made for this test", "parties": ["US"]} | fields
-    response = client.post("/api/v1/commitments", json=body)
-    assert response.status_code == 201, response.text
-    return response.json()
 
 
 def patch(client: TestClient, ref: str, changes: dict) -> object:
@@ -145,7 +139,7 @@ def test_only_the_cursors_the_api_issues_are_taken_back(as_user, forge, status: 
 
 def test_oversized_ids_in_bodies_are_422_and_change_nothing(as_user) -> None:
     editor = as_user("us-editor")
-    made = create(editor)
+    made = make_commitment(editor)
     before = snapshot(editor, made["ref"])
     refused = [
         editor.post(
@@ -180,7 +174,7 @@ def test_the_schema_states_the_bounds(client: TestClient) -> None:
 
 def test_a_note_as_of_far_from_today_is_refused(as_user) -> None:
     editor = as_user("us-editor")
-    made = create(editor)
+    made = make_commitment(editor)
     for day in ("2999-01-01", "1901-01-01"):
         response = editor.post(
             f"/api/v1/commitments/{made['ref']}/updates", json={"text": "x", "as_of": day}
@@ -191,10 +185,10 @@ def test_a_note_as_of_far_from_today_is_refused(as_user) -> None:
 
 def test_new_references_do_not_count_the_hidden_ones(as_user) -> None:
     us, jp = as_user("us-editor"), as_user("jp-editor")
-    first = create(jp, parties=["JP"])["ref"]
+    first = make_commitment(jp, parties=["JP"])["ref"]
     for _ in range(3):
-        create(us)
-    second = create(jp, parties=["JP"])["ref"]
+        make_commitment(us)
+    second = make_commitment(jp, parties=["JP"])["ref"]
     for ref in (first, second):
         assert re.fullmatch(r"AC-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}", ref), ref
     assert first != second
@@ -244,7 +238,7 @@ def backdate_creation(database: Database, ref: str, days: int) -> date:
 
 def test_releasing_a_commitment_does_not_release_its_past(as_user, database: Database) -> None:
     us, jp = as_user("us-editor"), as_user("jp-editor")
-    made = create(us, title="Earlier U.S.-only title")
+    made = make_commitment(us, title="Earlier U.S.-only title")
     created_on = backdate_creation(database, made["ref"], days=10)
     note = us.post(
         f"/api/v1/commitments/{made['ref']}/updates", json={"text": "U.S.-only deliberations"}
@@ -285,7 +279,7 @@ def test_a_change_that_releases_shows_the_new_party_only_its_new_values(
     as_user, app: FastAPI, database: Database
 ) -> None:
     us, jp = as_user("us-editor"), as_user("jp-editor")
-    made = create(us, title="Old U.S.-only title", description="Old U.S.-only description")
+    made = make_commitment(us, title="Old U.S.-only title", description="Old U.S.-only description")
     created_on = backdate_creation(database, made["ref"], days=10)
     earlier = patch(us, made["ref"], {"description": "Earlier U.S.-only wording"})
     assert earlier.status_code == 200, earlier.text
@@ -338,7 +332,7 @@ def test_a_change_that_releases_shows_the_new_party_only_its_new_values(
 
 def test_a_release_can_include_the_past(as_user) -> None:
     us, jp = as_user("us-editor"), as_user("jp-editor")
-    made = create(us)
+    made = make_commitment(us)
     us.post(f"/api/v1/commitments/{made['ref']}/updates", json={"text": "shared background"})
     released = patch(us, made["ref"], {"releasable_to": ["JP", "US"], "release_history": True})
     assert released.status_code == 200, released.text
@@ -349,7 +343,7 @@ def test_a_release_can_include_the_past(as_user) -> None:
 
 def test_past_reports_leave_out_what_was_released_later(as_user, database: Database) -> None:
     us, jp = as_user("us-editor"), as_user("jp-editor")
-    made = create(us, title="Released today")
+    made = make_commitment(us, title="Released today")
     created_on = backdate_creation(database, made["ref"], days=10)
     params = {"group_by": "status", "q": "released today"}
     before_release = {"as_of": (created_on + timedelta(days=2)).isoformat()}
@@ -366,7 +360,7 @@ def test_past_reports_leave_out_what_was_released_later(as_user, database: Datab
 
 def test_an_editor_cannot_cut_its_ally_out(as_user, client: TestClient) -> None:
     rok, us = as_user("rok-editor"), as_user("us-editor")
-    made = create(us, parties=["ROK", "US"])
+    made = make_commitment(us, parties=["ROK", "US"])
     before = snapshot(us, made["ref"])
     for changes in (
         {"parties": ["ROK"], "releasable_to": ["ROK"]},
@@ -389,7 +383,7 @@ def test_archived_commitments_are_hidden_from_the_past_view_too(
     as_user, client: TestClient
 ) -> None:
     us = as_user("us-editor")
-    made = create(us)
+    made = make_commitment(us)
     etag = client.get(f"/api/v1/commitments/{made['ref']}").headers["etag"]
     assert (
         client.delete(f"/api/v1/commitments/{made['ref']}", headers={"If-Match": etag}).status_code
@@ -415,7 +409,7 @@ def test_a_hidden_commitment_takes_the_path_of_a_missing_one(
     as_user, app: FastAPI, database: Database
 ) -> None:
     us, jp = as_user("us-editor"), as_user("jp-editor")
-    hidden = create(us, title="U.S.-only commitment")["ref"]
+    hidden = make_commitment(us, title="U.S.-only commitment")["ref"]
     missing = "AC-0000-0000"
     sent: list[str] = []
 
@@ -455,10 +449,10 @@ def test_a_hidden_commitment_takes_the_path_of_a_missing_one(
 
 def test_notes_are_named_by_opaque_ids_that_count_nothing(as_user) -> None:
     us, jp = as_user("us-editor"), as_user("jp-editor")
-    mine = create(jp, parties=["JP"])["ref"]
+    mine = make_commitment(jp, parties=["JP"])["ref"]
     first = jp.post(f"/api/v1/commitments/{mine}/updates", json={"text": "first"})
     assert first.status_code == 201, first.text
-    hidden = create(us)["ref"]
+    hidden = make_commitment(us)["ref"]
     for text in ("hidden one", "hidden two"):
         assert us.post(f"/api/v1/commitments/{hidden}/updates", json={"text": text}).is_success
     second = jp.post(

@@ -3,12 +3,17 @@ counterparts, and are released nothing; the member parties around a record they 
 
 from fastapi.testclient import TestClient
 
-from tests.commitments.test_who_owes_whom import create
 from tests.seed_data import refs_where
 
 PROBLEM = "application/problem+json"
 # A statement the ROK and the U.S. issued.
 JOINT_DOCUMENT = "dod-2024-07-28-defense-ministerial"
+
+
+def _create(client: TestClient, body: dict) -> dict:
+    made = client.post("/api/v1/commitments", json=body)
+    assert made.status_code == 201, made.text
+    return made.json()
 
 
 def owed_by_china() -> list[str]:
@@ -43,7 +48,7 @@ def test_nothing_is_released_to_an_outside_party(client: TestClient, as_user) ->
         assert refused.status_code == 422, refused.text
         assert refused.headers["content-type"] == PROBLEM
         assert "outside party (CN)" in refused.json()["detail"]
-    made = create(us, body)
+    made = _create(us, body)
     assert made["releasable_to"] == ["US"]
     before = client.get(f"/api/v1/commitments/{made['ref']}").json()
     for caller in (us, client):
@@ -54,7 +59,7 @@ def test_nothing_is_released_to_an_outside_party(client: TestClient, as_user) ->
 
 def test_an_outside_obligor_is_not_released_to_when_it_joins(client: TestClient, as_user) -> None:
     us = as_user("us-editor")
-    made = create(us, {"title": "U.S. pledge", "parties": ["US"]})
+    made = _create(us, {"title": "U.S. pledge", "parties": ["US"]})
     joined = patch(us, made["ref"], {"parties": ["CN", "US"]})
     assert joined.status_code == 200, joined.text
     assert joined.json()["releasable_to"] == ["US"]
@@ -64,7 +69,7 @@ def test_an_outside_obligor_is_not_released_to_when_it_joins(client: TestClient,
 def test_a_record_an_outside_party_owes_goes_to_the_members_around_it(
     client: TestClient, as_user
 ) -> None:
-    made = create(
+    made = _create(
         client,
         {
             "title": "China's call for talks",
@@ -88,7 +93,7 @@ def test_a_record_an_outside_party_owes_goes_to_the_members_around_it(
 
 def test_a_member_editor_takes_an_outside_party_off_a_record(client: TestClient, as_user) -> None:
     rok, us = as_user("rok-editor"), as_user("us-editor")
-    made = create(
+    made = _create(
         us,
         {
             "title": "Trilateral talks",

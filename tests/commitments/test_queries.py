@@ -9,19 +9,13 @@ from fastapi.testclient import TestClient
 from app.core.config import Settings
 from app.core.db import BuiltStatements
 from tests.conftest import SEEDS_DIR
+from tests.factories import make_commitment
 
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
     """No answers from memory: every read below reaches the statements."""
     return Settings(database_url=database_url, seeds_dir=SEEDS_DIR, response_cache_mb=0)
-
-
-def made(editor: TestClient, **fields: object) -> dict:
-    body = {"title": "A line made for this test", "parties": ["US"], **fields}
-    response = editor.post("/api/v1/commitments", json=body)
-    assert response.status_code == 201, response.text
-    return response.json()
 
 
 def refs(client: TestClient, **params: object) -> list[str]:
@@ -32,8 +26,8 @@ def refs(client: TestClient, **params: object) -> list[str]:
 
 @pytest.mark.parametrize("first", ["us-editor", "rok-editor"])
 def test_a_page_built_for_one_party_never_answers_another(as_user, first: str) -> None:
-    hidden = made(as_user("us-editor"), releasable_to=["US"], title="U.S.-only line")
-    shared = made(as_user("us-editor"), releasable_to=["US", "ROK"], title="Shared line")
+    hidden = make_commitment(as_user("us-editor"), releasable_to=["US"], title="U.S.-only line")
+    shared = make_commitment(as_user("us-editor"), releasable_to=["US", "ROK"], title="Shared line")
     readers = ["us-editor", "rok-editor"] if first == "us-editor" else ["rok-editor", "us-editor"]
     seen = {name: refs(as_user(name), q="line", sort="-updated_at") for name in readers}
     assert hidden["ref"] in seen["us-editor"]
@@ -44,7 +38,7 @@ def test_a_page_built_for_one_party_never_answers_another(as_user, first: str) -
 
 @pytest.mark.parametrize("first", ["us-editor", "rok-editor"])
 def test_one_commitment_read_by_its_party_stays_hidden_from_another(as_user, first: str) -> None:
-    hidden = made(as_user("us-editor"), releasable_to=["US"])
+    hidden = make_commitment(as_user("us-editor"), releasable_to=["US"])
     url = f"/api/v1/commitments/{hidden['ref']}"
     readers = ["us-editor", "rok-editor"] if first == "us-editor" else ["rok-editor", "us-editor"]
     answers = {name: as_user(name).get(url) for name in readers}
@@ -58,7 +52,7 @@ def test_a_page_read_again_the_next_day_is_measured_against_that_day(
 ) -> None:
     editor = as_user("us-editor")
     now = datetime.now(UTC)
-    due = made(editor, due_date=(now + timedelta(days=1)).date().isoformat())
+    due = make_commitment(editor, due_date=(now + timedelta(days=1)).date())
     assert due["ref"] not in refs(editor, overdue="true", sort="-updated_at")
     monkeypatch.setattr("app.core.time.utcnow", lambda: now + timedelta(days=2))
     assert due["ref"] in refs(editor, overdue="true", sort="-updated_at")

@@ -2,11 +2,8 @@ from datetime import date
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlmodel import Session, select
 
-from app.commitments.models import Commitment, CommitmentParty, search_text_of
-from app.core.db import Database
-from app.reference.parties import Party
+from tests.factories import make_commitment
 from tests.seed_data import meeting_of, refs_where, seeded_commitments
 
 PROBLEM = "application/problem+json"
@@ -152,29 +149,12 @@ def test_text_search_is_case_insensitive_over_ref_title_and_quote(client: TestCl
     assert refs(client, q="_") == []
 
 
-def test_text_search_finds_korean_and_other_cased_scripts(
-    client: TestClient, database: Database
-) -> None:
-    with database.session() as session:
-        add_commitment(session, "KR-TEST-01", "조기경보체계 공동 개선", "Ωμέγα ΣΥΣΤΗΜΑ")
-        session.commit()
-    assert refs(client, q="조기경보") == ["KR-TEST-01"]
-    assert refs(client, q="ΩΜΈΓΑ σύστημα".replace("ύ", "\u03c5")) == ["KR-TEST-01"]
-    item = client.get("/api/v1/commitments/KR-TEST-01").json()
+def test_text_search_finds_korean_and_other_cased_scripts(client: TestClient) -> None:
+    ref = make_commitment(client, title="조기경보체계 공동 개선", quote="Ωμέγα ΣΥΣΤΗΜΑ")["ref"]
+    assert refs(client, q="조기경보") == [ref]
+    assert refs(client, q="ΩΜΈΓΑ σύστημα".replace("ύ", "\u03c5")) == [ref]
+    item = client.get(f"/api/v1/commitments/{ref}").json()
     assert item["title"] == "조기경보체계 공동 개선"
-
-
-def add_commitment(session: Session, ref: str, title: str, quote: str) -> None:
-    commitment = Commitment(
-        ref=ref,
-        title=title,
-        quote=quote,
-        search_text=search_text_of(ref=ref, title=title, quote=quote),
-    )
-    session.add(commitment)
-    session.flush()
-    us = session.exec(select(Party).where(Party.code == "US")).one()
-    session.add(CommitmentParty(commitment_id=commitment.id, party_id=us.id))
 
 
 def test_gets_one_commitment_with_a_strong_etag(client: TestClient) -> None:

@@ -4,22 +4,23 @@ published models would write."""
 from fastapi.testclient import TestClient
 
 from app.commitments.models import CommitmentPage, CommitmentPublic
-from tests.commitments.test_assessments import REF, assess
-from tests.commitments.test_edits import add_contact, current
+from tests.commitments.test_assessments import assess
+from tests.factories import make_commitment, make_contact
 
 
-def _lead_and_assess(rok: TestClient) -> None:
-    """Give REF a lead (with a Korean name), a supporting contact and an assessment."""
-    lead = add_contact(rok, "국방부 국제정책관실", "ROK")
-    helper = add_contact(rok, "Kim Min-ji", "ROK")
-    _, etag = current(rok)
-    changed = rok.patch(
-        f"/api/v1/commitments/{REF}",
-        json={"leads": [{"party": "ROK", "contact_id": lead}], "supporting_contacts": [helper]},
-        headers={"If-Match": etag},
+def _lead_and_assess(rok: TestClient) -> str:
+    """A commitment of the U.S. and the ROK with a lead (with a Korean name), a supporting
+    contact and an assessment: its ref."""
+    lead = make_contact(rok, name="국방부 국제정책관실", party="ROK")
+    helper = make_contact(rok, name="Kim Min-ji", party="ROK")
+    ref = str(
+        make_commitment(
+            rok, parties=["US", "ROK"], leads={"ROK": lead}, supporting_contacts=[helper]
+        )["ref"]
     )
-    assert changed.status_code == 200, changed.text
-    assert assess(rok, "ROK", {"compliance": 1, "completion": "complete"}).status_code == 200
+    assessed = assess(rok, ref, "ROK", {"compliance": 1, "completion": "complete"})
+    assert assessed.status_code == 200, assessed.text
+    return ref
 
 
 def _covers_every_part(items: list[dict]) -> None:
@@ -44,13 +45,13 @@ def test_a_page_is_byte_for_byte_what_the_model_writes(as_user) -> None:
 
 def test_one_commitment_is_byte_for_byte_what_the_model_writes(as_user) -> None:
     rok: TestClient = as_user("rok-editor")
-    _lead_and_assess(rok)
+    made = _lead_and_assess(rok)
     refs = [
         item["ref"]
         for item in rok.get("/api/v1/commitments", params={"limit": 200}).json()["items"]
         if item["cycles"] or item["leads"] or item["due_rule"]
     ]
-    assert REF in refs
+    assert made in refs
     assert len(refs) >= 3
     for ref in refs:
         body = rok.get(f"/api/v1/commitments/{ref}").content

@@ -2,11 +2,15 @@
 
 import csv
 import io
+from collections.abc import Sequence
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-REQUEST = {
+from tests.factories import PartyRef, make_commitment
+
+REQUEST: dict[str, Any] = {
     "title": "Congressional support for extended deterrence",
     "kind": "request",
     "obligors": [{"party": "ROK", "organization": "ROK-MND"}],
@@ -15,14 +19,22 @@ REQUEST = {
 }
 
 
-def create(client: TestClient, body: dict) -> dict:
-    made = client.post("/api/v1/commitments", json=body)
-    assert made.status_code == 201, made.text
-    return made.json()
+def make_request(
+    client: TestClient, *, counterparts: Sequence[PartyRef] = (("US", "US-CONGRESS"),)
+) -> dict[str, Any]:
+    """The request of REQUEST, made (addressed to other counterparts if told)."""
+    return make_commitment(
+        client,
+        title=REQUEST["title"],
+        kind="request",
+        obligors=[("ROK", "ROK-MND")],
+        counterparts=counterparts,
+        topics=["extended-deterrence"],
+    )
 
 
 def test_a_request_names_who_asks_and_who_is_asked(client: TestClient) -> None:
-    made = create(client, REQUEST)
+    made = make_request(client)
     assert made["kind"] == "request"
     assert made["obligors"] == [{"party": "ROK", "organization": "ROK-MND"}]
     assert made["parties"] == ["ROK"]
@@ -45,7 +57,7 @@ def topic_counts(client: TestClient) -> dict[str, int]:
 def test_a_counterpart_gains_no_access(client: TestClient, as_user) -> None:
     japan = as_user("jp-editor")
     before = topic_counts(client), topic_counts(japan)
-    made = create(client, REQUEST | {"counterparts": [{"party": "JP"}]})
+    made = make_request(client, counterparts=["JP"])
     assert japan.get(f"/api/v1/commitments/{made['ref']}").status_code == 404
     listed = japan.get("/api/v1/commitments", params={"counterpart": "JP"}).json()
     assert made["ref"] not in [item["ref"] for item in listed["items"]]
@@ -79,7 +91,7 @@ def test_who_owes_what_must_fit_the_kind(client: TestClient, change: dict, detai
 
 
 def test_the_kind_follows_the_obligors_unless_it_says_more(client: TestClient) -> None:
-    pledge = create(client, {"title": "One side", "parties": ["US"]})
+    pledge = make_commitment(client, title="One side", parties=["US"])
     assert pledge["kind"] == "pledge"
     ref = pledge["ref"]
     etag = client.get(f"/api/v1/commitments/{ref}").headers["etag"]
@@ -87,7 +99,7 @@ def test_the_kind_follows_the_obligors_unless_it_says_more(client: TestClient) -
         f"/api/v1/commitments/{ref}", json={"parties": ["ROK", "US"]}, headers={"If-Match": etag}
     )
     assert joint.json()["kind"] == "joint_undertaking"
-    request = create(client, REQUEST)
+    request = make_request(client)
     etag = client.get(f"/api/v1/commitments/{request['ref']}").headers["etag"]
     widened = client.patch(
         f"/api/v1/commitments/{request['ref']}",
@@ -100,7 +112,7 @@ def test_the_kind_follows_the_obligors_unless_it_says_more(client: TestClient) -
 
 
 def test_filters_and_exports_carry_the_model(client: TestClient) -> None:
-    made = create(client, REQUEST)
+    made = make_request(client)
     for params in (
         {"kind": "request"},
         {"obligor": "ROK", "kind": "request"},
@@ -122,7 +134,7 @@ def test_filters_and_exports_carry_the_model(client: TestClient) -> None:
 
 
 def test_framework_areas_reach_older_commitments_only_when_flagged(client: TestClient) -> None:
-    older = {
+    older: dict[str, Any] = {
         "title": "An older statement under the new framework",
         "parties": ["ROK", "US"],
         "document": "dod-2024-07-28-defense-ministerial",
@@ -131,7 +143,14 @@ def test_framework_areas_reach_older_commitments_only_when_flagged(client: TestC
     refused = client.post("/api/v1/commitments", json=older)
     assert refused.status_code == 422
     assert "brought_under_framework" in refused.json()["detail"]
-    placed = create(client, older | {"brought_under_framework": True})
+    placed = make_commitment(
+        client,
+        title=older["title"],
+        parties=older["parties"],
+        document=older["document"],
+        areas=older["areas"],
+        brought_under_framework=True,
+    )
     assert placed["brought_under_framework"] is True
     etag = client.get(f"/api/v1/commitments/{placed['ref']}").headers["etag"]
     unflag = client.patch(
@@ -140,9 +159,12 @@ def test_framework_areas_reach_older_commitments_only_when_flagged(client: TestC
         headers={"If-Match": etag},
     )
     assert unflag.status_code == 422
-    same_day = create(
+    same_day = make_commitment(
         client,
-        older | {"document": "scm56-2plus2-fact-sheet-and-rcf", "title": "Under the framework"},
+        title="Under the framework",
+        parties=older["parties"],
+        document="scm56-2plus2-fact-sheet-and-rcf",
+        areas=older["areas"],
     )
     assert same_day["brought_under_framework"] is False
 

@@ -1,6 +1,8 @@
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.factories import make_commitment, make_contact
+
 PROBLEM = "application/problem+json"
 
 
@@ -77,16 +79,17 @@ def test_invalid_contacts_are_422(client: TestClient, body: dict) -> None:
 
 
 def test_a_contact_leading_open_work_cannot_be_archived(client: TestClient) -> None:
-    contact = client.post("/api/v1/contacts", json={"name": "OSD desk", "party": "US"}).json()
-    etag = client.get("/api/v1/commitments/SCM56-RCF-13").headers["etag"]
+    contact = make_contact(client, name="OSD desk", party="US")
+    ref = make_commitment(client, parties=["US", "ROK"])["ref"]
+    etag = client.get(f"/api/v1/commitments/{ref}").headers["etag"]
     client.patch(
-        "/api/v1/commitments/SCM56-RCF-13",
-        json={"leads": [{"party": "US", "contact_id": contact["id"]}]},
+        f"/api/v1/commitments/{ref}",
+        json={"leads": [{"party": "US", "contact_id": contact}]},
         headers={"If-Match": etag},
     )
-    refused = client.delete(f"/api/v1/contacts/{contact['id']}", headers={"If-Match": '"1"'})
+    refused = client.delete(f"/api/v1/contacts/{contact}", headers={"If-Match": '"1"'})
     assert refused.status_code == 409
-    assert refused.json()["commitments"] == ["SCM56-RCF-13"]
+    assert refused.json()["commitments"] == [ref]
 
 
 def test_archived_commitments_neither_block_nor_get_named(as_user, client: TestClient) -> None:

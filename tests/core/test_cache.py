@@ -14,18 +14,12 @@ from app.core.config import Settings
 from app.core.db import Database
 from app.main import create_app
 from tests.conftest import bearer, signed_in
+from tests.factories import make_commitment
 
 
 def changes(database: Database) -> int:
     with database.reader.connect() as connection:
         return connection.execute(text("SELECT changes FROM register_state")).scalar_one()
-
-
-def us_only(editor: TestClient, **fields: object) -> dict:
-    body = {"title": "A U.S.-only line", "parties": ["US"], "releasable_to": ["US"], **fields}
-    response = editor.post("/api/v1/commitments", json=body)
-    assert response.status_code == 201, response.text
-    return response.json()
 
 
 @pytest.fixture(params=[64, 0], ids=["cache on", "cache off"])
@@ -48,7 +42,7 @@ def test_every_write_raises_the_counter_once_and_reads_and_refusals_do_not(
     assert editor.get("/api/v1/commitments").status_code == 200
     assert editor.get("/api/v1/me").status_code == 200  # records the token's use: no change
     assert changes(database) == before
-    made = us_only(editor)
+    made = make_commitment(editor, releasable_to=["US"])
     assert changes(database) == before + 1
     url = f"/api/v1/commitments/{made['ref']}"
     assert editor.patch(url, json={"title": "x"}, headers={"If-Match": '"99"'}).status_code == 412
@@ -64,7 +58,7 @@ def test_a_list_page_has_a_strong_etag_and_answers_304_until_the_register_change
     as_user_of,
 ) -> None:
     editor = as_user_of("us-editor")
-    made = us_only(editor)
+    made = make_commitment(editor, releasable_to=["US"])
     params = {"sort": "-updated_at", "limit": 5}
     first = editor.get("/api/v1/commitments", params=params)
     etag = first.headers["etag"]
@@ -87,7 +81,7 @@ def test_a_list_page_has_a_strong_etag_and_answers_304_until_the_register_change
 def test_a_renamed_lead_contact_changes_the_commitments_etag(as_user_of) -> None:
     editor = as_user_of("us-editor")
     contact = editor.post("/api/v1/contacts", json={"name": "J5 desk", "party": "US"}).json()
-    made = us_only(editor, leads=[{"party": "US", "contact_id": contact["id"]}])
+    made = make_commitment(editor, releasable_to=["US"], leads={"US": contact["id"]})
     url = f"/api/v1/commitments/{made['ref']}"
     read = editor.get(url)
     renamed = editor.patch(
@@ -113,7 +107,9 @@ def test_the_passing_of_a_day_changes_the_etag_of_a_cycle_falling_due(
     editor = as_user_of("us-editor")
     now = datetime.now(UTC)
     tomorrow = (now + timedelta(days=1)).date().isoformat()
-    made = us_only(editor, recurrence={"every": "quarter", "start": tomorrow})
+    made = make_commitment(
+        editor, releasable_to=["US"], recurrence={"every": "quarter", "start": tomorrow}
+    )
     url = f"/api/v1/commitments/{made['ref']}"
     today = editor.get(url)
     params = {"sort": "-updated_at", "limit": 3}
@@ -133,7 +129,7 @@ def test_the_passing_of_a_day_changes_the_etag_of_a_cycle_falling_due(
 
 def test_an_answer_kept_for_one_party_is_never_given_to_another(as_user_of) -> None:
     us, rok = as_user_of("us-editor"), as_user_of("rok-viewer")
-    made = us_only(us)
+    made = make_commitment(us, releasable_to=["US"])
     params = {"sort": "-updated_at", "limit": 3}
     seen_by_us = us.get("/api/v1/commitments", params=params)
     assert made["ref"] in [item["ref"] for item in seen_by_us.json()["items"]]
@@ -152,7 +148,7 @@ def test_an_answer_kept_for_one_party_is_never_given_to_another(as_user_of) -> N
 
 def test_a_change_made_by_another_process_is_seen_at_once(settings: Settings, as_user) -> None:
     reader = as_user("us-editor")
-    made = us_only(reader)
+    made = make_commitment(reader, releasable_to=["US"])
     url = f"/api/v1/commitments/{made['ref']}"
     assert reader.get(url).json()["title"] == made["title"]
     with TestClient(create_app(settings), headers=bearer("us-editor")) as other_worker:
@@ -233,7 +229,7 @@ def test_reports_are_kept_per_audience_with_etags_until_the_register_changes(as_
     assert us.get(path, params=params, headers=held).status_code == 304
     rok_before = rok.get(path, params=params, headers=held)
     assert rok_before.status_code == 200
-    us_only(us, kind="pledge")
+    make_commitment(us, releasable_to=["US"], kind="pledge")
     after = us.get(path, params=params, headers=held)
     assert after.status_code == 200
     assert after.json() != first.json()

@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 
 from tests.board.conftest import sign_in
 from tests.conftest import TOKENS
+from tests.factories import make_commitment, make_document
 
 SECRET_TITLE = "Closed-door ROK defence memorandum"
 SECRET_QUOTE = "will station the Haemosu battery at Baengnyeong by March"
@@ -21,38 +22,32 @@ SECRETS = ("Haemosu", "Baengnyeong", "Closed-door", "assembly's review", "closed
 
 def take_in_private_statement(rok: TestClient) -> dict[str, Any]:
     """A statement only the ROK reads, taken in by a ROK editor: the answer to the upload."""
-    taken = rok.post(
-        "/api/v1/documents",
-        json={
-            "title": SECRET_TITLE,
-            "publisher": "ROK Ministry of National Defense",
-            "issued_on": "2026-11-02",
-            "parties": ["ROK"],
-            "text": STATEMENT,
-        },
+    taken = make_document(
+        rok,
+        title=SECRET_TITLE,
+        publisher="ROK Ministry of National Defense",
+        issued_on="2026-11-02",
+        parties=["ROK"],
+        text=STATEMENT,
     )
-    assert taken.status_code == 201, taken.text
-    assert taken.json()["document"]["access"] == "issuers"
-    return dict(taken.json())
+    assert taken["document"]["access"] == "issuers"
+    return taken
 
 
 def private_source(rok: TestClient) -> tuple[str, str]:
     """A ROK-only statement and a commitment from it released to Japan: (slug, ref)."""
     slug = take_in_private_statement(rok)["document"]["slug"]
-    made = rok.post(
-        "/api/v1/commitments",
-        json={
-            "title": "Air defence deployment",
-            "parties": ["ROK"],
-            "releasable_to": ["JP", "ROK"],
-            "document": slug,
-            "quote": SECRET_QUOTE,
-            "due_date": "2024-03-31",
-        },
+    made = make_commitment(
+        rok,
+        title="Air defence deployment",
+        parties=["ROK"],
+        releasable_to=["JP", "ROK"],
+        document=slug,
+        quote=SECRET_QUOTE,
+        due_date="2024-03-31",
     )
-    assert made.status_code == 201, made.text
-    assert made.json()["source"]["document_title"] == SECRET_TITLE
-    return slug, made.json()["ref"]
+    assert made["source"]["document_title"] == SECRET_TITLE
+    return slug, made["ref"]
 
 
 def assert_nothing_of_it(text: str, slug: str) -> None:

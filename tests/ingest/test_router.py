@@ -15,39 +15,11 @@ from app.core.db import Database
 from app.ingest import service
 from app.ingest.models import Candidate
 from app.reference.documents import SourceDocument
+from tests.factories import make_commitment, make_document
 from tests.ingest.statements import JOINT_STATEMENT, PAGE
 
 Users = Callable[[str], TestClient]
 METADATA = {"title": "Joint statement", "publisher": "Ministry", "issued_on": "2026-11-01"}
-
-
-def upload(client: TestClient, text: str = JOINT_STATEMENT, **fields: Any) -> dict[str, Any]:
-    response = client.post(
-        "/api/v1/documents", json={**METADATA, "parties": ["US", "ROK"], "text": text, **fields}
-    )
-    assert response.status_code == 201, response.text
-    return response.json()
-
-
-def new_commitment(
-    client: TestClient,
-    *,
-    quote: str,
-    parties: list[str] | None = None,
-    releasable_to: list[str] | None = None,
-) -> str:
-    response = client.post(
-        "/api/v1/commitments",
-        json={
-            "title": quote[:60],
-            "parties": parties or ["US", "ROK"],
-            "quote": quote,
-            "releasable_to": releasable_to or ["US", "ROK"],
-        },
-    )
-    assert response.status_code == 201, response.text
-    ref: str = response.json()["ref"]
-    return ref
 
 
 def by_quote(taken: dict[str, Any], start: str) -> dict[str, Any]:
@@ -64,7 +36,7 @@ def counts(database: Database) -> tuple[int, int]:
 def test_a_statement_becomes_candidates_each_with_its_sentence_reasons_and_timing(
     as_user: Users,
 ) -> None:
-    taken = upload(as_user("us-editor"))
+    taken = make_document(as_user("us-editor"))
     assert taken["created"] is True
     document = taken["document"]
     assert document["parties"] == ["ROK", "US"]
@@ -95,7 +67,7 @@ def test_a_statement_becomes_candidates_each_with_its_sentence_reasons_and_timin
 def test_the_same_text_again_answers_the_document_that_has_it(
     as_user: Users, database: Database
 ) -> None:
-    first = upload(as_user("us-editor"))
+    first = make_document(as_user("us-editor"))
     before = counts(database)
     again = as_user("rok-editor").post(
         "/api/v1/documents", json={**METADATA, "parties": ["ROK"], "text": JOINT_STATEMENT}
@@ -108,7 +80,7 @@ def test_the_same_text_again_answers_the_document_that_has_it(
 
 
 def test_a_statement_under_review_is_hidden_from_other_parties(as_user: Users) -> None:
-    slug = upload(as_user("us-editor"))["document"]["slug"]
+    slug = make_document(as_user("us-editor"))["document"]["slug"]
     for name in ("us-viewer", "rok-viewer"):
         assert as_user(name).get(f"/api/v1/documents/{slug}").status_code == 200
         assert as_user(name).get(f"/api/v1/documents/{slug}/candidates").status_code == 200
@@ -132,7 +104,7 @@ def test_a_statement_under_review_is_hidden_from_other_parties(as_user: Users) -
 def test_a_published_statement_is_read_by_all_but_reviewed_by_its_issuers(
     as_user: Users,
 ) -> None:
-    slug = upload(as_user("us-editor"), access="public")["document"]["slug"]
+    slug = make_document(as_user("us-editor"), access="public")["document"]["slug"]
     outsider = as_user("jp-editor")
     assert outsider.get(f"/api/v1/documents/{slug}").json()["paragraphs"][0].startswith("JOINT")
     assert outsider.get(f"/api/v1/documents/{slug}/candidates").status_code == 404
@@ -237,7 +209,7 @@ def test_only_editors_of_an_issuing_party_take_a_statement_in(as_user: Users) ->
 
 def test_accepting_makes_a_commitment_with_the_full_provenance(as_user: Users) -> None:
     editor = as_user("us-editor")
-    taken = upload(editor)
+    taken = make_document(editor)
     slug = taken["document"]["slug"]
     deploy = by_quote(taken, "The United States will deploy")
     response = editor.post(
@@ -275,7 +247,7 @@ def test_a_commitment_from_a_statement_stays_releasable_to_its_issuers(
     as_user: Users, database: Database
 ) -> None:
     editor = as_user("us-editor")
-    taken = upload(editor)
+    taken = make_document(editor)
     number = by_quote(taken, "The United States will deploy")["number"]
     response = editor.post(
         f"/api/v1/documents/{taken['document']['slug']}/candidates/{number}/accept",
@@ -286,7 +258,7 @@ def test_a_commitment_from_a_statement_stays_releasable_to_its_issuers(
 
 
 def test_an_editor_accepts_only_what_its_party_is_part_of(as_user: Users) -> None:
-    taken = upload(as_user("us-editor"))
+    taken = make_document(as_user("us-editor"))
     number = by_quote(taken, "The ROK requested")["number"]
     url = f"/api/v1/documents/{taken['document']['slug']}/candidates/{number}/accept"
     assert as_user("us-editor").post(url).status_code == 403
@@ -298,7 +270,7 @@ def test_rejecting_records_the_reason_and_reextraction_keeps_every_decision(
     as_user: Users,
 ) -> None:
     editor = as_user("us-editor")
-    taken = upload(editor)
+    taken = make_document(editor)
     slug = taken["document"]["slug"]
     deploy = by_quote(taken, "The United States will deploy")
     dialogue = by_quote(taken, "The two ministers")
@@ -326,12 +298,14 @@ def test_a_restatement_is_proposed_and_merged_as_evidence_not_a_duplicate(
 ) -> None:
     editor = as_user("us-editor")
     quote = "both sides will establish a combined working group on maritime domain awareness"
-    ref = new_commitment(editor, quote=quote)
+    ref = make_commitment(
+        editor, title=quote[:60], quote=quote, parties=["US", "ROK"], releasable_to=["US", "ROK"]
+    )["ref"]
     text = (
         "Joint Statement\n\nThe two ministers reaffirmed that both sides will establish a "
         "combined working group on maritime domain awareness.\n"
     )
-    taken = upload(editor, text=text, access="public")
+    taken = make_document(editor, text=text, access="public")
     candidate = next(c for c in taken["candidates"] if c["restates"])
     assert candidate["restates"]["ref"] == ref
     assert candidate["restates"]["score"] >= 0.75
@@ -353,8 +327,10 @@ def test_a_restatement_of_what_an_issuer_may_not_see_is_neither_proposed_nor_mer
 ) -> None:
     editor = as_user("us-editor")
     quote = "the United States will modernize its space surveillance network"
-    ref = new_commitment(editor, quote=quote, releasable_to=["US"], parties=["US"])
-    taken = upload(editor, text=f"Statement\n\nThe Secretary said {quote}.\n")
+    ref = make_commitment(
+        editor, title=quote[:60], quote=quote, releasable_to=["US"], parties=["US"]
+    )["ref"]
+    taken = make_document(editor, text=f"Statement\n\nThe Secretary said {quote}.\n")
     assert all(c["restates"] is None for c in taken["candidates"])
     number = taken["candidates"][0]["number"]
     response = editor.post(
@@ -369,7 +345,7 @@ def test_a_restatement_of_what_an_issuer_may_not_see_is_neither_proposed_nor_mer
 
 def test_bulk_accept_is_all_or_nothing(as_user: Users, database: Database) -> None:
     editor = as_user("rok-editor")
-    taken = upload(editor)
+    taken = make_document(editor)
     slug = taken["document"]["slug"]
     dialogue = by_quote(taken, "The two ministers")["number"]
     request = by_quote(taken, "The ROK requested")["number"]
@@ -390,7 +366,7 @@ def test_bulk_accept_is_all_or_nothing(as_user: Users, database: Database) -> No
 
 def test_candidates_filter_by_kind_and_confidence(as_user: Users) -> None:
     editor = as_user("us-editor")
-    slug = upload(editor)["document"]["slug"]
+    slug = make_document(editor)["document"]["slug"]
     requests = editor.get(f"/api/v1/documents/{slug}/candidates", params={"kind": "request"})
     assert [c["kind"] for c in requests.json()["items"]] == ["request"]
     none = editor.get(f"/api/v1/documents/{slug}/candidates", params={"min_confidence": 1})
@@ -403,7 +379,7 @@ def test_a_proposal_that_cannot_become_a_commitment_asks_for_edits(
     as_user: Users, database: Database
 ) -> None:
     editor = as_user("us-editor")
-    taken = upload(editor)
+    taken = make_document(editor)
     number = by_quote(taken, "The two ministers")["number"]
     with database.session() as session:
         row = session.execute(select(Candidate).where(Candidate.number == number)).scalar_one()
@@ -421,14 +397,12 @@ def test_a_proposal_that_cannot_become_a_commitment_asks_for_edits(
 def test_a_merge_into_a_commitment_the_reviewer_may_not_see_is_not_found(
     as_user: Users,
 ) -> None:
-    hidden = new_commitment(
-        as_user("jp-editor"),
-        quote="Japan will host the maritime exercise",
-        parties=["JP"],
-        releasable_to=["JP"],
-    )
+    quote = "Japan will host the maritime exercise"
+    hidden = make_commitment(
+        as_user("jp-editor"), title=quote, quote=quote, parties=["JP"], releasable_to=["JP"]
+    )["ref"]
     editor = as_user("us-editor")
-    taken = upload(editor)
+    taken = make_document(editor)
     number = taken["candidates"][0]["number"]
     response = editor.post(
         f"/api/v1/documents/{taken['document']['slug']}/candidates/{number}/merge",
@@ -454,7 +428,7 @@ def test_what_a_statement_an_outside_party_issued_with_a_member_gives_is_release
 ) -> None:
     editor = as_user("rok-editor")
     text = "Both sides will hold annual defense talks in Seoul.\n"
-    taken = upload(editor, text=text, parties=["CN", "ROK"], title="ROK-China statement")
+    taken = make_document(editor, text=text, parties=["CN", "ROK"], title="ROK-China statement")
     candidate = by_quote(taken, "Both sides will hold")
     assert sorted(candidate["obligors"]) == ["CN", "ROK"]
     accepted = editor.post(

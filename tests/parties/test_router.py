@@ -1,5 +1,6 @@
 from fastapi.testclient import TestClient
 
+from tests.factories import make_user
 from tests.seed_data import seed_files
 
 
@@ -66,10 +67,9 @@ def test_a_party_becomes_outside_only_once_it_holds_nothing(as_user) -> None:
     admitted = admin.patch("/api/v1/parties/CN", json={"standing": "member"})
     assert admitted.status_code == 200, admitted.text
     assert admitted.json()["standing"] == "member"
-    user = admin.post("/api/v1/users", json={"name": "cn-desk", "role": "viewer", "party": "CN"})
-    assert user.status_code == 201, user.text
+    user = make_user(admin, "viewer", "CN", name="cn-desk")
     assert admin.patch("/api/v1/parties/CN", json={"standing": "outside"}).status_code == 409
-    assert admin.delete(f"/api/v1/users/{user.json()['user']['id']}").status_code == 200
+    assert admin.delete(f"/api/v1/users/{user.id}").status_code == 200
     left = admin.patch("/api/v1/parties/CN", json={"standing": "outside"})
     assert left.status_code == 200, left.text
     assert left.json()["standing"] == "outside"
@@ -107,10 +107,8 @@ def test_a_partys_digest_address_is_for_its_own_editors_and_administrators(
     assert addresses("us-viewer") == {"US": None, "ROK": None}
     assert addresses("rok-viewer") == {"US": None, "ROK": None}
     # An administrator of another party does not read it either.
-    made = client.post("/api/v1/users", json={"name": "jp-admin", "role": "admin", "party": "JP"})
-    assert made.status_code == 201, made.text
     jp_admin = client.get(
-        "/api/v1/parties", headers={"Authorization": f"Bearer {made.json()['token']}"}
+        "/api/v1/parties", headers=make_user(client, "admin", "JP", name="jp-admin").headers
     )
     jp_read = {i["code"]: i["digest_email"] for i in jp_admin.json()["items"]}
     assert (jp_read["US"], jp_read["ROK"]) == (None, None)

@@ -5,12 +5,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from app.core.db import Database
+from tests.factories import make_commitment, make_contact
 from tests.reminders.conftest import Inbox
 from tests.reminders.test_reminders import (
     LEAD,
     Users,
     body_of,
-    contact,
     led,
     reminders,
 )
@@ -30,21 +30,12 @@ def test_a_party_gets_a_weekly_digest_of_what_it_owes_once_a_week(
 ) -> None:
     received, port = inbox
     admin, editor = as_user("admin"), as_user("us-editor")
-    lead = contact(admin, name="Jane Doe", email=LEAD)
-    late = led(editor, lead, "Name the liaison officers", "2027-02-19")
-    soon = led(editor, lead, "Open a liaison office", "2027-03-04")
-    unled = editor.post(
-        "/api/v1/commitments",
-        json={"title": "Map the ports", "parties": ["US"], "due_date": "2027-09-01"},
-    ).json()["ref"]
-    hidden = editor.post(
-        "/api/v1/commitments",
-        json={"title": "Not for the ROK", "parties": ["US"], "releasable_to": ["US"]},
-    ).json()["ref"]
-    rok_only = as_user("rok-editor").post(
-        "/api/v1/commitments", json={"title": "Host the talks", "parties": ["ROK"]}
-    )
-    assert rok_only.status_code == 201, rok_only.text
+    lead = make_contact(admin, name="Jane Doe", email=LEAD)
+    late = led(editor, {"US": lead}, "Name the liaison officers", "2027-02-19")
+    soon = led(editor, {"US": lead}, "Open a liaison office", "2027-03-04")
+    unled = make_commitment(editor, title="Map the ports", due_date="2027-09-01")["ref"]
+    hidden = make_commitment(editor, title="Not for the ROK", releasable_to=["US"])["ref"]
+    rok_only = make_commitment(as_user("rok-editor"), title="Host the talks", parties=["ROK"])
     assert set_party(admin, "US", digest_email=DESK)["digest_email"] == DESK
 
     # Not the digest day: no digest.
@@ -67,7 +58,7 @@ def test_a_party_gets_a_weekly_digest_of_what_it_owes_once_a_week(
     unled_section = plain.split("Without a lead (")[1]
     assert unled in unled_section
     assert hidden in plain  # the US may see it: it is the US's own
-    assert rok_only.json()["ref"] not in plain  # the US does not owe it
+    assert rok_only["ref"] not in plain  # the US does not owe it
     assert f"https://commitments.example/board/commitments/{late}" in html
     assert digest["Content-Language"] == "en"
 
@@ -86,8 +77,8 @@ def test_a_party_digest_never_shows_what_the_party_may_not_see(
 ) -> None:
     received, port = inbox
     rok = as_user("rok-editor")
-    shared = rok.post("/api/v1/commitments", json={"title": "Exchange plans", "parties": ["ROK"]})
-    withdrawn = rok.post("/api/v1/commitments", json={"title": "Brief the NA", "parties": ["ROK"]})
+    shared = make_commitment(rok, title="Exchange plans", parties=["ROK"])
+    withdrawn = make_commitment(rok, title="Brief the NA", parties=["ROK"])
     # The register is changed behind the API: the ROK may no longer see the second one.
     with database.writer.begin() as connection:
         connection.execute(
@@ -95,14 +86,14 @@ def test_a_party_digest_never_shows_what_the_party_may_not_see(
                 "DELETE FROM commitment_releasability WHERE commitment_id = "
                 "(SELECT id FROM commitment WHERE ref = :ref)"
             ),
-            {"ref": withdrawn.json()["ref"]},
+            {"ref": withdrawn["ref"]},
         )
     set_party(as_user("admin"), "ROK", digest_email="rok-desk@example.kr", language="ko")
     reminders(database_url, "2027-03-08T08:00:00Z", port, digest_weekday=MONDAY)
     (digest,) = received.to("rok-desk@example.kr")
     plain, _ = body_of(digest)
-    assert shared.json()["ref"] in plain
-    assert withdrawn.json()["ref"] not in plain
+    assert shared["ref"] in plain
+    assert withdrawn["ref"] not in plain
     assert "Brief the NA" not in plain
     assert "ROK 약속 주간 요약 (2027-W10)" in digest["Subject"]  # in the party's language
     assert digest["Content-Language"] == "ko"
@@ -113,23 +104,15 @@ def test_a_lead_is_written_to_in_their_language_and_english_by_default(
 ) -> None:
     received, port = inbox
     admin = as_user("admin")
-    kim = contact(admin, name="김민수", email="kim@example.kr", party="ROK", language="ko")
-    sato = contact(admin, name="佐藤", email="sato@example.jp", party="JP", language="ja")
-    jane = contact(admin, name="Jane Doe", email=LEAD)
+    kim = make_contact(admin, name="김민수", email="kim@example.kr", party="ROK", language="ko")
+    sato = make_contact(admin, name="佐藤", email="sato@example.jp", party="JP", language="ja")
+    jane = make_contact(admin, name="Jane Doe", email=LEAD)
     for party, lead, user in (
         ("ROK", kim, "rok-editor"),
         ("JP", sato, "admin"),
         ("US", jane, "us-editor"),
     ):
-        leads = [{"party": party, "contact_id": lead}]
-        led(
-            as_user(user),
-            lead,
-            f"Brief the {party} desk",
-            "2027-03-04",
-            parties=[party],
-            leads=leads,
-        )
+        led(as_user(user), {party: lead}, f"Brief the {party} desk", "2027-03-04")
     reminders(database_url, "2027-03-01T08:00:00Z", port)
 
     (korean,) = received.to("kim@example.kr")

@@ -13,9 +13,10 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from sqlalchemy import text
 
 from app.core.db import Database
+from tests.factories import make_contact
 from tests.live_server import free_port
 from tests.reminders.conftest import Inbox
-from tests.reminders.test_reminders import LEAD, Users, body_of, contact, led, run_reminders
+from tests.reminders.test_reminders import LEAD, Users, body_of, led, run_reminders
 
 AT = "2027-03-01T08:00:00Z"
 
@@ -74,8 +75,8 @@ def test_starttls_verifies_the_server_and_the_login_is_sent_only_inside_tls(
     authority: tuple[trustme.CA, Path],
 ) -> None:
     inbox, logins, port = guarded
-    lead = contact(as_user("admin"), name="Jane Doe", email=LEAD)
-    ref = led(as_user("us-editor"), lead, "Open a liaison office", "2027-03-04")
+    lead = make_contact(as_user("admin"), name="Jane Doe", email=LEAD)
+    ref = led(as_user("us-editor"), {"US": lead}, "Open a liaison office", "2027-03-04")
     login = {"COMMITMENTS_SMTP_USERNAME": "desk", "COMMITMENTS_SMTP_PASSWORD": "s3cret"}
 
     # A password is never configured for a plain connection.
@@ -115,8 +116,8 @@ def test_tls_from_the_first_byte(
     )
     controller.start()
     try:
-        lead = contact(as_user("admin"), name="Jane Doe", email=LEAD)
-        ref = led(as_user("us-editor"), lead, "Open a liaison office", "2027-03-04")
+        lead = make_contact(as_user("admin"), name="Jane Doe", email=LEAD)
+        ref = led(as_user("us-editor"), {"US": lead}, "Open a liaison office", "2027-03-04")
         tls = {"COMMITMENTS_SMTP_SSL": "true", "COMMITMENTS_SMTP_CA_FILE": str(authority[1])}
         done = run_reminders(database_url, AT, port, **tls)
         assert done.returncode == 0, done.stderr
@@ -162,10 +163,10 @@ def test_a_refused_recipient_does_not_stop_the_others_and_is_tried_again_next_ru
 ) -> None:
     server, port = fickle
     admin, editor = as_user("admin"), as_user("us-editor")
-    gone = contact(admin, name="Gone", email="gone@example.org")
-    here = contact(admin, name="Jane Doe", email=LEAD)
-    led(editor, gone, "Open a liaison office", "2027-03-04")
-    ref = led(editor, here, "Name the officers", "2027-03-04")
+    gone = make_contact(admin, name="Gone", email="gone@example.org")
+    here = make_contact(admin, name="Jane Doe", email=LEAD)
+    led(editor, {"US": gone}, "Open a liaison office", "2027-03-04")
+    ref = led(editor, {"US": here}, "Name the officers", "2027-03-04")
     done = run_reminders(database_url, AT, port)
     assert done.returncode == 0, done.stderr
     assert "mailed 1 lead(s)" in done.stdout
@@ -182,9 +183,9 @@ def test_a_server_failing_mid_run_stops_it_and_the_next_run_mails_only_the_rest(
 ) -> None:
     server, port = fickle
     admin, editor = as_user("admin"), as_user("us-editor")
-    leads = [contact(admin, name=f"Lead {n}", email=f"lead{n}@example.org") for n in range(3)]
+    leads = [make_contact(admin, name=f"Lead {n}", email=f"lead{n}@example.org") for n in range(3)]
     for n, lead in enumerate(leads):
-        led(editor, lead, f"Task {n}", "2027-03-04")
+        led(editor, {"US": lead}, f"Task {n}", "2027-03-04")
     server.accepting = 1
     failed = run_reminders(database_url, AT, port)
     assert failed.returncode == 2
@@ -218,14 +219,14 @@ def test_a_name_or_an_address_no_header_can_carry_does_not_stop_the_others(
 ) -> None:
     received, port = inbox
     admin, editor = as_user("admin"), as_user("us-editor")
-    broken = contact(admin, name="Eve", email="eve@example.org")
-    unaddressable = contact(admin, name="Mallory", email="mallory@example.org")
-    here = contact(admin, name="Jane Doe", email=LEAD)
+    broken = make_contact(admin, name="Eve", email="eve@example.org")
+    unaddressable = make_contact(admin, name="Mallory", email="mallory@example.org")
+    here = make_contact(admin, name="Jane Doe", email=LEAD)
     _stored_as(database, broken, name="Eve\r\nBcc: spy@attacker.example\r\n")
     _stored_as(database, unaddressable, email="mallory@example.org\r\nBcc: spy@attacker.example")
-    led(editor, broken, "Open a liaison office", "2027-03-04")
-    led(editor, unaddressable, "Staff the office", "2027-03-04")
-    ref = led(editor, here, "Name the officers", "2027-03-04")
+    led(editor, {"US": broken}, "Open a liaison office", "2027-03-04")
+    led(editor, {"US": unaddressable}, "Staff the office", "2027-03-04")
+    ref = led(editor, {"US": here}, "Name the officers", "2027-03-04")
 
     done = run_reminders(database_url, AT, port)
     assert done.returncode == 0, done.stderr
@@ -250,8 +251,8 @@ def test_a_long_display_name_with_commas_and_an_address_in_it_stays_one_quoted_n
 ) -> None:
     received, port = inbox
     name = "Security Desk, attention: spy@attacker.example, forward this to the alliance team"
-    lead = contact(as_user("admin"), name=name, email=LEAD)
-    led(as_user("us-editor"), lead, "Open a liaison office", "2027-03-04")
+    lead = make_contact(as_user("admin"), name=name, email=LEAD)
+    led(as_user("us-editor"), {"US": lead}, "Open a liaison office", "2027-03-04")
     done = run_reminders(database_url, AT, port)
     assert done.returncode == 0, done.stderr
     (mail,) = received.to(LEAD)
@@ -274,11 +275,10 @@ def test_an_address_one_server_cannot_take_does_not_stop_the_others_and_goes_by_
 ) -> None:
     (plain_server, plain_port), (received, port) = ascii_only, inbox
     admin, editor = as_user("admin"), as_user("us-editor")
-    korean = contact(admin, name="김민수", email="민수@example.kr", party="ROK")
-    here = contact(admin, name="Jane Doe", email=LEAD)
-    leads = [{"party": "ROK", "contact_id": korean}]
-    led(as_user("rok-editor"), korean, "Brief the desk", "2027-03-04", parties=["ROK"], leads=leads)
-    led(editor, here, "Name the officers", "2027-03-04")
+    korean = make_contact(admin, name="김민수", email="민수@example.kr", party="ROK")
+    here = make_contact(admin, name="Jane Doe", email=LEAD)
+    led(as_user("rok-editor"), {"ROK": korean}, "Brief the desk", "2027-03-04")
+    led(editor, {"US": here}, "Name the officers", "2027-03-04")
 
     done = run_reminders(database_url, AT, plain_port)
     assert done.returncode == 0, done.stderr

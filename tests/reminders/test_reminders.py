@@ -1,9 +1,8 @@
 """Reminders reach leads by e-mail: read from a real SMTP server on loopback (aiosmtpd)."""
 
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from email.message import Message
-from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlalchemy import text
@@ -12,30 +11,36 @@ from app.core.db import Database
 from app.reminders.service import ITEMS_PER_MAIL
 from tests.cli.test_cli import run
 from tests.documents.test_sources import SECRET_QUOTE, take_in_private_statement
+from tests.factories import make_commitment, make_contact
 from tests.reminders.conftest import Inbox
 
 Users = Callable[[str], TestClient]
 LEAD = "lead@example.org"
 
 
-def contact(admin: TestClient, **fields: Any) -> int:
-    response = admin.post("/api/v1/contacts", json={"party": "US", **fields})
-    assert response.status_code == 201, response.text
-    return int(response.json()["id"])
-
-
-def led(editor: TestClient, lead: int, title: str, due: str, **fields: Any) -> str:
-    body = {
-        "title": title,
-        "parties": ["US"],
-        "due_date": due,
-        "leads": [{"party": "US", "contact_id": lead}],
-        "quote": f"The United States will {title.lower()}.",
-        **fields,
-    }
-    response = editor.post("/api/v1/commitments", json=body)
-    assert response.status_code == 201, response.text
-    return str(response.json()["ref"])
+def led(
+    editor: TestClient,
+    leads: Mapping[str, int],
+    title: str,
+    due: str,
+    *,
+    areas: Sequence[str] | None = None,
+    document: str | None = None,
+    quote: str | None = None,
+) -> str:
+    """A commitment of the leads' parties, led by them and due on `due`: its ref. Its quote
+    is a sentence of its own unless told."""
+    made = make_commitment(
+        editor,
+        title=title,
+        parties=list(leads),
+        due_date=due,
+        leads=leads,
+        areas=areas,
+        document=document,
+        quote=quote or f"The United States will {title.lower()}.",
+    )
+    return str(made["ref"])
 
 
 def body_of(message: Message) -> tuple[str, str]:
@@ -82,12 +87,12 @@ def test_a_lead_gets_one_mail_for_what_falls_due_and_what_is_overdue_and_never_t
 ) -> None:
     received, port = inbox
     admin, editor = as_user("admin"), as_user("us-editor")
-    lead = contact(admin, name="Jane Doe", email=LEAD)
-    silent = contact(admin, name="No Mail")
-    soon = led(editor, lead, "Open a liaison office", "2027-03-04")
-    late = led(editor, lead, "Name the liaison officers", "2027-02-19")
-    later = led(editor, lead, "Hold the first exercise", "2027-09-01")
-    led(editor, silent, "Staff the office", "2027-03-02")
+    lead = make_contact(admin, name="Jane Doe", email=LEAD)
+    silent = make_contact(admin, name="No Mail")
+    soon = led(editor, {"US": lead}, "Open a liaison office", "2027-03-04")
+    late = led(editor, {"US": lead}, "Name the liaison officers", "2027-02-19")
+    later = led(editor, {"US": lead}, "Hold the first exercise", "2027-09-01")
+    led(editor, {"US": silent}, "Staff the office", "2027-03-02")
 
     first = reminders(database_url, "2027-03-01T08:00:00Z", port)
     assert "mailed" in first
@@ -119,8 +124,8 @@ def test_a_dry_run_prints_the_mails_and_without_smtp_nothing_is_sent_or_recorded
     as_user: Users, database_url: str, inbox: tuple[Inbox, int]
 ) -> None:
     received, port = inbox
-    lead = contact(as_user("admin"), name="Jane Doe", email=LEAD)
-    ref = led(as_user("us-editor"), lead, "Open a liaison office", "2027-03-04")
+    lead = make_contact(as_user("admin"), name="Jane Doe", email=LEAD)
+    ref = led(as_user("us-editor"), {"US": lead}, "Open a liaison office", "2027-03-04")
     printed = reminders(database_url, "2027-03-01T08:00:00Z", port, "--dry-run")
     assert ref in printed
     assert f"To: Jane Doe <{LEAD}>" in printed
@@ -135,11 +140,12 @@ def test_a_lead_is_told_only_of_what_their_party_may_see(
     as_user: Users, database_url: str, inbox: tuple[Inbox, int], database: Database
 ) -> None:
     received, port = inbox
-    rok_lead = contact(as_user("admin"), name="Kim Min-su", email="kim@example.kr", party="ROK")
+    rok_lead = make_contact(
+        as_user("admin"), name="Kim Min-su", email="kim@example.kr", party="ROK"
+    )
     rok = as_user("rok-editor")
-    leads = [{"party": "ROK", "contact_id": rok_lead}]
-    seen = led(rok, rok_lead, "Brief the ROK lead", "2027-03-03", parties=["ROK"], leads=leads)
-    withdrawn = led(rok, rok_lead, "Host the talks", "2027-03-03", parties=["ROK"], leads=leads)
+    seen = led(rok, {"ROK": rok_lead}, "Brief the ROK lead", "2027-03-03")
+    withdrawn = led(rok, {"ROK": rok_lead}, "Host the talks", "2027-03-03")
     # The register is changed behind the API: the ROK may no longer see the second one.
     with database.writer.begin() as connection:
         connection.execute(
@@ -162,14 +168,14 @@ def test_the_weekly_digest_lists_all_a_lead_leads_once_and_leads_opt_out_by_kind
 ) -> None:
     received, port = inbox
     admin = as_user("admin")
-    lead = contact(admin, name="Jane Doe", email=LEAD)
+    lead = make_contact(admin, name="Jane Doe", email=LEAD)
     users = admin.get("/api/v1/users").json()["items"]
     editor_id = next(u["id"] for u in users if u["name"] == "us-editor")
     editor = as_user("us-editor")
     assert editor.get("/api/v1/me/reminders").status_code == 409  # not a point of contact yet
     admin.patch(f"/api/v1/users/{editor_id}", json={"contact_id": lead})
-    soon = led(editor, lead, "Open a liaison office", "2027-03-04")
-    later = led(editor, lead, "Hold the first exercise", "2027-09-01")
+    soon = led(editor, {"US": lead}, "Open a liaison office", "2027-03-04")
+    later = led(editor, {"US": lead}, "Hold the first exercise", "2027-09-01")
     monday = 0
     reminders(database_url, "2027-03-01T08:00:00Z", port, digest_weekday=monday)
     (digest,) = received.to(LEAD)
@@ -197,25 +203,19 @@ def test_without_a_lead_to_mail_the_area_lead_of_the_party_is_reminded(
     received, port = inbox
     admin = as_user("admin")
     area = admin.get("/api/v1/areas").json()["items"][0]["slug"]
-    area_lead = contact(admin, name="Area Desk", email="area@example.org")
-    silent = contact(admin, name="No Mail")
+    area_lead = make_contact(admin, name="Area Desk", email="area@example.org")
+    silent = make_contact(admin, name="No Mail")
     assigned = admin.put(
         f"/api/v1/areas/{area}/leads", json={"leads": [{"party": "US", "contact_id": area_lead}]}
     )
     assert assigned.status_code == 200, assigned.text
     editor = as_user("us-editor")
-    unled = editor.post(
-        "/api/v1/commitments",
-        json={
-            "title": "Map the ports",
-            "parties": ["US"],
-            "areas": [area],
-            "due_date": "2027-03-03",
-        },
-    ).json()["ref"]
-    mailless = led(editor, silent, "Chart the straits", "2027-03-03", areas=[area])
-    reachable = contact(admin, name="Jane Doe", email=LEAD)
-    own = led(editor, reachable, "Survey the coast", "2027-03-03", areas=[area])
+    unled = make_commitment(editor, title="Map the ports", areas=[area], due_date="2027-03-03")[
+        "ref"
+    ]
+    mailless = led(editor, {"US": silent}, "Chart the straits", "2027-03-03", areas=[area])
+    reachable = make_contact(admin, name="Jane Doe", email=LEAD)
+    own = led(editor, {"US": reachable}, "Survey the coast", "2027-03-03", areas=[area])
     reminders(database_url, "2027-03-01T08:00:00Z", port)
     (to_area,) = received.to("area@example.org")
     plain, _ = body_of(to_area)
@@ -229,8 +229,8 @@ def test_records_of_mailed_reminders_are_pruned_only_once_they_can_no_longer_mat
     as_user: Users, database_url: str, inbox: tuple[Inbox, int], database: Database
 ) -> None:
     received, port = inbox
-    lead = contact(as_user("admin"), name="Jane Doe", email=LEAD)
-    led(as_user("us-editor"), lead, "Open a liaison office", "2027-03-20")
+    lead = make_contact(as_user("admin"), name="Jane Doe", email=LEAD)
+    led(as_user("us-editor"), {"US": lead}, "Open a liaison office", "2027-03-20")
     reminders(database_url, "2027-03-08T08:00:00Z", port)  # due in 12 days
 
     def records() -> int:
@@ -262,9 +262,9 @@ def test_a_long_mail_lists_the_most_pressing_first_and_the_rest_go_at_later_runs
 ) -> None:
     received, port = inbox
     editor = as_user("us-editor")
-    lead = contact(as_user("admin"), name="Jane Doe", email=LEAD)
-    late = led(editor, lead, "Name the liaison officers", "2027-02-19")
-    due = [led(editor, lead, f"Task {n}", "2027-03-04") for n in range(ITEMS_PER_MAIL + 1)]
+    lead = make_contact(as_user("admin"), name="Jane Doe", email=LEAD)
+    late = led(editor, {"US": lead}, "Name the liaison officers", "2027-02-19")
+    due = [led(editor, {"US": lead}, f"Task {n}", "2027-03-04") for n in range(ITEMS_PER_MAIL + 1)]
     reminders(database_url, "2027-03-01T08:00:00Z", port)
     (first,) = received.to(LEAD)
     plain, html = body_of(first)
@@ -289,16 +289,14 @@ def test_a_lead_is_not_quoted_a_statement_their_party_may_not_read(
 ) -> None:
     received, port = inbox
     admin, rok = as_user("admin"), as_user("rok-editor")
-    jp_lead = contact(admin, name="Sato Hana", email="sato@example.jp", party="JP")
-    rok_lead = contact(admin, name="Kim Min-su", email="kim@example.kr", party="ROK")
+    jp_lead = make_contact(admin, name="Sato Hana", email="sato@example.jp", party="JP")
+    rok_lead = make_contact(admin, name="Kim Min-su", email="kim@example.kr", party="ROK")
     slug = take_in_private_statement(rok)["document"]["slug"]
     ref = led(
         rok,
-        jp_lead,
+        {"JP": jp_lead, "ROK": rok_lead},
         "Coordinate the deployment",
         "2027-03-03",
-        parties=["JP", "ROK"],
-        leads=[{"party": "JP", "contact_id": jp_lead}, {"party": "ROK", "contact_id": rok_lead}],
         document=slug,
         quote=SECRET_QUOTE,
     )

@@ -18,10 +18,11 @@ from sqlalchemy import text
 
 from app.core.db import Database
 from tests.cli.test_cli import COMMAND
+from tests.factories import make_contact
 from tests.live_server import free_port
 from tests.reminders.conftest import Inbox
 from tests.reminders.test_digest import set_party
-from tests.reminders.test_reminders import Users, body_of, contact, led, run_reminders
+from tests.reminders.test_reminders import Users, body_of, led, run_reminders
 
 DESKS = {"US": "us-desk@example.org", "ROK": "rok-desk@example.kr", "JP": "jp-desk@example.jp"}
 LEADS = 8
@@ -69,10 +70,10 @@ def register(as_user: Users) -> dict[str, set[str]]:
     expected: dict[str, set[str]] = {}
     for n in range(LEADS):
         address = f"lead{n}@example.org"
-        lead = contact(admin, name=f"Lead {n}", email=address)
+        lead = make_contact(admin, name=f"Lead {n}", email=address)
         expected[address] = {
-            led(editor, lead, f"Open office {n}", "2027-03-04"),
-            led(editor, lead, f"Name officers {n}", "2027-02-19"),
+            led(editor, {"US": lead}, f"Open office {n}", "2027-03-04"),
+            led(editor, {"US": lead}, f"Name officers {n}", "2027-02-19"),
         }
     for code, desk in DESKS.items():
         set_party(admin, code, digest_email=desk)
@@ -196,8 +197,8 @@ def test_a_worker_killed_mid_run_leaves_the_rest_to_later_runs_once_its_claim_la
 def test_a_server_that_never_answers_times_out_and_its_mail_goes_at_the_next_run(
     as_user: Users, database_url: str, database: Database, inbox: tuple[Inbox, int]
 ) -> None:
-    lead = contact(as_user("admin"), name="Jane Doe", email="lead0@example.org")
-    ref = led(as_user("us-editor"), lead, "Open a liaison office", "2027-03-04")
+    lead = make_contact(as_user("admin"), name="Jane Doe", email="lead0@example.org")
+    ref = led(as_user("us-editor"), {"US": lead}, "Open a liaison office", "2027-03-04")
     with socket.socket() as mute:
         # Connections are taken by the kernel and never answered: no greeting comes.
         mute.bind(("127.0.0.1", 0))

@@ -6,14 +6,9 @@ from fastapi.testclient import TestClient
 
 from tests.board.conftest import sign_in
 from tests.conftest import TOKENS
+from tests.factories import make_commitment, make_contact
 
 Users = Callable[[str], TestClient]
-
-
-def contact(api: TestClient, name: str, party: str) -> int:
-    response = api.post("/api/v1/contacts", json={"name": name, "party": party})
-    assert response.status_code == 201, response.text
-    return int(response.json()["id"])
 
 
 def user_id(admin: TestClient, name: str) -> int:
@@ -22,7 +17,8 @@ def user_id(admin: TestClient, name: str) -> int:
 
 def test_an_administrator_links_a_user_to_a_contact_of_their_own_party(as_user: Users) -> None:
     admin = as_user("admin")
-    us_desk, rok_desk = contact(admin, "Jane Doe", "US"), contact(admin, "Kim Min-su", "ROK")
+    us_desk = make_contact(admin, name="Jane Doe", party="US")
+    rok_desk = make_contact(admin, name="Kim Min-su", party="ROK")
     editor = user_id(admin, "us-editor")
     refused = admin.patch(f"/api/v1/users/{editor}", json={"contact_id": rok_desk})
     assert refused.status_code == 422
@@ -38,19 +34,10 @@ def test_an_administrator_links_a_user_to_a_contact_of_their_own_party(as_user: 
 
 def test_the_register_filters_by_lead_and_the_board_shows_what_i_lead(as_user: Users, app) -> None:
     admin = as_user("admin")
-    desk = contact(admin, "Jane Doe", "US")
+    desk = make_contact(admin, name="Jane Doe", party="US")
     admin.patch(f"/api/v1/users/{user_id(admin, 'us-editor')}", json={"contact_id": desk})
     editor = as_user("us-editor")
-    made = editor.post(
-        "/api/v1/commitments",
-        json={
-            "title": "Train the liaison cell",
-            "parties": ["US"],
-            "leads": [{"party": "US", "contact_id": desk}],
-        },
-    )
-    assert made.status_code == 201, made.text
-    ref = made.json()["ref"]
+    ref = make_commitment(editor, title="Train the liaison cell", leads={"US": desk})["ref"]
     led = editor.get("/api/v1/commitments", params={"lead": desk}).json()["items"]
     assert [c["ref"] for c in led] == [ref]
     assert editor.get("/api/v1/commitments", params={"lead": desk + 1}).json()["items"] == []

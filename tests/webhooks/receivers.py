@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 
+from tests.factories import make_commitment
+
 
 class CountingReceiver:
     """Answers every POST 200 after `delay` seconds; counts POSTs per Webhook-Id, keeps each
@@ -78,14 +80,12 @@ def three_changes_each(editor: Any, commitments: int) -> list[str]:
     """Commitments made, renamed and noted: three events each (versions 1, 2, 3)."""
     refs = []
     for number in range(commitments):
-        body = {"title": f"Task {number}", "parties": ["US"]}
-        made = editor.post("/api/v1/commitments", json=body)
-        assert made.status_code == 201, made.text
-        ref = made.json()["ref"]
+        made = make_commitment(editor, title=f"Task {number}")
+        ref = made["ref"]
         renamed = editor.patch(
             f"/api/v1/commitments/{ref}",
             json={"title": f"Task {number}, renamed"},
-            headers={"If-Match": made.headers["ETag"]},
+            headers={"If-Match": f'"{made["version"]}"'},
         )
         assert renamed.status_code == 200, renamed.text
         noted = editor.post(

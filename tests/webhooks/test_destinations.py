@@ -19,6 +19,7 @@ from app.core.job_context import JobContext
 from app.main import create_app
 from app.webhooks import send_webhooks
 from tests.conftest import signed_in
+from tests.factories import make_commitment
 from tests.webhooks.test_webhooks import KEY, LOOPBACK, Receiver, deliver, receiver, register
 
 __all__ = ["receiver"]  # the fixture, used here too
@@ -201,7 +202,7 @@ def test_a_name_that_resolves_inside_after_registration_is_not_posted_to(
     names.table = {"hooks.example.org": [PUBLIC]}
     admin = strict("admin")
     hook = register(admin, f"https://hooks.example.org:{port}/hook", "US")["webhook"]
-    strict("us-editor").post("/api/v1/commitments", json={"title": "Open", "parties": ["US"]})
+    make_commitment(strict("us-editor"), title="Open")
     names.table = {"hooks.example.org": ["127.0.0.1"]}  # the name now points inside
     ran = job(database, settings, names, "2027-01-01T00:00:00+00:00", allowed=[])
     assert "0 delivered, 1 failed" in ran
@@ -225,7 +226,7 @@ def test_a_name_is_resolved_once_and_posted_to_at_the_checked_address_under_its_
     port = receiver.server.server_address[1]
     names.table = {"hooks.corp.example.org": ["127.0.0.1"]}
     register(allowing("admin"), f"http://hooks.corp.example.org:{port}/hook", "US")
-    allowing("us-editor").post("/api/v1/commitments", json={"title": "Open", "parties": ["US"]})
+    make_commitment(allowing("us-editor"), title="Open")
     names.asked.clear()
     ran = job(database, settings, names, "2027-01-01T00:00:00+00:00", allowed=[str(LOOPBACK)])
     assert "1 delivered, 0 failed" in ran
@@ -239,7 +240,7 @@ def test_the_allow_list_is_checked_again_when_sending(
 ) -> None:
     admin = allowing("admin")
     hook = register(admin, receiver.url, "US")["webhook"]
-    allowing("us-editor").post("/api/v1/commitments", json={"title": "Open", "parties": ["US"]})
+    make_commitment(allowing("us-editor"), title="Open")
     assert "0 delivered, 1 failed" in deliver(database_url, "2027-01-01T00:00:00Z", allowed="[]")
     assert receiver.received == []
     (entry,) = admin.get(f"/api/v1/webhooks/{hook['id']}/deliveries").json()["items"]
@@ -281,7 +282,7 @@ def test_an_open_port_and_a_closed_one_fail_alike(
         register(admin, f"http://127.0.0.1:{port}/hook", "US")["webhook"]
         for port in (open_port, closed_port())
     ]
-    allowing("us-editor").post("/api/v1/commitments", json={"title": "Open", "parties": ["US"]})
+    make_commitment(allowing("us-editor"), title="Open")
     assert "0 delivered, 2 failed" in deliver(database_url, "2027-01-01T00:00:00Z")
     logged = [
         admin.get(f"/api/v1/webhooks/{hook['id']}/deliveries").json()["items"][0] for hook in hooks
@@ -299,10 +300,7 @@ def test_what_the_party_no_longer_sees_is_neither_sent_nor_redelivered(
     hook = register(admin, receiver.url, "ROK", events=["commitment.created"])["webhook"]
     editor = allowing("us-editor")
     refs = [
-        editor.post(
-            "/api/v1/commitments",
-            json={"title": title, "parties": ["US"], "releasable_to": ["US", "ROK"]},
-        ).json()["ref"]
+        make_commitment(editor, title=title, releasable_to=["US", "ROK"])["ref"]
         for title in ("Failed once", "Delivered")
     ]
     receiver.answers = [500]

@@ -15,8 +15,8 @@ from sqlalchemy import text
 
 from app.core.config import PROJECT_ROOT
 from app.core.db import Database
-from tests.board.conftest import take_in_statement
 from tests.cli.test_cli import run
+from tests.factories import make_commitment, make_document
 from tests.webhooks.conftest import KEY, LOOPBACK
 
 spec = importlib.util.spec_from_file_location(
@@ -85,12 +85,12 @@ def test_every_change_arrives_signed_in_order_once_per_delivery(
 ) -> None:
     issued = register(api("admin"), receiver.url, "US")
     editor = api("us-editor")
-    made = editor.post("/api/v1/commitments", json={"title": "Open an office", "parties": ["US"]})
-    ref = made.json()["ref"]
+    made = make_commitment(editor, title="Open an office")
+    ref = made["ref"]
     noted = editor.post(
         f"/api/v1/commitments/{ref}/updates",
         json={"text": "Lease signed", "status": "in_progress"},
-        headers={"If-Match": made.headers["ETag"]},
+        headers={"If-Match": f'"{made["version"]}"'},
     )
     assert noted.status_code == 201, noted.text
     print(deliver(database_url, "2027-01-01T00:00:00Z"))
@@ -123,12 +123,12 @@ def test_a_failed_delivery_is_retried_with_backoff_and_holds_back_later_ones(
     admin = api("admin")
     hook = register(admin, receiver.url, "US", events=["commitment.created", "commitment.changed"])
     editor = api("us-editor")
-    made = editor.post("/api/v1/commitments", json={"title": "Open an office", "parties": ["US"]})
-    ref = made.json()["ref"]
+    made = make_commitment(editor, title="Open an office")
+    ref = made["ref"]
     renamed = editor.patch(
         f"/api/v1/commitments/{ref}",
         json={"title": "Open a larger office"},
-        headers={"If-Match": made.headers["ETag"]},
+        headers={"If-Match": f'"{made["version"]}"'},
     )
     assert renamed.status_code == 200, renamed.text
     receiver.answers = [500]
@@ -162,18 +162,12 @@ def test_an_endpoint_hears_nothing_its_party_may_not_see(
 ) -> None:
     register(api("admin"), receiver.url, "ROK")
     editor = api("us-editor")
-    hidden = editor.post(
-        "/api/v1/commitments",
-        json={"title": "U.S. only", "parties": ["US"], "releasable_to": ["US"]},
-    )
-    shared = editor.post(
-        "/api/v1/commitments",
-        json={"title": "Shared", "parties": ["US"], "releasable_to": ["US", "ROK"]},
-    )
+    hidden = make_commitment(editor, title="U.S. only", releasable_to=["US"])
+    shared = make_commitment(editor, title="Shared", releasable_to=["US", "ROK"])
     deliver(database_url, "2027-01-01T00:00:00Z")
     refs = {e["commitment"]["ref"] for e in receiver.events()}
-    assert shared.json()["ref"] in refs
-    assert hidden.json()["ref"] not in refs
+    assert shared["ref"] in refs
+    assert hidden["ref"] not in refs
     assert all(b"U.S. only" not in body for _, body in receiver.received)
 
 
@@ -201,12 +195,7 @@ def test_an_endpoint_that_keeps_failing_is_suspended_keeps_its_queue_and_resumes
     admin = api("admin")
     hook = register(admin, receiver.url, "US", events=["commitment.created"])["webhook"]
     editor = api("us-editor")
-    refs = [
-        editor.post("/api/v1/commitments", json={"title": f"Task {n}", "parties": ["US"]}).json()[
-            "ref"
-        ]
-        for n in range(22)
-    ]
+    refs = [make_commitment(editor, title=f"Task {n}")["ref"] for n in range(22)]
     receiver.answers = [500] * 100
     ran = deliver(database_url, "2027-01-01T00:00:00Z")
     assert "22 queued, 0 delivered, 20 failed" in ran
@@ -219,9 +208,7 @@ def test_an_endpoint_that_keeps_failing_is_suspended_keeps_its_queue_and_resumes
     )
 
     # While suspended, nothing is sent, and what happens is still queued for it.
-    refs.append(
-        editor.post("/api/v1/commitments", json={"title": "Later", "parties": ["US"]}).json()["ref"]
-    )
+    refs.append(make_commitment(editor, title="Later")["ref"])
     assert "1 queued, 0 delivered, 0 failed" in deliver(database_url, "2027-01-02T00:00:00Z")
     assert len(receiver.received) == 20
 
@@ -247,10 +234,10 @@ def test_pruning_forgets_ended_deliveries_past_the_retention_and_keeps_waiting_o
     admin = api("admin")
     hook = register(admin, receiver.url, "US", events=["commitment.created"])["webhook"]
     editor = api("us-editor")
-    editor.post("/api/v1/commitments", json={"title": "Delivered", "parties": ["US"]})
+    make_commitment(editor, title="Delivered")
     deliver(database_url, "2027-01-01T00:00:00Z")
     receiver.answers = [500] * 10
-    editor.post("/api/v1/commitments", json={"title": "Waiting", "parties": ["US"]})
+    make_commitment(editor, title="Waiting")
     deliver(database_url, "2027-01-01T00:10:00Z")
     log = f"/api/v1/webhooks/{hook['id']}/deliveries"
     assert sorted(d["state"] for d in admin.get(log).json()["items"]) == ["delivered", "pending"]
@@ -275,15 +262,10 @@ def test_a_commitment_falling_overdue_is_an_event_once_for_each_due_date(
     register(api("admin"), receiver.url, "US", events=["commitment.overdue"])
     editor = api("us-editor")
 
-    def made(title: str, due: str) -> dict[str, Any]:
-        body = {"title": title, "parties": ["US"], "due_date": due}
-        response = editor.post("/api/v1/commitments", json=body)
-        assert response.status_code == 201, response.text
-        return dict(response.json())
-
-    late = made("Open the office", "2027-03-04")
-    long_late = made("Name the officers", "2027-01-04")  # overdue long before: no news
-    done = made("Sign the lease", "2027-03-03")
+    late = make_commitment(editor, title="Open the office", due_date="2027-03-04")
+    # Overdue long before: no news.
+    long_late = make_commitment(editor, title="Name the officers", due_date="2027-01-04")
+    done = make_commitment(editor, title="Sign the lease", due_date="2027-03-03")
     closed = editor.post(
         f"/api/v1/commitments/{done['ref']}/updates",
         json={"text": "Signed", "status": "completed"},
@@ -327,16 +309,14 @@ def test_accepting_a_candidate_is_an_event_on_the_commitment_it_made_or_restated
 ) -> None:
     register(api("admin"), receiver.url, "ROK", events=["candidate.accepted"])
     editor = api("us-editor")
-    restated = editor.post(
-        "/api/v1/commitments",
-        json={
-            "title": "Shared line",
-            "parties": ["US", "ROK"],
-            "releasable_to": ["US", "ROK"],
-            "quote": "Both sides will hold the line.",
-        },
-    ).json()["ref"]
-    taken = take_in_statement(editor)
+    restated = make_commitment(
+        editor,
+        title="Shared line",
+        parties=["US", "ROK"],
+        releasable_to=["US", "ROK"],
+        quote="Both sides will hold the line.",
+    )["ref"]
+    taken = make_document(editor)
     slug = taken["document"]["slug"]
     first, second = [c["number"] for c in taken["candidates"] if "US" in c["obligors"]][:2]
     accepted = editor.post(f"/api/v1/documents/{slug}/candidates/{first}/accept")
@@ -369,7 +349,7 @@ def test_the_workers_own_records_leave_the_registers_change_counter_alone(
             return int(connection.execute(text("SELECT changes FROM register_state")).scalar_one())
 
     register(api("admin"), receiver.url, "US")
-    api("us-editor").post("/api/v1/commitments", json={"title": "Open", "parties": ["US"]})
+    make_commitment(api("us-editor"), title="Open")
     before = changes()
     receiver.answers = [500]
     deliver(database_url, "2027-01-01T00:00:00Z")  # fanned out, tried, failed
@@ -384,16 +364,14 @@ def test_a_decision_names_its_statement_only_to_a_party_that_reads_it(
 ) -> None:
     register(api("admin"), receiver.url, "JP", events=["candidate.accepted"])
     editor = api("us-editor")
-    restated = editor.post(
-        "/api/v1/commitments",
-        json={
-            "title": "Shared line",
-            "parties": ["US", "ROK"],
-            "releasable_to": ["JP", "ROK", "US"],
-            "quote": "Both sides will hold the line.",
-        },
-    ).json()["ref"]
-    taken = take_in_statement(editor)
+    restated = make_commitment(
+        editor,
+        title="Shared line",
+        parties=["US", "ROK"],
+        releasable_to=["JP", "ROK", "US"],
+        quote="Both sides will hold the line.",
+    )["ref"]
+    taken = make_document(editor)
     assert taken["document"]["access"] == "issuers"
     slug = taken["document"]["slug"]
     number = next(c["number"] for c in taken["candidates"] if "US" in c["obligors"])
