@@ -50,16 +50,16 @@ _HOME = {
     "list_notes": "service",
     "list_history": "service",
     "export_rows": "service",
-    "one_public": "views",
-    "EXPORT_COLUMNS": "views",
+    "one_public": "rendering",
+    "EXPORT_COLUMNS": "export",
     "filter_query_params": "filters",
     "allowed_next": "workflow",
     "create_commitment": "service",
     "add_progress_note": "service",
     "Locator": "models",
     "list_commitments": "service",
-    "past_cycles": "views",
-    "to_public": "views",
+    "past_cycles": "past",
+    "to_public": "rendering",
     "visible_to": "visibility",
     "audience_of": "visibility",
     "CommitmentState": "state",
@@ -89,6 +89,7 @@ if TYPE_CHECKING:
         CommitmentSort,
         CommitmentStatus,
     )
+    from app.commitments.export import EXPORT_COLUMNS
     from app.commitments.filters import (
         CommitmentFilters,
         filter_conditions,
@@ -116,6 +117,7 @@ if TYPE_CHECKING:
         PartyRefIn,
         search_text_of,
     )
+    from app.commitments.past import past_cycles
     from app.commitments.queries import (
         PageRow,
         count_by_status,
@@ -125,6 +127,7 @@ if TYPE_CHECKING:
         readable,
     )
     from app.commitments.reads import CommitmentReads
+    from app.commitments.rendering import one_public, to_public
     from app.commitments.rules import (
         check_kind,
         check_releasability,
@@ -143,7 +146,6 @@ if TYPE_CHECKING:
         update_commitment,
     )
     from app.commitments.state import CommitmentState, Deadline
-    from app.commitments.views import EXPORT_COLUMNS, one_public, past_cycles, to_public
     from app.commitments.visibility import audience_of, visible_to
     from app.commitments.workflow import allowed_next
     from app.commitments.writer import (

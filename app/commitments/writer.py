@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 
 from app.areas.models import PriorityArea, Topic
 from app.commitments.enums import CommitmentStatus
+from app.commitments.linked import links_of
 from app.commitments.links import (
     check_framework_dates,
     check_organizations,
@@ -35,7 +36,6 @@ from app.commitments.rules import (
     released_by_default,
 )
 from app.commitments.state import LINK_FIELDS, CommitmentState, Deadline
-from app.commitments.views import links_of
 from app.contacts.models import Contact
 from app.core.errors import (
     PreconditionFailedError,
