@@ -99,7 +99,7 @@ class Linked:
             case "contact":
                 self.supporting.append(ContactLink(number, name, extra))
             case "cycle":
-                due, completed = as_date(first_day), as_date(second_day)
+                due, completed = _as_date(first_day), _as_date(second_day)
                 self.cycles.append(CycleLink(code, name, due, extra, completed, number))
 
     def sort(self) -> "Linked":
@@ -274,5 +274,5 @@ def links_of(session: Session, ids: list[int]) -> dict[int, Linked]:
     return linked
 
 
-def as_date(value: Any) -> date | None:
+def _as_date(value: Any) -> date | None:
     return date.fromisoformat(value) if isinstance(value, str) else value

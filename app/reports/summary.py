@@ -13,9 +13,12 @@ from app.commitments import (
     CommitmentFilters,
     CommitmentStatus,
     PageRow,
+    PastCommitment,
+    end_of,
     filter_conditions,
+    local_date,
     page_query,
-    past_cycles,
+    past_commitments,
     to_public,
     visible_to,
 )
@@ -24,7 +27,6 @@ from app.core.errors import ConflictError, NotFoundError
 from app.core.metadata import id_of
 from app.core.security import Principal
 from app.deadlines.conditions import due_soon, open_status, overdue, stale
-from app.history.replay import PastState, end_of, local_date, states_as_of
 from app.meetings.models import Meeting
 from app.reports.models import (
     Compliance,
@@ -59,10 +61,6 @@ class Snapshot:
     @property
     def ref(self) -> str:
         return self.row.commitment.ref
-
-
-def _date(value: Any) -> date | None:
-    return date.fromisoformat(value) if isinstance(value, str) else value
 
 
 def snapshots(
@@ -105,31 +103,29 @@ def snapshots(
         *visible_to(principal, past_at=until),
     )
     by_id = {id_of(row[0]): PageRow(*row) for row in session.execute(statement)}
-    states = states_as_of(session=session, until=until, commitment_ids=list(by_id))
-    result = [
-        _snapshot(by_id[key], state)
-        for key, state in states.items()
-        if not state.get("archived", False)
-    ]
+    pasts = past_commitments(
+        session=session, until=until, commitments=[row.commitment for row in by_id.values()]
+    )
+    result = [_snapshot(by_id[key], past) for key, past in pasts.items() if not past.archived]
     return [s for s in result if _matches(s, filters, on)]
 
 
-def _snapshot(row: PageRow, state: PastState) -> Snapshot:
+def _snapshot(row: PageRow, past: PastCommitment) -> Snapshot:
     return Snapshot(
         row=row,
-        status=state.get("status", "not_started"),
-        due_date=_date(state.get("due_date")),
-        parties=state.get("parties", []),
-        kind=state.get("kind", row.commitment.kind),
-        counterparts=state.get("counterparts", []),
-        topics=state.get("topics", []),
-        assessments=state.get("assessments") or {},
-        areas=state.get("areas", []),
-        leads=state.get("leads", {}),
-        last_note_on=_date(state.get("last_note_on")),
-        cycles=past_cycles(state),
-        completed_on=_date(state.get("completed_on"))
-        or (local_date(state.completed_at) if state.completed_at else None),
+        status=past.status,
+        due_date=past.due_date,
+        parties=past.parties,
+        kind=past.kind,
+        counterparts=past.counterparts,
+        topics=past.topics,
+        assessments=past.assessments,
+        areas=past.areas,
+        leads=past.leads,
+        last_note_on=past.last_note_on,
+        cycles=past.cycles_in_due_order(),
+        completed_on=past.completed_on
+        or (local_date(past.completed_at) if past.completed_at else None),
     )
 
 
