@@ -19,6 +19,8 @@ _HOME = {
     "CommitmentFilters": "filters",
     "CommitmentReads": "reads",
     "filter_conditions": "filters",
+    "matches_past": "filters",
+    "unrecorded_conditions": "filters",
     "Commitment": "models",
     "AssessmentIn": "models",
     "AssessmentPublic": "models",
@@ -97,6 +99,8 @@ if TYPE_CHECKING:
         CommitmentFilters,
         filter_conditions,
         filter_query_params,
+        matches_past,
+        unrecorded_conditions,
     )
     from app.commitments.links import check_framework_dates, check_organizations
     from app.commitments.models import (
@@ -219,6 +223,7 @@ __all__ = [
     "list_history",
     "list_notes",
     "local_date",
+    "matches_past",
     "one_public",
     "page_query",
     "party_codes",
@@ -230,6 +235,7 @@ __all__ = [
     "search_text_of",
     "state_of_new",
     "to_public",
+    "unrecorded_conditions",
     "update_commitment",
     "visible_to",
 ]

@@ -17,16 +17,18 @@ from app.commitments import (
     end_of,
     filter_conditions,
     local_date,
+    matches_past,
     page_query,
     past_commitments,
     to_public,
+    unrecorded_conditions,
     visible_to,
 )
 from app.contacts.models import Contact
 from app.core.errors import ConflictError, NotFoundError
 from app.core.metadata import id_of
 from app.core.security import Principal
-from app.deadlines.conditions import due_soon, open_status, overdue, stale
+from app.deadlines.conditions import due_soon, open_status, overdue
 from app.meetings.models import Meeting
 from app.reports.models import (
     Compliance,
@@ -68,46 +70,52 @@ def snapshots(
 ) -> list[Snapshot]:
     """The commitments the filters select, as they stand (past=False) or stood at the end of `on`.
 
-    Today's view uses the list's own SQL filters; a past view filters what it rebuilds.
-    """
-    if not past:
-        statement = page_query(principal).where(
-            *filter_conditions(filters, principal), *visible_to(principal)
+    Each filter has an SQL form and a form for a rebuilt commitment (app.commitments.filters):
+    today's view states them all in SQL, a past view those the history cannot answer."""
+    if past:
+        return _past_snapshots(session, principal, filters, on)
+    statement = page_query(principal).where(
+        *filter_conditions(filters, principal), *visible_to(principal)
+    )
+    rows = [PageRow(*row) for row in session.execute(statement)]
+    return [
+        Snapshot(
+            row=row,
+            status=public.status.value,
+            due_date=public.due_date,
+            parties=public.parties,
+            kind=public.kind.value,
+            counterparts=[ref.party for ref in public.counterparts],
+            topics=public.topics,
+            assessments={
+                a.party: a.model_dump(mode="json", exclude={"party"}) for a in public.assessments
+            },
+            areas=public.areas,
+            leads={lead.party: lead.contact.id for lead in public.leads},
+            last_note_on=public.last_note_on,
+            cycles=public.cycles,
+            completed_on=public.completed_on,
         )
-        rows = [PageRow(*row) for row in session.execute(statement)]
-        return [
-            Snapshot(
-                row=row,
-                status=public.status.value,
-                due_date=public.due_date,
-                parties=public.parties,
-                kind=public.kind.value,
-                counterparts=[ref.party for ref in public.counterparts],
-                topics=public.topics,
-                assessments={
-                    a.party: a.model_dump(mode="json", exclude={"party"})
-                    for a in public.assessments
-                },
-                areas=public.areas,
-                leads={lead.party: lead.contact.id for lead in public.leads},
-                last_note_on=public.last_note_on,
-                cycles=public.cycles,
-                completed_on=public.completed_on,
-            )
-            for row, public in zip(rows, to_public(session=session, rows=rows), strict=True)
-        ]
-    source_only = CommitmentFilters(document=filters.document, meeting=filters.meeting, q=filters.q)
+        for row, public in zip(rows, to_public(session=session, rows=rows), strict=True)
+    ]
+
+
+def _past_snapshots(
+    session: Session, principal: Principal, filters: CommitmentFilters, on: date
+) -> list[Snapshot]:
     until = end_of(on)
     statement = page_query(principal).where(
-        *filter_conditions(source_only, principal, include_archived=True),
-        *visible_to(principal, past_at=until),
+        *unrecorded_conditions(filters, principal), *visible_to(principal, past_at=until)
     )
     by_id = {id_of(row[0]): PageRow(*row) for row in session.execute(statement)}
     pasts = past_commitments(
         session=session, until=until, commitments=[row.commitment for row in by_id.values()]
     )
-    result = [_snapshot(by_id[key], past) for key, past in pasts.items() if not past.archived]
-    return [s for s in result if _matches(s, filters, on)]
+    return [
+        _snapshot(by_id[key], past)
+        for key, past in pasts.items()
+        if not past.archived and matches_past(filters, past)
+    ]
 
 
 def _snapshot(row: PageRow, past: PastCommitment) -> Snapshot:
@@ -135,27 +143,6 @@ def _overdue(s: Snapshot, on: date) -> bool:
 
 def _due_soon(s: Snapshot, on: date, days: int) -> bool:
     return due_soon(s.status, s.due_date, on, days)
-
-
-def _matches(s: Snapshot, f: CommitmentFilters, on: date) -> bool:
-    """The list's filters, applied to a rebuilt commitment."""
-    day = f.as_of or on
-    checks = [
-        not f.status or s.status in {status.value for status in f.status},
-        f.area is None or f.area in s.areas,
-        f.party is None or f.party in s.parties,
-        f.obligor is None or f.obligor in s.parties,
-        f.counterpart is None or f.counterpart in s.counterparts,
-        not f.kind or s.kind in {kind.value for kind in f.kind},
-        f.topic is None or f.topic in s.topics,
-        f.due_before is None or (s.due_date is not None and s.due_date < f.due_before),
-        f.due_after is None or (s.due_date is not None and s.due_date > f.due_after),
-        f.overdue is None or _overdue(s, day) == f.overdue,
-        f.due_within_days is None or _due_soon(s, day, f.due_within_days),
-        f.stale_days is None
-        or stale(s.status, s.last_note_on, s.row.commitment.created_at, day, f.stale_days),
-    ]
-    return all(checks)
 
 
 def _tally(items: Iterable[Snapshot], on: date, due_soon_days: int) -> Tally:
