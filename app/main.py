@@ -17,8 +17,9 @@ from app.areas.router import topics_router
 from app.board import STATIC_DIR as BOARD_STATIC
 from app.board import router as board_router
 from app.calendar.router import router as calendar_router
-from app.commitments import CommitmentReads, audience_of
+from app.commitments.reads import CommitmentReads
 from app.commitments.router import router as commitments_router
+from app.commitments.visibility import audience_of
 from app.contacts.router import router as contacts_router
 from app.core.answers import AnswersBeforeRouting, Reader
 from app.core.cache import BodyTags, ResponseCache

@@ -1,7 +1,7 @@
 """Every table, imported once so the metadata is complete for Alembic and the app."""
 
 from app.board.models import BoardSession
-from app.commitments import (
+from app.commitments.models import (
     Commitment,
     CommitmentArea,
     CommitmentContact,

@@ -9,8 +9,8 @@ from app.core.exports import lazy_exports
 
 _HOME = {
     "STATIC_DIR": "web",
-    "router": "router",
     "prune_sessions": "service",
+    "router": "router",
 }
 
 if TYPE_CHECKING:

@@ -1,5 +1,8 @@
 """The register's commitments. Other packages import from here only: these names are the
-package's contract, and its modules are free to change behind them."""
+package's contract, and its modules are free to change behind them.
+
+Names load on first use: tables of other packages refer to these ones and these to theirs,
+so importing every module here up front would import in circles."""
 
 from app.commitments.conditions import (
     DEFAULT_DUE_SOON_DAYS,
@@ -10,11 +13,17 @@ from app.commitments.conditions import (
     open_status,
     overdue,
     overdue_on,
-    stale,
     stale_on,
 )
 from app.commitments.deadlines import anchored_to, interval_recurring, meeting_change_reason
-from app.commitments.filters import CommitmentFilters, filter_conditions, filter_query_params
+from app.commitments.export import EXPORT_COLUMNS
+from app.commitments.filters import (
+    CommitmentFilters,
+    filter_conditions,
+    filter_query_params,
+    matches_past,
+    unrecorded_conditions,
+)
 from app.commitments.links import check_framework_dates, check_organizations
 from app.commitments.models import (
     AssessmentIn,
@@ -35,6 +44,7 @@ from app.commitments.models import (
     PartyRefIn,
     search_text_of,
 )
+from app.commitments.past import PastCommitment, end_of, local_date, past_commitments
 from app.commitments.queries import (
     PageRow,
     count_by_status,
@@ -44,6 +54,7 @@ from app.commitments.queries import (
     readable,
 )
 from app.commitments.reads import CommitmentReads
+from app.commitments.rendering import one_public, to_public
 from app.commitments.rules import check_kind, check_releasability, default_kind, released_by_default
 from app.commitments.service import (
     add_progress_note,
@@ -57,7 +68,6 @@ from app.commitments.service import (
     update_commitment,
 )
 from app.commitments.state import CommitmentState, Deadline
-from app.commitments.views import EXPORT_COLUMNS, one_public, past_cycles, to_public
 from app.commitments.visibility import audience_of, visible_to
 from app.commitments.workflow import allowed_next
 from app.commitments.writer import (
@@ -95,6 +105,7 @@ __all__ = [
     "Locator",
     "PageRow",
     "PartyRefIn",
+    "PastCommitment",
     "add_progress_note",
     "allowed_next",
     "anchored_to",
@@ -112,6 +123,7 @@ __all__ = [
     "derive_deadline",
     "due_soon",
     "due_soon_on",
+    "end_of",
     "export_rows",
     "filter_conditions",
     "filter_query_params",
@@ -123,6 +135,8 @@ __all__ = [
     "list_commitments",
     "list_history",
     "list_notes",
+    "local_date",
+    "matches_past",
     "meeting_change_reason",
     "one_public",
     "open_status",
@@ -131,15 +145,15 @@ __all__ = [
     "page_query",
     "party_codes",
     "party_refs",
-    "past_cycles",
+    "past_commitments",
     "readable",
     "record_creation",
     "released_by_default",
     "search_text_of",
-    "stale",
     "stale_on",
     "state_of_new",
     "to_public",
+    "unrecorded_conditions",
     "update_commitment",
     "visible_to",
 ]

@@ -23,8 +23,10 @@ def open_status(status: str) -> bool:
 
 
 def overdue_on(day: date) -> ColumnElement[bool]:
-    """Due before `day` and not completed, cancelled or superseded."""
-    return and_(is_open(), col(Commitment.due_date) < day)
+    """Due before `day` and not completed, cancelled or superseded. Without a due date it is
+    false, not unknown (NULL), so that its negation holds too: not overdue."""
+    due = col(Commitment.due_date)
+    return and_(is_open(), due.is_not(None), due < day)
 
 
 def overdue(status: str, due_date: date | None, day: date) -> bool:

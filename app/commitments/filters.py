@@ -1,12 +1,17 @@
-"""Query-string filters of the commitment list, and the SQL conditions they stand for."""
+"""Query-string filters of the commitment list: each as an SQL condition for queries and,
+beside it, as a Python test of a commitment rebuilt for a past day (the reports of a past
+day); tests/commitments/test_filters.py holds them to the same answers."""
 
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import ColumnElement, and_, func, not_, or_
 from sqlmodel import col, select
 
-from app.commitments.conditions import due_soon_on, overdue_on, stale_on
+from app.commitments.conditions import due_soon, due_soon_on, overdue, overdue_on, stale, stale_on
 from app.commitments.models import (
     Commitment,
     CommitmentArea,
@@ -21,6 +26,9 @@ from app.core.validation import Code, Day, Id, PartyCode, Slug, Text
 from app.reference import Meeting, Party, PriorityArea, SourceDocument, Topic
 from app.reference import readable as readable_documents
 from app.vocabulary import CommitmentKind, CommitmentStatus
+
+if TYPE_CHECKING:
+    from app.commitments.past import PastCommitment
 
 
 class CommitmentFilters(BaseModel):
@@ -65,91 +73,109 @@ class CommitmentFilters(BaseModel):
     )
 
 
-def _like_escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+@dataclass(frozen=True)
+class Asked:
+    """What a filter's SQL form reads besides its value: who asks, and the day it measures
+    against."""
+
+    principal: Principal | None
+    day: date
 
 
-def _linked(
-    link_commitment: Any, link_target: Any, target: Any, key: Any, value: str
-) -> ColumnElement[bool]:
-    """The commitment links (through `link_target`) to the row whose `key` is `value`.
+SqlForm = Callable[[Any, Asked], ColumnElement[bool]]
+PastForm = Callable[[Any, "PastCommitment", date], bool]
+
+
+@dataclass(frozen=True)
+class Filter:
+    """One filter, as an SQL condition (the list, and the reports of today) and, beside it, as
+    a test of a commitment rebuilt for a past day. A filter on what the history does not
+    record (the source) has no past form: a past day's commitments are selected by its SQL
+    form too."""
+
+    sql: SqlForm
+    past: PastForm | None = None
+
+
+def _links_to(link_commitment: Any, link_target: Any, target: Any, key: Any) -> SqlForm:
+    """The commitment links (through `link_target`) to the row whose `key` is the value.
 
     A correlated EXISTS, probed per candidate through the link's primary key: an IN list would
     be built whole, every commitment of the party or area, for each query on SQLite."""
-    wanted = select(target).where(key == value).scalar_subquery()
+
+    def linked(value: str, _: Asked) -> ColumnElement[bool]:
+        wanted = select(target).where(key == value).scalar_subquery()
+        return (
+            select(link_commitment)
+            .where(link_commitment == col(Commitment.id), link_target == wanted)
+            .exists()
+        )
+
+    return linked
+
+
+_PARTY = (col(Party.id), col(Party.code))
+_OBLIGOR = _links_to(col(CommitmentParty.commitment_id), col(CommitmentParty.party_id), *_PARTY)
+_COUNTERPART = _links_to(
+    col(CommitmentCounterpart.commitment_id), col(CommitmentCounterpart.party_id), *_PARTY
+)
+_IN_AREA = _links_to(
+    col(CommitmentArea.commitment_id),
+    col(CommitmentArea.area_id),
+    col(PriorityArea.id),
+    col(PriorityArea.slug),
+)
+_ON_TOPIC = _links_to(
+    col(CommitmentTopic.commitment_id),
+    col(CommitmentTopic.topic_id),
+    col(Topic.id),
+    col(Topic.slug),
+)
+
+
+def _led_by(contact_id: int, _: Asked) -> ColumnElement[bool]:
     return (
-        select(link_commitment)
-        .where(link_commitment == col(Commitment.id), link_target == wanted)
+        select(col(CommitmentLead.commitment_id))
+        .where(
+            col(CommitmentLead.commitment_id) == col(Commitment.id),
+            col(CommitmentLead.contact_id) == contact_id,
+        )
         .exists()
     )
 
 
-def _link_conditions(filters: CommitmentFilters) -> list[ColumnElement[bool]]:
-    party, area, topic = (
-        (col(Party.id), col(Party.code)),
-        (col(PriorityArea.id), col(PriorityArea.slug)),
-        (col(Topic.id), col(Topic.slug)),
-    )
-    obligor = (col(CommitmentParty.commitment_id), col(CommitmentParty.party_id), *party)
-    counterpart = (
-        col(CommitmentCounterpart.commitment_id),
-        col(CommitmentCounterpart.party_id),
-        *party,
-    )
-    in_area = (col(CommitmentArea.commitment_id), col(CommitmentArea.area_id), *area)
-    on_topic = (col(CommitmentTopic.commitment_id), col(CommitmentTopic.topic_id), *topic)
-    wanted = [
-        (obligor, filters.party),
-        (obligor, filters.obligor),
-        (counterpart, filters.counterpart),
-        (in_area, filters.area),
-        (on_topic, filters.topic),
-    ]
-    return [_linked(*columns, value) for columns, value in wanted if value]
-
-
-def filter_conditions(
-    filters: CommitmentFilters, principal: Principal | None, *, include_archived: bool = False
-) -> list[ColumnElement[bool]]:
-    """The filters as conditions; a statement the caller may not read filters as one that
+def _from_document(slug: str, asked: Asked) -> ColumnElement[bool]:
+    """From the statement `slug`; a statement the caller may not read filters as one that
     does not exist (nothing matches)."""
-    day = filters.as_of or today()
-    conditions: list[ColumnElement[bool]] = []
-    if not include_archived:
-        conditions.append(col(Commitment.archived_at).is_(None))
-    if filters.status:
-        conditions.append(col(Commitment.status).in_([s.value for s in filters.status]))
-    if filters.kind:
-        conditions.append(col(Commitment.kind).in_([kind.value for kind in filters.kind]))
-    conditions += _link_conditions(filters)
-    if filters.lead is not None:
-        led = select(col(CommitmentLead.commitment_id)).where(
-            col(CommitmentLead.commitment_id) == col(Commitment.id),
-            col(CommitmentLead.contact_id) == filters.lead,
-        )
-        conditions.append(led.exists())
-    if filters.document:
-        document_id = select(col(SourceDocument.id)).where(
-            col(SourceDocument.slug) == filters.document, *readable_documents(principal)
-        )
-        conditions.append(col(Commitment.document_id) == document_id.scalar_subquery())
-    if filters.meeting:
-        meeting_id = select(col(Meeting.id)).where(col(Meeting.key) == filters.meeting.upper())
-        conditions.append(col(Commitment.meeting_id) == meeting_id.scalar_subquery())
-    if filters.due_before:
-        conditions.append(col(Commitment.due_date) < filters.due_before)
-    if filters.due_after:
-        conditions.append(col(Commitment.due_date) > filters.due_after)
-    if filters.overdue is not None:
-        overdue = overdue_on(day)
-        conditions.append(overdue if filters.overdue else not_(overdue))
-    if filters.due_within_days is not None:
-        conditions.append(due_soon_on(day, filters.due_within_days))
-    if filters.stale_days is not None:
-        conditions.append(stale_on(day, filters.stale_days))
-    if filters.q:
-        conditions.append(_searched(filters.q, principal))
-    return conditions
+    document_id = select(col(SourceDocument.id)).where(
+        col(SourceDocument.slug) == slug, *readable_documents(asked.principal)
+    )
+    return col(Commitment.document_id) == document_id.scalar_subquery()
+
+
+def _at_meeting(key: str, _: Asked) -> ColumnElement[bool]:
+    meeting_id = select(col(Meeting.id)).where(col(Meeting.key) == key.upper())
+    return col(Commitment.meeting_id) == meeting_id.scalar_subquery()
+
+
+def _overdue(wanted: bool, asked: Asked) -> ColumnElement[bool]:
+    return overdue_on(asked.day) if wanted else not_(overdue_on(asked.day))
+
+
+def _due_before(day: date, past: "PastCommitment", _: date) -> bool:
+    return past.due_date is not None and past.due_date < day
+
+
+def _due_after(day: date, past: "PastCommitment", _: date) -> bool:
+    return past.due_date is not None and past.due_date > day
+
+
+def _stale(days: int, past: "PastCommitment", day: date) -> bool:
+    return stale(past.status, past.last_note_on, past.created_at, day, days)
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _searched(q: str, principal: Principal | None) -> ColumnElement[bool]:
@@ -172,6 +198,76 @@ def _searched(q: str, principal: Principal | None) -> ColumnElement[bool]:
         func.lower(col(Commitment.title)).like(pattern, escape="\\"),
     )
     return and_(matches, or_(quote_shown, named))
+
+
+# Every filter of CommitmentFilters but as_of (the day they measure against), in the order
+# the list's statement states them.
+FILTERS: dict[str, Filter] = {
+    "status": Filter(
+        lambda wanted, _: col(Commitment.status).in_([status.value for status in wanted]),
+        lambda wanted, past, _: past.status in {status.value for status in wanted},
+    ),
+    "kind": Filter(
+        lambda wanted, _: col(Commitment.kind).in_([kind.value for kind in wanted]),
+        lambda wanted, past, _: past.kind in {kind.value for kind in wanted},
+    ),
+    "party": Filter(_OBLIGOR, lambda code, past, _: code in past.parties),
+    "obligor": Filter(_OBLIGOR, lambda code, past, _: code in past.parties),
+    "counterpart": Filter(_COUNTERPART, lambda code, past, _: code in past.counterparts),
+    "area": Filter(_IN_AREA, lambda slug, past, _: slug in past.areas),
+    "topic": Filter(_ON_TOPIC, lambda slug, past, _: slug in past.topics),
+    "lead": Filter(_led_by, lambda contact_id, past, _: contact_id in past.leads.values()),
+    "document": Filter(_from_document),
+    "meeting": Filter(_at_meeting),
+    "due_before": Filter(lambda day, _: col(Commitment.due_date) < day, _due_before),
+    "due_after": Filter(lambda day, _: col(Commitment.due_date) > day, _due_after),
+    "overdue": Filter(
+        _overdue, lambda wanted, past, day: overdue(past.status, past.due_date, day) == wanted
+    ),
+    "due_within_days": Filter(
+        lambda days, asked: due_soon_on(asked.day, days),
+        lambda days, past, day: due_soon(past.status, past.due_date, day, days),
+    ),
+    "stale_days": Filter(lambda days, asked: stale_on(asked.day, days), _stale),
+    "q": Filter(lambda text, asked: _searched(text, asked.principal)),
+}
+
+
+def _given(filters: CommitmentFilters) -> list[tuple[Filter, Any]]:
+    """The filters given a value (an empty list of statuses or kinds is none), with it."""
+    given = ((rule, getattr(filters, name)) for name, rule in FILTERS.items())
+    return [(rule, value) for rule, value in given if value is not None and value != []]
+
+
+def _day(filters: CommitmentFilters) -> date:
+    """The day the filters measure against."""
+    return filters.as_of or today()
+
+
+def filter_conditions(
+    filters: CommitmentFilters, principal: Principal | None, *, include_archived: bool = False
+) -> list[ColumnElement[bool]]:
+    """The filters as SQL conditions."""
+    asked = Asked(principal, _day(filters))
+    conditions = [] if include_archived else [col(Commitment.archived_at).is_(None)]
+    return conditions + [rule.sql(value, asked) for rule, value in _given(filters)]
+
+
+def unrecorded_conditions(
+    filters: CommitmentFilters, principal: Principal | None
+) -> list[ColumnElement[bool]]:
+    """The SQL conditions of the filters on what the history does not record, archived
+    commitments included: what a past day's register is rebuilt from (matches_past tests
+    the rest)."""
+    asked = Asked(principal, _day(filters))
+    return [rule.sql(value, asked) for rule, value in _given(filters) if rule.past is None]
+
+
+def matches_past(filters: CommitmentFilters, past: "PastCommitment") -> bool:
+    """The filters on what the history records, applied to a commitment as it stood."""
+    day = _day(filters)
+    given = _given(filters)
+    return all(rule.past(value, past, day) for rule, value in given if rule.past is not None)
 
 
 def filter_query_params(filters: CommitmentFilters) -> dict[str, Any]:

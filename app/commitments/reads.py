@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import Connection
 from sqlmodel import Session
 
-from app.commitments import service, views
+from app.commitments import rendering, service
 from app.commitments.filters import CommitmentFilters, filter_query_params
 from app.core.answers import Direct
 from app.core.cache import Query, Rendered
@@ -53,8 +53,8 @@ class PageOptions(BaseModel):
 
 def render_one(*, connection: Connection, ref: str, principal: Principal) -> Rendered:
     """One commitment the principal may see, tagged with its version and body."""
-    document = views.one_document(connection=connection, ref=ref, principal=principal)
-    return versioned_document(document)
+    form = rendering.one_public_form(connection=connection, ref=ref, principal=principal)
+    return versioned_document(form)
 
 
 def render_page(

@@ -3,7 +3,8 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import Response
 
-from app.commitments import service, views
+from app.commitments import past, service
+from app.commitments.export import EXPORT_COLUMNS
 from app.commitments.filters import CommitmentFilters
 from app.commitments.models import (
     AssessmentIn,
@@ -84,7 +85,7 @@ def list_commitments(
         return varies_by_accept(
             table_response(
                 output=chosen,
-                headers=views.EXPORT_COLUMNS,
+                headers=EXPORT_COLUMNS,
                 rows=rows,
                 filename="commitments",
                 title="Commitments",
@@ -144,8 +145,8 @@ def get_commitment(
     ] = None,
 ) -> Response:
     if as_of is not None:
-        past = views.get_commitment_as_of(session=session, ref=ref, principal=principal, on=as_of)
-        return json_response(past)
+        then = past.get_commitment_as_of(session=session, ref=ref, principal=principal, on=as_of)
+        return json_response(then)
 
     def render() -> Rendered:
         return render_one(connection=session.connection(), ref=ref, principal=principal)

@@ -10,6 +10,7 @@ from pydantic_core import to_json
 from sqlmodel import Session, col, select
 
 from app.commitments import deadlines
+from app.commitments.export import export_row
 from app.commitments.filters import CommitmentFilters
 from app.commitments.models import (
     AssessmentIn,
@@ -26,6 +27,7 @@ from app.commitments.queries import (
     get_commitment,
     page_rows,
 )
+from app.commitments.rendering import PublicForm, public_forms_of, public_of
 from app.commitments.rules import (
     check_may_edit,
     check_may_withdraw,
@@ -33,7 +35,6 @@ from app.commitments.rules import (
     completion_change,
 )
 from app.commitments.state import CommitmentState
-from app.commitments.views import Document, documents_of, export_row, public_of
 from app.commitments.visibility import history_horizon
 from app.commitments.workflow import INITIAL
 from app.commitments.writer import (
@@ -72,7 +73,7 @@ from app.vocabulary import CommitmentSort, CommitmentStatus
 class PublicPage:
     """A page of commitments in their public JSON form, ready to serialize."""
 
-    items: list[Document]
+    items: list[PublicForm]
     total: int | None
     next_cursor: str | None
 
@@ -105,7 +106,7 @@ def list_commitments(
     rows, next_cursor = page_rows(
         session=session, filters=filters, principal=principal, sort=sort, limit=limit, cursor=cursor
     )
-    return PublicPage(documents_of(session=session, rows=rows), total, next_cursor)
+    return PublicPage(public_forms_of(session=session, rows=rows), total, next_cursor)
 
 
 def _readable_past(session: Session, ref: str, principal: Principal) -> tuple[int, datetime | None]:

@@ -12,6 +12,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from app.commitments import deadlines
+from app.commitments.linked import links_of
 from app.commitments.links import (
     check_framework_dates,
     check_organizations,
@@ -34,7 +35,6 @@ from app.commitments.rules import (
     released_by_default,
 )
 from app.commitments.state import LINK_FIELDS, CommitmentState, Deadline
-from app.commitments.views import links_of
 from app.core.errors import (
     PreconditionFailedError,
     UnprocessableError,

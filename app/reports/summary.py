@@ -11,20 +11,23 @@ from sqlmodel import Session, col, select
 from app.commitments import (
     CommitmentFilters,
     PageRow,
+    PastCommitment,
     due_soon,
+    end_of,
     filter_conditions,
+    local_date,
+    matches_past,
     open_status,
     overdue,
     page_query,
-    past_cycles,
-    stale,
+    past_commitments,
     to_public,
+    unrecorded_conditions,
     visible_to,
 )
 from app.core.errors import ConflictError, NotFoundError
 from app.core.metadata import id_of
 from app.core.security import Principal
-from app.history import PastState, end_of, local_date, states_as_of
 from app.reference import Contact, Meeting, PriorityArea
 from app.reports.models import (
     Compliance,
@@ -62,75 +65,75 @@ class Snapshot:
         return self.row.commitment.ref
 
 
-def _date(value: Any) -> date | None:
-    return date.fromisoformat(value) if isinstance(value, str) else value
-
-
 def snapshots(
     *, session: Session, principal: Principal, filters: CommitmentFilters, on: date, past: bool
 ) -> list[Snapshot]:
     """The commitments the filters select, as they stand (past=False) or stood at the end of `on`.
 
-    Today's view uses the list's own SQL filters; a past view filters what it rebuilds.
-    """
-    if not past:
-        statement = page_query(principal).where(
-            *filter_conditions(filters, principal), *visible_to(principal)
+    Each filter has an SQL form and a form for a rebuilt commitment (app.commitments.filters):
+    today's view states them all in SQL, a past view those the history cannot answer."""
+    if past:
+        return _past_snapshots(session, principal, filters, on)
+    statement = page_query(principal).where(
+        *filter_conditions(filters, principal), *visible_to(principal)
+    )
+    rows = [PageRow(*row) for row in session.execute(statement)]
+    return [
+        Snapshot(
+            row=row,
+            status=public.status.value,
+            due_date=public.due_date,
+            parties=public.parties,
+            kind=public.kind.value,
+            counterparts=[ref.party for ref in public.counterparts],
+            topics=public.topics,
+            assessments={
+                a.party: a.model_dump(mode="json", exclude={"party"}) for a in public.assessments
+            },
+            areas=public.areas,
+            leads={lead.party: lead.contact.id for lead in public.leads},
+            last_note_on=public.last_note_on,
+            cycles=public.cycles,
+            completed_on=public.completed_on,
         )
-        rows = [PageRow(*row) for row in session.execute(statement)]
-        return [
-            Snapshot(
-                row=row,
-                status=public.status.value,
-                due_date=public.due_date,
-                parties=public.parties,
-                kind=public.kind.value,
-                counterparts=[ref.party for ref in public.counterparts],
-                topics=public.topics,
-                assessments={
-                    a.party: a.model_dump(mode="json", exclude={"party"})
-                    for a in public.assessments
-                },
-                areas=public.areas,
-                leads={lead.party: lead.contact.id for lead in public.leads},
-                last_note_on=public.last_note_on,
-                cycles=public.cycles,
-                completed_on=public.completed_on,
-            )
-            for row, public in zip(rows, to_public(session=session, rows=rows), strict=True)
-        ]
-    source_only = CommitmentFilters(document=filters.document, meeting=filters.meeting, q=filters.q)
+        for row, public in zip(rows, to_public(session=session, rows=rows), strict=True)
+    ]
+
+
+def _past_snapshots(
+    session: Session, principal: Principal, filters: CommitmentFilters, on: date
+) -> list[Snapshot]:
     until = end_of(on)
     statement = page_query(principal).where(
-        *filter_conditions(source_only, principal, include_archived=True),
-        *visible_to(principal, past_at=until),
+        *unrecorded_conditions(filters, principal), *visible_to(principal, past_at=until)
     )
     by_id = {id_of(row[0]): PageRow(*row) for row in session.execute(statement)}
-    states = states_as_of(session=session, until=until, commitment_ids=list(by_id))
-    result = [
-        _snapshot(by_id[key], state)
-        for key, state in states.items()
-        if not state.get("archived", False)
+    pasts = past_commitments(
+        session=session, until=until, commitments=[row.commitment for row in by_id.values()]
+    )
+    return [
+        _snapshot(by_id[key], past)
+        for key, past in pasts.items()
+        if not past.archived and matches_past(filters, past)
     ]
-    return [s for s in result if _matches(s, filters, on)]
 
 
-def _snapshot(row: PageRow, state: PastState) -> Snapshot:
+def _snapshot(row: PageRow, past: PastCommitment) -> Snapshot:
     return Snapshot(
         row=row,
-        status=state.get("status", "not_started"),
-        due_date=_date(state.get("due_date")),
-        parties=state.get("parties", []),
-        kind=state.get("kind", row.commitment.kind),
-        counterparts=state.get("counterparts", []),
-        topics=state.get("topics", []),
-        assessments=state.get("assessments") or {},
-        areas=state.get("areas", []),
-        leads=state.get("leads", {}),
-        last_note_on=_date(state.get("last_note_on")),
-        cycles=past_cycles(state),
-        completed_on=_date(state.get("completed_on"))
-        or (local_date(state.completed_at) if state.completed_at else None),
+        status=past.status,
+        due_date=past.due_date,
+        parties=past.parties,
+        kind=past.kind,
+        counterparts=past.counterparts,
+        topics=past.topics,
+        assessments=past.assessments,
+        areas=past.areas,
+        leads=past.leads,
+        last_note_on=past.last_note_on,
+        cycles=past.cycles_in_due_order(),
+        completed_on=past.completed_on
+        or (local_date(past.completed_at) if past.completed_at else None),
     )
 
 
@@ -140,27 +143,6 @@ def _overdue(s: Snapshot, on: date) -> bool:
 
 def _due_soon(s: Snapshot, on: date, days: int) -> bool:
     return due_soon(s.status, s.due_date, on, days)
-
-
-def _matches(s: Snapshot, f: CommitmentFilters, on: date) -> bool:
-    """The list's filters, applied to a rebuilt commitment."""
-    day = f.as_of or on
-    checks = [
-        not f.status or s.status in {status.value for status in f.status},
-        f.area is None or f.area in s.areas,
-        f.party is None or f.party in s.parties,
-        f.obligor is None or f.obligor in s.parties,
-        f.counterpart is None or f.counterpart in s.counterparts,
-        not f.kind or s.kind in {kind.value for kind in f.kind},
-        f.topic is None or f.topic in s.topics,
-        f.due_before is None or (s.due_date is not None and s.due_date < f.due_before),
-        f.due_after is None or (s.due_date is not None and s.due_date > f.due_after),
-        f.overdue is None or _overdue(s, day) == f.overdue,
-        f.due_within_days is None or _due_soon(s, day, f.due_within_days),
-        f.stale_days is None
-        or stale(s.status, s.last_note_on, s.row.commitment.created_at, day, f.stale_days),
-    ]
-    return all(checks)
 
 
 def _tally(items: Iterable[Snapshot], on: date, due_soon_days: int) -> Tally:

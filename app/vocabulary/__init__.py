@@ -7,6 +7,7 @@ import them.
 from app.vocabulary.commitments import (
     KIND_CHECK,
     LIVE_AND_OPEN,
+    OPEN_STATUSES,
     OPEN_VALUES,
     STATUS_CHECK,
     CommitmentKind,
@@ -18,6 +19,7 @@ from app.vocabulary.commitments import (
 __all__ = [
     "KIND_CHECK",
     "LIVE_AND_OPEN",
+    "OPEN_STATUSES",
     "OPEN_VALUES",
     "STATUS_CHECK",
     "CommitmentKind",

@@ -348,7 +348,8 @@ def test_a_retry_after_longer_than_the_policy_allows_is_not_waited_for(flaky) ->
 
 
 def test_who_owes_whom_and_assessments_through_the_client(sync_client: CommitmentsClient) -> None:
-    from app.commitments import AssessmentIn, CommitmentFilters
+    from app.commitments.filters import CommitmentFilters
+    from app.commitments.models import AssessmentIn
     from app.vocabulary.commitments import CommitmentKind
 
     requests = list(sync_client.iter_commitments(CommitmentFilters(kind=[CommitmentKind.request])))

@@ -16,7 +16,7 @@ from app.client import (
     InvalidQueryError,
     queries,
 )
-from app.commitments import CommitmentFilters
+from app.commitments.filters import CommitmentFilters
 from app.vocabulary.commitments import CommitmentStatus
 from tests.client.conftest import Recording
 from tests.conftest import TOKENS

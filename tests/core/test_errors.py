@@ -49,7 +49,7 @@ def test_a_locked_sqlite_database_is_a_clean_503_other_faults_a_500(
     def locked(**_: object) -> None:
         raise OperationalError("UPDATE ...", {}, sqlite3.OperationalError("database is locked"))
 
-    monkeypatch.setattr("app.commitments.views.one_document", locked)
+    monkeypatch.setattr("app.commitments.rendering.one_public_form", locked)
     busy = client.get("/api/v1/commitments/SCM56-RCF-13")
     assert (busy.status_code, busy.headers["retry-after"]) == (503, "1")
     assert busy.json()["type"].endswith("/busy")
@@ -57,7 +57,7 @@ def test_a_locked_sqlite_database_is_a_clean_503_other_faults_a_500(
     def broken(**_: object) -> None:
         raise ProgrammingError("SELECT ...", {}, sqlite3.ProgrammingError("no such column: x"))
 
-    monkeypatch.setattr("app.commitments.views.one_document", broken)
+    monkeypatch.setattr("app.commitments.rendering.one_public_form", broken)
     with TestClient(
         client.app, headers=dict(client.headers), raise_server_exceptions=False
     ) as quiet:

@@ -303,3 +303,19 @@ def test_markdown_tables_show_hostile_titles_as_text_in_one_cell(
 def markdown_cells(row: str) -> list[str]:
     """A Markdown table row's cells, split where a pipe is not escaped."""
     return [cell.strip() for cell in re.split(r"(?<!\\)\|", row.strip())[1:-1]]
+
+
+def test_a_lead_filters_the_past_day_summary_as_it_filters_today(client: TestClient) -> None:
+    contact = client.post("/api/v1/contacts", json={"name": "Desk lead", "party": "US"}).json()
+    etag = client.get("/api/v1/commitments/SCM56-RCF-13").headers["etag"]
+    led = client.patch(
+        "/api/v1/commitments/SCM56-RCF-13",
+        json={"leads": [{"party": "US", "contact_id": contact["id"]}]},
+        headers={"If-Match": etag},
+    )
+    assert led.status_code == 200, led.text
+    params = {"group_by": "status", "lead": contact["id"]}
+    now = client.get("/api/v1/reports/summary", params=params).json()
+    then = client.get("/api/v1/reports/summary", params={**params, "as_of": now["as_of"]}).json()
+    assert now["totals"]["total"] == 1
+    assert then["totals"] == now["totals"]
