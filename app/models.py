@@ -19,6 +19,7 @@ from app.core.metadata import metadata
 from app.deadlines.models import CommitmentCycle
 from app.documents.models import DocumentParty, SourceDocument
 from app.history.models import CommitmentHistory
+from app.history.outbox import WebhookEvent
 from app.ingest.models import Candidate
 from app.jobs.models import JobRun
 from app.meetings.models import Meeting, MeetingSeries
@@ -26,7 +27,7 @@ from app.parties.models import Organization, Party
 from app.progress.models import ProgressNote
 from app.reminders.models import PartyDigestSent, ReminderSent
 from app.users.models import ApiToken, UserAccount
-from app.webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
+from app.webhooks.models import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "ApiToken",

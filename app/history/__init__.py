@@ -1,11 +1,18 @@
-"""The field-level history of commitments."""
+"""The field-level history of commitments, and the outbox of their changes."""
 
+from app.history.changes import Change, FieldChange
 from app.history.fields import (
-    Changes,
     CycleField,
     cycle_created,
     cycle_field,
     parse_cycle_field,
 )
 
-__all__ = ["Changes", "CycleField", "cycle_created", "cycle_field", "parse_cycle_field"]
+__all__ = [
+    "Change",
+    "CycleField",
+    "FieldChange",
+    "cycle_created",
+    "cycle_field",
+    "parse_cycle_field",
+]

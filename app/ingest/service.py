@@ -43,6 +43,8 @@ from app.documents import (
     parties_of,
     readable,
 )
+from app.history import Change
+from app.history.outbox import record_event
 from app.ingest import queries
 from app.ingest.enums import CandidateState
 from app.ingest.extractor import Proposal, Statement, TooMuchToReadError, propose
@@ -67,7 +69,6 @@ from app.parties.service import member_codes
 from app.progress.models import NoteCreate
 from app.progress.service import statement_evidence
 from app.users.enums import Role
-from app.webhooks import record_event
 
 # Control characters other than tab and line ends: no statement has them, PostgreSQL
 # refuses NUL.
@@ -537,13 +538,11 @@ def _announce(
         session=session,
         commitment_id=commitment_id,
         version=version,
-        changes={
-            "candidate": {
-                "document": review.document.slug,
-                "number": row.number,
-                "decision": row.state,
-            }
-        },
+        change=Change.of(
+            "candidate",
+            None,
+            {"document": review.document.slug, "number": row.number, "decision": row.state},
+        ),
         actor=review.principal.actor(),
         at=utcnow(),
     )

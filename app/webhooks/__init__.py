@@ -7,12 +7,12 @@ from typing import TYPE_CHECKING
 
 from app.core.exports import lazy_exports
 
-_HOME = {"record_event": "service", "send_webhooks": "delivery", "prune_webhooks": "service"}
+_HOME = {"send_webhooks": "delivery", "prune_webhooks": "service"}
 
 if TYPE_CHECKING:
     from app.webhooks.delivery import send_webhooks
-    from app.webhooks.service import prune_webhooks, record_event
+    from app.webhooks.service import prune_webhooks
 
 __getattr__ = lazy_exports(__name__, _HOME)
 
-__all__ = ["prune_webhooks", "record_event", "send_webhooks"]
+__all__ = ["prune_webhooks", "send_webhooks"]
