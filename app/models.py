@@ -16,6 +16,7 @@ from app.core.idempotent_answers import IdempotentAnswer
 from app.core.metadata import metadata
 from app.deadlines.models import CommitmentCycle
 from app.history.models import CommitmentHistory
+from app.history.outbox import WebhookEvent
 from app.ingest.models import Candidate
 from app.jobs.models import JobRun
 from app.progress.models import ProgressNote
@@ -26,7 +27,7 @@ from app.reference.meetings import Meeting, MeetingSeries
 from app.reference.parties import Organization, Party
 from app.reminders.models import PartyDigestSent, ReminderSent
 from app.users.models import ApiToken, UserAccount
-from app.webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
+from app.webhooks.models import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "ApiToken",

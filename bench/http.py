@@ -74,6 +74,46 @@ FLOOR_OF = {
 }
 
 
+def _patches(base: str, prefix: str, directory: Path, token: str, stamp: str, seconds: int) -> Load:
+    """PATCHes of a title, each to a commitment of targets.txt no other request of the run
+    touches, with its If-Match."""
+    return run_wrk(
+        base,
+        seconds=seconds,
+        headers={},
+        script=patch_script(directory, prefix),
+        script_args=[str(directory / "targets.txt"), token, "2", stamp],
+    )
+
+
+def compare_writes(dataset: Dataset, token: str, workers: int, seconds: int) -> Comparison:
+    """The write alone against its floor: the app's change of title, then the floor's."""
+    env = {"COMMITMENTS_DATABASE_URL": dataset.url}
+    stamp = str(int(time.time()))
+    with tempfile.TemporaryDirectory() as scratch:
+        directory = Path(scratch)
+        with serving(
+            "app.main:create_app",
+            port=APP_PORT,
+            workers=workers,
+            env=env | {"COMMITMENTS_RESPONSE_CACHE_MB": "0"},
+            ready_path="/healthz",
+        ) as base:
+            _write_targets(dataset.url, directory / "targets.txt")
+            app = _patches(base, "/api/v1/commitments/", directory, token, stamp, seconds)
+        for name in ("list", "one"):  # the floor's reads, not measured here
+            (directory / f"{name}.json").write_bytes(b"{}")
+        with serving(
+            "bench.floor:create_floor_app",
+            port=FLOOR_PORT,
+            workers=workers,
+            env=env | {"BENCH_FLOOR_BODIES": scratch},
+            ready_path="/floor/ready",
+        ) as base:
+            floor = _patches(base, "/floor/commitments/", directory, token, stamp + "f", seconds)
+    return Comparison("write", dataset, workers, app, floor)
+
+
 def compare(dataset: Dataset, token: str, workers: int, seconds: int) -> list[Comparison]:
     """Each scenario against its floor, with `workers` workers: list, one commitment and write
     with every request reaching the database (the response cache off), then repeated reads
@@ -100,12 +140,8 @@ def compare(dataset: Dataset, token: str, workers: int, seconds: int) -> list[Co
             app_loads["list"] = run_wrk(base + LIST_PATH, seconds=seconds, headers=auth)
             app_loads["one"] = run_wrk(base + one_path, seconds=seconds, headers=auth)
             _write_targets(dataset.url, targets)
-            app_loads["write"] = run_wrk(
-                base,
-                seconds=seconds,
-                headers={},
-                script=patch_script(directory, "/api/v1/commitments/"),
-                script_args=[str(targets), token, "2", stamp],
+            app_loads["write"] = _patches(
+                base, "/api/v1/commitments/", directory, token, stamp, seconds
             )
         app_loads |= _from_memory(env, workers, seconds, auth, one_path)
         floor_loads: dict[str, Load] = {}
@@ -118,12 +154,8 @@ def compare(dataset: Dataset, token: str, workers: int, seconds: int) -> list[Co
         ) as base:
             floor_loads["list"] = run_wrk(base + "/floor/list", seconds=seconds, headers=auth)
             floor_loads["one"] = run_wrk(base + "/floor/one", seconds=seconds, headers=auth)
-            floor_loads["write"] = run_wrk(
-                base,
-                seconds=seconds,
-                headers={},
-                script=patch_script(directory, "/floor/commitments/"),
-                script_args=[str(targets), token, "2", stamp + "f"],
+            floor_loads["write"] = _patches(
+                base, "/floor/commitments/", directory, token, stamp + "f", seconds
             )
     return [
         Comparison(name, dataset, workers, app_loads[name], floor_loads[floor])

@@ -42,7 +42,7 @@ TARGETS = {
     ("one", "SQLite"): 0.40,
     ("one", "PostgreSQL"): 0.15,
     ("write", "SQLite"): 0.50,
-    ("write", "PostgreSQL"): 0.50,
+    ("write", "PostgreSQL"): 0.40,
 }
 FROM_MEMORY_TARGETS = {"list, cached": 0.40, "list, 304": 0.60, "one, cached": 0.40}
 P99_LIMIT = 3.0

@@ -228,6 +228,8 @@ class StatementCounter:
         self._gate = gate
         self._through_engines = 0
         self._gate_from = gate.statements
+        # What went through the engines since the count was last set, first words only.
+        self.through_engines: list[str] = []
 
     @property
     def count(self) -> int:
@@ -236,10 +238,12 @@ class StatementCounter:
     @count.setter
     def count(self, value: int) -> None:
         self._through_engines, self._gate_from = value, self._gate.statements
+        self.through_engines = []
 
     def __call__(self, _connection: object, _cursor: object, statement: str, *_: object) -> None:
         if not statement.startswith("BEGIN"):  # SQLite's explicit transaction starts
             self._through_engines += 1
+            self.through_engines.append(" ".join(statement.split()[:3]))
 
 
 @pytest.fixture

@@ -44,7 +44,8 @@ from app.commitments.models import (
     PartyRefIn,
     search_text_of,
 )
-from app.commitments.past import PastCommitment, end_of, local_date, past_commitments
+from app.commitments.past import end_of, local_date, past_commitments
+from app.commitments.past_state import PastCommitment
 from app.commitments.queries import (
     PageRow,
     count_by_status,

@@ -20,7 +20,7 @@ from app.core.errors import UnprocessableError
 from app.core.metadata import id_of
 from app.core.time import today, utcnow
 from app.deadlines import CommitmentCycle, Compliance, DueRule, DueState, Interval, Recurrence
-from app.history import Changes, cycle_created, cycle_field
+from app.history import Change, cycle_created, cycle_field
 from app.reference import Meeting, MeetingSeries, SourceDocument
 from app.vocabulary import CommitmentStatus
 
@@ -142,10 +142,10 @@ def cycles_of(session: Session, commitment_ids: list[int]) -> dict[int, list[Com
 
 def sync_cycles(
     *, session: Session, commitment: Commitment, recurrence: Recurrence | None
-) -> Changes:
+) -> Change:
     """Create the cycles the recurrence implies and move their due dates; return the changes
     for the commitment's history."""
-    changes: Changes = {}
+    changes = Change()
     if recurrence is None:
         return changes
     existing = {
@@ -160,12 +160,13 @@ def sync_cycles(
                     commitment_id=id_of(commitment), key=key, meeting_id=meeting_id, due_date=due
                 )
             )
-            changes[cycle_created(key)] = (
+            changes |= Change.of(
+                cycle_created(key),
                 None,
                 {"due_date": due, "meeting": meeting_keys.get(meeting_id or 0)},
             )
         elif cycle.due_date != due:
-            changes[cycle_field(key, "due_date")] = (cycle.due_date, due)
+            changes |= Change.of(cycle_field(key, "due_date"), cycle.due_date, due)
             cycle.due_date, cycle.updated_at = due, utcnow()
             session.add(cycle)
     session.flush()

@@ -5,7 +5,7 @@ day); tests/commitments/test_filters.py holds them to the same answers."""
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import ColumnElement, and_, func, not_, or_
@@ -20,15 +20,13 @@ from app.commitments.models import (
     CommitmentParty,
     CommitmentTopic,
 )
+from app.commitments.past_state import PastCommitment
 from app.core.security import Principal
 from app.core.time import today
 from app.core.validation import Code, Day, Id, PartyCode, Slug, Text
 from app.reference import Meeting, Party, PriorityArea, SourceDocument, Topic
 from app.reference import readable as readable_documents
 from app.vocabulary import CommitmentKind, CommitmentStatus
-
-if TYPE_CHECKING:
-    from app.commitments.past import PastCommitment
 
 
 class CommitmentFilters(BaseModel):
@@ -83,7 +81,7 @@ class Asked:
 
 
 SqlForm = Callable[[Any, Asked], ColumnElement[bool]]
-PastForm = Callable[[Any, "PastCommitment", date], bool]
+PastForm = Callable[[Any, PastCommitment, date], bool]
 
 
 @dataclass(frozen=True)
@@ -162,15 +160,15 @@ def _overdue(wanted: bool, asked: Asked) -> ColumnElement[bool]:
     return overdue_on(asked.day) if wanted else not_(overdue_on(asked.day))
 
 
-def _due_before(day: date, past: "PastCommitment", _: date) -> bool:
+def _due_before(day: date, past: PastCommitment, _: date) -> bool:
     return past.due_date is not None and past.due_date < day
 
 
-def _due_after(day: date, past: "PastCommitment", _: date) -> bool:
+def _due_after(day: date, past: PastCommitment, _: date) -> bool:
     return past.due_date is not None and past.due_date > day
 
 
-def _stale(days: int, past: "PastCommitment", day: date) -> bool:
+def _stale(days: int, past: PastCommitment, day: date) -> bool:
     return stale(past.status, past.last_note_on, past.created_at, day, days)
 
 
@@ -263,7 +261,7 @@ def unrecorded_conditions(
     return [rule.sql(value, asked) for rule, value in _given(filters) if rule.past is None]
 
 
-def matches_past(filters: CommitmentFilters, past: "PastCommitment") -> bool:
+def matches_past(filters: CommitmentFilters, past: PastCommitment) -> bool:
     """The filters on what the history records, applied to a commitment as it stood."""
     day = _day(filters)
     given = _given(filters)

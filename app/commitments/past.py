@@ -2,7 +2,7 @@
 and one commitment's past in its public form."""
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field, fields
+from dataclasses import fields
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 
 from app.commitments.linked import ContactLink, CycleLink, LeadLink, Linked, PartyLink
 from app.commitments.models import Commitment, CommitmentPublic
+from app.commitments.past_state import PastCommitment, PastCycle
 from app.commitments.queries import PublicRow, get_commitment, public_query
 from app.commitments.rendering import public_form_of
 from app.core.config import get_settings
@@ -19,71 +20,6 @@ from app.core.metadata import id_of
 from app.core.security import Principal
 from app.history import CommitmentHistory, CycleField, parse_cycle_field
 from app.reference import Contact
-
-
-@dataclass
-class PastCycle:
-    """A cycle of a recurring commitment as it stood."""
-
-    key: str
-    due_date: date | None = None
-    meeting: str | None = None
-    status: str = "not_started"
-    completed_on: date | None = None
-
-
-@dataclass
-class PastCommitment:
-    """A commitment after the last change before a moment. Its title, status and kind start
-    as they are now, for a history that never recorded them; its other fields start empty."""
-
-    commitment_id: int
-    created_at: datetime
-    title: str
-    status: str
-    kind: str
-    version: int = 0
-    changed_at: datetime | None = None
-    created: bool = False
-    archived: bool = False
-    description: str | None = None
-    due_date: date | None = None
-    completed_on: date | None = None
-    # When its status last became "completed"; None while it is not.
-    completed_at: datetime | None = None
-    due_rule: dict[str, Any] | None = None
-    recurrence: dict[str, Any] | None = None
-    parties: list[str] = field(default_factory=list)
-    obligor_organizations: dict[str, str] = field(default_factory=dict)
-    counterparts: list[str] = field(default_factory=list)
-    counterpart_organizations: dict[str, str] = field(default_factory=dict)
-    areas: list[str] = field(default_factory=list)
-    brought_under_framework: bool = False
-    topics: list[str] = field(default_factory=list)
-    assessments: dict[str, dict[str, Any]] = field(default_factory=dict)
-    leads: dict[str, int] = field(default_factory=dict)
-    supporting_contacts: list[int] = field(default_factory=list)
-    releasable_to: list[str] = field(default_factory=list)
-    percent_complete: int | None = None
-    last_note_on: date | None = None
-    cycles: dict[str, PastCycle] = field(default_factory=dict)
-
-    @classmethod
-    def before_history(cls, commitment: Commitment) -> "PastCommitment":
-        return cls(
-            commitment_id=id_of(commitment),
-            created_at=commitment.created_at,
-            title=commitment.title,
-            status=commitment.status,
-            kind=commitment.kind,
-        )
-
-    def cycles_in_due_order(self) -> list[PastCycle]:
-        return sorted(
-            self.cycles.values(),
-            key=lambda c: (c.due_date is None, c.due_date or date.min, c.key),
-        )
-
 
 # The fields the history records by their own names (it stores days as ISO strings).
 _RECORDED = frozenset(f.name for f in fields(PastCommitment)) - {

@@ -2,10 +2,8 @@
 completion."""
 
 from collections.abc import Iterable, Set, Sized
+from datetime import date
 
-from app.commitments.models import (
-    Commitment,
-)
 from app.commitments.state import CommitmentState
 from app.commitments.workflow import allowed_next, can_move
 from app.core.errors import (
@@ -15,7 +13,7 @@ from app.core.errors import (
 )
 from app.core.security import Principal
 from app.core.time import today
-from app.history import Changes
+from app.history import Change
 from app.progress import NoteCreate
 from app.vocabulary import CommitmentKind, CommitmentStatus
 
@@ -104,14 +102,15 @@ def check_transition(current: str, new: str) -> None:
         )
 
 
-def completion_change(commitment: Commitment, status: str, note: NoteCreate | None) -> Changes:
-    """The completion date follows the status: the completing note's day, or today."""
-    completed_on = None
+def completion_change(completed_on: date | None, status: str, note: NoteCreate | None) -> Change:
+    """The completion date (now `completed_on`) follows the status: the completing note's
+    day, or today."""
+    new_completed_on = None
     if status == CommitmentStatus.completed.value:
-        completed_on = commitment.completed_on or (note.as_of if note and note.as_of else today())
-    if completed_on == commitment.completed_on:
-        return {}
-    return {"completed_on": (commitment.completed_on, completed_on)}
+        new_completed_on = completed_on or (note.as_of if note and note.as_of else today())
+    if new_completed_on == completed_on:
+        return Change()
+    return Change.of("completed_on", completed_on, new_completed_on)
 
 
 def check_kind(state: CommitmentState) -> None:

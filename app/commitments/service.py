@@ -34,21 +34,26 @@ from app.commitments.rules import (
     check_transition,
     completion_change,
 )
-from app.commitments.state import CommitmentState
+from app.commitments.state import CommitmentState, StoredCommitment
 from app.commitments.visibility import history_horizon
 from app.commitments.workflow import INITIAL
 from app.commitments.writer import (
     apply_changes,
     current_state,
     derive_deadline,
+    derive_for_change,
     link_state,
+    load_for_change,
     move_cycle,
+    read_back,
     record_creation,
     requested_state,
     state_of_new,
+    stored_of,
     unused_reference,
     validate_state,
     with_default_releasability,
+    write_change,
 )
 from app.core.db import Database
 from app.core.errors import (
@@ -60,7 +65,7 @@ from app.core.metadata import id_of
 from app.core.security import Actor, Principal, Role, require_role
 from app.core.time import today, utcnow
 from app.deadlines import CommitmentCycle
-from app.history import HistoryEntry
+from app.history import Change, HistoryEntry
 from app.history import service as history
 from app.progress import NoteCreate, NotePublic, ProgressNote
 from app.progress import service as progress
@@ -131,17 +136,14 @@ def list_history(*, session: Session, ref: str, principal: Principal) -> list[Hi
 
 def _to_change(
     session: Session, ref: str, principal: Principal, if_match: IfMatch
-) -> tuple[Commitment, CommitmentState, MemberCodes]:
+) -> tuple[StoredCommitment, CommitmentState, MemberCodes]:
     """A live commitment the principal may change, locked, at the version it read, its state,
     and the register's member parties."""
-    commitment = get_commitment(session=session, ref=ref, principal=principal, for_update=True)
-    if commitment.archived_at is not None:
-        raise NotFoundError(f"Commitment {ref!r} is archived; restore it first.")
-    if_match.check(commitment.version)
-    state = current_state(session=session, commitment=commitment)
+    stored, state = load_for_change(session=session, ref=ref, principal=principal)
+    if_match.check(stored.version)
     members = member_codes(session=session)
     check_may_edit(principal, state, members)
-    return commitment, state, members
+    return stored, state, members
 
 
 def update_commitment(
@@ -153,7 +155,7 @@ def update_commitment(
     if_match: IfMatch,
 ) -> CommitmentPublic:
     require_role(principal, Role.editor)
-    commitment, old, members = _to_change(session, ref, principal, if_match)
+    stored, old, members = _to_change(session, ref, principal, if_match)
     new = requested_state(old, request, members)
     check_may_withdraw(principal, old, new, members)
     validate_state(
@@ -161,10 +163,10 @@ def update_commitment(
         new,
         principal,
         members,
-        changed=old.changes_to(new).keys(),
-        document_id=commitment.document_id,
+        changed=old.changes_to(new).names,
+        document_id=stored.document_id,
     )
-    derived = derive_deadline(session, commitment, new.deadline)
+    derived, meeting = derive_for_change(session, stored, new.deadline)
     new = new.due_on(derived.due_date)
     check_transition(old.status, new.status)
     note = request.progress_note
@@ -176,7 +178,7 @@ def update_commitment(
     if (
         completing
         and note is None
-        and not progress.has_evidence(session=session, commitment_id=id_of(commitment))
+        and not progress.has_evidence(session=session, commitment_id=stored.id)
     ):
         raise UnprocessableError(
             "Completing a commitment needs a progress note in the same request "
@@ -185,41 +187,42 @@ def update_commitment(
     changes = (
         old.changes_to(new)
         | derived.cycle_changes
-        | completion_change(commitment, new.status, note)
+        | completion_change(stored.completed_on, new.status, note)
     )
     if note is not None:
-        changes |= _note_effects(session, commitment, note, old.status, new.status, principal)[1]
-    apply_changes(
+        changes |= _note_effects(session, stored, note, old.status, new.status, principal)[1]
+    write_change(
         session=session,
-        commitment=commitment,
+        commitment=stored,
         changes=changes,
         actor=principal.actor(),
         release_history=request.release_history,
+        unrecorded=meeting,
     )
-    return public_of(session=session, commitment=commitment, writer=principal)
+    return read_back(session=session, ref=stored.ref, writer=principal)
 
 
 def _note_effects(
     session: Session,
-    commitment: Commitment,
+    commitment: StoredCommitment,
     request: NoteCreate,
     old_status: str,
     new_status: str,
     principal: Principal,
     cycle: CommitmentCycle | None = None,
-) -> tuple[ProgressNote, dict[str, tuple[Any, Any]]]:
+) -> tuple[ProgressNote, Change]:
     """Insert a note; return it and the changes it makes to the commitment's progress fields."""
     as_of = request.as_of or today()
     status_change = (old_status, new_status) if old_status != new_status else None
     # A note may correct only one its author's party may see.
     visible_since = (
-        history_horizon(session=session, commitment_id=id_of(commitment), principal=principal)
+        history_horizon(session=session, commitment_id=commitment.id, principal=principal)
         if request.corrects is not None
         else None
     )
     note = progress.insert_note(
         session=session,
-        commitment_id=id_of(commitment),
+        commitment_id=commitment.id,
         request=request,
         actor=principal.actor(),
         as_of=as_of,
@@ -228,16 +231,18 @@ def _note_effects(
         visible_since=visible_since,
     )
     # The note itself is a change to the record: in its history, and a new version.
-    changes: dict[str, tuple[Any, Any]] = {"note": (None, note.public_id)}
+    changes = Change.of("note", None, note.public_id)
     if commitment.last_note_on is None or as_of >= commitment.last_note_on:
         if as_of != commitment.last_note_on:
-            changes["last_note_on"] = (commitment.last_note_on, as_of)
+            changes |= Change.of("last_note_on", commitment.last_note_on, as_of)
         if (
             cycle is None
             and request.percent_complete is not None
             and request.percent_complete != commitment.percent_complete
         ):
-            changes["percent_complete"] = (commitment.percent_complete, request.percent_complete)
+            changes |= Change.of(
+                "percent_complete", commitment.percent_complete, request.percent_complete
+            )
     return note, changes
 
 
@@ -260,18 +265,18 @@ def add_progress_note(
     cycle = deadlines.find_cycle(session, commitment, request.cycle) if request.cycle else None
     old_status = cycle.status if cycle else commitment.status
     new_status = request.status.value if request.status else old_status
-    changes: dict[str, tuple[Any, Any]] = {}
+    changes = Change()
     if new_status != old_status or if_match.header is not None:
         if_match.check(commitment.version)
     if new_status != old_status:
         check_transition(old_status, new_status)
         if cycle is None:
-            changes["status"] = (old_status, new_status)
-            changes |= completion_change(commitment, new_status, request)
+            changes = Change.of("status", old_status, new_status)
+            changes |= completion_change(commitment.completed_on, new_status, request)
         else:
             changes |= move_cycle(session, commitment, cycle, new_status, request.as_of or today())
     note, effects = _note_effects(
-        session, commitment, request, old_status, new_status, principal, cycle
+        session, stored_of(commitment), request, old_status, new_status, principal, cycle
     )
     apply_changes(
         session=session, commitment=commitment, changes=changes | effects, actor=principal.actor()
@@ -399,7 +404,7 @@ def set_archived(
         apply_changes(
             session=session,
             commitment=commitment,
-            changes={"archived": (was_archived, archived)},
+            changes=Change.of("archived", was_archived, archived),
             actor=principal.actor(),
         )
     return public_of(session=session, commitment=commitment, writer=principal)
@@ -453,7 +458,7 @@ def assess_obligor(
 ) -> CommitmentPublic:
     """Record one obligor's assessment; the one it replaces stays in the history."""
     require_role(principal, Role.editor)
-    commitment, old, _ = _to_change(session, ref, principal, if_match)
+    stored, old, _ = _to_change(session, ref, principal, if_match)
     if party not in old.parties:
         raise UnprocessableError(
             f"{party} is not an obligor of {ref}; obligors: {', '.join(old.parties)}."
@@ -466,10 +471,7 @@ def assess_obligor(
         "evidence": request.evidence,
     }
     new = replace(old, assessments={**old.assessments, party: assessment})
-    apply_changes(
-        session=session,
-        commitment=commitment,
-        changes=old.changes_to(new),
-        actor=principal.actor(),
+    write_change(
+        session=session, commitment=stored, changes=old.changes_to(new), actor=principal.actor()
     )
-    return public_of(session=session, commitment=commitment, writer=principal)
+    return read_back(session=session, ref=stored.ref, writer=principal)

@@ -2,10 +2,10 @@
 slugs, contact ids, rules as JSON), and the changes from one state to another."""
 
 from dataclasses import asdict, dataclass, field, fields, replace
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
-from app.history import Changes
+from app.history import Change, FieldChange
 
 
 @dataclass(frozen=True)
@@ -51,11 +51,13 @@ class CommitmentState:
         """The fields by name, as the history stores them."""
         return asdict(self)
 
-    def changes_to(self, new: "CommitmentState") -> Changes:
+    def changes_to(self, new: "CommitmentState") -> Change:
         # Field by field: a record of each whole state (a deep copy) cost more than the rest
         # of a change's checks together.
         pairs = ((name, getattr(self, name), getattr(new, name)) for name in _FIELD_NAMES)
-        return {name: (old, value) for name, old, value in pairs if value != old}
+        return Change(
+            tuple(FieldChange(name, old, value) for name, old, value in pairs if value != old)
+        )
 
 
 _FIELD_NAMES = tuple(state_field.name for state_field in fields(CommitmentState))
@@ -72,3 +74,21 @@ LINK_FIELDS = (
     "supporting_contacts",
     "releasable_to",
 )
+
+
+@dataclass(frozen=True)
+class StoredCommitment:
+    """What a change reads of a commitment's own row besides its state: which row, at which
+    version, and the columns a change derives from."""
+
+    id: int
+    ref: str
+    version: int
+    archived_at: datetime | None
+    document_id: int | None
+    due_meeting_id: int | None
+    title: str
+    quote: str | None
+    completed_on: date | None
+    last_note_on: date | None
+    percent_complete: int | None

@@ -3,16 +3,19 @@ history; used alike by the API, the seeds and the meetings."""
 
 import secrets
 from collections.abc import Collection, Iterable, Set
-from dataclasses import dataclass, replace
-from datetime import date
+from dataclasses import dataclass, fields, replace
+from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import update
+import orjson
+from sqlalchemy import Update, bindparam, update
+from sqlalchemy import select as sa_select
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from app.commitments import deadlines
-from app.commitments.linked import links_of
+from app.commitments.linked import Linked, links_grouped, links_of
 from app.commitments.links import (
     check_framework_dates,
     check_organizations,
@@ -22,10 +25,13 @@ from app.commitments.links import (
 from app.commitments.models import (
     Commitment,
     CommitmentCreate,
+    CommitmentPublic,
     CommitmentUpdate,
     PartyRefIn,
     search_text_of,
 )
+from app.commitments.queries import hidden_from, not_found
+from app.commitments.rendering import one_public_form
 from app.commitments.rules import (
     check_kind,
     check_may_edit,
@@ -34,8 +40,11 @@ from app.commitments.rules import (
     follow_obligors,
     released_by_default,
 )
-from app.commitments.state import LINK_FIELDS, CommitmentState, Deadline
+from app.commitments.state import LINK_FIELDS, CommitmentState, Deadline, StoredCommitment
+from app.commitments.visibility import audience_of, visible_to
+from app.core.db import AnySelect, BuiltStatements
 from app.core.errors import (
+    NotFoundError,
     PreconditionFailedError,
     UnprocessableError,
 )
@@ -43,7 +52,7 @@ from app.core.metadata import id_of
 from app.core.security import Actor, Principal
 from app.core.time import utcnow
 from app.deadlines import CommitmentCycle, DueRule, Recurrence
-from app.history import Changes, cycle_field
+from app.history import Change, FieldChange, cycle_field, record_event
 from app.history import service as history
 from app.reference import Contact, DocumentParty, Party, PriorityArea, SourceDocument, Topic
 from app.vocabulary import CommitmentStatus
@@ -59,15 +68,20 @@ def link_state(session: Session, commitment_id: int, state: CommitmentState) -> 
 def current_state(*, session: Session, commitment: Commitment) -> CommitmentState:
     """The commitment's editable state as the history records it."""
     linked = links_of(session, [id_of(commitment)])[id_of(commitment)]
+    return _state_of(commitment, linked)
+
+
+def _state_of(row: Any, linked: Linked) -> CommitmentState:
+    """The state of a commitment's row (an entity, or a row of its columns) and its links."""
     return CommitmentState(
-        title=commitment.title,
-        kind=commitment.kind,
-        description=commitment.description,
-        status=commitment.status,
-        due_date=commitment.due_date,
-        completed_on=commitment.completed_on,
-        due_rule=commitment.due_rule,
-        recurrence=commitment.recurrence,
+        title=row.title,
+        kind=row.kind,
+        description=row.description,
+        status=row.status,
+        due_date=row.due_date,
+        completed_on=row.completed_on,
+        due_rule=row.due_rule,
+        recurrence=row.recurrence,
         parties=[o.party for o in linked.obligors],
         obligor_organizations={o.party: o.organization for o in linked.obligors if o.organization},
         counterparts=[c.party for c in linked.counterparts],
@@ -75,13 +89,64 @@ def current_state(*, session: Session, commitment: Commitment) -> CommitmentStat
             c.party: c.organization for c in linked.counterparts if c.organization
         },
         areas=sorted(linked.areas),
-        brought_under_framework=commitment.brought_under_framework,
+        brought_under_framework=row.brought_under_framework,
         topics=linked.topics,
-        assessments=dict(commitment.assessments or {}),
+        assessments=dict(row.assessments or {}),
         leads={lead.party: lead.contact.id for lead in linked.leads},
         supporting_contacts=sorted(contact.id for contact in linked.supporting),
         releasable_to=linked.releasable,
     )
+
+
+_STORED = tuple(field.name for field in fields(StoredCommitment))
+_STATE_COLUMNS = (
+    "kind",
+    "description",
+    "status",
+    "due_date",
+    "due_rule",
+    "recurrence",
+    "brought_under_framework",
+    "assessments",
+)
+
+
+def _for_change_statement(principal: Principal | None) -> AnySelect:
+    """A commitment the principal may see, by reference, with its links, in one row; locked
+    for the change on PostgreSQL (SQLite's write transaction holds the whole database)."""
+    readable = [col(Commitment.ref) == bindparam("ref"), *visible_to(principal)]
+    target = select(col(Commitment.id)).where(*readable).scalar_subquery()
+    links = links_grouped(lambda column: column == target).subquery()
+    commitment_id, linked = links.c
+    columns: list[Any] = [getattr(Commitment, name) for name in (*_STORED, *_STATE_COLUMNS)]
+    return (
+        sa_select(*columns, linked)
+        .outerjoin(links, commitment_id == col(Commitment.id))
+        .where(*readable)
+        .with_for_update(of=Commitment.__table__)  # type: ignore[attr-defined]
+    )
+
+
+# Built once per audience: building the statement costs more than running it.
+_FOR_CHANGE: BuiltStatements[AnySelect] = BuiltStatements(64)
+
+
+def load_for_change(
+    *, session: Session, ref: str, principal: Principal | None
+) -> tuple[StoredCommitment, CommitmentState]:
+    """A live commitment the principal may see, locked, and its state: one statement on the
+    session's connection, no entity loaded."""
+    statement = _FOR_CHANGE.get(audience_of(principal), lambda: _for_change_statement(principal))
+    row = session.connection().execute(statement, {"ref": ref}).first()
+    if row is None or hidden_from(row.archived_at, principal, False):
+        raise not_found(ref)
+    if row.archived_at is not None:
+        raise NotFoundError(f"Commitment {ref!r} is archived; restore it first.")
+    linked = Linked()
+    for link in orjson.loads(row[-1]) if row[-1] else ():
+        linked.add(link)
+    stored = StoredCommitment(*row[: len(_STORED)])
+    return stored, _state_of(row, linked.sort())
 
 
 def _contact_parties(session: Session, ids: Iterable[int]) -> dict[int, str]:
@@ -151,16 +216,50 @@ def _check_contacts(session: Session, state: CommitmentState) -> None:
             )
 
 
-def apply_changes(
+def record_change(
     *,
     session: Session,
-    commitment: Commitment,
-    changes: Changes,
+    commitment_id: int,
+    version: int,
+    change: Change,
+    actor: Actor,
+    reason: str | None = None,
+    at: datetime,
+) -> None:
+    """The change in the commitment's history and, as one event, in the webhooks' outbox:
+    two statements, in the transaction that makes it."""
+    history.record(
+        session=session,
+        commitment_id=commitment_id,
+        version=version,
+        change=change,
+        actor=actor,
+        reason=reason,
+        at=at,
+    )
+    record_event(
+        session=session,
+        commitment_id=commitment_id,
+        version=version,
+        change=change,
+        actor=actor,
+        at=at,
+    )
+
+
+def write_change(
+    *,
+    session: Session,
+    commitment: StoredCommitment,
+    changes: Change,
     actor: Actor,
     reason: str | None = None,
     release_history: bool = False,
-) -> None:
-    """Write changed fields, bump the version and record the history, all or nothing.
+    unrecorded: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Write changed fields, bump the version and record the history and the outbox, all or
+    nothing, in core statements; returns the columns written. `unrecorded`: columns the
+    change sets that its history does not name (the meeting a due date follows).
 
     A party newly released to sees the commitment's past only from now, unless
     `release_history` releases the past too.
@@ -169,49 +268,106 @@ def apply_changes(
     committed in between makes it match no row, and this change is refused with 412.
     """
     if not changes:
-        return
-    commitment_id = id_of(commitment)
-    read_version, now = commitment.version, utcnow()
-    columns = _own_columns(commitment, changes)
+        if unrecorded:  # no change to record, and no new version: the meeting moved alone
+            session.connection().execute(
+                update(Commitment.__table__)  # type: ignore[attr-defined]
+                .where(Commitment.__table__.c.id == commitment.id)  # type: ignore[attr-defined]
+                .values(**unrecorded)
+            )
+        return {}
+    now = utcnow()
+    columns = _own_columns(commitment, changes) | (unrecorded or {})
+    written = columns | {"version": commitment.version + 1, "updated_at": now}
     # One statement bumps the version and writes the commitment's own columns, and only at
     # the version that was read.
-    bumped = session.execute(
-        update(Commitment)
-        .where(col(Commitment.id) == commitment_id, col(Commitment.version) == read_version)
-        .values(**columns, version=read_version + 1, updated_at=now)
-        .execution_options(synchronize_session=False)
+    bumped = session.connection().execute(
+        _bump(tuple(written)),
+        {f"new_{name}": value for name, value in written.items()}
+        | {"commitment_id": commitment.id, "read_version": commitment.version},
     )
-    if bumped.rowcount != 1:  # type: ignore[attr-defined]
+    if bumped.rowcount != 1:
         raise PreconditionFailedError(
             "The commitment was changed by someone else at the same time; read it again."
         )
-    # Written already: the object takes the values as its stored ones, not as changes to flush.
-    for name, value in (columns | {"version": read_version + 1, "updated_at": now}).items():
-        set_committed_value(commitment, name, value)
-    for field, (_old, new) in changes.items():
-        if field in LINK_FIELDS:
-            write_links(session, commitment_id, field, new, None if release_history else now)
+    for field in changes.fields:
+        if field.field in LINK_FIELDS:
+            write_links(
+                session, commitment.id, field.field, field.new, None if release_history else now
+            )
     # Others ("archived", "cycle KEY: ...") are set by the caller and only recorded here.
-    session.add(commitment)
-    session.flush()
-    history.record(
+    record_change(
         session=session,
-        commitment_id=commitment_id,
-        version=commitment.version,
-        changes=changes,
+        commitment_id=commitment.id,
+        version=commitment.version + 1,
+        change=changes,
         actor=actor,
         reason=reason,
         at=now,
     )
+    return written
 
 
-def _own_columns(commitment: Commitment, changes: Changes) -> dict[str, Any]:
+@lru_cache(maxsize=256)
+def _bump(names: tuple[str, ...]) -> Update:
+    """The guarded UPDATE of these columns, built once for each set of them (building one
+    cost more than running it): the same object, and its compiled form, every time."""
+    table = Commitment.__table__  # type: ignore[attr-defined]
+    return (
+        update(table)
+        .where(table.c.id == bindparam("commitment_id"))
+        .where(table.c.version == bindparam("read_version"))
+        .values({name: bindparam(f"new_{name}") for name in names})
+    )
+
+
+def stored_of(commitment: Commitment) -> StoredCommitment:
+    return StoredCommitment(*(getattr(commitment, name) for name in _STORED))
+
+
+def apply_changes(
+    *,
+    session: Session,
+    commitment: Commitment,
+    changes: Change,
+    actor: Actor,
+    reason: str | None = None,
+    release_history: bool = False,
+) -> None:
+    """write_change for a loaded entity, which then holds what was written as its stored
+    values (nothing left for the session to flush)."""
+    written = write_change(
+        session=session,
+        commitment=stored_of(commitment),
+        changes=changes,
+        actor=actor,
+        reason=reason,
+        release_history=release_history,
+    )
+    for name, value in written.items():
+        set_committed_value(commitment, name, value)
+
+
+def read_back(*, session: Session, ref: str, writer: Principal | None) -> CommitmentPublic:
+    """A commitment just written (archived or not), in its public form for its writer, in one
+    statement."""
+    session.flush()  # what the change wrote through the session (its notes, its cycles)
+    document = one_public_form(
+        connection=session.connection(),
+        ref=ref,
+        principal=None,
+        include_archived=True,
+        writer=writer,
+    )
+    return CommitmentPublic.model_validate(document)
+
+
+def _own_columns(commitment: StoredCommitment, changes: Change) -> dict[str, Any]:
     """The new values of the commitment's own columns among `changes`, its search text with
     them when its title or quote changes."""
     columns = {
-        field: new
-        for field, (_old, new) in changes.items()
-        if field in Commitment.model_fields and field not in LINK_FIELDS
+        field.field: field.new
+        for field in changes.fields
+        if field.field in Commitment.model_fields and field.field not in LINK_FIELDS
     }
     if "title" in columns or "quote" in columns:
         columns["search_text"] = search_text_of(
@@ -367,7 +523,7 @@ def requested_state(
 @dataclass(frozen=True)
 class DerivedDeadline:
     due_date: date | None
-    cycle_changes: Changes
+    cycle_changes: Change
 
 
 def derive_deadline(
@@ -384,26 +540,45 @@ def derive_deadline(
         return DerivedDeadline(deadlines.earliest_open_due(session, commitment), cycle_changes)
     if deadline.due_rule is None:
         commitment.due_meeting_id = None
-        return DerivedDeadline(deadline.due_date, {})
+        return DerivedDeadline(deadline.due_date, Change())
     rule = DueRule.model_validate(deadline.due_rule)
     commitment.due_meeting_id, due_date = deadlines.ruled_due_date(session, commitment, rule)
-    return DerivedDeadline(due_date, {})
+    return DerivedDeadline(due_date, Change())
+
+
+def derive_for_change(
+    session: Session, commitment: StoredCommitment, deadline: Deadline
+) -> tuple[DerivedDeadline, dict[str, Any]]:
+    """derive_deadline for a change read without its entity, and the meeting its due date
+    follows when that column changes (written with the change, unrecorded); the entity is
+    loaded only to work out a rule or a recurrence."""
+    if deadline.due_rule is None and deadline.recurrence is None:
+        cleared = {"due_meeting_id": None} if commitment.due_meeting_id is not None else {}
+        return DerivedDeadline(deadline.due_date, Change()), cleared
+    entity = session.get_one(Commitment, commitment.id)
+    derived = derive_deadline(session, entity, deadline)
+    meeting = entity.due_meeting_id
+    # Written with the change, not flushed from the entity.
+    set_committed_value(entity, "due_meeting_id", commitment.due_meeting_id)
+    return derived, {"due_meeting_id": meeting} if meeting != commitment.due_meeting_id else {}
 
 
 def move_cycle(
     session: Session, commitment: Commitment, cycle: CommitmentCycle, status: str, on: date
-) -> Changes:
+) -> Change:
     """Set a cycle's status; the commitment's due date follows its earliest open cycle."""
     completed_on = on if status == CommitmentStatus.completed.value else None
-    changes: Changes = {cycle_field(cycle.key, "status"): (cycle.status, status)}
+    changes = Change.of(cycle_field(cycle.key, "status"), cycle.status, status)
     if completed_on != cycle.completed_on:
-        changes[cycle_field(cycle.key, "completed_on")] = (cycle.completed_on, completed_on)
+        changes |= Change.of(
+            cycle_field(cycle.key, "completed_on"), cycle.completed_on, completed_on
+        )
     cycle.status, cycle.completed_on, cycle.updated_at = status, completed_on, utcnow()
     session.add(cycle)
     session.flush()
     due = deadlines.earliest_open_due(session, commitment)
     if due != commitment.due_date:
-        changes["due_date"] = (commitment.due_date, due)
+        changes |= Change.of("due_date", commitment.due_date, due)
     return changes
 
 
@@ -427,21 +602,23 @@ def record_creation(
     session: Session,
     commitment: Commitment,
     state: CommitmentState,
-    cycle_changes: Changes,
+    cycle_changes: Change,
     actor: Actor,
 ) -> None:
     """History of a new commitment: each field it starts with, and its cycles, from nothing."""
-    initial = {
-        field: (None, value)
-        for field, value in state.record().items()
-        if value not in (None, [], {}, False)
-    }
-    initial |= {field: (None, new) for field, (_old, new) in cycle_changes.items()}
-    history.record(
+    initial = Change.of("created", None, commitment.ref) | Change(
+        tuple(
+            FieldChange(field, None, value)
+            for field, value in state.record().items()
+            if value not in (None, [], {}, False)
+        )
+    )
+    initial |= Change(tuple(FieldChange(f.field, None, f.new) for f in cycle_changes.fields))
+    record_change(
         session=session,
         commitment_id=id_of(commitment),
         version=commitment.version,
-        changes={"created": (None, commitment.ref)} | initial,
+        change=initial,
         actor=actor,
         at=commitment.updated_at,
     )

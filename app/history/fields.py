@@ -2,10 +2,7 @@
 ``cycle KEY`` (a cycle created) and ``cycle KEY: FIELD``. Built and read here only."""
 
 from dataclasses import dataclass
-from typing import Any, Literal
-
-# Field name -> (old value, new value): what one change did, as the history records it.
-Changes = dict[str, tuple[Any, Any]]
+from typing import Literal
 
 CycleAttribute = Literal["status", "completed_on", "due_date"]
 _PREFIX = "cycle "

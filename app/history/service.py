@@ -1,24 +1,18 @@
 """Field-level history, written in the same transaction as the change it records."""
 
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
+from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from app.core.security import Actor, Channel
 from app.core.time import utcnow
+from app.history.changes import Change, as_json
 from app.history.models import CommitmentHistory, HistoryEntry
 
-
-def _json(value: Any) -> Any:
-    if isinstance(value, date | datetime):
-        return value.isoformat()
-    if isinstance(value, Mapping):
-        return {str(key): _json(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_json(item) for item in value]
-    return value
+_INSERT = insert(CommitmentHistory.__table__)  # type: ignore[attr-defined]
 
 
 def record(
@@ -26,39 +20,34 @@ def record(
     session: Session,
     commitment_id: int,
     version: int,
-    changes: Mapping[str, tuple[Any, Any]],
+    change: Change,
     actor: Actor,
     reason: str | None = None,
     at: datetime | None = None,
 ) -> None:
-    """One row per changed field: (old value, new value), at the change's own time; and the
-    change as one event in the webhooks' outbox, in the same transaction."""
-    from app.webhooks import record_event  # TEMPORARY until the outbox moves
-
+    """One row per changed field, (old value, new value) at the change's own time: one
+    statement, through the session's connection (no unit of work to flush)."""
+    if not change:
+        return
     now = at or utcnow()
-    record_event(
-        session=session,
-        commitment_id=commitment_id,
-        version=version,
-        changes={field: _json(new) for field, (_old, new) in changes.items()},
-        actor=actor,
-        at=now,
+    session.connection().execute(
+        _INSERT,
+        [
+            {
+                "commitment_id": commitment_id,
+                "version": version,
+                "field": field.field,
+                "old_value": as_json(field.old),
+                "new_value": as_json(field.new),
+                "actor_id": actor.user_id,
+                "actor_name": actor.name,
+                "channel": actor.channel.value,
+                "reason": reason,
+                "changed_at": now,
+            }
+            for field in change.fields
+        ],
     )
-    for field, (old, new) in changes.items():
-        session.add(
-            CommitmentHistory(
-                commitment_id=commitment_id,
-                version=version,
-                field=field,
-                old_value=_json(old),
-                new_value=_json(new),
-                actor_id=actor.user_id,
-                actor_name=actor.name,
-                channel=actor.channel.value,
-                reason=reason,
-                changed_at=now,
-            )
-        )
 
 
 def list_history(
@@ -108,5 +97,5 @@ def unchanged_since(
         field
         for field, value in values.items()
         if field not in latest
-        or (latest[field][0] == channel.value and latest[field][1] == _json(value))
+        or (latest[field][0] == channel.value and latest[field][1] == as_json(value))
     }

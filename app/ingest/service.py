@@ -33,6 +33,7 @@ from app.core.security import Principal, Role, require_role
 from app.core.time import utcnow
 from app.deadlines import DueRule, Recurrence
 from app.documents import describe, find_document, parties_of
+from app.history import Change, record_event
 from app.ingest import queries
 from app.ingest.enums import CandidateState
 from app.ingest.extractor import Proposal, Statement, TooMuchToReadError, propose
@@ -62,7 +63,6 @@ from app.reference import (
     readable,
 )
 from app.vocabulary import CommitmentKind, CommitmentStatus
-from app.webhooks import record_event
 
 # Control characters other than tab and line ends: no statement has them, PostgreSQL
 # refuses NUL.
@@ -532,13 +532,11 @@ def _announce(
         session=session,
         commitment_id=commitment_id,
         version=version,
-        changes={
-            "candidate": {
-                "document": review.document.slug,
-                "number": row.number,
-                "decision": row.state,
-            }
-        },
+        change=Change.of(
+            "candidate",
+            None,
+            {"document": review.document.slug, "number": row.number, "decision": row.state},
+        ),
         actor=review.principal.actor(),
         at=utcnow(),
     )

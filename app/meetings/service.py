@@ -13,6 +13,7 @@ from app.core.errors import ConflictError, NotFoundError, UnprocessableError
 from app.core.etags import IfMatch
 from app.core.metadata import id_of
 from app.core.security import Actor, Principal, Role, require_role
+from app.history import Change
 from app.reference import Meeting, MeetingCreate, MeetingPublic, MeetingSeries, MeetingUpdate
 
 
@@ -137,9 +138,9 @@ def refresh_deadlines(
             commitment,
             Deadline(commitment.due_date, commitment.due_rule, commitment.recurrence),
         )
-        changes = dict(derived.cycle_changes)
+        changes = derived.cycle_changes
         if derived.due_date != commitment.due_date:
-            changes["due_date"] = (commitment.due_date, derived.due_date)
+            changes |= Change.of("due_date", commitment.due_date, derived.due_date)
         if changes:
             apply_changes(
                 session=session, commitment=commitment, changes=changes, actor=actor, reason=reason

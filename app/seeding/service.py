@@ -38,7 +38,7 @@ from app.core.metadata import SQLModel, id_of
 from app.core.progress import SILENT, Progress
 from app.core.security import Actor, Channel
 from app.core.time import utcnow
-from app.history import Changes, unchanged_since
+from app.history import Change, FieldChange, unchanged_since
 from app.progress import NoteCreate
 from app.progress import service as progress_notes
 from app.reference import (
@@ -418,12 +418,12 @@ class _Loader:
         )
 
     @staticmethod
-    def archiving(commitment: Commitment, *, archived: bool) -> Changes:
+    def archiving(commitment: Commitment, *, archived: bool) -> Change:
         was_archived = commitment.archived_at is not None
         if was_archived == archived:
-            return {}
+            return Change()
         commitment.archived_at = utcnow() if archived else None
-        return {"archived": (was_archived, archived)}
+        return Change.of("archived", was_archived, archived)
 
     def evidence_note(self, evidence: EvidenceSeed, commitment: Commitment) -> str:
         return progress_notes.statement_evidence(
@@ -432,17 +432,17 @@ class _Loader:
             document_title=self.documents[commitment.document_id].title,
         )
 
-    def evidence_changes(self, seed: CommitmentSeed, commitment: Commitment) -> Changes:
+    def evidence_changes(self, seed: CommitmentSeed, commitment: Commitment) -> Change:
         """The sentence that shows a seeded status, as a progress note of the seed (once), and
         the change it makes to the commitment, like any note."""
         if seed.evidence is None:
-            return {}
+            return Change()
         text = self.evidence_note(seed.evidence, commitment)
         commitment_id = id_of(commitment)
         if progress_notes.has_note(
             session=self.session, commitment_id=commitment_id, author=SEED_ACTOR, text=text
         ):
-            return {}
+            return Change()
         as_of = seed.completed_on or self.documents[commitment.document_id].issued_on
         note = progress_notes.insert_note(
             session=self.session,
@@ -452,9 +452,9 @@ class _Loader:
             as_of=as_of,
         )
         self.report.created["evidence notes"] += 1
-        changes: Changes = {"note": (None, note.public_id)}
+        changes = Change.of("note", None, note.public_id)
         if commitment.last_note_on is None or as_of > commitment.last_note_on:
-            changes["last_note_on"] = (commitment.last_note_on, as_of)
+            changes |= Change.of("last_note_on", commitment.last_note_on, as_of)
         return changes
 
     def correct(self, commitment: Commitment, seed: CommitmentSeed, where: str) -> None:
@@ -480,56 +480,58 @@ class _Loader:
         if corrections:
             self.report.updated["commitments"] += 1
 
-    def archive_correction(self, commitment: Commitment, seed: CommitmentSeed) -> Changes:
+    def archive_correction(self, commitment: Commitment, seed: CommitmentSeed) -> Change:
         """Archive what the seeds no longer count as a commitment (or restore it), unless a
         user archived or restored it since."""
         archived = seed.archived_because is not None
         if (commitment.archived_at is not None) == archived:
-            return {}
+            return Change()
         seeds_own = unchanged_since(
             session=self.session,
             commitment_id=id_of(commitment),
             channel=Channel.seed,
             values={"archived": not archived},
         )
-        return self.archiving(commitment, archived=archived) if seeds_own else {}
+        return self.archiving(commitment, archived=archived) if seeds_own else Change()
 
-    def state_changes(self, commitment: Commitment, seed: CommitmentSeed, where: str) -> Changes:
+    def state_changes(self, commitment: Commitment, seed: CommitmentSeed, where: str) -> Change:
         with self.naming(where):
             wanted = self.seeded_state(seed, commitment)
             self.check(wanted, commitment)
         current = current_state(session=self.session, commitment=commitment)
         proposed = current.changes_to(wanted)
         if wanted.due_rule or wanted.recurrence:
-            proposed.pop("due_date", None)  # it follows the rule or the cycles, below
+            proposed = proposed.without("due_date")  # it follows the rule or the cycles, below
         seeds_own = unchanged_since(
             session=self.session,
             commitment_id=id_of(commitment),
             channel=Channel.seed,
-            values={field: old for field, (old, _new) in proposed.items()},
+            values={field.field: field.old for field in proposed.fields},
         )
-        changes = {field: change for field, change in proposed.items() if field in seeds_own}
-        if {"due_rule", "recurrence", "due_date"} & changes.keys():
-            corrected = replace(current, **{field: new for field, (_old, new) in changes.items()})
+        changes = proposed.only(seeds_own)
+        if {"due_rule", "recurrence", "due_date"} & set(changes.names):
+            corrected = replace(current, **{field.field: field.new for field in changes.fields})
             derived = derive_deadline(self.session, commitment, corrected.deadline)
             changes |= derived.cycle_changes
             if derived.due_date != commitment.due_date:
-                changes["due_date"] = (commitment.due_date, derived.due_date)
+                changes |= Change.of("due_date", commitment.due_date, derived.due_date)
         return changes
 
     @staticmethod
-    def source_changes(commitment: Commitment, seed: CommitmentSeed) -> Changes:
+    def source_changes(commitment: Commitment, seed: CommitmentSeed) -> Change:
         source = {
             "quote": seed.quote,
             "paragraph": seed.paragraph,
             "context_before": seed.before,
             "context_after": seed.after,
         }
-        return {
-            name: (getattr(commitment, name), value)
-            for name, value in source.items()
-            if getattr(commitment, name) != value
-        }
+        return Change(
+            tuple(
+                FieldChange(name, getattr(commitment, name), value)
+                for name, value in source.items()
+                if getattr(commitment, name) != value
+            )
+        )
 
 
 def seed_register(*, session: Session, seeds_dir: Path, progress: Progress = SILENT) -> SeedReport:

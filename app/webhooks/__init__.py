@@ -9,18 +9,16 @@ from app.core.exports import lazy_exports
 
 _HOME = {
     "prune_webhooks": "service",
-    "record_event": "service",
     "send_webhooks": "delivery",
 }
 
 if TYPE_CHECKING:
     from app.webhooks.delivery import send_webhooks
-    from app.webhooks.service import prune_webhooks, record_event
+    from app.webhooks.service import prune_webhooks
 
 __getattr__ = lazy_exports(__name__, _HOME)
 
 __all__ = [
     "prune_webhooks",
-    "record_event",
     "send_webhooks",
 ]

@@ -1,14 +1,8 @@
 from enum import StrEnum
 
+from app.history import EventType
 
-class EventType(StrEnum):
-    created = "commitment.created"
-    changed = "commitment.changed"
-    status_changed = "commitment.status_changed"
-    archived = "commitment.archived"
-    note_added = "note.added"
-    overdue = "commitment.overdue"
-    candidate_accepted = "candidate.accepted"
+__all__ = ["DeliveryState", "EventType"]
 
 
 class DeliveryState(StrEnum):

@@ -1,9 +1,8 @@
-"""Webhook endpoints, the outbox of events (written in the same transaction as the change),
-and each event's delivery to each endpoint."""
+"""Webhook endpoints, and each event of the outbox (app.history.outbox) on its way to each
+endpoint."""
 
-import secrets
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import ConfigDict
 from pydantic import Field as PydanticField
@@ -16,23 +15,14 @@ from app.core.metadata import SQLModel
 from app.core.time import utcnow
 from app.core.validation import Code, PartyCode, StoredLength, WebUrl
 from app.core.validation import Text as CleanText
+from app.history import PUBLIC_ID_BYTES, PUBLIC_ID_LENGTH, new_public_id
 from app.webhooks.enums import DeliveryState, EventType
 
 URL_MAX_LENGTH = 2000
 
-# What callers see of a row: a random id, so that no id tells how many rows came before it
-# (integer keys count every party's events); the prefix tells what it names.
-PUBLIC_ID_BYTES = 16
-WEBHOOK_PREFIX, EVENT_PREFIX, DELIVERY_PREFIX = "whk_", "evt_", "dlv_"
-PUBLIC_ID_LENGTH = 40  # the column: a prefix of four and the hex digits
-
-
+WEBHOOK_PREFIX, DELIVERY_PREFIX = "whk_", "dlv_"
 WEBHOOK_ID_PATTERN = f"^{WEBHOOK_PREFIX}[0-9a-f]{{{2 * PUBLIC_ID_BYTES}}}$"
 DELIVERY_ID_PATTERN = f"^{DELIVERY_PREFIX}[0-9a-f]{{{2 * PUBLIC_ID_BYTES}}}$"
-
-
-def new_public_id(prefix: str) -> str:
-    return prefix + secrets.token_hex(PUBLIC_ID_BYTES)
 
 
 class WebhookEndpoint(SQLModel, table=True):
@@ -61,26 +51,6 @@ class WebhookEndpoint(SQLModel, table=True):
     # Set after too many failures in a row: deliveries are still queued, and sent once an
     # administrator resumes the endpoint.
     suspended_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
-
-
-class WebhookEvent(SQLModel, table=True):
-    """One change to a commitment (one version), waiting to be fanned out to endpoints."""
-
-    __tablename__ = "webhook_event"
-
-    id: int | None = Field(default=None, primary_key=True)
-    public_id: str = Field(
-        default_factory=lambda: new_public_id(EVENT_PREFIX),
-        max_length=PUBLIC_ID_LENGTH,
-        unique=True,
-    )
-    type: str = Field(max_length=40)
-    commitment_id: int = Field(foreign_key="commitment.id", index=True)
-    version: int
-    changes: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
-    actor: str = Field(max_length=100)
-    created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
-    fanned_out_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, index=True))
 
 
 class WebhookDelivery(SQLModel, table=True):

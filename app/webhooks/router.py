@@ -7,11 +7,11 @@ from app.core.openapi import problem_responses
 from app.core.responses import json_response
 from app.core.sessions import SessionDep
 from app.core.time import utcnow
+from app.history import PUBLIC_ID_LENGTH
 from app.users import AdminUser
 from app.webhooks import service
 from app.webhooks.models import (
     DELIVERY_ID_PATTERN,
-    PUBLIC_ID_LENGTH,
     WEBHOOK_ID_PATTERN,
     DeliveryList,
     WebhookCreate,

@@ -1,8 +1,8 @@
-"""Webhooks: endpoints administrators register for a party, events recorded with every
-change, and their delivery (fan-out by releasability, signed POSTs retried with backoff)."""
+"""Webhooks: endpoints administrators register for a party, and the delivery of the events
+every change puts in the outbox (app.history.outbox): fan-out by releasability, signed POSTs
+retried with backoff."""
 
 import secrets
-from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -16,7 +16,8 @@ from app.core.config import Settings
 from app.core.egress import EgressPolicy, EgressRefusedError, Resolver, vet_url
 from app.core.errors import ConflictError, NotFoundError, UnprocessableError
 from app.core.metadata import id_of
-from app.core.security import SYSTEM, Actor
+from app.core.security import SYSTEM
+from app.history import WebhookEvent
 from app.reference import Party, SourceDocument, Standing, readable_by_party
 from app.webhooks.enums import DeliveryState, EventType
 from app.webhooks.models import (
@@ -24,7 +25,6 @@ from app.webhooks.models import (
     WebhookCreate,
     WebhookDelivery,
     WebhookEndpoint,
-    WebhookEvent,
     WebhookIssued,
     WebhookPublic,
 )
@@ -33,43 +33,6 @@ from app.webhooks.signing import secret_of
 DELIVERIES_SHOWN = 100
 # How long registering waits for the receiver's name to resolve.
 RESOLVE_TIMEOUT_SECONDS = 5.0
-
-
-def event_type(fields: Mapping[str, Any]) -> EventType:
-    """What a change is, by the fields it touched (the most telling first)."""
-    if "candidate" in fields:
-        return EventType.candidate_accepted
-    if "created" in fields:
-        return EventType.created
-    if "archived" in fields:
-        return EventType.archived
-    if "status" in fields:
-        return EventType.status_changed
-    if "note" in fields:
-        return EventType.note_added
-    return EventType.changed
-
-
-def record_event(
-    *,
-    session: Session,
-    commitment_id: int,
-    version: int,
-    changes: Mapping[str, Any],
-    actor: Actor,
-    at: datetime,
-) -> None:
-    """Put the change in the outbox, in the transaction that makes it."""
-    session.add(
-        WebhookEvent(
-            type=event_type(changes).value,
-            commitment_id=commitment_id,
-            version=version,
-            changes=dict(changes),
-            actor=actor.name,
-            created_at=at,
-        )
-    )
 
 
 OVERDUE_WINDOW_DAYS = 7

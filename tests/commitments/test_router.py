@@ -247,7 +247,7 @@ def test_a_page_costs_a_bounded_number_of_statements_whatever_its_size(
     assert count_statements.count == 3  # no total asked for: no count
 
 
-def test_a_change_of_title_costs_one_update_and_one_read_back(
+def test_a_change_of_title_costs_one_read_one_update_two_inserts_and_one_read_back(
     client: TestClient, count_statements
 ) -> None:
     client.get("/api/v1/commitments", params={"limit": 1})  # records the token's first use
@@ -260,9 +260,17 @@ def test_a_change_of_title_costs_one_update_and_one_read_back(
         headers={"If-Match": before.headers["etag"]},
     )
     assert changed.status_code == 200, changed.text
-    # Authentication, the commitment and its links, one UPDATE of version and columns, the
-    # history, the webhook event, the commitment read back with its links.
-    assert count_statements.count == 7
+    # Authentication, then the commitment with its links, one UPDATE of version and columns
+    # at the version read, the history, the webhook event, the commitment read back with its
+    # links: nothing flushed from entities in between.
+    assert count_statements.count == 6
+    kinds = [statement.split()[0] for statement in count_statements.through_engines]
+    assert kinds == ["SELECT", "SELECT", "UPDATE", "INSERT", "INSERT", "SELECT"], kinds
+    assert count_statements.through_engines[2:5] == [
+        "UPDATE commitment SET",
+        "INSERT INTO commitment_history",
+        "INSERT INTO webhook_event",
+    ]
     assert changed.json()["title"] == "Quarterly tabletop exercise 분기별"
     assert changed.json()["version"] == before.json()["version"] + 1
     assert changed.headers["etag"] != before.headers["etag"]
