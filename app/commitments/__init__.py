@@ -1,9 +1,7 @@
-"""The register's commitments. Other packages import from here only: these names are the
-package's contract, and its modules are free to change behind them.
+"""The register's commitments. Other packages import these names from here only: they are the
+package's contract, and its modules are free to change behind them."""
 
-Names load on first use: tables of other packages refer to these ones and these to theirs,
-so importing every module here up front would import in circles."""
-
+from app.commitments import service
 from app.commitments.conditions import (
     DEFAULT_DUE_SOON_DAYS,
     DEFAULT_STALE_DAYS,
@@ -15,6 +13,7 @@ from app.commitments.conditions import (
     overdue_on,
     stale_on,
 )
+from app.commitments.creation import CheckedCommitment, Source, check_new, insert_new
 from app.commitments.deadlines import anchored_to, interval_recurring, meeting_change_reason
 from app.commitments.export import EXPORT_COLUMNS
 from app.commitments.filters import (
@@ -24,14 +23,10 @@ from app.commitments.filters import (
     matches_past,
     unrecorded_conditions,
 )
-from app.commitments.links import check_framework_dates, check_organizations
 from app.commitments.models import (
     AssessmentIn,
-    AssessmentPublic,
     Commitment,
     CommitmentArea,
-    CommitmentContact,
-    CommitmentCounterpart,
     CommitmentCreate,
     CommitmentLead,
     CommitmentPage,
@@ -42,7 +37,6 @@ from app.commitments.models import (
     CommitmentUpdate,
     Locator,
     PartyRefIn,
-    search_text_of,
 )
 from app.commitments.past import end_of, local_date, past_commitments
 from app.commitments.past_state import PastCommitment
@@ -52,11 +46,9 @@ from app.commitments.queries import (
     get_commitment,
     page_query,
     party_codes,
-    readable,
 )
-from app.commitments.reads import CommitmentReads
 from app.commitments.rendering import one_public, to_public
-from app.commitments.rules import check_kind, check_releasability, default_kind, released_by_default
+from app.commitments.rules import released_by_default
 from app.commitments.service import (
     add_progress_note,
     assess_obligor,
@@ -68,38 +60,26 @@ from app.commitments.service import (
     list_notes,
     update_commitment,
 )
-from app.commitments.state import CommitmentState, Deadline
+from app.commitments.state import Deadline
 from app.commitments.visibility import audience_of, visible_to
 from app.commitments.workflow import allowed_next
-from app.commitments.writer import (
-    apply_changes,
-    current_state,
-    derive_deadline,
-    link_state,
-    party_refs,
-    record_creation,
-    state_of_new,
-)
+from app.commitments.writer import apply_changes, current_state, derive_deadline
 
 __all__ = [
     "DEFAULT_DUE_SOON_DAYS",
     "DEFAULT_STALE_DAYS",
     "EXPORT_COLUMNS",
     "AssessmentIn",
-    "AssessmentPublic",
+    "CheckedCommitment",
     "Commitment",
     "CommitmentArea",
-    "CommitmentContact",
-    "CommitmentCounterpart",
     "CommitmentCreate",
     "CommitmentFilters",
     "CommitmentLead",
     "CommitmentPage",
     "CommitmentParty",
     "CommitmentPublic",
-    "CommitmentReads",
     "CommitmentReleasability",
-    "CommitmentState",
     "CommitmentTopic",
     "CommitmentUpdate",
     "Deadline",
@@ -107,20 +87,17 @@ __all__ = [
     "PageRow",
     "PartyRefIn",
     "PastCommitment",
+    "Source",
     "add_progress_note",
     "allowed_next",
     "anchored_to",
     "apply_changes",
     "assess_obligor",
     "audience_of",
-    "check_framework_dates",
-    "check_kind",
-    "check_organizations",
-    "check_releasability",
+    "check_new",
     "count_by_status",
     "create_commitment",
     "current_state",
-    "default_kind",
     "derive_deadline",
     "due_soon",
     "due_soon_on",
@@ -129,10 +106,10 @@ __all__ = [
     "filter_conditions",
     "filter_query_params",
     "get_commitment",
+    "insert_new",
     "interval_recurring",
     "is_open",
     "iter_all",
-    "link_state",
     "list_commitments",
     "list_history",
     "list_notes",
@@ -145,14 +122,10 @@ __all__ = [
     "overdue_on",
     "page_query",
     "party_codes",
-    "party_refs",
     "past_commitments",
-    "readable",
-    "record_creation",
     "released_by_default",
-    "search_text_of",
+    "service",
     "stale_on",
-    "state_of_new",
     "to_public",
     "unrecorded_conditions",
     "update_commitment",

@@ -10,17 +10,16 @@ from pydantic_core import to_json
 from sqlmodel import Session, col, select
 
 from app.commitments import deadlines
+from app.commitments.creation import Source, check_new, insert_new
 from app.commitments.export import export_row
 from app.commitments.filters import CommitmentFilters
 from app.commitments.models import (
     AssessmentIn,
-    Commitment,
     CommitmentCreate,
     CommitmentPage,
     CommitmentPublic,
     CommitmentUpdate,
     Locator,
-    search_text_of,
 )
 from app.commitments.queries import (
     count_commitments,
@@ -40,19 +39,13 @@ from app.commitments.workflow import INITIAL
 from app.commitments.writer import (
     apply_changes,
     current_state,
-    derive_deadline,
     derive_for_change,
-    link_state,
     load_for_change,
     move_cycle,
     read_back,
-    record_creation,
     requested_state,
-    state_of_new,
     stored_of,
-    unused_reference,
     validate_state,
-    with_default_releasability,
     write_change,
 )
 from app.core.db import Database
@@ -336,50 +329,18 @@ def create_commitment(
     knows where it is, a request over the API does not)."""
     require_role(principal, Role.editor)
     _check_new(request)
-    state = state_of_new(request)
     document_id, meeting_id = _source_ids(session, request, principal)
-    members = member_codes(session=session)
-    if request.releasable_to is None:
-        state = with_default_releasability(session, state, document_id, members)
-    validate_state(session, state, principal, members, document_id=document_id)
-    now = utcnow()
-    commitment = Commitment(
-        ref=unused_reference(session),
-        title=request.title,
-        description=request.description,
-        status=state.status,
-        kind=state.kind,
-        brought_under_framework=state.brought_under_framework,
-        due_date=request.due_date,
-        document_id=document_id,
-        meeting_id=meeting_id,
-        quote=request.quote,
-        paragraph=locator.paragraph if locator else None,
-        context_before=locator.before if locator else None,
-        context_after=locator.after if locator else None,
-        due_rule=state.due_rule,
-        recurrence=state.recurrence,
-        created_at=now,
-        updated_at=now,
+    source = Source(
+        document_id=document_id, meeting_id=meeting_id, quote=request.quote, locator=locator
     )
-    session.add(commitment)
-    session.flush()
-    derived = derive_deadline(session, commitment, state.deadline)
-    state = state.due_on(derived.due_date)
-    commitment.due_date = state.due_date
-    commitment.search_text = search_text_of(
-        ref=commitment.ref, title=commitment.title, quote=commitment.quote
-    )
-    link_state(session, id_of(commitment), state)
-    session.add(commitment)
-    session.flush()
-    record_creation(
+    checked = check_new(
         session=session,
-        commitment=commitment,
-        state=state,
-        cycle_changes=derived.cycle_changes,
-        actor=actor,
+        request=request,
+        source=source,
+        principal=principal,
+        members=member_codes(session=session),
     )
+    (commitment,) = insert_new(session=session, checked=[checked], actor=actor)
     return public_of(session=session, commitment=commitment, writer=principal)
 
 

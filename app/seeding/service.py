@@ -18,20 +18,16 @@ from pydantic import ValidationError
 from sqlmodel import Session, select
 
 from app.commitments import (
+    CheckedCommitment,
     Commitment,
     CommitmentCreate,
-    CommitmentState,
+    Locator,
+    Source,
     apply_changes,
-    check_framework_dates,
-    check_kind,
-    check_organizations,
-    check_releasability,
+    check_new,
     current_state,
     derive_deadline,
-    link_state,
-    record_creation,
-    search_text_of,
-    state_of_new,
+    insert_new,
 )
 from app.core.errors import ProblemError
 from app.core.metadata import SQLModel, id_of
@@ -253,7 +249,7 @@ class _Loader:
         self.session.flush()
 
         commitments = self.existing(Commitment, "ref")
-        created: list[tuple[CommitmentSeed, Commitment, str]] = []
+        created: list[tuple[CommitmentSeed, CheckedCommitment]] = []
         for file in files.documents:
             document = documents[file.document.slug]
             for seed in file.commitments:
@@ -264,15 +260,20 @@ class _Loader:
                 )
                 existing = commitments.get(seed.ref)
                 if existing is None:
-                    created.append((seed, self.new_commitment(seed, document, made_at), where))
+                    created.append((seed, self.checked(seed, document, made_at, where)))
                 else:
                     self.correct(existing, seed, where)
-        # One flush inserts every new commitment (and returns their ids) in a single statement,
-        # and the one after it every link and history row: not a round of statements each.
         self.session.flush()
+        # The register's own creation: every new commitment in one statement, then its links,
+        # deadline and history.
+        rows = insert_new(
+            session=self.session, checked=[new for _, new in created], actor=SEED_ACTOR
+        )
+        if rows:
+            self.report.created["commitments"] += len(rows)
         self.progress.start(total=len(created), description="Seeding")
-        for seed, commitment, where in created:
-            self.link_and_record(seed, commitment, where)
+        for (seed, _), commitment in zip(created, rows, strict=True):
+            self.record_evidence(seed, commitment)
             self.progress.advance()
         self.session.flush()
         return self.report
@@ -324,40 +325,17 @@ class _Loader:
                 setattr(row, column, list(words))
                 self.session.add(row)
 
-    def new_commitment(
-        self, seed: CommitmentSeed, document: SourceDocument, meeting: Meeting | None
-    ) -> Commitment:
-        now = utcnow()
-        commitment = Commitment(
-            ref=seed.ref,
+    def request_of(
+        self, seed: CommitmentSeed, document_id: int, description: str | None
+    ) -> CommitmentCreate:
+        """The seed as a request to create it (its due date as the seed states it), released to
+        the parties the seeds name; `description` is the one a user gave, which seeds have not."""
+        return CommitmentCreate(
             title=seed.title,
-            status=seed.status.value,
-            due_date=seed.due_date,
-            document_id=document.id,
-            meeting_id=meeting.id if meeting else None,
-            quote=seed.quote,
-            paragraph=seed.paragraph,
-            context_before=seed.before,
-            context_after=seed.after,
-            search_text=search_text_of(ref=seed.ref, title=seed.title, quote=seed.quote),
-            completed_on=seed.completed_on,
-            due_rule=seed.due_rule.model_dump(mode="json") if seed.due_rule else None,
-            recurrence=seed.recurrence.model_dump(mode="json") if seed.recurrence else None,
-            created_at=now,
-            updated_at=now,
-        )
-        self.add("commitments", commitment)
-        return commitment
-
-    def seeded_state(self, seed: CommitmentSeed, commitment: Commitment) -> CommitmentState:
-        """The state the seed gives a commitment (its due date as the seed states it): a new
-        commitment's, as the API makes it, completed where the statement shows it done."""
-        request = CommitmentCreate(
-            title=seed.title,
+            description=description,
             kind=seed.kind,
             obligors=seed.obligor_refs(),
             counterparts=seed.counterpart_refs(),
-            description=commitment.description,
             areas=seed.areas,
             brought_under_framework=seed.brought_under_framework,
             topics=seed.topics,
@@ -366,10 +344,36 @@ class _Loader:
             due_rule=seed.due_rule,
             recurrence=seed.recurrence,
             releasable_to=seed.releasable_parties(
-                members=self.members, issuers=self.issued_by[commitment.document_id]
+                members=self.members, issuers=self.issued_by[document_id]
             ),
         )
-        return replace(state_of_new(request), completed_on=seed.completed_on)
+
+    def checked(
+        self,
+        seed: CommitmentSeed,
+        document: SourceDocument,
+        meeting: Meeting | None,
+        where: str,
+        description: str | None = None,
+    ) -> CheckedCommitment:
+        """The seed as a new commitment the register's rules accept, completed where the
+        statement shows it done; a refusal names the seed."""
+        source = Source(
+            document_id=id_of(document),
+            meeting_id=meeting.id if meeting else None,
+            quote=seed.quote,
+            locator=Locator(paragraph=seed.paragraph, before=seed.before, after=seed.after),
+        )
+        with self.naming(where):
+            return check_new(
+                session=self.session,
+                request=self.request_of(seed, id_of(document), description),
+                source=source,
+                principal=None,
+                members=self.members,
+                ref=seed.ref,
+                completed_on=seed.completed_on,
+            )
 
     @contextmanager
     def naming(self, where: str) -> Iterator[None]:
@@ -381,31 +385,9 @@ class _Loader:
         except ValidationError as exc:
             raise SeedError(f"{where}: {exc.errors()[0]['msg']}") from exc
 
-    def check(self, state: CommitmentState, commitment: Commitment) -> None:
-        check_kind(state)
-        check_releasability(state, self.members)
-        check_organizations(self.session, state.obligor_organizations)
-        check_organizations(self.session, state.counterpart_organizations)
-        issued_on = self.documents[commitment.document_id].issued_on
-        check_framework_dates(self.session, state, issued_on)
-
-    def link_and_record(self, seed: CommitmentSeed, commitment: Commitment, where: str) -> None:
-        with self.naming(where):
-            state = self.seeded_state(seed, commitment)
-            self.check(state, commitment)
-            link_state(self.session, id_of(commitment), state)
-        commitment.kind = state.kind
-        commitment.brought_under_framework = state.brought_under_framework
-        derived = derive_deadline(self.session, commitment, state.deadline)
-        commitment.due_date = derived.due_date
-        self.session.add(commitment)
-        record_creation(
-            session=self.session,
-            commitment=commitment,
-            state=state.due_on(derived.due_date),
-            cycle_changes=derived.cycle_changes,
-            actor=SEED_ACTOR,
-        )
+    def record_evidence(self, seed: CommitmentSeed, commitment: Commitment) -> None:
+        """What the seed says beyond the commitment's creation: the sentence that shows its
+        status, and its archiving where the seeds no longer count it."""
         changes = self.evidence_changes(seed, commitment) | self.archiving(
             commitment, archived=seed.archived_because is not None
         )
@@ -495,9 +477,8 @@ class _Loader:
         return self.archiving(commitment, archived=archived) if seeds_own else Change()
 
     def state_changes(self, commitment: Commitment, seed: CommitmentSeed, where: str) -> Change:
-        with self.naming(where):
-            wanted = self.seeded_state(seed, commitment)
-            self.check(wanted, commitment)
+        document = self.documents[commitment.document_id]
+        wanted = self.checked(seed, document, None, where, commitment.description).state
         current = current_state(session=self.session, commitment=commitment)
         proposed = current.changes_to(wanted)
         if wanted.due_rule or wanted.recurrence:
