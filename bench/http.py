@@ -2,6 +2,7 @@
 
 import tempfile
 import time
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -86,19 +87,24 @@ def _patches(base: str, prefix: str, directory: Path, token: str, stamp: str, se
     )
 
 
+def _app_uncached(env: dict[str, str], workers: int) -> AbstractContextManager[str]:
+    """The app served with its response cache off: every request reaches the database."""
+    return serving(
+        "app.main:create_app",
+        port=APP_PORT,
+        workers=workers,
+        env=env | {"COMMITMENTS_RESPONSE_CACHE_MB": "0"},
+        ready_path="/healthz",
+    )
+
+
 def compare_writes(dataset: Dataset, token: str, workers: int, seconds: int) -> Comparison:
     """The write alone against its floor: the app's change of title, then the floor's."""
     env = {"COMMITMENTS_DATABASE_URL": dataset.url}
     stamp = str(int(time.time()))
     with tempfile.TemporaryDirectory() as scratch:
         directory = Path(scratch)
-        with serving(
-            "app.main:create_app",
-            port=APP_PORT,
-            workers=workers,
-            env=env | {"COMMITMENTS_RESPONSE_CACHE_MB": "0"},
-            ready_path="/healthz",
-        ) as base:
+        with _app_uncached(env, workers) as base:
             _write_targets(dataset.url, directory / "targets.txt")
             app = _patches(base, "/api/v1/commitments/", directory, token, stamp, seconds)
         for name in ("list", "one"):  # the floor's reads, not measured here
@@ -126,13 +132,7 @@ def compare(dataset: Dataset, token: str, workers: int, seconds: int) -> list[Co
         directory = Path(scratch)
         targets = directory / "targets.txt"
         app_loads: dict[str, Load] = {}
-        with serving(
-            "app.main:create_app",
-            port=APP_PORT,
-            workers=workers,
-            env=env | {"COMMITMENTS_RESPONSE_CACHE_MB": "0"},
-            ready_path="/healthz",
-        ) as base:
+        with _app_uncached(env, workers) as base:
             for name, path in (("list", LIST_PATH), ("one", one_path)):
                 answer = httpx.get(base + path, headers=auth, timeout=60)
                 answer.raise_for_status()
