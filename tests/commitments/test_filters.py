@@ -70,7 +70,7 @@ def register(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> dict[str, A
     )
     assert led.status_code == 200, led.text
     long_ago = datetime.combine(today - timedelta(days=200), time(12), tzinfo=UTC)
-    monkeypatch.setattr("app.commitments.service.utcnow", lambda: long_ago)
+    monkeypatch.setattr("app.commitments.creation.utcnow", lambda: long_ago)
     make(client, "Made long ago, never noted")
     monkeypatch.undo()
     return {"today": today.isoformat(), LEAD: contact["id"]}
