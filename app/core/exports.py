@@ -1,5 +1,6 @@
-"""A package's exports loaded on first use: for packages whose modules import each other's
-tables, where importing every module up front would import in circles."""
+"""A package's exports loaded on first use: for packages whose tables every command loads but
+whose use cases pull in heavy libraries (templates, the extractor, mail, an HTTP client), so
+that loading the tables does not load them too (docs/architecture.md)."""
 
 import sys
 from collections.abc import Callable

@@ -1,6 +1,6 @@
 """Taking a statement in, proposing its candidates, and the reviewers' decisions on them.
 
-Who may do what: a document is read by the callers `app.documents.readable` lets in; its
+Who may do what: a document is read by the callers `app.reference.readable` lets in; its
 candidates by its issuing parties' users and admins (`reviewed_by`); decisions are an
 editor's of an issuing party, or an admin's. Whatever a candidate points to (the commitment it
 became, restates or was merged into) is releasable to every issuing party, so no reviewer
